@@ -1,0 +1,1 @@
+"""The example application whose models rowstamp migrates."""

@@ -1,0 +1,1 @@
+"""Database layer: the declarative ``Base`` every table inherits."""

@@ -1,0 +1,70 @@
+"""What autogenerate detects: tables whose trigger is missing or no longer wanted.
+
+An Alembic plugin (entry point ``alembic.plugins``) with a table-level comparator,
+so the trigger op lands right after its ``create_table`` and right before its
+``drop_table``. Each schema's triggers are read once, in one catalog query.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from alembic.util import PriorityDispatchResult
+
+from rowstamp.autogen.ops import TRIGGER_VERSION, CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
+from rowstamp.columns import wants_updated_at_trigger
+from rowstamp.engines import for_dialect
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations.ops import ModifyTableOps
+    from alembic.runtime.plugins import Plugin
+    from sqlalchemy import Table
+
+__all__ = ["TIMESTAMP_OPTION", "setup"]
+
+TIMESTAMP_OPTION = "rowstamp_timestamp_utc"
+"""``context.configure`` option holding the ``DATABASE_TIMESTAMP_UTC`` override."""
+
+_triggers: WeakKeyDictionary[AutogenContext, dict[str | None, set[str]]] = WeakKeyDictionary()
+
+
+def _tables_with_trigger(autogen_context: AutogenContext, schema: str | None) -> set[str]:
+    per_schema = _triggers.setdefault(autogen_context, {})
+    if schema not in per_schema:
+        connection = autogen_context.connection
+        assert connection is not None, "autogenerate compares only with a connection"
+        support = for_dialect(connection.dialect)
+        per_schema[schema] = support.tables_with_trigger(connection, schema)
+    return per_schema[schema]
+
+
+def compare_updated_at_trigger(
+    autogen_context: AutogenContext,
+    modify_table_ops: ModifyTableOps,
+    schema: str | None,
+    table_name: str,
+    conn_table: Table | None,
+    metadata_table: Table | None,
+) -> PriorityDispatchResult:
+    """Add or drop the table's ``updated_at`` trigger to match the model."""
+    wanted = metadata_table is not None and wants_updated_at_trigger(metadata_table)
+    present = conn_table is not None and table_name in _tables_with_trigger(
+        autogen_context, schema
+    )
+    now = autogen_context.opts.get(TIMESTAMP_OPTION)
+    if wanted and not present:
+        modify_table_ops.ops.append(
+            CreateUpdatedAtTriggerOp(table_name, schema=schema, version=TRIGGER_VERSION, now=now)
+        )
+    elif present and not wanted:
+        modify_table_ops.ops.append(
+            DropUpdatedAtTriggerOp(table_name, schema=schema, version=TRIGGER_VERSION, now=now)
+        )
+    return PriorityDispatchResult.CONTINUE
+
+
+def setup(plugin: Plugin) -> None:
+    """Entry point of the ``rowstamp.updated_at`` Alembic plugin."""
+    plugin.add_autogenerate_comparator(compare_updated_at_trigger, "table")

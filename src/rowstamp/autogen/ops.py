@@ -1,0 +1,92 @@
+"""``op.create_updated_at_trigger`` and ``op.drop_updated_at_trigger``.
+
+Both take ``version`` as a required keyword: it pins the SQL the operation runs,
+so a migration keeps doing what it did when rowstamp changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.operations import MigrateOperation, Operations
+
+from rowstamp.ddl import TriggerSpec
+
+__all__ = ["TRIGGER_VERSION", "CreateUpdatedAtTriggerOp", "DropUpdatedAtTriggerOp"]
+
+TRIGGER_VERSION = 1
+"""The newest trigger form; autogenerate renders it into new migrations."""
+
+_KNOWN_VERSIONS = frozenset({1})
+
+
+class _UpdatedAtTriggerOp(MigrateOperation):
+    def __init__(
+        self, table_name: str, *, schema: str | None = None, version: int, now: str | None = None
+    ) -> None:
+        if version not in _KNOWN_VERSIONS:
+            from rowstamp.errors import RowstampError
+
+            raise RowstampError(
+                f"updated_at trigger version {version} is newer than this rowstamp",
+                "upgrade rowstamp to run this migration",
+            )
+        self.table_name = table_name
+        self.schema = schema
+        self.version = version
+        self.now = now
+
+    def spec(self) -> TriggerSpec:
+        """The parameters that shape this operation's SQL."""
+        return TriggerSpec(self.table_name, self.schema, version=self.version, now=self.now)
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"schema": self.schema, "version": self.version, "now": self.now}
+
+
+@Operations.register_operation("create_updated_at_trigger")
+class CreateUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
+    """Give a table the trigger that sets ``updated_at`` to the UTC now on every update."""
+
+    @classmethod
+    def create_updated_at_trigger(
+        cls,
+        operations: Operations,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        version: int,
+        now: str | None = None,
+    ) -> None:
+        """Create the ``updated_at`` trigger (and, on PostgreSQL, ``set_updated_at()``)."""
+        operations.invoke(cls(table_name, schema=schema, version=version, now=now))
+
+    def reverse(self) -> DropUpdatedAtTriggerOp:
+        return DropUpdatedAtTriggerOp(self.table_name, **self._kwargs())
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("add_updated_at_trigger", self.schema, self.table_name)
+
+
+@Operations.register_operation("drop_updated_at_trigger")
+class DropUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
+    """Remove a table's ``updated_at`` trigger (and the function once unused)."""
+
+    @classmethod
+    def drop_updated_at_trigger(
+        cls,
+        operations: Operations,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        version: int,
+        now: str | None = None,
+    ) -> None:
+        """Drop the ``updated_at`` trigger; on PostgreSQL also ``set_updated_at()`` if unused."""
+        operations.invoke(cls(table_name, schema=schema, version=version, now=now))
+
+    def reverse(self) -> CreateUpdatedAtTriggerOp:
+        return CreateUpdatedAtTriggerOp(self.table_name, **self._kwargs())
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("remove_updated_at_trigger", self.schema, self.table_name)

@@ -1,0 +1,38 @@
+"""The engine registry: one module per database engine, looked up by dialect name."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Dialect
+
+from rowstamp.engines.base import EngineSupport, bounded_name
+from rowstamp.engines.postgresql import PostgreSQLSupport
+from rowstamp.engines.sqlite import SQLiteSupport
+from rowstamp.errors import UnsupportedEngineError
+
+__all__ = ["EngineSupport", "bounded_name", "for_dialect", "for_name", "supported_engines"]
+
+_REGISTRY: dict[str, EngineSupport] = {}
+for _support in (PostgreSQLSupport(), SQLiteSupport()):
+    for _dialect in _support.dialects:
+        _REGISTRY[_dialect] = _support
+
+
+def supported_engines() -> list[str]:
+    """Dialect names rowstamp supports, for messages."""
+    return sorted(_REGISTRY)
+
+
+def for_name(dialect_name: str) -> EngineSupport:
+    """The engine module for a SQLAlchemy dialect name, or a one-line error."""
+    try:
+        return _REGISTRY[dialect_name]
+    except KeyError:
+        raise UnsupportedEngineError(
+            f"database engine {dialect_name!r} is not supported by rowstamp",
+            f"use one of: {', '.join(supported_engines())}",
+        ) from None
+
+
+def for_dialect(dialect: Dialect) -> EngineSupport:
+    """The engine module for a SQLAlchemy dialect."""
+    return for_name(dialect.name)

@@ -1,0 +1,83 @@
+"""What rowstamp needs to know about one database engine.
+
+Engine facts are class attributes with a docstring; behaviour that differs is a
+method. Nothing outside ``rowstamp.engines`` asks which dialect it runs on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.ddl import ExecutableDDLElement
+
+from rowstamp.ddl import TriggerSpec
+
+__all__ = ["EngineSupport", "bounded_name"]
+
+
+def bounded_name(name: str, limit: int) -> str:
+    """Shorten ``name`` to ``limit`` UTF-8 bytes, deterministically and without collisions.
+
+    Long names keep a readable prefix and end in 8 hex digits of the full name's
+    SHA-256, so two long names that share a prefix still differ.
+    """
+    encoded = name.encode("utf-8")
+    if len(encoded) <= limit:
+        return name
+    digest = hashlib.sha256(encoded).hexdigest()[:8]
+    prefix = encoded[: limit - len(digest) - 1].decode("utf-8", errors="ignore")
+    return f"{prefix}_{digest}"
+
+
+class EngineSupport:
+    """Base class of the per-engine modules; one instance per engine in the registry."""
+
+    name: ClassVar[str]
+    """Human name shown in messages."""
+
+    dialects: ClassVar[tuple[str, ...]]
+    """SQLAlchemy dialect names this module serves."""
+
+    identifier_limit: ClassVar[int]
+    """Longest identifier the engine keeps, in bytes."""
+
+    trigger_prefix: ClassVar[str] = "update_timestamp"
+    """The trigger's name, or its prefix where trigger names are unique per schema."""
+
+    trigger_name_per_table: ClassVar[bool] = False
+    """True where trigger names are scoped to the table (one name fits every table)."""
+
+    naive_timestamps: ClassVar[bool] = True
+    """True where timestamp columns hold no zone, so rowstamp stores UTC wall time."""
+
+    def trigger_name(self, table_name: str) -> str:
+        """The ``updated_at`` trigger's name for ``table_name`` on this engine."""
+        if self.trigger_name_per_table:
+            return self.trigger_prefix
+        return bounded_name(f"{self.trigger_prefix}_{table_name}", self.identifier_limit)
+
+    def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
+        """SQL for the current UTC time in the form of the engine's timestamp columns."""
+        raise NotImplementedError
+
+    def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        """Statements that give ``spec``'s table its trigger (safe to re-run)."""
+        raise NotImplementedError
+
+    def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        """Statements that remove ``spec``'s trigger (safe to re-run)."""
+        raise NotImplementedError
+
+    def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
+        """Names of the tables in ``schema`` that have rowstamp's trigger: one catalog query."""
+        raise NotImplementedError
+
+    def now_sql(self, compiler: SQLCompiler, spec: TriggerSpec, **kw: Any) -> str:
+        """The "now" of ``spec``: the pinned override, or the engine's versioned default."""
+        if spec.now is not None:
+            return spec.now
+        return self.utc_now_sql(compiler, spec.version, **kw)

@@ -1,0 +1,87 @@
+"""SQLite: an ``AFTER UPDATE`` trigger per table that rewrites the row's ``updated_at``.
+
+SQLite triggers cannot assign to ``NEW``, so the trigger updates the row by
+``rowid``. Its ``WHEN`` guard skips rows whose ``updated_at`` already holds this
+statement's time, which is also what stops the trigger's own update from firing it
+again when ``PRAGMA recursive_triggers`` is on. Trigger names are per database:
+``update_timestamp_<table>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, column, func, literal, select, table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
+from sqlalchemy.sql.ddl import ExecutableDDLElement
+
+from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
+from rowstamp.engines.base import EngineSupport
+
+__all__ = ["SQLiteSupport"]
+
+_DIALECT = "sqlite"
+# SQLAlchemy stores DateTime on SQLite as text with six fractional digits;
+# SQLite's %f has three, so the default pads with zeros to the same shape.
+_UTC_NOW_FORMAT_V1 = "%Y-%m-%d %H:%M:%f000"
+
+
+class SQLiteSupport(EngineSupport):
+    """SQLite 3.25 or newer."""
+
+    name: ClassVar[str] = "SQLite"
+    dialects: ClassVar[tuple[str, ...]] = (_DIALECT,)
+    identifier_limit: ClassVar[int] = 64
+
+    def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
+        expression = func.strftime(literal(_UTC_NOW_FORMAT_V1), literal("now"))
+        return compiler.process(expression, literal_binds=True)
+
+    def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        return [CreateUpdatedAtTrigger(spec)]
+
+    def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        return [DropUpdatedAtTrigger(spec)]
+
+    def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
+        master = table("sqlite_master", column("type"), column("name"), column("tbl_name"))
+        master.schema = schema
+        rows = connection.execute(
+            select(master.c.name, master.c.tbl_name).where(master.c.type == "trigger")
+        )
+        return {tbl for name, tbl in rows if name == self.trigger_name(tbl)}
+
+
+_SUPPORT = SQLiteSupport()
+
+
+def _trigger(compiler: DDLCompiler, spec: TriggerSpec) -> str:
+    name = compiler.preparer.quote(_SUPPORT.trigger_name(spec.table_name))
+    if spec.schema is not None:
+        return f"{compiler.preparer.quote_schema(spec.schema)}.{name}"
+    return name
+
+
+@compiles(CreateUpdatedAtTrigger, _DIALECT)
+def _create_trigger(element: CreateUpdatedAtTrigger, compiler: DDLCompiler, **kw: Any) -> str:
+    spec = element.spec
+    # Inside a trigger body SQLite refuses schema-qualified table names; the
+    # trigger lives in the table's schema, so the bare name is the right table.
+    tbl = compiler.preparer.quote(spec.table_name)
+    col = compiler.preparer.quote("updated_at")
+    now = _SUPPORT.now_sql(compiler.sql_compiler, spec, **kw)
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {_trigger(compiler, spec)}\n"
+        f"AFTER UPDATE ON {tbl} FOR EACH ROW\n"
+        f"WHEN NEW.{col} IS NOT {now}\n"
+        "BEGIN\n"
+        f"    UPDATE {tbl} SET {col} = {now} WHERE rowid = NEW.rowid;\n"
+        "END"
+    )
+
+
+@compiles(DropUpdatedAtTrigger, _DIALECT)
+def _drop_trigger(element: DropUpdatedAtTrigger, compiler: DDLCompiler, **kw: Any) -> str:
+    return f"DROP TRIGGER IF EXISTS {_trigger(compiler, element.spec)}"

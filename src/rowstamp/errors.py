@@ -1,0 +1,66 @@
+"""One exception hierarchy, so every user error reaches the user as one line.
+
+Each error carries *what is wrong* and *what to do*; ``str(error)`` joins them
+with ``"; "``. The CLI and ``alembic/env.py`` print that line and exit non-zero;
+a traceback is shown only with ``--debug`` or ``ROWSTAMP_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DatabaseUnreachableError",
+    "DatabaseUrlError",
+    "EnvFileError",
+    "MessageError",
+    "NoChangesError",
+    "RevisionError",
+    "RowstampError",
+    "SettingsError",
+    "UnknownEnvironmentError",
+    "UnsupportedEngineError",
+]
+
+
+class RowstampError(Exception):
+    """A user-facing error: what is wrong, and what to do about it."""
+
+    def __init__(self, problem: str, hint: str = "") -> None:
+        self.problem = problem
+        self.hint = hint
+        super().__init__(f"{problem}; {hint}" if hint else problem)
+
+
+class SettingsError(RowstampError):
+    """The environment settings cannot be loaded or are invalid."""
+
+
+class UnknownEnvironmentError(SettingsError):
+    """``ENVIRONMENT`` names an environment that has no env file."""
+
+
+class EnvFileError(SettingsError):
+    """The env files directory or a file in it is missing or unreadable."""
+
+
+class DatabaseUrlError(SettingsError):
+    """``DATABASE_URL`` is missing or malformed."""
+
+
+class DatabaseUnreachableError(RowstampError):
+    """The database server cannot be reached with the configured URL."""
+
+
+class UnsupportedEngineError(RowstampError):
+    """The database engine has no rowstamp support module."""
+
+
+class MessageError(RowstampError):
+    """A migration message breaks the guide's message rules."""
+
+
+class NoChangesError(RowstampError):
+    """Autogenerate found nothing to migrate."""
+
+
+class RevisionError(RowstampError):
+    """Alembic refused a revision command (not at head, unknown revision, ...)."""

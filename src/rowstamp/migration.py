@@ -1,0 +1,147 @@
+"""Helpers that keep ``alembic/env.py`` the size of Alembic's template.
+
+``env.py`` asks this module for its ``context.configure`` options, its connection
+and its error handling; it holds no SQL and parses no environment itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from alembic.config import Config
+from alembic.operations.ops import MigrationScript
+from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, MetaData, create_engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+
+import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trigger and friends
+from rowstamp.autogen.compare import TIMESTAMP_OPTION
+from rowstamp.autogen.render import make_render_item
+from rowstamp.engines import for_name
+from rowstamp.errors import DatabaseUnreachableError, RowstampError
+from rowstamp.settings import RowstampSettings
+from rowstamp.urls import mask_secrets, mask_url
+
+__all__ = [
+    "DIRECTIVES_KEY",
+    "SKIP_EMPTY_KEY",
+    "connect",
+    "debug_enabled",
+    "offline_options",
+    "online_options",
+    "user_errors",
+]
+
+DIRECTIVES_KEY = "rowstamp.directives"
+"""``Config.attributes`` key where the last autogenerate's directives are left for the CLI."""
+
+SKIP_EMPTY_KEY = "rowstamp.skip_empty"
+"""``Config.attributes`` key: when true, an empty autogenerate writes no file."""
+
+AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "rowstamp.*"]
+
+
+def debug_enabled() -> bool:
+    """True when ``ROWSTAMP_DEBUG`` asks for tracebacks instead of one-line errors."""
+    return os.environ.get("ROWSTAMP_DEBUG", "").lower() in {"1", "true", "yes"}
+
+
+def _common_options(
+    config: Config, settings: RowstampSettings, target_metadata: MetaData
+) -> dict[str, Any]:
+    for_name(settings.url.get_backend_name())  # an unsupported engine fails here, in one line
+
+    def process_revision_directives(
+        context: MigrationContext, revision: Any, directives: list[MigrationScript]
+    ) -> None:
+        config.attributes[DIRECTIVES_KEY] = list(directives)
+        if config.attributes.get(SKIP_EMPTY_KEY) and all(
+            d.upgrade_ops is None or d.upgrade_ops.is_empty() for d in directives
+        ):
+            directives[:] = []
+
+    return {
+        "target_metadata": target_metadata,
+        "render_item": make_render_item(settings.database_timestamp_utc),
+        "autogenerate_plugins": AUTOGENERATE_PLUGINS,
+        "compare_type": True,
+        "process_revision_directives": process_revision_directives,
+        TIMESTAMP_OPTION: settings.database_timestamp_utc,
+    }
+
+
+def online_options(
+    config: Config, settings: RowstampSettings, target_metadata: MetaData
+) -> dict[str, Any]:
+    """``context.configure`` options for running against a live connection."""
+    return _common_options(config, settings, target_metadata)
+
+
+def offline_options(
+    config: Config, settings: RowstampSettings, target_metadata: MetaData
+) -> dict[str, Any]:
+    """``context.configure`` options for ``--sql`` mode (no database connection)."""
+    return {
+        **_common_options(config, settings, target_metadata),
+        "url": settings.url,
+        "literal_binds": True,
+        # named paramstyle: percent signs in trigger bodies come out single (Alembic #562)
+        "dialect_opts": {"paramstyle": "named"},
+    }
+
+
+@contextmanager
+def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
+    """The connection migrations run on: one handed in by a caller, or a fresh one.
+
+    Callers (tests, pytest-alembic) may put an ``Engine`` or a ``Connection`` in
+    ``config.attributes["connection"]``.
+    """
+    given = config.attributes.get("connection")
+    if isinstance(given, Connection):
+        yield given
+        return
+    engine = given if isinstance(given, Engine) else _engine(settings)
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        raise DatabaseUnreachableError(
+            f"cannot connect to {mask_url(engine.url)}: {_first_line(exc, engine)}",
+            "check that the server is running and DATABASE_URL is right",
+        ) from None
+    try:
+        yield connection
+    finally:
+        connection.close()
+        if given is None:
+            engine.dispose()
+
+
+def _engine(settings: RowstampSettings) -> Engine:
+    return create_engine(settings.url, poolclass=NullPool)
+
+
+def _first_line(exc: DBAPIError, engine: Engine) -> str:
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    return mask_secrets(lines[0], engine.url)
+
+
+@contextmanager
+def user_errors(*urls: str) -> Iterator[None]:
+    """Turn rowstamp's user errors into Alembic's ``FAILED: ...`` one-liners.
+
+    With ``ROWSTAMP_DEBUG=1`` the original exception and its traceback pass through.
+    """
+    if debug_enabled():
+        yield
+        return
+    try:
+        yield
+    except RowstampError as exc:
+        raise CommandError(mask_secrets(str(exc), *urls)) from None
+

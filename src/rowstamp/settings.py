@@ -1,0 +1,165 @@
+"""Environment settings: the only source of the database URL.
+
+``app/envs/.env`` holds what every environment shares, ``app/envs/<ENVIRONMENT>.env``
+overrides it, and real environment variables override both, as deploys expect.
+``ENVIRONMENT`` itself comes only from the process environment (default
+``development``), because it chooses the files.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from rowstamp.errors import DatabaseUrlError, EnvFileError, SettingsError, UnknownEnvironmentError
+from rowstamp.urls import mask_secrets
+
+__all__ = [
+    "DEFAULT_ENVIRONMENT",
+    "RowstampSettings",
+    "known_environments",
+    "load_settings",
+    "settings_loader",
+]
+
+DEFAULT_ENVIRONMENT = "development"
+
+# Driver-less URLs pick drivers rowstamp does not install; point them at the ones it does.
+_DEFAULT_DRIVERS = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+
+S = TypeVar("S", bound="RowstampSettings")
+
+
+class RowstampSettings(BaseSettings):
+    """What rowstamp needs to know about one environment.
+
+    Subclass it in the application to add the application's own settings.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", env_file_encoding="utf-8")
+
+    environment: str = DEFAULT_ENVIRONMENT
+    database_url: str
+    database_timestamp_utc: str | None = None
+    """Optional SQL for "now in UTC", overriding the engine's default expression."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str) -> str:
+        try:
+            url = make_url(value.strip())
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL (expected dialect+driver://user@host/dbname)"
+            ) from None
+        backend = url.drivername.partition("+")[0]
+        if "+" not in url.drivername and backend in _DEFAULT_DRIVERS:
+            url = url.set(drivername=_DEFAULT_DRIVERS[backend])
+        return url.render_as_string(hide_password=False)
+
+    @field_validator("database_timestamp_utc")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def url(self) -> URL:
+        """The database URL as a SQLAlchemy ``URL`` object."""
+        return make_url(self.database_url)
+
+
+def known_environments(env_dir: Path) -> list[str]:
+    """Environments that have an env file in ``env_dir``."""
+    return sorted(p.stem for p in env_dir.glob("*.env") if p.name != ".env")
+
+
+def load_settings(
+    settings_cls: type[S],
+    env_dir: Path,
+    *,
+    environment: str | None = None,
+    project_root: Path | None = None,
+) -> S:
+    """Build settings for ``environment`` (default: ``$ENVIRONMENT`` or development).
+
+    Relative SQLite paths are resolved against ``project_root`` (default: the
+    parent of ``env_dir``'s parent), so the database does not depend on the
+    directory a command happens to run in.
+    """
+    name = environment or os.environ.get("ENVIRONMENT") or DEFAULT_ENVIRONMENT
+    if not env_dir.is_dir():
+        raise EnvFileError(
+            f"env files directory {env_dir} does not exist",
+            "restore it from version control or create it with a .env file",
+        )
+    env_file = env_dir / f"{name}.env"
+    if not env_file.is_file():
+        known = ", ".join(known_environments(env_dir)) or "none"
+        raise UnknownEnvironmentError(
+            f"unknown ENVIRONMENT {name!r} (no {env_file.name} in {env_dir})",
+            f"use one of: {known}, or create {env_file}",
+        )
+    files = [p for p in (env_dir / ".env", env_file) if p.is_file()]
+    try:
+        settings = settings_cls(_env_file=tuple(files), environment=name)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise _settings_error(exc, name, files) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EnvFileError(f"cannot read env files {files}: {exc}", "check the files") from None
+    root = project_root or env_dir.resolve().parent.parent
+    return _resolve_sqlite_path(settings, root)
+
+
+def settings_loader(
+    settings_cls: type[S], env_dir: Path, project_root: Path | None = None
+) -> Callable[[], S]:
+    """Return the application's one cached ``get_settings()`` function."""
+
+    @functools.cache
+    def get_settings() -> S:
+        return load_settings(settings_cls, env_dir, project_root=project_root)
+
+    return get_settings
+
+
+def _resolve_sqlite_path(settings: S, root: Path) -> S:
+    url = settings.url
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return settings
+    if database.startswith("file:") or Path(database).is_absolute():
+        return settings
+    resolved = url.set(database=str(root / database))
+    return settings.model_copy(
+        update={"database_url": resolved.render_as_string(hide_password=False)}
+    )
+
+
+def _settings_error(exc: ValidationError, environment: str, files: list[Path]) -> SettingsError:
+    first: dict[str, Any] = dict(exc.errors()[0])
+    field = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+    where = ", ".join(str(f) for f in files) or "the environment"
+    if field in os.environ:
+        where = f"the {field} environment variable (it overrides {where})"
+    if first["type"] == "missing":
+        cls: type[SettingsError] = DatabaseUrlError if field == "DATABASE_URL" else SettingsError
+        return cls(
+            f"{field} is not set for environment {environment!r}",
+            f"set it in {where} or as an environment variable",
+        )
+    message = mask_secrets(str(first["msg"]).removeprefix("Value error, "))
+    cls = DatabaseUrlError if field == "DATABASE_URL" else SettingsError
+    return cls(f"invalid {field} for environment {environment!r}: {message}", f"fix it in {where}")

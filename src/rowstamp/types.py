@@ -1,0 +1,50 @@
+"""``UTCDateTime``: timestamps that are UTC in the database and aware in Python."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+__all__ = ["UTCDateTime", "portable_timestamp_type"]
+
+
+def portable_timestamp_type() -> TypeEngine[datetime]:
+    """The column type migrations pin: zone-aware where the engine has it, microseconds on MySQL."""
+    return DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp column whose values are always timezone-aware UTC in Python.
+
+    PostgreSQL stores ``timestamptz`` and returns it in the session's ``TimeZone``;
+    SQLite and MySQL store zone-less UTC wall time. Either way Python gets UTC.
+    Naive datetimes written to it are taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(portable_timestamp_type())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if _naive(dialect) else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _naive(dialect: Dialect) -> bool:
+    from rowstamp.engines import for_dialect
+
+    return for_dialect(dialect).naive_timestamps

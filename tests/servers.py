@@ -1,0 +1,141 @@
+"""Real database servers for the test suite and the benchmarks, started on demand.
+
+PostgreSQL: a private cluster (initdb + pg_ctl) on a free loopback port, data on
+``/dev/shm`` when there is one; run as the ``postgres`` user when we are root,
+since initdb refuses root. ``TEST_POSTGRESQL_URL`` points at an existing server
+instead. Every server authenticates with a password, so the tests can prove no
+password ever reaches the output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+TEST_PASSWORD = "s3cr%t:p@ss/wörd"
+"""Password of every test server; tests grep all output for it."""
+
+
+class ServerUnavailable(RuntimeError):
+    """The server could not be started here (binaries missing, ...)."""
+
+
+@dataclass
+class Server:
+    """A running server: an admin URL and a way to make scratch databases."""
+
+    url: URL
+
+    def create_database(self, prefix: str = "t") -> URL:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return self.url.set(database=name)
+
+    def drop_database(self, url: URL) -> None:
+        engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pg_bindir() -> Path:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[4]))
+    for candidate in reversed(candidates):
+        if (Path(candidate) / "initdb").exists():
+            return Path(candidate)
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise ServerUnavailable("PostgreSQL server binaries (initdb) not found")
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return cmd
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise ServerUnavailable("running as root and there is no 'postgres' user") from None
+    return ["runuser", "-u", "postgres", "--", *cmd]
+
+
+def _chown_postgres(path: Path) -> None:
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam("postgres")
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+@contextlib.contextmanager
+def postgresql_server() -> Iterator[Server]:
+    """Yield a PostgreSQL server: ``TEST_POSTGRESQL_URL``, or a private cluster."""
+    if os.environ.get("TEST_POSTGRESQL_URL"):
+        yield Server(make_url(os.environ["TEST_POSTGRESQL_URL"]))
+        return
+    bindir = _pg_bindir()
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    root = Path(tempfile.mkdtemp(prefix="rowstamp-pg-", dir=base))
+    root.chmod(0o755)
+    data, sock = root / "data", root / "sock"
+    for path in (data, sock):
+        path.mkdir()
+        _chown_postgres(path)
+    pwfile = root / "pw"
+    pwfile.write_text(TEST_PASSWORD + "\n", encoding="utf-8")
+    _chown_postgres(pwfile)
+    port = free_port()
+    log = root / "log"
+    try:
+        subprocess.run(
+            _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                          f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8",
+                          "--locale=C.UTF-8", "--no-sync"]),
+            check=True, capture_output=True,
+        )  # fmt: skip
+        log.touch()
+        _chown_postgres(log)
+        options = (
+            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        subprocess.run(
+            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log),
+                          "-w", "-t", "60", "start"]),
+            check=True, capture_output=True,
+        )  # fmt: skip
+    except (subprocess.CalledProcessError, OSError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        logtext = log.read_text(errors="replace") if log.exists() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        raise ServerUnavailable(f"PostgreSQL did not start: {exc} {detail!r} {logtext}") from exc
+    url = URL.create("postgresql+psycopg", username="postgres", password=TEST_PASSWORD,
+                     host="127.0.0.1", port=port, database="postgres")  # fmt: skip
+    try:
+        yield Server(url)
+    finally:
+        subprocess.run(
+            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
