@@ -3,9 +3,8 @@ handling supplied by rowstamp from the application's settings."""
 
 from __future__ import annotations
 
-from alembic import context
-
 import app.models  # noqa: F401 - imports every model module, filling Base.metadata
+from alembic import context
 from app.core.config import get_settings
 from app.db.base import Base
 from rowstamp import migration

@@ -134,8 +134,6 @@ def postgresql_server() -> Iterator[Server]:
     try:
         yield Server(url)
     finally:
-        subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-        )  # fmt: skip
+        stop = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+        subprocess.run(_as_postgres(stop), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)

@@ -10,7 +10,7 @@ APP_DIR = Path(__file__).resolve().parent.parent
 
 
 class Settings(RowstampSettings):
-    """rowstamp's settings (ENVIRONMENT, DATABASE_URL, DATABASE_TIMESTAMP_UTC) plus the app's own."""
+    """rowstamp's settings (ENVIRONMENT, DATABASE_URL, DATABASE_TIMESTAMP_UTC) and the app's."""
 
 
 get_settings = settings_loader(Settings, APP_DIR / "envs", project_root=APP_DIR.parent)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, FetchedValue, Text, false, true
-from sqlalchemy.orm import Mapped, declarative_mixin, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Table
 
 from rowstamp.sql import utc_now
@@ -42,7 +42,6 @@ NAMING_CONVENTION = {
 _AFTER_MODEL_COLUMNS = 10_000
 
 
-@declarative_mixin
 class MetadataColumns:
     """Soft-delete flag, general flag, notes, and database-maintained UTC timestamps."""
 
@@ -54,9 +53,7 @@ class MetadataColumns:
         Boolean, nullable=False, server_default=false(), index=True,
         sort_order=_AFTER_MODEL_COLUMNS,
     )  # fmt: skip
-    notes: Mapped[str | None] = mapped_column(
-        Text, nullable=True, sort_order=_AFTER_MODEL_COLUMNS
-    )
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True, sort_order=_AFTER_MODEL_COLUMNS)
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, nullable=False, server_default=utc_now(), index=True,
         sort_order=_AFTER_MODEL_COLUMNS,

@@ -102,6 +102,7 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
     Callers (tests, pytest-alembic) may put an ``Engine`` or a ``Connection`` in
     ``config.attributes["connection"]``.
     """
+    for_name(settings.url.get_backend_name())  # an unsupported engine fails before connecting
     given = config.attributes.get("connection")
     if isinstance(given, Connection):
         yield given
@@ -144,4 +145,3 @@ def user_errors(*urls: str) -> Iterator[None]:
         yield
     except RowstampError as exc:
         raise CommandError(mask_secrets(str(exc), *urls)) from None
-

@@ -114,7 +114,7 @@ def load_settings(
         )
     files = [p for p in (env_dir / ".env", env_file) if p.is_file()]
     try:
-        settings = settings_cls(_env_file=tuple(files), environment=name)  # type: ignore[call-arg]
+        settings = settings_cls(_env_file=tuple(files), environment=name)
     except ValidationError as exc:
         raise _settings_error(exc, name, files) from None
     except (OSError, UnicodeDecodeError) as exc:

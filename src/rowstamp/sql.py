@@ -23,7 +23,7 @@ UTC_NOW_VERSION = 1
 """The newest meaning of ``utc_now``; new migrations render this number."""
 
 
-class utc_now(FunctionElement[Any]):  # noqa: N801 - reads like func.now()
+class utc_now(FunctionElement[Any]):
     """The database's current time in UTC, as the engine's timestamp column expects it."""
 
     type = DateTime(timezone=True)

@@ -12,7 +12,6 @@ from weakref import WeakKeyDictionary
 
 from alembic.util import PriorityDispatchResult
 
-from rowstamp.autogen.ops import TRIGGER_VERSION, CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
 from rowstamp.columns import wants_updated_at_trigger
 from rowstamp.engines import for_dialect
 
@@ -49,10 +48,16 @@ def compare_updated_at_trigger(
     metadata_table: Table | None,
 ) -> PriorityDispatchResult:
     """Add or drop the table's ``updated_at`` trigger to match the model."""
-    wanted = metadata_table is not None and wants_updated_at_trigger(metadata_table)
-    present = conn_table is not None and table_name in _tables_with_trigger(
-        autogen_context, schema
+    # Imported here: Alembic loads this plugin module while alembic.operations,
+    # which ops needs, may still be importing.
+    from rowstamp.autogen.ops import (
+        TRIGGER_VERSION,
+        CreateUpdatedAtTriggerOp,
+        DropUpdatedAtTriggerOp,
     )
+
+    wanted = metadata_table is not None and wants_updated_at_trigger(metadata_table)
+    present = conn_table is not None and table_name in _tables_with_trigger(autogen_context, schema)
     now = autogen_context.opts.get(TIMESTAMP_OPTION)
     if wanted and not present:
         modify_table_ops.ops.append(

@@ -76,6 +76,13 @@ class EngineSupport:
         """Names of the tables in ``schema`` that have rowstamp's trigger: one catalog query."""
         raise NotImplementedError
 
+    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
+        """Every user object (kind, name): tables, indexes, triggers, functions, sequences.
+
+        Comparing two of these tells whether a downgrade left anything behind.
+        """
+        raise NotImplementedError
+
     def now_sql(self, compiler: SQLCompiler, spec: TriggerSpec, **kw: Any) -> str:
         """The "now" of ``spec``: the pinned override, or the engine's versioned default."""
         if spec.now is not None:

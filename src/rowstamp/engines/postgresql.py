@@ -45,6 +45,27 @@ _TABLES_WITH_TRIGGER = text(
     """
 )
 
+_CATALOG_OBJECTS = text(
+    """
+    SELECT c.relkind::text, n.nspname || '.' || c.relname
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg\\_%'
+    UNION ALL
+    SELECT 'function', n.nspname || '.' || p.proname
+    FROM pg_catalog.pg_proc p
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg\\_%'
+    UNION ALL
+    SELECT 'trigger', c.relname || '.' || t.tgname
+    FROM pg_catalog.pg_trigger t
+    JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+    WHERE NOT t.tgisinternal
+    """
+)
+
 
 class PostgreSQLSupport(EngineSupport):
     """PostgreSQL 11 or newer (``EXECUTE FUNCTION``)."""
@@ -74,6 +95,9 @@ class PostgreSQLSupport(EngineSupport):
             {"schema": schema, "trigger": self.trigger_prefix, "function": _FUNCTION},
         )
         return {row[0] for row in rows}
+
+    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
+        return {(kind, name) for kind, name in connection.execute(_CATALOG_OBJECTS)}
 
 
 _SUPPORT = PostgreSQLSupport()

@@ -53,6 +53,12 @@ class SQLiteSupport(EngineSupport):
         )
         return {tbl for name, tbl in rows if name == self.trigger_name(tbl)}
 
+    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
+        rows = connection.exec_driver_sql(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        )
+        return {(kind, name) for kind, name in rows}
+
 
 _SUPPORT = SQLiteSupport()
 

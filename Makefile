@@ -1,0 +1,26 @@
+# The two set-up commands of the README: `make dev` and `make test`.
+SHELL := /bin/bash
+# uv from PATH, or installed from PyPI into .tools/ when the machine has none.
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+PYTEST_WORKERS ?= 2
+
+.PHONY: dev test lint
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/python -m pip install --quiet uv
+
+# Install from the committed uv.lock, migrate the development database, report it.
+dev: $(UV)
+	$(UV) sync --frozen
+	./scripts/dev_migrate
+
+# The whole suite; it starts the PostgreSQL server it needs by itself.
+test: $(UV)
+	$(UV) sync --frozen
+	$(UV) run --frozen pytest -n $(PYTEST_WORKERS)
+
+lint: $(UV)
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy

@@ -1,0 +1,53 @@
+"""The guide's rules for migration messages, as checks with one-line errors.
+
+"Choose a descriptive message that clearly indicates the changes. Use proper
+sentence punctuation, but do not add a period." The message also becomes the
+file name's slug and the ``Migration:`` commit message, so it must be one line
+and unique among the revisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rowstamp.errors import MessageError
+
+__all__ = ["check_message"]
+
+_EXAMPLE = '"Add posts table"'
+
+
+def check_message(message: str, existing: Mapping[str, str] | None = None) -> str:
+    """Return the message stripped, or raise ``MessageError`` saying which rule it breaks.
+
+    ``existing`` maps revision ids to the messages already used.
+    """
+    text = message.strip()
+    if not text:
+        raise MessageError(
+            "the migration message is empty", f"describe the change, e.g. {_EXAMPLE}"
+        )
+    if "\n" in text or "\r" in text:
+        raise MessageError("the migration message has several lines", "write one line")
+    if len(text.split()) < 2:
+        raise MessageError(
+            f"the migration message {text!r} is a single word",
+            f"say what changes in a few words, e.g. {_EXAMPLE}",
+        )
+    if text.endswith("."):
+        raise MessageError(
+            f"the migration message {text!r} ends with a period",
+            f"drop it: {text.rstrip('.').rstrip()!r}",
+        )
+    if text[0].isalpha() and not text[0].isupper():
+        raise MessageError(
+            f"the migration message {text!r} does not start with a capital letter",
+            f"write it as a sentence: {text[0].upper() + text[1:]!r}",
+        )
+    for revision, used in (existing or {}).items():
+        if used.strip().casefold() == text.casefold():
+            raise MessageError(
+                f"revision {revision} already has the message {used.strip()!r}",
+                "describe what this migration changes that the other does not",
+            )
+    return text

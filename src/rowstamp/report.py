@@ -1,0 +1,81 @@
+"""What ``make dev`` and ``scripts/dev_migrate`` report about a database.
+
+Read with one catalog query per kind (columns, triggers), never one per table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from rowstamp.api import project_settings
+from rowstamp.columns import METADATA_COLUMNS
+from rowstamp.engines import for_dialect
+from rowstamp.migration import connect
+from rowstamp.urls import mask_url
+
+__all__ = ["DatabaseStatus", "TableStatus", "database_status"]
+
+
+@dataclass(frozen=True)
+class TableStatus:
+    """One table: which metadata columns it has, and its ``updated_at`` trigger."""
+
+    name: str
+    metadata_columns: tuple[str, ...]
+    trigger: str | None
+
+
+@dataclass(frozen=True)
+class DatabaseStatus:
+    """The database of one environment, as the user should see it after migrating."""
+
+    environment: str
+    url: str
+    """The database URL with its password masked."""
+    engine: str
+    current: tuple[str, ...]
+    head: tuple[str, ...]
+    messages: dict[str, str]
+    tables: list[TableStatus]
+
+    @property
+    def at_head(self) -> bool:
+        return set(self.current) == set(self.head)
+
+
+def database_status(config: Config) -> DatabaseStatus:
+    """Revision, tables, metadata columns and triggers of the configured database."""
+    settings = project_settings(config)
+    scripts = ScriptDirectory.from_config(config)
+    with connect(config, settings) as connection:
+        support = for_dialect(connection.dialect)
+        version_table = MigrationContext.configure(connection)
+        current = tuple(version_table.get_current_heads())
+        columns = inspect(connection).get_multi_columns()
+        with_trigger = support.tables_with_trigger(connection, None)
+    tables = [
+        TableStatus(
+            name=name,
+            metadata_columns=tuple(
+                c for c in METADATA_COLUMNS if c in {col["name"] for col in cols}
+            ),
+            trigger=support.trigger_name(name) if name in with_trigger else None,
+        )
+        for (_, name), cols in sorted(columns.items(), key=lambda item: item[0][1])
+        if name != "alembic_version"
+    ]
+    messages = {s.revision: (s.doc or "") for s in scripts.walk_revisions()}
+    return DatabaseStatus(
+        environment=settings.environment,
+        url=mask_url(settings.url),
+        engine=support.name,
+        current=current,
+        head=tuple(scripts.get_heads()),
+        messages=messages,
+        tables=tables,
+    )

@@ -1,0 +1,65 @@
+"""Fixtures: one parametrized database fixture over every engine, on real servers.
+
+Servers start once per test process (per xdist worker); each test gets its own
+scratch database. Locally an engine whose server cannot start is skipped; with
+``CI=true`` that is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL
+
+from tests.servers import Server, ServerUnavailable, postgresql_server
+
+ENGINES = [
+    pytest.param("sqlite", marks=pytest.mark.sqlite, id="sqlite"),
+    pytest.param("postgresql", marks=pytest.mark.postgresql, id="postgresql"),
+]
+
+
+def _unavailable(engine: str, exc: Exception) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{engine} server could not start in CI: {exc}")
+    pytest.skip(f"{engine} server unavailable here: {exc}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    try:
+        with postgresql_server() as server:
+            yield server
+    except ServerUnavailable as exc:
+        _unavailable("PostgreSQL", exc)
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(engine_name: str, request: pytest.FixtureRequest, tmp_path) -> Iterator[URL]:  # type: ignore[no-untyped-def]
+    """A fresh, empty database on ``engine_name``."""
+    if engine_name == "sqlite":
+        yield URL.create("sqlite", database=str(tmp_path / "test.sqlite3"))
+        return
+    server: Server = request.getfixturevalue("pg_server")
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def db_engine(db_url: URL) -> Iterator[Engine]:
+    engine = create_engine(db_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -1,0 +1,3 @@
+CREATE TABLE t (
+	created_at TIMESTAMP WITH TIME ZONE DEFAULT now()
+);

@@ -1,0 +1,8 @@
+CREATE TRIGGER IF NOT EXISTS update_timestamp_users
+AFTER UPDATE ON users FOR EACH ROW
+WHEN NEW.updated_at IS NOT CURRENT_TIMESTAMP
+BEGIN
+    UPDATE users SET updated_at = CURRENT_TIMESTAMP WHERE rowid = NEW.rowid;
+END;
+
+DROP TRIGGER IF EXISTS update_timestamp_users;

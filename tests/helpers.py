@@ -1,0 +1,37 @@
+"""Small helpers shared by the tests: run operations, read timestamps, list catalog objects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, text
+
+import rowstamp.autogen.impl  # noqa: F401 - registers the trigger operations
+from rowstamp.engines import for_dialect
+
+
+def run_ops(engine: Engine, fn: Callable[[Operations], None]) -> None:
+    """Run Alembic operations on ``engine`` in one transaction, as a migration would."""
+    with engine.begin() as connection:
+        fn(Operations(MigrationContext.configure(connection)))
+
+
+def catalog(engine: Engine) -> set[tuple[str, str]]:
+    with engine.connect() as connection:
+        return for_dialect(connection.dialect).catalog_objects(connection)
+
+
+def timestamps(engine: Engine, table: str, where: str = "1=1") -> tuple[datetime, datetime]:
+    """(created_at, updated_at) of one row, through the ORM type so both are aware UTC."""
+    from sqlalchemy import column, select
+    from sqlalchemy import table as table_
+
+    from rowstamp.types import UTCDateTime
+
+    t = table_(table, column("created_at", UTCDateTime()), column("updated_at", UTCDateTime()))
+    with engine.connect() as connection:
+        row = connection.execute(select(t.c.created_at, t.c.updated_at).where(text(where))).one()
+    return row[0], row[1]

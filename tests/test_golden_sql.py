@@ -1,0 +1,72 @@
+"""Golden SQL: what each trigger operation version emits, per engine.
+
+Migrations are history: if this test fails, an existing migration would now do
+something else. Change the SQL only under a new operation version. To record a
+new golden file on purpose: ROWSTAMP_UPDATE_GOLDEN=1 pytest tests/test_golden_sql.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import Column, CreateTable, MetaData, Table
+
+from rowstamp.ddl import TriggerSpec
+from rowstamp.engines import for_dialect
+from rowstamp.sql import utc_now
+
+GOLDEN = Path(__file__).parent / "golden"
+DIALECTS: dict[str, Dialect] = {
+    "postgresql": postgresql.dialect(paramstyle="named"),  # type: ignore[no-untyped-call]
+    "sqlite": sqlite.dialect(),  # type: ignore[no-untyped-call]
+}
+SPECS = {
+    "users": TriggerSpec("users", None, version=1, now=None),
+    "reserved_word": TriggerSpec("user", None, version=1, now=None),
+    "quoted_mixed_case": TriggerSpec('Order "x"', None, version=1, now=None),
+    "other_schema": TriggerSpec("users", "audit", version=1, now=None),
+    "long_name": TriggerSpec("t" * 70, None, version=1, now=None),
+    "now_override": TriggerSpec("users", None, version=1, now="CURRENT_TIMESTAMP"),
+}
+
+
+def _check(path: Path, sql: str) -> None:
+    if os.environ.get("ROWSTAMP_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(sql, encoding="utf-8")
+    assert path.is_file(), f"no golden file {path}; record it with ROWSTAMP_UPDATE_GOLDEN=1"
+    assert sql == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("dialect_name", sorted(DIALECTS))
+@pytest.mark.parametrize("case", sorted(SPECS))
+def test_trigger_sql_is_pinned(dialect_name: str, case: str) -> None:
+    dialect = DIALECTS[dialect_name]
+    support = for_dialect(dialect)
+    spec = SPECS[case]
+    statements = [*support.create_statements(spec), *support.drop_statements(spec)]
+    sql = ";\n\n".join(str(s.compile(dialect=dialect)).strip() for s in statements) + ";\n"
+    _check(GOLDEN / dialect_name / f"trigger_v1_{case}.sql", sql)
+
+
+@pytest.mark.parametrize("dialect_name", sorted(DIALECTS))
+def test_metadata_column_defaults_are_pinned(dialect_name: str) -> None:
+    table = Table(
+        "t", MetaData(), Column("created_at", utc_now(1).type, server_default=utc_now(version=1))
+    )
+    sql = str(CreateTable(table).compile(dialect=DIALECTS[dialect_name])).strip() + ";\n"
+    _check(GOLDEN / dialect_name / "utc_now_v1_default.sql", sql)
+
+
+def test_unknown_versions_are_refused() -> None:
+    from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp
+    from rowstamp.errors import RowstampError
+
+    with pytest.raises(RowstampError, match="newer than this rowstamp"):
+        utc_now(version=99)
+    with pytest.raises(RowstampError, match="newer than this rowstamp"):
+        CreateUpdatedAtTriggerOp("users", version=99)

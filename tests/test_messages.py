@@ -1,0 +1,31 @@
+"""The guide's message rules: descriptive, sentence punctuation, no trailing period, unique."""
+
+from __future__ import annotations
+
+import pytest
+
+from rowstamp.errors import MessageError
+from rowstamp.messages import check_message
+
+
+@pytest.mark.parametrize(
+    "message", ["Add posts table", "Create users table", "Add email index, drop legacy column",
+                "Rename user.name to full_name", "  Add posts table  ", "3 new lookup tables"],
+)  # fmt: skip
+def test_good_messages_pass(message: str) -> None:
+    assert check_message(message) == message.strip()
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [("", "empty"), ("   ", "empty"), ("Update", "single word"), ("Add posts table.", "period"),
+     ("add posts table", "capital letter"), ("Add posts\ntable", "several lines")],
+)  # fmt: skip
+def test_bad_messages_say_which_rule(message: str, rule: str) -> None:
+    with pytest.raises(MessageError, match=rule):
+        check_message(message)
+
+
+def test_duplicate_message_names_the_revision() -> None:
+    with pytest.raises(MessageError, match="revision abc123 already has"):
+        check_message("Add posts TABLE", {"abc123": "Add posts table"})

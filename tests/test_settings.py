@@ -1,0 +1,100 @@
+"""Settings: files chosen by ENVIRONMENT, env vars win, bad input is one clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rowstamp.errors import DatabaseUrlError, EnvFileError, UnknownEnvironmentError
+from rowstamp.settings import RowstampSettings, known_environments, load_settings
+
+
+@pytest.fixture
+def env_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("ENVIRONMENT", "DATABASE_URL", "DATABASE_TIMESTAMP_UTC"):
+        monkeypatch.delenv(name, raising=False)
+    envs = tmp_path / "app" / "envs"
+    envs.mkdir(parents=True)
+    (envs / ".env").write_text("DATABASE_URL=sqlite:///shared.sqlite3\nDATABASE_TIMESTAMP_UTC=\n")
+    (envs / "development.env").write_text("DATABASE_URL=sqlite:///dev.sqlite3\n")
+    (envs / "production.env").write_text("DATABASE_TIMESTAMP_UTC=now()\n")
+    return envs
+
+
+def test_development_is_the_default_and_overrides_the_shared_file(env_dir: Path) -> None:
+    settings = load_settings(RowstampSettings, env_dir)
+    assert settings.environment == "development"
+    assert settings.url.database == str(env_dir.parent.parent / "dev.sqlite3")
+    assert settings.database_timestamp_utc is None
+
+
+def test_environment_variable_selects_the_file(
+    env_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    settings = load_settings(RowstampSettings, env_dir)
+    assert settings.environment == "production"
+    assert settings.url.database.endswith("shared.sqlite3")
+    assert settings.database_timestamp_utc == "now()"
+
+
+def test_real_environment_variables_override_both_files(
+    env_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:pw@db/app")
+    settings = load_settings(RowstampSettings, env_dir)
+    assert settings.url.drivername == "postgresql+psycopg"
+    assert settings.url.password == "pw"
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [("postgres://h/db", "postgresql+psycopg"), ("mysql://h/db", "mysql+pymysql"),
+     ("mariadb://h/db", "mariadb+pymysql"), ("postgresql+psycopg2://h/db", "postgresql+psycopg2")],
+)  # fmt: skip
+def test_driverless_urls_get_the_installed_driver(
+    env_dir: Path, monkeypatch: pytest.MonkeyPatch, given: str, driver: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert load_settings(RowstampSettings, env_dir).url.drivername == driver
+
+
+def test_unknown_environment_lists_the_known_ones(env_dir: Path) -> None:
+    with pytest.raises(UnknownEnvironmentError) as info:
+        load_settings(RowstampSettings, env_dir, environment="staging")
+    message = str(info.value)
+    assert "unknown ENVIRONMENT 'staging'" in message
+    assert "development, production" in message
+    assert known_environments(env_dir) == ["development", "production"]
+
+
+def test_missing_env_dir_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(EnvFileError, match="does not exist"):
+        load_settings(RowstampSettings, tmp_path / "nowhere")
+
+
+def test_malformed_url_names_the_place_to_fix_without_echoing_it(
+    env_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "not a url with secret-pw")
+    with pytest.raises(DatabaseUrlError) as info:
+        load_settings(RowstampSettings, env_dir)
+    assert "DATABASE_URL environment variable" in str(info.value)
+    assert "secret-pw" not in str(info.value)
+
+
+def test_missing_url_says_where_to_set_it(env_dir: Path) -> None:
+    (env_dir / ".env").write_text("")
+    (env_dir / "development.env").write_text("")
+    with pytest.raises(DatabaseUrlError, match="DATABASE_URL is not set"):
+        load_settings(RowstampSettings, env_dir)
+
+
+def test_absolute_sqlite_paths_and_memory_are_kept(
+    env_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/x.sqlite3")
+    assert load_settings(RowstampSettings, env_dir).url.database == "/tmp/x.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    assert load_settings(RowstampSettings, env_dir).url.database is None

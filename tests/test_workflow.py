@@ -1,0 +1,107 @@
+"""The guide's workflow end to end, per engine, with plain Alembic and the scripts.
+
+Generate from an empty database, compare with the committed migration, upgrade,
+see the trigger work, check, add a model, migrate with the scripts, downgrade to
+base leaving nothing, and autogenerate again to an empty migration.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+
+from tests.helpers import catalog, timestamps
+from tests.project import REPO, Project, migration_body
+
+POSTS = """
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+
+class Post(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+"""
+
+
+def _without_version_table(objects: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    return {o for o in objects if "alembic_version" not in o[1]}
+
+
+def test_guide_workflow(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    engine = create_engine(db_url)
+    empty = catalog(engine)
+
+    # 1. Generate: identical, operation for operation, to the committed migration.
+    project.alembic("revision", "--autogenerate", "-m", "Create users table")
+    [generated] = project.versions()
+    assert generated.name.endswith("_create_users_table.py")
+    [committed] = (REPO / "alembic" / "versions").glob("*_create_users_table.py")
+    assert migration_body(generated) == migration_body(committed)
+
+    # 2. Apply, as the guide says.
+    project.alembic("upgrade", "head", ENVIRONMENT="development")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (name, email) VALUES ('a', 'a@example.com')"))
+    _, before = timestamps(engine, "users")
+    time.sleep(0.01)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET name = 'b'"))
+    assert timestamps(engine, "users")[1] > before
+    assert "No new upgrade operations detected" in project.alembic("check").output
+
+    # 3. A new model file is picked up; the scripts generate and apply it.
+    project.add_model("post", POSTS)
+    out = project.run("./scripts/migrate", "Add posts table").stdout
+    assert "_add_posts_table.py" in out
+    assert "create table posts (8 columns)" in out
+    assert "create updated_at trigger on posts" in out
+    out = project.run("./scripts/dev_migrate").stdout
+    assert "Add posts table" in out
+    assert (
+        "posts: is_active, is_flagged, notes, created_at, updated_at; trigger update_timestamp"
+        in out
+    )
+    assert "Add posts table" in project.alembic("history").stdout
+    assert "(head)" in project.alembic("current").stdout
+
+    # 4. Emergency rollback removes the posts table and its trigger, nothing else.
+    project.alembic("downgrade", "-1")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 1
+    assert not any("posts" in name for _, name in catalog(engine))
+
+    # 5. Down to base leaves no table, index, trigger or function behind.
+    project.alembic("downgrade", "base")
+    assert _without_version_table(catalog(engine)) == _without_version_table(empty)
+
+    # 6. Up again; a second autogenerate finds nothing.
+    project.alembic("upgrade", "head")
+    project.alembic("check")
+    project.alembic("revision", "--autogenerate", "-m", "Nothing to change here")
+    [empty_migration] = [p for p in project.versions() if "nothing_to_change" in p.name]
+    body = migration_body(empty_migration)
+    assert body.count("pass") == 2 and "op." not in body
+    engine.dispose()
+
+
+def test_offline_sql_needs_no_database(tmp_path: Path, engine_name: str) -> None:
+    project = Project.copy(tmp_path / "project", None)
+    (project.root / "alembic" / "versions").rmdir()
+    (project.root / "alembic" / "versions").symlink_to(REPO / "alembic" / "versions")
+    url = {"sqlite": "sqlite:///nowhere.sqlite3",
+           "postgresql": "postgresql+psycopg://u:pw@203.0.113.1:1/none"}[engine_name]  # fmt: skip
+    sql = project.alembic("upgrade", "head", "--sql", DATABASE_URL=url).stdout
+    assert "CREATE TRIGGER" in sql
+    down = project.alembic("downgrade", "head:base", "--sql", DATABASE_URL=url).stdout
+    assert "DROP TRIGGER IF EXISTS" in down
+    assert not (project.root / "nowhere.sqlite3").exists()
