@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 PYTEST_WORKERS ?= 2
 
-.PHONY: dev test lint
+.PHONY: dev test lint bench
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv $(CURDIR)/.tools
@@ -24,3 +24,8 @@ lint: $(UV)
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+
+# Benchmarks (never part of `make test`): writes docs/benchmarks.md and its plot, <= 20 min.
+bench: $(UV)
+	$(UV) sync --frozen --group bench
+	$(UV) run --frozen --group bench python -m bench.run_all

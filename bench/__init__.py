@@ -1,0 +1,1 @@
+"""Benchmarks of rowstamp against plain Alembic and its peers; run them with `make bench`."""
