@@ -3,6 +3,8 @@ handling supplied by rowstamp from the application's settings."""
 
 from __future__ import annotations
 
+from logging.config import fileConfig
+
 import app.models  # noqa: F401 - imports every model module, filling Base.metadata
 from alembic import context
 from app.core.config import get_settings
@@ -10,6 +12,10 @@ from app.db.base import Base
 from rowstamp import migration
 
 config = context.config
+# Alembic's logging setup from alembic.ini, unless a caller (the rowstamp CLI) prints its own.
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name)
+
 target_metadata = Base.metadata
 
 

@@ -68,6 +68,8 @@ def load_config(path: Path | str | None = None) -> Config:
             "run from the project root (where alembic.ini is) or pass --config",
         )
     config = Config(str(ini))
+    # The CLI reports what happened itself; Alembic's INFO lines would repeat it.
+    config.attributes["configure_logger"] = False
     for entry in reversed(config.get_prepend_sys_paths_list() or []):
         if entry not in sys.path:
             sys.path.insert(0, entry)
