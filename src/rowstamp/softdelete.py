@@ -1,0 +1,219 @@
+"""``is_active`` as a real soft-delete flag, on SQLAlchemy's own mechanisms.
+
+Opt-in and explicit: nothing changes until :func:`enable_soft_delete` is called on
+a session factory. It adds a ``do_orm_execute`` listener that puts a
+``with_loader_criteria`` option on ORM selects, so inactive rows disappear from
+``select()``, ``Session.get()``, relationship lazy loads and joined/selectin eager
+loads. ``execution_options(include_inactive=True)`` shows them for one statement
+(and for the relationships of the objects it loads). Core statements on a
+``Table`` and raw SQL are never rewritten: they say exactly what they do.
+
+A soft delete is an ordinary ``UPDATE`` of ``is_active``, so the database's
+``updated_at`` trigger records when it happened, on every engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Index, Table, event, false, text, true, update
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    scoped_session,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.orm import object_mapper as _object_mapper
+from sqlalchemy.orm.exc import UnmappedInstanceError
+from sqlalchemy.orm.interfaces import UserDefinedOption
+from sqlalchemy.sql.elements import conv
+
+from rowstamp.columns import MetadataColumns
+from rowstamp.engines import bounded_name
+from rowstamp.errors import RowstampError
+
+__all__ = [
+    "INCLUDE_INACTIVE",
+    "NotSoftDeletableError",
+    "SessionFactory",
+    "enable_soft_delete",
+    "is_soft_deletable",
+    "restore",
+    "restore_where",
+    "soft_delete",
+    "soft_delete_where",
+    "unique_among_active",
+]
+
+INCLUDE_INACTIVE = "include_inactive"
+"""Execution option: ``True`` shows inactive rows to one statement and its loads."""
+
+_ACTIVE = "is_active"
+_NAME_LIMIT = 63
+"""The shortest identifier limit among the supported engines (PostgreSQL's)."""
+
+SessionFactory = sessionmaker[Any] | scoped_session[Any] | type[Session]
+"""What :func:`enable_soft_delete` accepts: anything SQLAlchemy's session events accept."""
+
+
+class NotSoftDeletableError(RowstampError):
+    """The object or class has no ``is_active`` column from ``MetadataColumns``."""
+
+
+class _IncludeInactive(UserDefinedOption):
+    """Carries ``include_inactive`` from a statement to the lazy loads of what it loaded."""
+
+    propagate_to_loaders = True
+
+
+def is_soft_deletable(entity: object) -> bool:
+    """True for a mapped class or instance that inherits ``MetadataColumns``."""
+    cls = entity if isinstance(entity, type) else type(entity)
+    return issubclass(cls, MetadataColumns)
+
+
+def _check(entity: object) -> None:
+    if not is_soft_deletable(entity):
+        name = entity.__name__ if isinstance(entity, type) else type(entity).__name__
+        raise NotSoftDeletableError(
+            f"{name} has no is_active soft-delete flag",
+            "inherit the project's Base (MetadataColumns) or delete it with session.delete()",
+        )
+
+
+def soft_delete(session: Session, obj: MetadataColumns) -> None:
+    """Mark ``obj`` inactive; the ``UPDATE`` is sent at the next flush, like any change.
+
+    The database trigger then sets ``updated_at``; the ORM expires that attribute,
+    so reading it afterwards loads the database's value.
+    """
+    _check(obj)
+    _set_active(session, obj, False)
+
+
+def restore(session: Session, obj: MetadataColumns) -> None:
+    """Mark a soft-deleted ``obj`` active again (load it with ``include_inactive=True``)."""
+    _check(obj)
+    _set_active(session, obj, True)
+
+
+def _set_active(session: Session, obj: MetadataColumns, active: bool) -> None:
+    try:
+        _object_mapper(obj)
+    except UnmappedInstanceError:
+        raise NotSoftDeletableError(
+            f"{type(obj).__name__} is not a mapped class", "pass an ORM object"
+        ) from None
+    session.add(obj)
+    obj.is_active = active
+
+
+def soft_delete_where(
+    session: Session, entity: type[MetadataColumns], *criteria: ColumnElement[bool]
+) -> int:
+    """Soft-delete every active row of ``entity`` matching ``criteria`` in one ``UPDATE``.
+
+    Returns how many rows changed. Rows already inactive are left alone, so their
+    ``updated_at`` keeps the time they were deleted. Objects already in the session
+    are synchronised (``synchronize_session="auto"``).
+    """
+    return _update_active(session, entity, criteria, active=False)
+
+
+def restore_where(
+    session: Session, entity: type[MetadataColumns], *criteria: ColumnElement[bool]
+) -> int:
+    """Restore every inactive row of ``entity`` matching ``criteria``; returns the count."""
+    return _update_active(session, entity, criteria, active=True)
+
+
+def _update_active(
+    session: Session,
+    entity: type[MetadataColumns],
+    criteria: tuple[ColumnElement[bool], ...],
+    *,
+    active: bool,
+) -> int:
+    _check(entity)
+    statement = (
+        update(entity)
+        .where(*criteria, entity.is_active == (false() if active else true()))
+        .values(is_active=active)
+        .execution_options(synchronize_session="auto")
+    )
+    result = session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult for UPDATE
+
+
+def unique_among_active(*columns: str, name: str | None = None) -> Index:
+    """A unique index over ``columns`` that only counts active rows.
+
+    Put it in the model's ``__table_args__``: ``unique_among_active("email")`` says
+    "email is unique among active users", so a soft-deleted user's email can be
+    used again. On PostgreSQL and SQLite it is a partial index (``WHERE is_active``)
+    that autogenerate creates, compares and drops like any index. The default name
+    is ``uq_<table>_<columns>_active``.
+    """
+    if not columns:
+        raise ValueError("unique_among_active() needs at least one column name")
+    predicate = text(_ACTIVE)  # plain text: the same migration runs on every engine
+    index = Index(name, *columns, unique=True, postgresql_where=predicate, sqlite_where=predicate)
+    if name is None:
+        event.listen(index, "after_parent_attach", _name_active_index)
+    return index
+
+
+def _name_active_index(index: Index, table: Table) -> None:
+    columns = "_".join(column.name for column in index.columns)
+    index.name = conv(bounded_name(f"uq_{table.name}_{columns}_active", _NAME_LIMIT))
+
+
+def _hide_inactive(state: ORMExecuteState) -> None:
+    """``do_orm_execute`` listener: add the ``is_active`` criteria to ORM selects."""
+    if not state.is_select or state.is_column_load:
+        # Column loads refresh an object already loaded: filtering them would turn
+        # reading an attribute of a just-soft-deleted object into ObjectDeletedError.
+        return
+    if state.execution_options.get(INCLUDE_INACTIVE):
+        if not state.is_relationship_load:
+            state.statement = state.statement.options(_IncludeInactive())
+        return
+    if any(isinstance(option, _IncludeInactive) for option in state.user_defined_options):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            MetadataColumns,
+            lambda cls: cls.is_active == true(),
+            include_aliases=True,
+            track_closure_variables=False,
+        )
+    )
+
+
+def _delete_means_soft_delete(
+    session: Session, flush_context: UOWTransaction, instances: object
+) -> None:
+    """``before_flush`` listener: turn pending ``session.delete()`` into soft deletes."""
+    for obj in list(session.deleted):
+        if is_soft_deletable(obj):
+            session.add(obj)  # takes it out of the pending deletes
+            obj.is_active = False
+
+
+def enable_soft_delete(factory: SessionFactory, *, delete_means_soft_delete: bool = False) -> None:
+    """Hide inactive rows from ORM selects of sessions made by ``factory``.
+
+    With ``delete_means_soft_delete`` (the project's ``DELETE_MEANS_SOFT_DELETE``
+    setting), ``session.delete(obj)`` on a soft-deletable object marks it inactive
+    instead of deleting the row; other objects are still deleted. Calling this
+    again with the other value switches that behaviour; the filter stays.
+    """
+    if not event.contains(factory, "do_orm_execute", _hide_inactive):
+        event.listen(factory, "do_orm_execute", _hide_inactive)
+    installed = event.contains(factory, "before_flush", _delete_means_soft_delete)
+    if delete_means_soft_delete and not installed:
+        event.listen(factory, "before_flush", _delete_means_soft_delete)
+    elif installed and not delete_means_soft_delete:
+        event.remove(factory, "before_flush", _delete_means_soft_delete)
