@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
-from tests.servers import Server, ServerUnavailable, postgresql_server
+from tests.servers import Server, ServerUnavailable, mariadb_server, postgresql_server
 
 ENGINES = [
     pytest.param("sqlite", marks=pytest.mark.sqlite, id="sqlite"),
     pytest.param("postgresql", marks=pytest.mark.postgresql, id="postgresql"),
+    pytest.param("mariadb", marks=pytest.mark.mariadb, id="mariadb"),
 ]
+_SERVER_FIXTURES = {"postgresql": "pg_server", "mariadb": "mariadb_server"}
 
 
 def _unavailable(engine: str, exc: Exception) -> None:
@@ -37,6 +39,15 @@ def pg_server() -> Iterator[Server]:
         _unavailable("PostgreSQL", exc)
 
 
+@pytest.fixture(scope="session", name="mariadb_server")
+def mariadb_server_fixture() -> Iterator[Server]:
+    try:
+        with mariadb_server() as server:
+            yield server
+    except ServerUnavailable as exc:
+        _unavailable("MariaDB", exc)
+
+
 @pytest.fixture(params=ENGINES)
 def engine_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -48,7 +59,7 @@ def db_url(engine_name: str, request: pytest.FixtureRequest, tmp_path) -> Iterat
     if engine_name == "sqlite":
         yield URL.create("sqlite", database=str(tmp_path / "test.sqlite3"))
         return
-    server: Server = request.getfixturevalue("pg_server")
+    server: Server = request.getfixturevalue(_SERVER_FIXTURES[engine_name])
     url = server.create_database()
     try:
         yield url

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import Column, CreateTable, MetaData, Table
 
@@ -21,6 +21,7 @@ from rowstamp.sql import utc_now
 
 GOLDEN = Path(__file__).parent / "golden"
 DIALECTS: dict[str, Dialect] = {
+    "mysql": mysql.dialect(paramstyle="named"),  # type: ignore[no-untyped-call]
     "postgresql": postgresql.dialect(paramstyle="named"),  # type: ignore[no-untyped-call]
     "sqlite": sqlite.dialect(),  # type: ignore[no-untyped-call]
 }
@@ -70,3 +71,17 @@ def test_unknown_versions_are_refused() -> None:
         utc_now(version=99)
     with pytest.raises(RowstampError, match="newer than this rowstamp"):
         CreateUpdatedAtTriggerOp("users", version=99)
+
+
+@pytest.mark.parametrize("case", sorted(SPECS))
+def test_mariadb_urls_emit_the_mysql_sql(case: str) -> None:
+    """``mariadb://`` and ``mysql://`` URLs reach the same server kinds: same SQL, same file."""
+    from sqlalchemy import create_engine
+
+    dialect = create_engine("mariadb+pymysql://", paramstyle="named").dialect
+    assert dialect.name == "mariadb"
+    support = for_dialect(dialect)
+    spec = SPECS[case]
+    statements = [*support.create_statements(spec), *support.drop_statements(spec)]
+    sql = ";\n\n".join(str(s.compile(dialect=dialect)).strip() for s in statements) + ";\n"
+    assert sql == (GOLDEN / "mysql" / f"trigger_v1_{case}.sql").read_text(encoding="utf-8")

@@ -99,7 +99,8 @@ def test_offline_sql_needs_no_database(tmp_path: Path, engine_name: str) -> None
     (project.root / "alembic" / "versions").rmdir()
     (project.root / "alembic" / "versions").symlink_to(REPO / "alembic" / "versions")
     url = {"sqlite": "sqlite:///nowhere.sqlite3",
-           "postgresql": "postgresql+psycopg://u:pw@203.0.113.1:1/none"}[engine_name]  # fmt: skip
+           "postgresql": "postgresql+psycopg://u:pw@203.0.113.1:1/none",
+           "mariadb": "mariadb+pymysql://u:pw@203.0.113.1:1/none"}[engine_name]  # fmt: skip
     sql = project.alembic("upgrade", "head", "--sql", DATABASE_URL=url).stdout
     assert "CREATE TRIGGER" in sql
     down = project.alembic("downgrade", "head:base", "--sql", DATABASE_URL=url).stdout

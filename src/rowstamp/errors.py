@@ -16,6 +16,7 @@ __all__ = [
     "RevisionError",
     "RowstampError",
     "SettingsError",
+    "TriggerPrivilegeError",
     "UnknownEnvironmentError",
     "UnsupportedEngineError",
 ]
@@ -64,3 +65,7 @@ class NoChangesError(RowstampError):
 
 class RevisionError(RowstampError):
     """Alembic refused a revision command (not at head, unknown revision, ...)."""
+
+
+class TriggerPrivilegeError(RowstampError):
+    """The database user may not create triggers (MySQL/MariaDB binary logging)."""

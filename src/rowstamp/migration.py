@@ -69,10 +69,18 @@ def _common_options(
         "target_metadata": target_metadata,
         "render_item": make_render_item(settings.database_timestamp_utc),
         "autogenerate_plugins": AUTOGENERATE_PLUGINS,
-        "compare_type": True,
+        "compare_type": _compare_type,
         "process_revision_directives": process_revision_directives,
         TIMESTAMP_OPTION: settings.database_timestamp_utc,
     }
+
+
+def _compare_type(context: MigrationContext, inspected_column: Any, metadata_column: Any,
+                  inspected_type: Any, metadata_type: Any) -> bool | None:  # fmt: skip
+    """Alembic's ``compare_type`` hook: the engine module's opinion, else Alembic's."""
+    return for_name(context.dialect.name).compare_type(
+        context.dialect, inspected_type, metadata_type
+    )
 
 
 def online_options(

@@ -1,11 +1,16 @@
 """What the trigger operations run: the engine module's statements, compiled per dialect.
 
-Nothing here queries the database, so ``alembic upgrade --sql`` works offline.
+Nothing here queries the database offline, so ``alembic upgrade --sql`` works
+without one; online, the engine may check once per migration run that the user
+can create triggers at all (MySQL's binary-log rule).
 """
 
 from __future__ import annotations
 
+from weakref import WeakSet
+
 from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
 
 import rowstamp.autogen.render  # noqa: F401 - autogenerate can write what runs here
 from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
@@ -13,10 +18,16 @@ from rowstamp.engines import for_dialect
 
 __all__: list[str] = []
 
+_checked: WeakSet[MigrationContext] = WeakSet()
+
 
 @Operations.implementation_for(CreateUpdatedAtTriggerOp)
 def _create(operations: Operations, operation: CreateUpdatedAtTriggerOp) -> None:
-    support = for_dialect(operations.get_context().dialect)
+    context = operations.get_context()
+    support = for_dialect(context.dialect)
+    if not context.as_sql and context not in _checked and context.connection is not None:
+        support.check_can_create_triggers(context.connection)
+        _checked.add(context)
     for statement in support.create_statements(operation.spec()):
         operations.execute(statement)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Dialect
 
 from rowstamp.engines.base import EngineSupport, bounded_name
+from rowstamp.engines.mysql import MariaDBSupport, MySQLSupport
 from rowstamp.engines.postgresql import PostgreSQLSupport
 from rowstamp.engines.sqlite import SQLiteSupport
 from rowstamp.errors import UnsupportedEngineError
@@ -12,7 +13,7 @@ from rowstamp.errors import UnsupportedEngineError
 __all__ = ["EngineSupport", "bounded_name", "for_dialect", "for_name", "supported_engines"]
 
 _REGISTRY: dict[str, EngineSupport] = {}
-for _support in (PostgreSQLSupport(), SQLiteSupport()):
+for _support in (PostgreSQLSupport(), SQLiteSupport(), MySQLSupport(), MariaDBSupport()):
     for _dialect in _support.dialects:
         _REGISTRY[_dialect] = _support
 

@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
+from sqlalchemy.types import TypeEngine
 
 from rowstamp.ddl import TriggerSpec
 
@@ -82,6 +84,19 @@ class EngineSupport:
         Comparing two of these tells whether a downgrade left anything behind.
         """
         raise NotImplementedError
+
+    def check_can_create_triggers(self, connection: Connection) -> None:
+        """Raise a one-line error if this connection's user cannot create triggers.
+
+        Run only online, before a trigger is created; engines without such a rule
+        need nothing.
+        """
+
+    def compare_type(self, dialect: Dialect, reflected: TypeEngine[Any],
+                     model: TypeEngine[Any]) -> bool | None:  # fmt: skip
+        """Alembic's ``compare_type`` hook: False when ``reflected`` is what this engine
+        makes of ``model``, True for a real change, None to let Alembic decide."""
+        return None
 
     def now_sql(self, compiler: SQLCompiler, spec: TriggerSpec, **kw: Any) -> str:
         """The "now" of ``spec``: the pinned override, or the engine's versioned default."""

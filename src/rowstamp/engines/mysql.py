@@ -1,0 +1,204 @@
+"""MySQL and MariaDB: a ``BEFORE UPDATE`` trigger per table that sets ``NEW.updated_at``.
+
+Trigger names are unique per schema (database), so each table gets
+``update_timestamp_<table>``, shortened deterministically within 64 characters.
+MySQL DDL commits implicitly, so a failed migration can stop half-way: creating a
+trigger does nothing when it exists and dropping one does nothing when it is gone,
+so the migration can simply be run again. ``CREATE TRIGGER IF NOT EXISTS`` needs
+MariaDB 10.1.4 or MySQL 8.0.29; expression defaults need MySQL 8.0.13.
+
+With binary logging on, the server refuses ``CREATE TRIGGER`` to a user without
+SUPER unless ``log_bin_trust_function_creators`` is set; ``check_can_create_triggers``
+finds that out in one query before the first trigger is created, and says what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, String, column, func, literal, select, table, text
+from sqlalchemy.dialects.mysql import types as mysql_types
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
+from sqlalchemy.sql.ddl import ExecutableDDLElement
+from sqlalchemy.types import VARCHAR, TypeEngine
+
+from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
+from rowstamp.engines.base import EngineSupport
+from rowstamp.errors import TriggerPrivilegeError
+
+__all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
+
+_DIALECTS = ("mysql", "mariadb")
+_FRACTIONAL = (mysql_types.DATETIME, mysql_types.TIMESTAMP, mysql_types.TIME)
+
+# One query: is the binary log on, are routine/trigger creators trusted, and does
+# the current user hold SUPER (USER_PRIVILEGES lists the current user's grants).
+_BINLOG_PRIVILEGES = text(
+    """
+    SELECT @@global.log_bin, @@global.log_bin_trust_function_creators,
+           EXISTS (
+               SELECT 1 FROM information_schema.USER_PRIVILEGES
+               WHERE PRIVILEGE_TYPE = 'SUPER'
+                 AND GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1),
+                                      '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')
+           )
+    """
+)
+
+
+def _info_schema(name: str, *columns: str) -> Any:
+    # Lower-case names: information_schema columns match case-insensitively.
+    return table(name, *(column(c) for c in columns), schema="information_schema")
+
+
+def binlog_blocks_triggers(log_bin: bool, trust_creators: bool, has_super: bool) -> bool:
+    """True when the server will refuse ``CREATE TRIGGER`` because of the binary log."""
+    return log_bin and not trust_creators and not has_super
+
+
+class MySQLSupport(EngineSupport):
+    """MySQL 8.0.29 or newer; also MariaDB reached through a ``mysql://`` URL."""
+
+    name: ClassVar[str] = "MySQL"
+    dialects: ClassVar[tuple[str, ...]] = ("mysql",)
+    identifier_limit: ClassVar[int] = 64
+    naive_timestamps: ClassVar[bool] = True
+    utc_now_function: ClassVar[str] = "UTC_TIMESTAMP"
+    """UTC wall time whatever the session ``time_zone``; ``NOW()`` would follow the session."""
+
+    timestamp_precision: ClassVar[int] = 6
+    """Fractional-second digits of the timestamp columns (``DATETIME(6)``) and of "now"."""
+
+    default_string_length: ClassVar[int] = 255
+    """``VARCHAR`` length for ``String()`` without one: MySQL refuses ``VARCHAR`` bare."""
+
+    def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
+        # A bare function call: SQLAlchemy wraps it in parentheses for DEFAULT, which
+        # MySQL 8.0.13+ requires for expression defaults and MariaDB accepts.
+        return f"{self.utc_now_function}({self.timestamp_precision})"
+
+    def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        return [CreateUpdatedAtTrigger(spec)]
+
+    def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        return [DropUpdatedAtTrigger(spec)]
+
+    def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
+        triggers = _info_schema(
+            "TRIGGERS", "trigger_schema", "trigger_name", "event_object_table",
+            "event_manipulation", "action_timing",
+        )  # fmt: skip
+        where = triggers.c.trigger_schema == (
+            literal(schema, String) if schema is not None else func.database()
+        )
+        rows = connection.execute(
+            select(triggers.c.trigger_name, triggers.c.event_object_table).where(
+                where,
+                triggers.c.event_manipulation == "UPDATE",
+                triggers.c.action_timing == "BEFORE",
+            )
+        )
+        return {tbl for name, tbl in rows if name == self.trigger_name(tbl)}
+
+    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
+        """Tables, indexes, triggers and routines of the connection's current database."""
+        here = func.database()
+        tables = _info_schema("TABLES", "table_schema", "table_name", "table_type")
+        indexes = _info_schema("STATISTICS", "table_schema", "table_name", "index_name")
+        triggers = _info_schema("TRIGGERS", "trigger_schema", "trigger_name")
+        routines = _info_schema("ROUTINES", "routine_schema", "routine_name", "routine_type")
+        query = (
+            select(func.lower(tables.c.table_type), tables.c.table_name)
+            .where(tables.c.table_schema == here)
+            .union(
+                select(
+                    literal("index"), func.concat(indexes.c.table_name, ".", indexes.c.index_name)
+                ).where(indexes.c.table_schema == here),
+                select(literal("trigger"), triggers.c.trigger_name).where(
+                    triggers.c.trigger_schema == here
+                ),
+                select(func.lower(routines.c.routine_type), routines.c.routine_name).where(
+                    routines.c.routine_schema == here
+                ),
+            )
+        )
+        return {(str(kind), str(name)) for kind, name in connection.execute(query)}
+
+    def check_can_create_triggers(self, connection: Connection) -> None:
+        """Fail in one line when the binary log will make ``CREATE TRIGGER`` fail."""
+        log_bin, trust, has_super = connection.execute(_BINLOG_PRIVILEGES).one()
+        if binlog_blocks_triggers(bool(log_bin), bool(trust), bool(has_super)):
+            raise TriggerPrivilegeError(
+                f"{self.name} has binary logging on, and creating triggers then needs the "
+                "SUPER privilege or log_bin_trust_function_creators=ON",
+                "ask the database administrator to run SET GLOBAL "
+                "log_bin_trust_function_creators = 1 (and set it in the server's config "
+                "file), or grant SUPER to the migration user; then run the migration again",
+            )
+
+    def compare_type(self, dialect: Dialect, reflected: TypeEngine[Any],
+                     model: TypeEngine[Any]) -> bool | None:  # fmt: skip
+        """Catch what Alembic misses here: a timestamp's fractional-second digits.
+
+        Alembic takes ``DATETIME`` and ``DATETIME(6)`` for the same type, but the
+        trigger's microseconds are lost in the first. Everything else (``BOOL`` read
+        back as ``TINYINT(1)``, ``String()`` as ``VARCHAR(255)``) Alembic decides.
+        """
+        impl = model.dialect_impl(dialect)
+        impl = getattr(impl, "impl_instance", impl)
+        if isinstance(impl, _FRACTIONAL) and type(reflected) is type(impl):
+            return (getattr(impl, "fsp", None) or 0) != (getattr(reflected, "fsp", None) or 0)
+        return None
+
+
+class MariaDBSupport(MySQLSupport):
+    """MariaDB 10.3 or newer, reached through a ``mariadb://`` URL (same SQL as MySQL)."""
+
+    name: ClassVar[str] = "MariaDB"
+    dialects: ClassVar[tuple[str, ...]] = ("mariadb",)
+
+
+_SUPPORT = MySQLSupport()
+
+
+def _qualified(compiler: DDLCompiler, name: str, schema: str | None) -> str:
+    quoted = compiler.preparer.quote(name)
+    if schema is not None:
+        return f"{compiler.preparer.quote_schema(schema)}.{quoted}"
+    return quoted
+
+
+def _create_trigger(element: CreateUpdatedAtTrigger, compiler: DDLCompiler, **kw: Any) -> str:
+    spec = element.spec
+    trigger = _qualified(compiler, _SUPPORT.trigger_name(spec.table_name), spec.schema)
+    col = compiler.preparer.quote("updated_at")
+    now = _SUPPORT.now_sql(compiler.sql_compiler, spec, **kw)
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {trigger}\n"
+        f"BEFORE UPDATE ON {_qualified(compiler, spec.table_name, spec.schema)}\n"
+        f"FOR EACH ROW SET NEW.{col} = {now}"
+    )
+
+
+def _drop_trigger(element: DropUpdatedAtTrigger, compiler: DDLCompiler, **kw: Any) -> str:
+    spec = element.spec
+    name = _qualified(compiler, _SUPPORT.trigger_name(spec.table_name), spec.schema)
+    return f"DROP TRIGGER IF EXISTS {name}"
+
+
+def _string(element: String, compiler: Any, **kw: Any) -> str:
+    # create_all() of a model with String() must agree with its migration, which
+    # pins VARCHAR(255) here; any other string type compiles as SQLAlchemy does.
+    if type(element) is String and element.length is None:
+        pinned = VARCHAR(_SUPPORT.default_string_length, collation=element.collation)
+        return str(compiler.process(pinned, **kw))
+    return str(compiler.visit_string(element, **kw))
+
+
+for _dialect in _DIALECTS:
+    compiles(CreateUpdatedAtTrigger, _dialect)(_create_trigger)
+    compiles(DropUpdatedAtTrigger, _dialect)(_drop_trigger)
+    compiles(String, _dialect)(_string)

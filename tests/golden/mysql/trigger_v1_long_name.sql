@@ -1,0 +1,5 @@
+CREATE TRIGGER IF NOT EXISTS update_timestamp_tttttttttttttttttttttttttttttttttttttt_c7f0d3cf
+BEFORE UPDATE ON tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt
+FOR EACH ROW SET NEW.updated_at = UTC_TIMESTAMP(6);
+
+DROP TRIGGER IF EXISTS update_timestamp_tttttttttttttttttttttttttttttttttttttt_c7f0d3cf;

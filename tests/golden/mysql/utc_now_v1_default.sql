@@ -1,0 +1,3 @@
+CREATE TABLE t (
+	created_at DATETIME DEFAULT (UTC_TIMESTAMP(6))
+);
