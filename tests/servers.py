@@ -165,7 +165,7 @@ class MariaDBServer(Server):
         engine.dispose()
 
 
-def _native_password_hash(password: str) -> str:
+def mysql_password_hash(password: str) -> str:
     # PyMySQL sends the password as Latin-1 bytes; hash exactly those, so a
     # non-ASCII test password authenticates whatever the client's charset.
     inner = hashlib.sha1(password.encode("latin1")).digest()
@@ -231,7 +231,7 @@ def mariadb_server(*, binlog: bool = False, user: str = "rowstamp") -> Iterator[
         _wait_until_ready(admin, process, log)
         engine = create_engine(admin)
         with engine.connect() as conn:
-            password = _native_password_hash(TEST_PASSWORD)
+            password = mysql_password_hash(TEST_PASSWORD)
             for host in ("127.0.0.1", "localhost"):
                 conn.execute(
                     text(f"CREATE USER '{user}'@'{host}' IDENTIFIED BY PASSWORD '{password}'")
