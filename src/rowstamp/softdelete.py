@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, Table, event, false, text, true, update
+from sqlalchemy import ColumnElement, event, false, true, update
 from sqlalchemy.orm import (
     ORMExecuteState,
     Session,
@@ -28,11 +28,10 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm import object_mapper as _object_mapper
 from sqlalchemy.orm.exc import UnmappedInstanceError
 from sqlalchemy.orm.interfaces import UserDefinedOption
-from sqlalchemy.sql.elements import conv
 
 from rowstamp.columns import MetadataColumns
-from rowstamp.engines import bounded_name
 from rowstamp.errors import RowstampError
+from rowstamp.unique_active import unique_among_active
 
 __all__ = [
     "INCLUDE_INACTIVE",
@@ -49,10 +48,6 @@ __all__ = [
 
 INCLUDE_INACTIVE = "include_inactive"
 """Execution option: ``True`` shows inactive rows to one statement and its loads."""
-
-_ACTIVE = "is_active"
-_NAME_LIMIT = 63
-"""The shortest identifier limit among the supported engines (PostgreSQL's)."""
 
 SessionFactory = sessionmaker[Any] | scoped_session[Any] | type[Session]
 """What :func:`enable_soft_delete` accepts: anything SQLAlchemy's session events accept."""
@@ -145,29 +140,6 @@ def _update_active(
     )
     result = session.execute(statement)
     return int(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult for UPDATE
-
-
-def unique_among_active(*columns: str, name: str | None = None) -> Index:
-    """A unique index over ``columns`` that only counts active rows.
-
-    Put it in the model's ``__table_args__``: ``unique_among_active("email")`` says
-    "email is unique among active users", so a soft-deleted user's email can be
-    used again. On PostgreSQL and SQLite it is a partial index (``WHERE is_active``)
-    that autogenerate creates, compares and drops like any index. The default name
-    is ``uq_<table>_<columns>_active``.
-    """
-    if not columns:
-        raise ValueError("unique_among_active() needs at least one column name")
-    predicate = text(_ACTIVE)  # plain text: the same migration runs on every engine
-    index = Index(name, *columns, unique=True, postgresql_where=predicate, sqlite_where=predicate)
-    if name is None:
-        event.listen(index, "after_parent_attach", _name_active_index)
-    return index
-
-
-def _name_active_index(index: Index, table: Table) -> None:
-    columns = "_".join(column.name for column in index.columns)
-    index.name = conv(bounded_name(f"uq_{table.name}_{columns}_active", _NAME_LIMIT))
 
 
 def _hide_inactive(state: ORMExecuteState) -> None:
