@@ -93,16 +93,3 @@ def test_guide_workflow(db_url: URL, tmp_path: Path) -> None:
     assert body.count("pass") == 2 and "op." not in body
     engine.dispose()
 
-
-def test_offline_sql_needs_no_database(tmp_path: Path, engine_name: str) -> None:
-    project = Project.copy(tmp_path / "project", None)
-    (project.root / "alembic" / "versions").rmdir()
-    (project.root / "alembic" / "versions").symlink_to(REPO / "alembic" / "versions")
-    url = {"sqlite": "sqlite:///nowhere.sqlite3",
-           "postgresql": "postgresql+psycopg://u:pw@203.0.113.1:1/none",
-           "mariadb": "mariadb+pymysql://u:pw@203.0.113.1:1/none"}[engine_name]  # fmt: skip
-    sql = project.alembic("upgrade", "head", "--sql", DATABASE_URL=url).stdout
-    assert "CREATE TRIGGER" in sql
-    down = project.alembic("downgrade", "head:base", "--sql", DATABASE_URL=url).stdout
-    assert "DROP TRIGGER IF EXISTS" in down
-    assert not (project.root / "nowhere.sqlite3").exists()

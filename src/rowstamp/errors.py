@@ -11,6 +11,7 @@ __all__ = [
     "DatabaseUnreachableError",
     "DatabaseUrlError",
     "EnvFileError",
+    "IdentifierError",
     "MessageError",
     "NoChangesError",
     "RevisionError",
@@ -49,6 +50,10 @@ class DatabaseUrlError(SettingsError):
 
 class DatabaseUnreachableError(RowstampError):
     """The database server cannot be reached with the configured URL."""
+
+
+class IdentifierError(RowstampError):
+    """A model's name cannot exist on the engine as written (it would be truncated)."""
 
 
 class UnsupportedEngineError(RowstampError):

@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trigger and friends
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
+from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
 from rowstamp.engines import for_name
 from rowstamp.errors import DatabaseUnreachableError, RowstampError
@@ -59,18 +60,27 @@ def _common_options(
     def process_revision_directives(
         context: MigrationContext, revision: Any, directives: list[MigrationScript]
     ) -> None:
+        for script in directives:
+            order_trigger_operations(script, target_metadata, settings.database_timestamp_utc)
         config.attributes[DIRECTIVES_KEY] = list(directives)
         if config.attributes.get(SKIP_EMPTY_KEY) and all(
             d.upgrade_ops is None or d.upgrade_ops.is_empty() for d in directives
         ):
             directives[:] = []
 
+    schemas = _schemas(target_metadata)
     return {
         "target_metadata": target_metadata,
         "render_item": make_render_item(settings.database_timestamp_utc),
         "autogenerate_plugins": AUTOGENERATE_PLUGINS,
         "compare_type": _compare_type,
+        # SQLite can only add a NOT NULL column with an expression default, or alter
+        # anything, by rebuilding the table; batch blocks do that there and plain
+        # ALTERs elsewhere, so one migration file runs on every engine.
+        "render_as_batch": True,
         "process_revision_directives": process_revision_directives,
+        "include_schemas": bool(schemas),
+        "include_name": _only_model_schemas(schemas),
         TIMESTAMP_OPTION: settings.database_timestamp_utc,
     }
 
@@ -81,6 +91,23 @@ def _compare_type(context: MigrationContext, inspected_column: Any, metadata_col
     return for_name(context.dialect.name).compare_type(
         context.dialect, inspected_type, metadata_type
     )
+
+
+def _schemas(target_metadata: MetaData) -> set[str]:
+    """Non-default schemas the models use."""
+    return {t.schema for t in target_metadata.tables.values() if t.schema is not None}
+
+
+def _only_model_schemas(schemas: set[str]) -> Any:
+    """An ``include_name`` hook: compare the default schema and the models' schemas only,
+    so autogenerate never proposes dropping tables of schemas the project does not own."""
+
+    def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+        if type_ == "schema":
+            return name is None or name in schemas
+        return True
+
+    return include_name
 
 
 def online_options(

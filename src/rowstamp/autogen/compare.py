@@ -12,9 +12,6 @@ from weakref import WeakKeyDictionary
 
 from alembic.util import PriorityDispatchResult
 
-from rowstamp.columns import wants_updated_at_trigger
-from rowstamp.engines import for_dialect
-
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
     from alembic.operations.ops import ModifyTableOps
@@ -34,6 +31,8 @@ def _tables_with_trigger(autogen_context: AutogenContext, schema: str | None) ->
     if schema not in per_schema:
         connection = autogen_context.connection
         assert connection is not None, "autogenerate compares only with a connection"
+        from rowstamp.engines import for_dialect
+
         support = for_dialect(connection.dialect)
         per_schema[schema] = support.tables_with_trigger(connection, schema)
     return per_schema[schema]
@@ -49,13 +48,20 @@ def compare_updated_at_trigger(
 ) -> PriorityDispatchResult:
     """Add or drop the table's ``updated_at`` trigger to match the model."""
     # Imported here: Alembic loads this plugin module while alembic.operations,
-    # which ops needs, may still be importing.
+    # which ops needs, may still be importing; and every `alembic` command loads it,
+    # so rowstamp.columns (sqlalchemy.orm) and the engines wait until a comparison runs.
     from rowstamp.autogen.ops import (
         TRIGGER_VERSION,
         CreateUpdatedAtTriggerOp,
         DropUpdatedAtTriggerOp,
     )
+    from rowstamp.columns import wants_updated_at_trigger
 
+    if metadata_table is not None:
+        from rowstamp.engines import for_dialect
+
+        assert autogen_context.dialect is not None
+        for_dialect(autogen_context.dialect).check_table_name(table_name)
     wanted = metadata_table is not None and wants_updated_at_trigger(metadata_table)
     present = conn_table is not None and table_name in _tables_with_trigger(autogen_context, schema)
     now = autogen_context.opts.get(TIMESTAMP_OPTION)

@@ -13,7 +13,11 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
 import rowstamp.autogen.render  # noqa: F401 - autogenerate can write what runs here
-from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
+from rowstamp.autogen.ops import (
+    CreateUpdatedAtTriggerOp,
+    DropUpdatedAtTriggerOp,
+    EnsureUpdatedAtTriggerOp,
+)
 from rowstamp.engines import for_dialect
 
 __all__: list[str] = []
@@ -36,4 +40,11 @@ def _create(operations: Operations, operation: CreateUpdatedAtTriggerOp) -> None
 def _drop(operations: Operations, operation: DropUpdatedAtTriggerOp) -> None:
     support = for_dialect(operations.get_context().dialect)
     for statement in support.drop_statements(operation.spec()):
+        operations.execute(statement)
+
+
+@Operations.implementation_for(EnsureUpdatedAtTriggerOp)
+def _ensure(operations: Operations, operation: EnsureUpdatedAtTriggerOp) -> None:
+    support = for_dialect(operations.get_context().dialect)
+    for statement in support.ensure_statements(operation.spec()):
         operations.execute(statement)

@@ -12,7 +12,12 @@ from alembic.operations import MigrateOperation, Operations
 
 from rowstamp.ddl import TriggerSpec
 
-__all__ = ["TRIGGER_VERSION", "CreateUpdatedAtTriggerOp", "DropUpdatedAtTriggerOp"]
+__all__ = [
+    "TRIGGER_VERSION",
+    "CreateUpdatedAtTriggerOp",
+    "DropUpdatedAtTriggerOp",
+    "EnsureUpdatedAtTriggerOp",
+]
 
 TRIGGER_VERSION = 1
 """The newest trigger form; autogenerate renders it into new migrations."""
@@ -90,3 +95,32 @@ class DropUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         return ("remove_updated_at_trigger", self.schema, self.table_name)
+
+
+@Operations.register_operation("ensure_updated_at_trigger")
+class EnsureUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
+    """Re-create the trigger where a batch migration rebuilt the table without it.
+
+    SQLite's batch mode copies a table into a new one and drops the old, and its
+    triggers with it; autogenerate puts this operation right after such a batch, in
+    upgrade and downgrade alike. Engines that alter tables in place need nothing.
+    """
+
+    @classmethod
+    def ensure_updated_at_trigger(
+        cls,
+        operations: Operations,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        version: int,
+        now: str | None = None,
+    ) -> None:
+        """Create the ``updated_at`` trigger again if a table rebuild dropped it."""
+        operations.invoke(cls(table_name, schema=schema, version=version, now=now))
+
+    def reverse(self) -> EnsureUpdatedAtTriggerOp:
+        return EnsureUpdatedAtTriggerOp(self.table_name, **self._kwargs())
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("ensure_updated_at_trigger", self.schema, self.table_name)

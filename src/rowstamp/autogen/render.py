@@ -16,7 +16,12 @@ from sqlalchemy import String
 from sqlalchemy.schema import DefaultClause
 from sqlalchemy.sql.elements import False_, True_
 
-from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
+from rowstamp.autogen.ops import (
+    CreateUpdatedAtTriggerOp,
+    DropUpdatedAtTriggerOp,
+    EnsureUpdatedAtTriggerOp,
+    _UpdatedAtTriggerOp,
+)
 from rowstamp.sql import utc_now
 from rowstamp.types import UTCDateTime
 
@@ -33,8 +38,7 @@ def _sa_prefix(autogen_context: AutogenContext) -> str:
     return str(autogen_context.opts.get("sqlalchemy_module_prefix", "sa."))
 
 
-def _render_call(name: str, op: CreateUpdatedAtTriggerOp | DropUpdatedAtTriggerOp,
-                 autogen_context: AutogenContext) -> str:  # fmt: skip
+def _render_call(name: str, op: _UpdatedAtTriggerOp, autogen_context: AutogenContext) -> str:
     args = [repr(op.table_name)]
     if op.schema is not None:
         args.append(f"schema={op.schema!r}")
@@ -52,6 +56,11 @@ def _render_create(autogen_context: AutogenContext, op: CreateUpdatedAtTriggerOp
 @renderers.dispatch_for(DropUpdatedAtTriggerOp)
 def _render_drop(autogen_context: AutogenContext, op: DropUpdatedAtTriggerOp) -> str:
     return _render_call("drop_updated_at_trigger", op, autogen_context)
+
+
+@renderers.dispatch_for(EnsureUpdatedAtTriggerOp)
+def _render_ensure(autogen_context: AutogenContext, op: EnsureUpdatedAtTriggerOp) -> str:
+    return _render_call("ensure_updated_at_trigger", op, autogen_context)
 
 
 def make_render_item(timestamp_utc: str | None) -> RenderItem:

@@ -17,6 +17,7 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
 from rowstamp.ddl import TriggerSpec
+from rowstamp.errors import IdentifierError
 
 __all__ = ["EngineSupport", "bounded_name"]
 
@@ -55,6 +56,31 @@ class EngineSupport:
 
     naive_timestamps: ClassVar[bool] = True
     """True where timestamp columns hold no zone, so rowstamp stores UTC wall time."""
+
+    table_name_limit: ClassVar[int | None] = None
+    """Longest table name the engine keeps (in ``identifier_unit``), or None for no limit.
+    A longer model name would be truncated by the server and never match the model."""
+
+    identifier_unit: ClassVar[str] = "bytes"
+    """How the engine measures identifiers: ``bytes`` or ``characters``."""
+
+    rebuilds_tables_in_batch: ClassVar[bool] = False
+    """True where Alembic's batch mode rebuilds a table, dropping the table's triggers."""
+
+    def check_table_name(self, table_name: str) -> None:
+        """Refuse a table name the engine would silently truncate."""
+        limit = self.table_name_limit
+        size = len(table_name) if self.identifier_unit == "characters" else len(table_name.encode())
+        if limit is not None and size > limit:
+            raise IdentifierError(
+                f"table name {table_name!r} is {size} {self.identifier_unit} long but "
+                f"{self.name} keeps only {limit}",
+                "shorten __tablename__ in the model",
+            )
+
+    def ensure_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        """Statements that put back a trigger a batch table rebuild dropped (safe to re-run)."""
+        return self.create_statements(spec) if self.rebuilds_tables_in_batch else []
 
     def trigger_name(self, table_name: str) -> str:
         """The ``updated_at`` trigger's name for ``table_name`` on this engine."""

@@ -65,6 +65,8 @@ class MySQLSupport(EngineSupport):
     name: ClassVar[str] = "MySQL"
     dialects: ClassVar[tuple[str, ...]] = ("mysql",)
     identifier_limit: ClassVar[int] = 64
+    table_name_limit: ClassVar[int | None] = 64
+    identifier_unit: ClassVar[str] = "characters"
     naive_timestamps: ClassVar[bool] = True
     utc_now_function: ClassVar[str] = "UTC_TIMESTAMP"
     """UTC wall time whatever the session ``time_zone``; ``NOW()`` would follow the session."""

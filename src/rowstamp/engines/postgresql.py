@@ -75,6 +75,7 @@ class PostgreSQLSupport(EngineSupport):
     identifier_limit: ClassVar[int] = 63
     trigger_name_per_table: ClassVar[bool] = True
     naive_timestamps: ClassVar[bool] = False
+    table_name_limit: ClassVar[int | None] = 63
     function_name: ClassVar[str] = _FUNCTION
     """The shared trigger function, named as the guide names it."""
 

@@ -34,6 +34,7 @@ class SQLiteSupport(EngineSupport):
     name: ClassVar[str] = "SQLite"
     dialects: ClassVar[tuple[str, ...]] = (_DIALECT,)
     identifier_limit: ClassVar[int] = 64
+    rebuilds_tables_in_batch: ClassVar[bool] = True
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         expression = func.strftime(literal(_UTC_NOW_FORMAT_V1), literal("now"))

@@ -1,0 +1,63 @@
+"""Changing a table that already has its trigger: SQLite rebuilds the table in batch
+mode, which drops triggers; the migration must leave the trigger working both ways."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+
+from tests.helpers import timestamps
+from tests.project import REPO, Project, migration_body
+
+USER_WITH_AGE = '''
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String, nullable=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    age: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+'''
+
+
+def _trigger_bumps(engine, email: str) -> None:  # type: ignore[no-untyped-def]
+    where = f"email = '{email}'"
+    _, before = timestamps(engine, "users", where)
+    time.sleep(0.01)
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE users SET name = 'changed' WHERE {where}"))
+    assert timestamps(engine, "users", where)[1] > before
+
+
+def test_altering_a_table_keeps_its_trigger(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    for committed in (REPO / "alembic" / "versions").glob("*.py"):
+        (project.root / "alembic" / "versions" / committed.name).write_bytes(committed.read_bytes())
+    project.alembic("upgrade", "head")
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (name, email) VALUES ('a', 'a@example.com')"))
+
+    project.add_model("user", USER_WITH_AGE)
+    project.alembic("revision", "--autogenerate", "-m", "Add age to users")
+    [migration] = [p for p in project.versions() if p.name.endswith("_add_age_to_users.py")]
+    upgrade, downgrade = migration_body(migration).split("def downgrade")
+    ensure = "op.ensure_updated_at_trigger('users', version=1)"
+    assert upgrade.index(ensure) > upgrade.index("batch_op.add_column(")
+    assert downgrade.index(ensure) > downgrade.index("batch_op.drop_column(")
+
+    project.alembic("upgrade", "head")
+    _trigger_bumps(engine, "a@example.com")
+    project.alembic("check")
+    project.alembic("downgrade", "-1")
+    _trigger_bumps(engine, "a@example.com")
+    engine.dispose()
