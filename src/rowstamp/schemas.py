@@ -1,4 +1,15 @@
-"""Pydantic v2 fields matching the metadata columns, for API schemas."""
+"""Pydantic v2 fields matching the metadata columns, for API schemas.
+
+Three shapes, because clients and the database own different fields:
+
+- ``MetadataFields`` (read): all five fields, read straight from ORM objects.
+- ``MetadataCreate`` / ``MetadataUpdate`` (write): only ``is_flagged`` and ``notes``.
+  ``created_at``/``updated_at`` belong to the database (server default and
+  trigger), and ``is_active`` changes through ``rowstamp.softdelete``
+  (``soft_delete``/``restore``), so a client that sends any of them gets a
+  validation error instead of a silently ignored field. A project that does let
+  clients toggle the flag declares ``is_active`` on that one schema.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +17,10 @@ from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["MetadataFields"]
+__all__ = ["SERVER_OWNED_FIELDS", "MetadataCreate", "MetadataFields", "MetadataUpdate"]
+
+SERVER_OWNED_FIELDS = frozenset({"is_active", "created_at", "updated_at"})
+"""Metadata fields the write schemas refuse: the database and the soft-delete API own them."""
 
 
 def _utc_now() -> datetime:
@@ -28,3 +42,21 @@ class MetadataFields(BaseModel):
     @classmethod
     def _as_utc(cls, value: datetime) -> datetime:
         return value.astimezone(UTC)
+
+
+class MetadataCreate(BaseModel):
+    """What a client may send when creating a row: the general flag and notes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    is_flagged: bool = False
+    notes: str | None = None
+
+
+class MetadataUpdate(BaseModel):
+    """A partial update: every field optional; apply ``model_dump(exclude_unset=True)``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    is_flagged: bool | None = None
+    notes: str | None = None

@@ -55,6 +55,9 @@ class RowstampSettings(BaseSettings):
     database_url: str
     database_timestamp_utc: str | None = None
     """Optional SQL for "now in UTC", overriding the engine's default expression."""
+    delete_means_soft_delete: bool = False
+    """``session.delete()`` of an object with ``is_active`` marks it inactive instead
+    (given to ``rowstamp.softdelete.enable_soft_delete``); off: a delete deletes."""
 
     @field_validator("database_url")
     @classmethod
