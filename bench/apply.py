@@ -1,0 +1,223 @@
+"""Apply: ``alembic upgrade head`` of a chain of 200 small revisions, end to end.
+
+Two throw-away projects hold the same 200 revision files (each creates one small
+table), and each run is the real ``alembic upgrade head`` command on a fresh database:
+
+- ``alembic (stock env.py)``: what ``alembic init -t generic`` writes, the URL in
+  ``alembic.ini``;
+- ``stock env.py + models``: the same, with ``target_metadata`` taken from this
+  repository's ``app`` models, as any project that autogenerates has it (so the
+  difference to ``rowstamp env.py`` is rowstamp's settings and options alone);
+- ``rowstamp env.py``: a copy of this repository's ``alembic.ini``, ``alembic/env.py``
+  and ``app/`` (settings, models, ``rowstamp.migration`` options), the URL from
+  ``DATABASE_URL``.
+
+The wall time includes starting Python and importing everything each side needs,
+which is what a user waits for, with bytecode caches written (the first, untimed run
+writes them even where ``PYTHONDONTWRITEBYTECODE`` is set). SQLite (on ``/dev/shm``
+where there is one, so disk flushes do not drown the difference) and PostgreSQL.
+
+Run: ``python -m bench.apply`` (``BENCH_REVISIONS`` changes the chain length).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+from bench.common import (
+    ROOT,
+    Result,
+    banner,
+    compare,
+    interleaved,
+    postgresql,
+    server_version,
+    versions,
+)
+
+REVISIONS = int(os.environ.get("BENCH_REVISIONS", "200"))
+MEASURE = "apply"
+BASELINE = "alembic (stock env.py)"
+BIN = Path(sys.executable).parent
+
+_REVISION = '''"""step {i}"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = {prev!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "s{i:04d}",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(50), nullable=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("s{i:04d}")
+'''
+
+
+def _rev(i: int) -> str:
+    return f"{i:012x}"
+
+
+def write_chain(versions_dir: Path) -> None:
+    versions_dir.mkdir(parents=True, exist_ok=True)
+    for i in range(REVISIONS):
+        prev = _rev(i - 1) if i else None
+        text = _REVISION.format(i=i, rev=_rev(i), prev=prev)
+        (versions_dir / f"{_rev(i)}_step_{i}.py").write_text(text, encoding="utf-8")
+
+
+def rowstamp_project(root: Path) -> Path:
+    for name in ("alembic.ini", "alembic/env.py", "alembic/script.py.mako", "app"):
+        source, target = ROOT / name, root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target)
+    write_chain(root / "alembic" / "versions")
+    return root
+
+
+def stock_project(root: Path, url: URL, models: bool = False) -> Path:
+    root.mkdir(parents=True)
+    subprocess.run(
+        [str(BIN / "alembic"), "init", "-t", "generic", "alembic"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    ini = root / "alembic.ini"
+    # configparser interpolation: a percent sign in the URL must be doubled
+    value = url.render_as_string(hide_password=False).replace("%", "%%")
+    lines = [
+        f"sqlalchemy.url = {value}" if line.startswith("sqlalchemy.url") else line
+        for line in ini.read_text(encoding="utf-8").splitlines()
+    ]
+    ini.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if models:
+        shutil.copytree(ROOT / "app", root / "app", ignore=shutil.ignore_patterns("__pycache__"))
+        env_py = root / "alembic" / "env.py"
+        source = env_py.read_text(encoding="utf-8").replace(
+            "target_metadata = None",
+            "import app.models  # noqa: F401\n"
+            "from app.db.base import Base\n\n"
+            "target_metadata = Base.metadata",
+        )
+        env_py.write_text(source, encoding="utf-8")
+    write_chain(root / "alembic" / "versions")
+    return root
+
+
+def _env(url: URL | None) -> dict[str, str]:
+    skip = {"ENVIRONMENT", "DATABASE_URL", "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k not in skip}
+    if url is not None:
+        env["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    return env
+
+
+def upgrade(root: Path, url: URL | None, reset: Callable[[], None]) -> Callable[[], float]:
+    def run() -> float:
+        reset()
+        start = time.perf_counter()
+        done = subprocess.run(
+            [str(BIN / "alembic"), "upgrade", "head"],
+            cwd=root,
+            env=_env(url),
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - start
+        if done.returncode:
+            raise RuntimeError(f"upgrade failed in {root}:\n{done.stderr[-2000:]}")
+        return seconds
+
+    return run
+
+
+def _head(url: URL) -> str:
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        head = str(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar())
+    engine.dispose()
+    return head
+
+
+def main() -> Result:
+    started = time.perf_counter()
+    banner(f"Apply: upgrade head of {REVISIONS} revisions, rowstamp env.py vs stock env.py")
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(dir=shm) as tmp_name, postgresql() as server:
+        tmp = Path(tmp_name)
+        sqlite_url = make_url(f"sqlite:///{tmp / 'apply.sqlite3'}")
+        pg_url = server.create_database("apply")
+
+        def reset_sqlite() -> None:
+            (tmp / "apply.sqlite3").unlink(missing_ok=True)
+
+        def reset_pg() -> None:
+            server.drop_database(pg_url)
+            _recreate(server.url, pg_url)
+
+        pg_engine = create_engine(pg_url, poolclass=NullPool)
+        result = Result(
+            "apply",
+            "Apply a chain of revisions",
+            versions(
+                SQLite=server_version(create_engine(sqlite_url)),
+                PostgreSQL=server_version(pg_engine),
+            ),
+        )
+        pg_engine.dispose()
+        ours = rowstamp_project(tmp / "rowstamp")
+        for label, url, reset in (
+            ("SQLite", sqlite_url, reset_sqlite),
+            ("PostgreSQL", pg_url, reset_pg),
+        ):
+            stock = stock_project(tmp / f"stock-{label}", url)
+            with_models = stock_project(tmp / f"models-{label}", url, models=True)
+            contenders = {
+                BASELINE: upgrade(stock, None, reset),
+                "stock env.py + models": upgrade(with_models, None, reset),
+                "rowstamp env.py": upgrade(ours, url, reset),
+            }
+            for run in contenders.values():  # warm-up (and check), untimed
+                run()
+                assert _head(url) == _rev(REVISIONS - 1)
+            times = interleaved(contenders)
+            compare(result, MEASURE, f"{label}, {REVISIONS} revisions", times, BASELINE)
+    result.seconds = time.perf_counter() - started
+    result.save()
+    return result
+
+
+def _recreate(admin_url: URL, url: URL) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
+    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

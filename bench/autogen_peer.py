@@ -1,0 +1,154 @@
+"""The peer: alembic_utils with one ``PGTrigger`` per table, against rowstamp and Alembic.
+
+PostgreSQL only (alembic_utils is PostgreSQL only), N = 10, 50, 100 tables of the
+same models as ``autogen_scale``, against a database at head (tables, function and
+triggers present: the diff every later autogenerate sees, and the one state in which
+alembic_utils can simulate a trigger at all, since it cannot create a trigger on a
+table created in the same migration).
+
+alembic_utils registers a global comparator the moment it is imported, which would
+slow every later autogenerate in the process, so it runs in a child process; the
+child first runs one plain autogenerate untimed, so it is as warm as the parent.
+
+Run: ``python -m bench.autogen_peer`` (``BENCH_PEER_SIZES=10,50`` to choose N).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from bench.autogen_scale import (
+    autogenerate,
+    build_metadata,
+    migrate_to_head,
+    plain_options,
+    rowstamp_options,
+)
+from bench.common import (
+    ROOT,
+    RUNS,
+    Result,
+    banner,
+    compare,
+    postgresql,
+    server_version,
+    versions,
+)
+
+SIZES = [int(n) for n in os.environ.get("BENCH_PEER_SIZES", "10,50,100").split(",")]
+MEASURE = "autogenerate peer"
+
+_FUNCTION = """RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$$"""
+
+
+def _child(n: int, url: str) -> dict[str, Any]:
+    """One alembic_utils autogenerate, timed; prints JSON for the parent."""
+    engine = create_engine(make_url(url))
+    metadata = build_metadata(n)
+    autogenerate(engine, metadata, plain_options(metadata))  # warm-up, untimed
+
+    from alembic_utils.pg_function import PGFunction
+    from alembic_utils.pg_trigger import PGTrigger
+    from alembic_utils.replaceable_entity import register_entities
+
+    entities: list[Any] = [
+        PGFunction(schema="public", signature="set_updated_at()", definition=_FUNCTION)
+    ]
+    for table in metadata.sorted_tables:
+        entities.append(
+            PGTrigger(
+                schema="public",
+                signature="update_timestamp",
+                on_entity=f"public.{table.name}",
+                definition=f"BEFORE UPDATE ON public.{table.name} "
+                "FOR EACH ROW EXECUTE FUNCTION public.set_updated_at()",
+            )
+        )
+    register_entities(entities)
+    # EnvironmentContext.configure always sets include_schemas; alembic_utils reads it.
+    opts = {**plain_options(metadata), "include_schemas": False}
+    seconds, script = autogenerate(engine, metadata, opts)
+    engine.dispose()
+    return {"seconds": seconds, "ops": len(script.upgrade_ops.ops)}
+
+
+def run_child(n: int, url: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.autogen_peer", "--child", str(n)],
+        input=url,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if out.returncode:
+        raise RuntimeError(f"alembic_utils child failed:\n{out.stderr[-3000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> Result:
+    started = time.perf_counter()
+    banner("Autogenerate peer: alembic_utils PGTrigger per table (PostgreSQL, at head)")
+    from importlib.metadata import version
+
+    import alembic_utils  # noqa: F401 - fail early when the bench group is not installed
+
+    with postgresql() as server:
+        url = server.create_database("peer")
+        engine = create_engine(url)
+        result = Result(
+            "autogen_peer",
+            "Autogenerate: the alembic_utils peer",
+            versions(PostgreSQL=server_version(engine), alembic_utils=version("alembic-utils")),
+        )
+        url_text = url.render_as_string(hide_password=False)
+        for n in SIZES:
+            metadata = build_metadata(n)
+            migrate_to_head(engine, metadata)
+            ours, plain = rowstamp_options(url_text, metadata), plain_options(metadata)
+            for opts in (ours, plain):
+                assert autogenerate(engine, metadata, opts)[1].upgrade_ops.is_empty()
+            times: dict[str, list[float]] = {"alembic": [], "rowstamp": [], "alembic_utils": []}
+            ops = set()
+            for _ in range(RUNS):
+                times["alembic"].append(autogenerate(engine, metadata, plain)[0])
+                times["rowstamp"].append(autogenerate(engine, metadata, ours)[0])
+                child = run_child(n, url_text)
+                times["alembic_utils"].append(child["seconds"])
+                ops.add(child["ops"])
+            note = "empty diff" if ops == {0} else f"diff not empty: {sorted(ops)} ops"
+            compare(
+                result,
+                MEASURE,
+                f"PostgreSQL at head, N={n}",
+                times,
+                "alembic",
+                {"alembic_utils": note},
+            )
+            metadata.drop_all(engine)
+            with engine.begin() as conn:
+                conn.exec_driver_sql("DROP FUNCTION IF EXISTS set_updated_at()")
+        engine.dispose()
+    result.seconds = time.perf_counter() - started
+    result.save()
+    return result
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        print(json.dumps(_child(int(sys.argv[2]), sys.stdin.read().strip())))
+    else:
+        main()

@@ -1,0 +1,174 @@
+"""Autogenerate at scale: what rowstamp's trigger comparison adds to Alembic's autogenerate.
+
+N tables (each with its own index and a foreign key to its neighbour, plus the five
+metadata columns and their indexes), compared against an empty database (everything to
+create) and against a database at head (an empty diff), on SQLite and PostgreSQL.
+
+Both contenders compare the *same* models in-process with ``produce_migrations`` and
+render the upgrade and downgrade with ``render_python_code``, as ``alembic revision
+--autogenerate`` does; only the options differ:
+
+- ``alembic``: Alembic's defaults plus ``compare_type=True`` (rowstamp's plugin is
+  installed but not enabled, exactly as for a project that does not use it);
+- ``rowstamp``: ``rowstamp.migration.online_options`` (the plugin, the render hook,
+  the timestamp option), so every table's trigger is compared too.
+
+Run: ``python -m bench.autogen_scale`` (``BENCH_SIZES=100,500`` to choose N).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import produce_migrations, render_python_code
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, ForeignKey, Integer, MetaData, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.pool import NullPool
+
+from bench.common import (
+    Result,
+    banner,
+    compare,
+    interleaved,
+    postgresql,
+    server_version,
+    versions,
+)
+from rowstamp import migration
+from rowstamp.columns import NAMING_CONVENTION, MetadataColumns
+from rowstamp.ddl import TriggerSpec
+from rowstamp.engines import for_dialect
+from rowstamp.settings import RowstampSettings
+
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,500,1000").split(",")]
+MEASURE = "autogenerate"
+
+
+def build_metadata(n: int) -> MetaData:
+    """N declarative models on rowstamp's mixin: own index, FK to the previous table."""
+
+    class Base(MetadataColumns, DeclarativeBase):
+        metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    for i in range(n):
+        name = f"t{i:04d}"
+        parent = f"t{max(i - 1, 0):04d}"
+        type(
+            f"T{i:04d}",
+            (Base,),
+            {
+                "__tablename__": name,
+                "id": mapped_column(Integer, primary_key=True),
+                "name": mapped_column(String(100), nullable=False, index=True),
+                "parent_id": mapped_column(Integer, ForeignKey(f"{parent}.id"), nullable=True),
+            },
+        )
+    return Base.metadata
+
+
+def rowstamp_options(url: str, metadata: MetaData) -> dict[str, Any]:
+    settings = RowstampSettings(database_url=url)
+    return migration.online_options(Config(), settings, metadata)
+
+
+def plain_options(metadata: MetaData) -> dict[str, Any]:
+    return {"target_metadata": metadata, "compare_type": True}
+
+
+def autogenerate(engine: Engine, metadata: MetaData, opts: dict[str, Any]) -> tuple[float, Any]:
+    """One ``revision --autogenerate`` worth of work: compare, then render both directions."""
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts=opts)
+        script = produce_migrations(context, metadata)
+        for ops in (script.upgrade_ops, script.downgrade_ops):
+            render_python_code(ops, render_item=opts.get("render_item"), migration_context=context)
+    return time.perf_counter() - start, script
+
+
+def migrate_to_head(engine: Engine, metadata: MetaData) -> None:
+    """Create the tables and their triggers, so the next autogenerate finds nothing."""
+    metadata.create_all(engine)
+    support = for_dialect(engine.dialect)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            for statement in support.create_statements(
+                TriggerSpec(table.name, None, version=1, now=None)
+            ):
+                conn.execute(statement)
+
+
+def clear(engine: Engine, metadata: MetaData) -> None:
+    metadata.drop_all(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP FUNCTION IF EXISTS set_updated_at()")
+
+
+def count_ops(script: Any) -> tuple[int, int]:
+    """(tables to create, triggers to create) in an autogenerate result."""
+    tables = triggers = 0
+    for op in script.upgrade_ops.ops:
+        kind = type(op).__name__
+        if kind == "CreateTableOp":
+            tables += 1
+        elif kind == "ModifyTableOps":
+            triggers += sum(type(o).__name__ == "CreateUpdatedAtTriggerOp" for o in op.ops)
+    return tables, triggers
+
+
+def bench_engine(result: Result, label: str, url: str, engine: Engine) -> None:
+    for n in SIZES:
+        metadata = build_metadata(n)
+        ours, plain = rowstamp_options(url, metadata), plain_options(metadata)
+
+        def run(opts: dict[str, Any], md: MetaData = metadata) -> Callable[[], float]:
+            return lambda: autogenerate(engine, md, opts)[0]
+
+        # Sanity, untimed: the empty database wants every table and trigger,
+        # the database at head wants nothing from either contender.
+        _, script = autogenerate(engine, metadata, ours)
+        assert count_ops(script) == (n, n), count_ops(script)
+        times = interleaved({"alembic": run(plain), "rowstamp": run(ours)})
+        compare(result, MEASURE, f"{label} empty db, N={n}", times, "alembic")
+
+        migrate_to_head(engine, metadata)
+        for opts in (ours, plain):
+            _, script = autogenerate(engine, metadata, opts)
+            assert script.upgrade_ops.is_empty(), script.upgrade_ops.ops[:3]
+        times = interleaved({"alembic": run(plain), "rowstamp": run(ours)})
+        compare(result, MEASURE, f"{label} at head, N={n}", times, "alembic")
+        clear(engine, metadata)
+
+
+def main() -> Result:
+    started = time.perf_counter()
+    banner("Autogenerate at scale: rowstamp vs plain Alembic")
+    with tempfile.TemporaryDirectory() as tmp, postgresql() as server:
+        sqlite_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        pg_url = server.create_database("bench")
+        sqlite = create_engine(sqlite_url, poolclass=NullPool)
+        pg = create_engine(pg_url)
+        result = Result(
+            "autogen_scale",
+            "Autogenerate at scale",
+            versions(SQLite=server_version(sqlite), PostgreSQL=server_version(pg)),
+        )
+        pg_url_str = pg_url.render_as_string(hide_password=False)
+        bench_engine(result, "SQLite", sqlite_url, sqlite)
+        bench_engine(result, "PostgreSQL", pg_url_str, pg)
+        pg.dispose()
+    result.seconds = time.perf_counter() - started
+    result.save()
+    return result
+
+
+if __name__ == "__main__":
+    main()

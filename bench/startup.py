@@ -1,0 +1,117 @@
+"""Start-up: how long a command takes before it does anything (``--help``).
+
+- ``alembic --help`` with rowstamp installed (the baseline): Alembic imports every
+  ``alembic.plugins`` entry point, so it loads ``rowstamp.autogen.compare``;
+- ``rowstamp --help`` and ``./scripts/migrate --help`` (the guide's commands);
+- ``alembic --help`` in a second virtual environment holding the same packages at
+  the same versions but not rowstamp: the difference is what installing rowstamp
+  adds to every ``alembic`` command (Alembic scans every installed distribution for
+  entry points, so a smaller environment alone would start faster);
+- the plugin as it was before it imported lazily (``rowstamp.columns`` and the
+  engine modules at import), emulated, to show what the lazy import saves.
+
+Every command runs as a subprocess with bytecode caches written (an untimed first
+run writes them even where ``PYTHONDONTWRITEBYTECODE`` is set); three times ``BENCH_RUNS``
+runs each, since one run is short.
+
+Run: ``python -m bench.startup``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.common import RESULTS, ROOT, RUNS, Result, banner, compare, interleaved, versions
+
+MEASURE = "start-up"
+BASELINE = "alembic --help"
+BIN = Path(sys.executable).parent
+PLAIN_VENV = RESULTS / "plain-venv"
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _uv() -> str:
+    found = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+    if not Path(found).exists():
+        raise RuntimeError("uv not found: run `make bench`, which installs it")
+    return found
+
+
+def plain_venv() -> Path:
+    """A virtual environment with this one's packages, at the same versions, but rowstamp."""
+    python = PLAIN_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run(
+            [_uv(), "venv", "--quiet", "--python", sys.executable, str(PLAIN_VENV)], check=True
+        )
+    frozen = subprocess.run(
+        [_uv(), "pip", "freeze", "--python", sys.executable],
+        check=True, capture_output=True, text=True,
+    ).stdout.splitlines()  # fmt: skip
+    wanted = [line for line in frozen if line and not line.startswith(("rowstamp", "-e"))]
+    requirements = RESULTS / "plain-venv.txt"
+    requirements.write_text("\n".join(wanted) + "\n", encoding="utf-8")
+    subprocess.run(
+        [_uv(), "pip", "sync", "--quiet", "--python", str(python), str(requirements)], check=True
+    )
+    return PLAIN_VENV
+
+
+def command(args: list[str]) -> Callable[[], float]:
+    def run() -> float:
+        start = time.perf_counter()
+        done = subprocess.run(args, cwd=ROOT, env=_env(), capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if done.returncode or "usage" not in done.stdout.lower():
+            raise RuntimeError(f"{args} failed: {done.stdout[-500:]} {done.stderr[-1500:]}")
+        return seconds
+
+    return run
+
+
+_EAGER_PLUGIN = (
+    "import sys; import rowstamp.columns, rowstamp.engines; "
+    "from alembic.config import main; sys.argv = ['alembic', '--help']; main()"
+)
+
+
+def main() -> Result:
+    started = time.perf_counter()
+    banner("Start-up: --help of each command")
+    result = Result("startup", "Start-up", versions())
+    plain = plain_venv() / "bin" / "alembic"
+    contenders = {
+        BASELINE: command([str(BIN / "alembic"), "--help"]),
+        "rowstamp --help": command([str(BIN / "rowstamp"), "--help"]),
+        "./scripts/migrate --help": command([str(ROOT / "scripts" / "migrate"), "--help"]),
+        "alembic --help, rowstamp not installed": command(
+            [str(plain / "bin" / "alembic"), "--help"]
+        ),
+        "alembic --help, eager plugin (before)": command([sys.executable, "-c", _EAGER_PLUGIN]),
+    }
+    for run in contenders.values():  # write bytecode caches, untimed
+        run()
+    times = interleaved(contenders, runs=3 * RUNS)
+    rows = compare(result, MEASURE, "--help, wall time", times, BASELINE)
+    added = rows[BASELINE].median_s - rows["alembic --help, rowstamp not installed"].median_s
+    result.notes.append(
+        f"Installing rowstamp adds {added * 1000:.0f} ms to every `alembic` command "
+        "(the alembic.plugins entry point)."
+    )
+    print("  " + result.notes[-1])
+    result.seconds = time.perf_counter() - started
+    result.save()
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""Write cost of the trigger: one UPDATE of every row of a 1,000,000-row table.
+
+Per engine, each variant gets its own identical table (id, value, updated_at) so the
+runs interleave; only the UPDATE is timed:
+
+- ``no trigger``: ``SET value = value + 1`` (the floor: updated_at goes stale);
+- ``explicit SET`` (the baseline): ``SET value = value + 1, updated_at = <utc now>``,
+  what an application does by hand or what an ORM ``onupdate`` sends;
+- ``rowstamp trigger``: rowstamp's shipped trigger (``version=1``) and
+  ``SET value = value + 1``;
+- cheaper or alternative forms that a future trigger version could use, reported only
+  (the shipped SQL is pinned by golden files and does not change here).
+
+PostgreSQL tables are vacuumed (untimed) before each UPDATE so every variant meets
+the same amount of free space. ``BENCH_ROWS`` changes the row count.
+
+Run: ``python -m bench.write_cost``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    text,
+    update,
+)
+from sqlalchemy.pool import NullPool
+
+from bench.common import (
+    Result,
+    banner,
+    compare,
+    interleaved,
+    postgresql,
+    server_version,
+    versions,
+)
+from rowstamp.ddl import TriggerSpec
+from rowstamp.engines import for_dialect
+from rowstamp.sql import utc_now
+from rowstamp.types import UTCDateTime
+
+ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+MEASURE = "write cost"
+BASELINE = "explicit SET"
+
+
+def make_table(metadata: MetaData, name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("value", Integer, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False, server_default=utc_now()),
+    )
+
+
+def _fill(conn: Connection, table: Table) -> None:
+    name = conn.dialect.identifier_preparer.quote(table.name)
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        sql = f"INSERT INTO {name} (id, value) SELECT g, 0 FROM generate_series(1, {ROWS}) g"
+    elif dialect == "sqlite":
+        sql = (
+            f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {ROWS}) "
+            f"INSERT INTO {name} (id, value) SELECT x, 0 FROM c"
+        )
+    else:  # MariaDB: the SEQUENCE engine's virtual seq_1_to_N table
+        sql = f"INSERT INTO {name} (id, value) SELECT seq, 0 FROM seq_1_to_{ROWS}"
+    conn.exec_driver_sql(sql)
+
+
+def _rowstamp_trigger(conn: Connection, table: Table) -> None:
+    for statement in for_dialect(conn.dialect).create_statements(
+        TriggerSpec(table.name, None, version=1, now=None)
+    ):
+        conn.execute(statement)
+
+
+def _variants(dialect: str) -> dict[str, tuple[list[str], bool]]:
+    """name -> (extra DDL with {t} for the quoted table, does the UPDATE set updated_at)."""
+    variants: dict[str, tuple[list[str], bool]] = {
+        "no trigger": ([], False),
+        BASELINE: ([], True),
+        "rowstamp trigger": (["rowstamp"], False),
+    }
+    if dialect == "postgresql":
+        variants["trigger, WHEN changed guard"] = (
+            [
+                "CREATE OR REPLACE FUNCTION bench_set_updated_at() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END; $$",
+                "CREATE TRIGGER update_timestamp BEFORE UPDATE ON {t} FOR EACH ROW "
+                "WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION bench_set_updated_at()",
+            ],
+            False,
+        )
+        unchanged = [
+            "CREATE OR REPLACE FUNCTION bench_set_updated_at() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END; $$",
+            "CREATE TRIGGER update_timestamp BEFORE UPDATE ON {t} FOR EACH ROW "
+            "WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at) "
+            "EXECUTE FUNCTION bench_set_updated_at()",
+        ]
+        variants["trigger, WHEN unchanged guard"] = (unchanged, False)
+        variants["same + explicit SET"] = (unchanged, True)
+        variants["moddatetime (C, contrib)"] = (
+            [
+                "CREATE EXTENSION IF NOT EXISTS moddatetime",
+                "CREATE TRIGGER update_timestamp BEFORE UPDATE ON {t} FOR EACH ROW "
+                "EXECUTE FUNCTION moddatetime(updated_at)",
+            ],
+            False,
+        )
+    if dialect == "sqlite":
+        variants["rowstamp trigger + explicit SET"] = (["rowstamp"], True)
+    return variants
+
+
+def _update(conn: Connection, table: Table, set_updated_at: bool) -> None:
+    values: dict[str, Any] = {"value": table.c.value + 1}
+    if set_updated_at:
+        values["updated_at"] = utc_now()
+    conn.execute(update(table).values(**values))
+
+
+def bench_engine(result: Result, label: str, engine: Engine) -> None:
+    metadata = MetaData()
+    dialect = engine.dialect.name
+    variants = _variants(dialect)
+    tables = {name: make_table(metadata, f"w{i}") for i, name in enumerate(variants)}
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for name, (ddl, _) in variants.items():
+            table = tables[name]
+            _fill(conn, table)
+            quoted = conn.dialect.identifier_preparer.quote(table.name)
+            for statement in ddl:
+                if statement == "rowstamp":
+                    _rowstamp_trigger(conn, table)
+                else:
+                    conn.exec_driver_sql(statement.replace("{t}", quoted))
+
+    def contender(name: str) -> Callable[[], float]:
+        table, set_updated_at = tables[name], variants[name][1]
+
+        def run() -> float:
+            if dialect == "postgresql":
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                    c.exec_driver_sql(f"VACUUM {table.name}")
+            with engine.begin() as conn:
+                start = time.perf_counter()
+                _update(conn, table, set_updated_at)
+            return time.perf_counter() - start
+
+        return run
+
+    times = interleaved({name: contender(name) for name in variants})
+    compare(result, MEASURE, f"{label}, UPDATE {ROWS:,} rows", times, BASELINE)
+    with engine.connect() as conn:  # untimed check: the trigger did its job
+        stale = conn.execute(
+            text(f"SELECT count(*) FROM {tables['rowstamp trigger'].name} WHERE updated_at IS NULL")
+        ).scalar()
+        assert stale == 0
+    metadata.drop_all(engine)
+
+
+@contextmanager
+def _mariadb() -> Iterator[Any]:
+    from tests import servers
+
+    with servers.mariadb_server() as server:  # type: ignore[attr-defined]
+        yield server
+
+
+def mariadb_available() -> bool:
+    """MariaDB joins once rowstamp has its engine module and the suite can start a server."""
+    if importlib.util.find_spec("rowstamp.engines.mysql") is None:
+        return False
+    from tests import servers
+
+    return hasattr(servers, "mariadb_server")
+
+
+def main() -> Result:
+    started = time.perf_counter()
+    banner(f"Write cost: UPDATE of {ROWS:,} rows")
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        engines: dict[str, Engine] = {}
+        engines["SQLite"] = create_engine(
+            f"sqlite:///{Path(tmp) / 'w.sqlite3'}", poolclass=NullPool
+        )
+        pg = stack.enter_context(postgresql())
+        engines["PostgreSQL"] = create_engine(pg.create_database("write"), poolclass=NullPool)
+        if mariadb_available():
+            maria = stack.enter_context(_mariadb())
+            engines["MariaDB"] = create_engine(maria.create_database("write"), poolclass=NullPool)
+        result = Result(
+            "write_cost",
+            "Write cost of the trigger",
+            versions(**{label: server_version(engine) for label, engine in engines.items()}),
+        )
+        if "MariaDB" not in engines:
+            result.notes.append(
+                "MariaDB not measured: rowstamp has no MariaDB engine module yet "
+                "(src/rowstamp/engines/mysql.py) or tests/servers.py cannot start one."
+            )
+        for label, engine in engines.items():
+            bench_engine(result, label, engine)
+            engine.dispose()
+    result.seconds = time.perf_counter() - started
+    result.save()
+    return result
+
+
+if __name__ == "__main__":
+    main()
