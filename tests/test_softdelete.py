@@ -10,7 +10,18 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, ForeignKey, Integer, MetaData, String, func, select, text
+from sqlalchemy import (
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -256,6 +267,27 @@ def test_delete_means_soft_delete_when_the_project_opts_in(
         session.delete(session.scalars(select(Post).where(Post.title == "p1")).one())
     with db_engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM posts")) == 2
+
+
+def test_bulk_orm_delete_means_soft_delete_too_but_core_deletes_delete(
+    factory: sessionmaker[Session], db_engine: Engine
+) -> None:
+    enable_soft_delete(factory, delete_means_soft_delete=True)
+    with factory.begin() as session:
+        loaded = session.scalars(select(Post).where(Post.title == "p1")).one()
+        result = session.execute(delete(Post).where(Post.title.in_(["p1", "p2"])))
+        assert result.rowcount == 2  # type: ignore[attr-defined]
+        assert loaded.is_active is False
+        posts: Table = Post.__table__  # type: ignore[assignment]
+        session.execute(delete(posts).where(posts.c.title == "p3"))
+    with db_engine.connect() as connection:
+        rows = connection.execute(text("SELECT title, is_active FROM posts ORDER BY id")).all()
+    assert [(title, bool(active)) for title, active in rows] == [("p1", False), ("p2", False)]
+    enable_soft_delete(factory, delete_means_soft_delete=False)
+    with factory.begin() as session:
+        session.execute(delete(Post).where(Post.title == "p1"))
+    with db_engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM posts")) == 1
 
 
 def test_sessions_without_the_filter_see_everything(

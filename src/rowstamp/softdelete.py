@@ -14,9 +14,10 @@ A soft delete is an ordinary ``UPDATE`` of ``is_active``, so the database's
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, event, false, true, update
+from sqlalchemy import ColumnElement, Delete, Result, event, false, true, update
 from sqlalchemy.orm import (
     ORMExecuteState,
     Session,
@@ -174,18 +175,45 @@ def _delete_means_soft_delete(
             obj.is_active = False
 
 
+def _bulk_delete_means_soft_delete(state: ORMExecuteState) -> Result[Any] | None:
+    """``do_orm_execute`` listener: run an ORM ``delete(Model)`` as a soft delete.
+
+    The new ``UPDATE`` reuses the statement's own ``WHERE`` clause object; Core
+    deletes of a ``Table`` stay real deletes.
+    """
+    mapper = state.bind_mapper
+    if not (state.is_delete and state.is_orm_statement) or mapper is None:
+        return None
+    entity = mapper.class_
+    if not is_soft_deletable(entity):
+        return None
+    statement = cast(Delete, state.statement)
+    criteria = [entity.is_active == true()]
+    if statement.whereclause is not None:
+        criteria.insert(0, statement.whereclause)
+    return state.invoke_statement(statement=update(entity).where(*criteria).values(is_active=False))
+
+
+_OPT_IN: tuple[tuple[str, Callable[..., Any]], ...] = (
+    ("before_flush", _delete_means_soft_delete),
+    ("do_orm_execute", _bulk_delete_means_soft_delete),
+)
+
+
 def enable_soft_delete(factory: SessionFactory, *, delete_means_soft_delete: bool = False) -> None:
     """Hide inactive rows from ORM selects of sessions made by ``factory``.
 
     With ``delete_means_soft_delete`` (the project's ``DELETE_MEANS_SOFT_DELETE``
-    setting), ``session.delete(obj)`` on a soft-deletable object marks it inactive
-    instead of deleting the row; other objects are still deleted. Calling this
-    again with the other value switches that behaviour; the filter stays.
+    setting), ``session.delete(obj)`` and ORM ``delete(Model)`` statements on
+    soft-deletable models mark rows inactive instead of deleting them; other
+    models are still deleted. Calling this again with the other value switches
+    that behaviour; the filter stays.
     """
     if not event.contains(factory, "do_orm_execute", _hide_inactive):
         event.listen(factory, "do_orm_execute", _hide_inactive)
-    installed = event.contains(factory, "before_flush", _delete_means_soft_delete)
-    if delete_means_soft_delete and not installed:
-        event.listen(factory, "before_flush", _delete_means_soft_delete)
-    elif installed and not delete_means_soft_delete:
-        event.remove(factory, "before_flush", _delete_means_soft_delete)
+    for name, listener in _OPT_IN:
+        installed = event.contains(factory, name, listener)
+        if delete_means_soft_delete and not installed:
+            event.listen(factory, name, listener)
+        elif installed and not delete_means_soft_delete:
+            event.remove(factory, name, listener)
