@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,20 +21,23 @@ from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
 from alembic import command
-from rowstamp.errors import RevisionError, RowstampError, SettingsError
+from rowstamp.errors import RevisionError, SettingsError
 from rowstamp.messages import check_message
 from rowstamp.migration import DIRECTIVES_KEY, SKIP_EMPTY_KEY, connect
 from rowstamp.settings import RowstampSettings
 from rowstamp.summary import describe_operations
 
 __all__ = [
+    "HistoryEntry",
     "NewRevision",
     "UpgradeResult",
     "apply_migrations",
     "current_heads",
+    "history",
     "load_config",
     "new_revision",
     "project_settings",
+    "revert_migrations",
 ]
 
 SETTINGS_OPTION = "settings"
@@ -159,12 +163,73 @@ def apply_migrations(config: Config, target: str = "head") -> UpgradeResult:
 
 
 def _applied(config: Config, before: tuple[str, ...], after: tuple[str, ...]) -> list[Script]:
+    """Revisions reachable from ``after`` but not from ``before``, oldest first."""
     if set(before) == set(after):
         return []
     scripts = ScriptDirectory.from_config(config)
-    lower = before or ("base",)
-    try:
-        revisions = list(scripts.iterate_revisions(after, lower))
-    except CommandError as exc:  # pragma: no cover - only on an inconsistent history
-        raise RowstampError(str(exc)) from None
-    return [r for r in reversed(revisions) if isinstance(r, Script) and r.revision not in before]
+    with _alembic_errors("check the history with: rowstamp history"):
+        reached = [s for s in scripts.iterate_revisions(after, "base") if isinstance(s, Script)]
+        known = (
+            {s.revision for s in scripts.iterate_revisions(before, "base") if s}
+            if (before)
+            else set()
+        )
+    return [s for s in reversed(reached) if s.revision not in known]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One revision of the history, as ``rowstamp history`` and ``current`` show it."""
+
+    revision: str
+    down_revision: tuple[str, ...]
+    message: str
+    path: Path
+    created: str
+    """The file's ``Create Date`` (when it was written; databases do not record when applied)."""
+    is_head: bool
+    is_current: bool
+
+
+_CREATED = re.compile(r"^Create Date:\s*(?P<date>.+?)(?:\.\d+)?\s*$", re.MULTILINE)
+
+
+def history(config: Config, current: tuple[str, ...] = ()) -> list[HistoryEntry]:
+    """Every revision, newest first, marking the heads and the ``current`` ones."""
+    scripts = ScriptDirectory.from_config(config)
+    with _alembic_errors("fix the migration files in alembic/versions"):
+        heads = set(scripts.get_heads())
+        walked = [s for s in scripts.walk_revisions() if isinstance(s, Script)]
+    entries = []
+    for script in walked:
+        down = script.down_revision
+        found = _CREATED.search(script.longdoc or "")
+        entries.append(
+            HistoryEntry(
+                revision=script.revision,
+                down_revision=tuple(down)
+                if isinstance(down, list | tuple)
+                else ((down,) if down else ()),
+                message=script.doc or "",
+                path=Path(script.path),
+                created=found["date"] if found else "",
+                is_head=script.revision in heads,
+                is_current=script.revision in current,
+            )
+        )
+    return entries
+
+
+def revert_migrations(config: Config, target: str = "-1") -> UpgradeResult:
+    """Downgrade to ``target`` (default: undo the newest applied migration)."""
+    before = current_heads(config)
+    if not before:
+        raise RevisionError(
+            "the database has no migration applied, so there is nothing to downgrade",
+            "see: rowstamp current",
+        )
+    with _alembic_errors("check the revision with: rowstamp history"):
+        command.downgrade(config, target)
+    after = current_heads(config)
+    undone = list(reversed(_applied(config, after, before)))
+    return UpgradeResult(before, after, undone)

@@ -1,8 +1,9 @@
-"""The ``rowstamp`` command: a thin shell over ``rowstamp.api``.
+"""The ``rowstamp`` command: a thin shell over ``rowstamp.api`` and the check modules.
 
 User errors print one line (what is wrong; what to do) and exit 1; a traceback
 only with ``--debug`` or ``ROWSTAMP_DEBUG=1``. Heavy imports happen inside the
-commands so ``rowstamp --help`` stays quick.
+commands so ``rowstamp --help`` stays quick. Output is styled on a terminal and
+plain everywhere else.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from rich.console import Console
 
     from rowstamp.report import DatabaseStatus
 
@@ -27,9 +29,24 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+hooks_app = typer.Typer(
+    help="Git hooks for the 'Migration: <message>' commit convention.", no_args_is_help=True
+)
+app.add_typer(hooks_app, name="hooks")
 
 _state: dict[str, Path | None] = {"config": None}
+
+EnvOption = Annotated[
+    str | None,
+    typer.Option("--env", "-e", help="Environment (default: $ENVIRONMENT or development)."),
+]
+
+
+def _set_env(env: str | None) -> None:
+    if env:
+        os.environ["ENVIRONMENT"] = env
 
 
 @app.callback()
@@ -37,15 +54,11 @@ def _options(
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Alembic config file.", show_default=False)
     ] = None,
-    env: Annotated[
-        str | None,
-        typer.Option("--env", "-e", help="Environment (default: $ENVIRONMENT or development)."),
-    ] = None,
+    env: EnvOption = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     _state["config"] = config
-    if env:
-        os.environ["ENVIRONMENT"] = env
+    _set_env(env)
     if debug:
         os.environ["ROWSTAMP_DEBUG"] = "1"
 
@@ -56,8 +69,54 @@ def _config() -> Config:
     return load_config(_state["config"])
 
 
-def _echo(line: str = "") -> None:
-    typer.echo(line)
+_consoles: dict[str, Console] = {}
+
+
+def _echo(line: str = "", *, markup: bool = True) -> None:
+    if "out" not in _consoles:
+        from rich.console import Console
+
+        _consoles["out"] = Console(highlight=False, soft_wrap=True)
+    _consoles["out"].print(line, markup=markup)
+
+
+def _review_new(path: Path) -> None:
+    from rowstamp.recording import read_migration
+    from rowstamp.review import Review, review_migration
+    from rowstamp.views import review_lines
+
+    migration = read_migration(path)
+    for line in review_lines(Review(migration, review_migration(migration))):
+        _echo(line)
+
+
+@app.command("new")
+def new(
+    message: Annotated[
+        str, typer.Argument(help='What the migration does, e.g. "Add posts table".')
+    ],
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Write the file even when nothing changed.")
+    ] = False,
+) -> None:
+    """Autogenerate a migration from the models, then review it.
+
+    The message must describe the change (two words or more, no trailing period)
+    and differ from every existing revision's message.
+
+    Example: rowstamp new "Add posts table"
+    """
+    from rowstamp.api import new_revision
+    from rowstamp.views import relative
+
+    result = new_revision(_config(), message, allow_empty=empty)
+    _echo(f"Wrote {relative(result.path)}", markup=False)
+    _echo(f"  revision {result.revision}: {result.message}", markup=False)
+    for line in result.operations or ["(no operations)"]:
+        _echo(f"  - {line}", markup=False)
+    _review_new(result.path)
+    _echo("Apply it with ./scripts/dev_migrate and commit it as:", markup=False)
+    _echo(f'  git commit -m "Migration: {result.message}"', markup=False)
 
 
 @app.command("migrate")
@@ -69,48 +128,303 @@ def migrate(
         bool, typer.Option("--empty", help="Write the file even when nothing changed.")
     ] = False,
 ) -> None:
-    """Autogenerate a migration from the models (what ./scripts/migrate runs).
+    """The same as `rowstamp new` (what ./scripts/migrate runs).
 
     Example: rowstamp migrate "Add posts table"
     """
-    from rowstamp.api import new_revision
+    new(message, empty)
 
-    result = new_revision(_config(), message, allow_empty=empty)
-    _echo(f"Wrote {_relative(result.path)}")
-    _echo(f"  revision {result.revision}: {result.message}")
-    for line in result.operations or ["(no operations)"]:
-        _echo(f"  - {line}")
-    _echo("Review it, then apply it with ./scripts/dev_migrate and commit it as:")
-    _echo(f'  git commit -m "Migration: {result.message}"')
+
+@app.command("review")
+def review(
+    revision: Annotated[
+        str | None,
+        typer.Argument(
+            help="Revision id or migration file (default: the newest).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Show every operation of a migration, grouped by table, flagged where a human must look.
+
+    Example: rowstamp review 3f2a9c1b7d4e
+    """
+    from rowstamp.lint import lint_migrations
+    from rowstamp.recording import read_migration
+    from rowstamp.review import Review
+    from rowstamp.views import review_lines
+
+    report = lint_migrations(_config(), [revision] if revision else None, squawk=False)
+    for result in report.results:
+        migration = read_migration(result.path)
+        for line in review_lines(Review(migration, result.findings)):
+            _echo(line)
+    for problem in report.problems:
+        _echo(f"[yellow]warning[/] {problem}", markup=True)
+
+
+@app.command("lint")
+def lint(
+    revisions: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Revision ids or migration files (default: the heads).", show_default=False
+        ),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Lint every migration.")] = False,
+    output: Annotated[str, typer.Option("--format", help="text, or json for tools.")] = "text",
+    squawk: Annotated[
+        bool | None,
+        typer.Option(
+            "--squawk/--no-squawk",
+            help="Check the PostgreSQL SQL with squawk (default: when installed).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Fail when a migration breaks the review rules (for CI and pre-commit).
+
+    Acknowledge a reviewed exception on the line above the operation:
+    # rowstamp: allow drop-column -- nothing reads it since v2.3
+
+    Example: rowstamp lint --all --format json
+    """
+    from rowstamp.lint import lint_migrations
+    from rowstamp.views import lint_lines
+
+    fmt = _choice(output, ("text", "json"), "--format")
+    config = _config()
+    report = lint_migrations(config, revisions or None, every=every, squawk=squawk)
+    if fmt == "json":
+        root = Path(config.config_file_name or "alembic.ini").resolve().parent
+        typer.echo(report.to_json(root))
+    else:
+        for line in lint_lines(report):
+            _echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("check")
+def check(env: EnvOption = None) -> None:
+    """Fail when the database is not at head or differs from the models (triggers included).
+
+    Example: rowstamp check --env production
+    """
+    from rowstamp.drift import find_drift
+
+    _set_env(env)
+    drift = find_drift(_config())
+    for line in drift.differences:
+        _echo(f"drift: {line}", markup=False)
+    if not drift.ok:
+        raise typer.Exit(1)
+    _echo(f"OK: the database is at head {', '.join(drift.heads)} and matches the models.")
+
+
+@app.command("heads")
+def heads() -> None:
+    """Show the heads of the history; with several, the files each branch added.
+
+    Example: rowstamp heads
+    """
+    from rowstamp.heads import find_heads
+    from rowstamp.views import heads_lines
+
+    found = find_heads(_config())
+    for line in heads_lines(found):
+        _echo(line)
+    if found.multiple:
+        raise typer.Exit(1)
+
+
+@app.command("merge")
+def merge(
+    message: Annotated[
+        str | None,
+        typer.Option(
+            "--message", "-m", help="Message (default: names what it joins).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Write the merge revision that joins several heads into one.
+
+    Example: rowstamp merge
+    """
+    from rowstamp.heads import merge_heads
+    from rowstamp.views import relative
+
+    script = merge_heads(_config(), message)
+    _echo(f"Wrote {relative(Path(script.path))}", markup=False)
+    _echo(f"  revision {script.revision}: {script.doc}", markup=False)
+    _echo(f'Commit it as: git commit -m "Migration: {script.doc}"', markup=False)
+
+
+@app.command("history")
+def history() -> None:
+    """List the migrations, newest first (revises -> revision, message, file date).
+
+    Example: rowstamp history
+    """
+    from rowstamp.api import history as read_history
+    from rowstamp.views import history_lines
+
+    for line in history_lines(read_history(_config())):
+        _echo(line)
+
+
+@app.command("current")
+def current(env: EnvOption = None) -> None:
+    """Show the revision the environment's database is at.
+
+    Example: rowstamp current --env production
+    """
+    from rowstamp.api import current_heads, history, project_settings
+    from rowstamp.urls import mask_url
+    from rowstamp.views import history_lines
+
+    _set_env(env)
+    config = _config()
+    settings = project_settings(config)
+    at = current_heads(config)
+    entries = [e for e in history(config, at) if e.is_current]
+    _echo(f"{settings.environment}: {mask_url(settings.url)}", markup=False)
+    for line in history_lines(entries) if entries else ["base (no migrations applied)"]:
+        _echo(line)
+    if any(not e.is_head for e in entries):
+        _echo("[yellow]Not at head[/]: apply the rest with rowstamp upgrade")
 
 
 @app.command("upgrade")
 def upgrade(
     target: Annotated[str, typer.Argument(help="Revision to upgrade to.")] = "head",
+    env: EnvOption = None,
     report: Annotated[
         bool, typer.Option("--report/--no-report", help="Print the database report after.")
     ] = True,
 ) -> None:
     """Apply migrations (what ./scripts/dev_migrate runs on development).
 
-    Example: rowstamp --env development upgrade
+    Example: rowstamp upgrade --env development
     """
     from rowstamp.api import apply_migrations
 
+    _set_env(env)
     config = _config()
     result = apply_migrations(config, target)
     if not result.applied:
         _echo(f"Nothing to apply: the database is already at {_revs(result.after)}.")
     for script in result.applied:
-        _echo(f"Applied {script.revision}  {script.doc}")
+        _echo(f"Applied {script.revision}  {script.doc}", markup=False)
     if report:
         _print_status(config)
 
 
+@app.command("downgrade")
+def downgrade(
+    target: Annotated[str, typer.Argument(help="Revision to go back to.")] = "-1",
+    env: EnvOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Undo migrations (default: the newest one); asks first outside development.
+
+    Example: rowstamp downgrade -1 --env staging --yes
+    """
+    from rowstamp.api import current_heads, project_settings, revert_migrations
+    from rowstamp.errors import RowstampError
+    from rowstamp.settings import DEFAULT_ENVIRONMENT
+    from rowstamp.urls import mask_url
+
+    _set_env(env)
+    config = _config()
+    settings = project_settings(config)
+    if settings.environment != DEFAULT_ENVIRONMENT and not yes:
+        where = f"{settings.environment} database {mask_url(settings.url)}"
+        if not sys.stdin.isatty():
+            raise RowstampError(
+                f"refusing to downgrade the {where} without confirmation",
+                "pass --yes to confirm (there is no terminal to ask on); back it up first",
+            )
+        at = _revs(current_heads(config))
+        if not typer.confirm(f"Downgrade the {where} from {at} to {target}?", default=False):
+            _echo("Nothing was changed.")
+            raise typer.Exit(1)
+    result = revert_migrations(config, target)
+    for script in result.applied:
+        _echo(f"Undid {script.revision}  {script.doc}", markup=False)
+    _echo(f"The database is now at {_revs(result.after)}.", markup=False)
+
+
 @app.command("status")
-def status() -> None:
-    """Report the database: URL (masked), revision, tables, metadata columns, triggers."""
+def status(env: EnvOption = None) -> None:
+    """Report the database: URL (masked), revision, tables, metadata columns, triggers.
+
+    Example: rowstamp status --env development
+    """
+    _set_env(env)
     _print_status(_config())
+
+
+@app.command("init")
+def init(
+    directory: Annotated[Path, typer.Argument(help="Project directory.")] = Path("."),
+) -> None:
+    """Write the guide's layout (app/, alembic.ini, alembic/, scripts/, docs/) into a project.
+
+    Existing identical files are kept; nothing is written if any file would change.
+
+    Example: rowstamp init my-service
+    """
+    from rowstamp.scaffold import scaffold
+
+    result = scaffold(directory)
+    for name in result.written:
+        _echo(f"  wrote {name}", markup=False)
+    _echo(
+        f"{len(result.written)} file(s) written, {len(result.unchanged)} already in place, "
+        f"in {directory}. Next: set DATABASE_URL in app/envs/development.env, then run "
+        './scripts/migrate "Create users table" and ./scripts/dev_migrate',
+        markup=False,
+    )
+
+
+@hooks_app.command("install")
+def hooks_install(
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a commit-msg hook rowstamp did not write.")
+    ] = False,
+) -> None:
+    """Install the commit-msg hook into this git repository.
+
+    Example: rowstamp hooks install
+    """
+    from rowstamp.hooks import install_hooks
+    from rowstamp.views import relative
+
+    hook = install_hooks(force=force)
+    _echo(f"Installed {relative(hook)}: commits of migrations must say 'Migration: <message>'.")
+
+
+@hooks_app.command("commit-msg")
+def hooks_commit_msg(
+    message_file: Annotated[Path, typer.Argument(help="The commit message file git passes.")],
+) -> None:
+    """Check a commit message against the staged migrations (git's commit-msg hook runs this).
+
+    Example: rowstamp hooks commit-msg .git/COMMIT_EDITMSG
+    """
+    from rowstamp.hooks import check_commit_message
+
+    result = check_commit_message(message_file)
+    for warning in result.warnings:
+        typer.echo(f"rowstamp: warning: {warning}", err=True)
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> Literal["text", "json"]:
+    from rowstamp.errors import RowstampError
+
+    if value not in allowed:
+        raise RowstampError(f"unknown {option} {value!r}", f"use one of: {', '.join(allowed)}")
+    return "json" if value == "json" else "text"
 
 
 def _print_status(config: Config) -> None:
@@ -120,28 +434,24 @@ def _print_status(config: Config) -> None:
 
 
 def _render_status(status: DatabaseStatus) -> None:
-    _echo(f"Environment: {status.environment}")
-    _echo(f"Database:    {status.url} ({status.engine})")
+    out = [
+        f"Environment: {status.environment}",
+        f"Database:    {status.url} ({status.engine})",
+    ]
     current = ", ".join(f"{r} ({status.messages.get(r, '?')})" for r in status.current) or "none"
-    _echo(
-        f"Revision:    {current}{'' if status.at_head else ' - NOT at head ' + _revs(status.head)}"
-    )
-    _echo(f"Tables:      {len(status.tables)}")
+    at_head = "" if status.at_head else " - NOT at head " + _revs(status.head)
+    out.append(f"Revision:    {current}{at_head}")
+    out.append(f"Tables:      {len(status.tables)}")
     for table in status.tables:
         columns = ", ".join(table.metadata_columns) or "no metadata columns"
         trigger = f"trigger {table.trigger}" if table.trigger else "no updated_at trigger"
-        _echo(f"  {table.name}: {columns}; {trigger}")
+        out.append(f"  {table.name}: {columns}; {trigger}")
+    for line in out:
+        _echo(line, markup=False)
 
 
 def _revs(revisions: tuple[str, ...]) -> str:
     return ", ".join(revisions) or "base (no migrations applied)"
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -160,9 +470,15 @@ def _fail(exc: Exception) -> None:
     from rowstamp.migration import debug_enabled
     from rowstamp.urls import mask_secrets
 
-    if debug_enabled() or not isinstance(exc, RowstampError | CommandError | SQLAlchemyError):
+    known = RowstampError | CommandError | SQLAlchemyError | SyntaxError
+    if debug_enabled() or not isinstance(exc, known):
         raise exc
-    if isinstance(exc, SQLAlchemyError):
+    if isinstance(exc, SyntaxError):
+        line = (
+            f"{exc.filename}:{exc.lineno}: {exc.msg}; fix the file "
+            "(run again with --debug for the traceback)"
+        )
+    elif isinstance(exc, SQLAlchemyError):
         cause = getattr(exc, "orig", None) or exc
         first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         line = f"the database refused a statement: {first}; run again with --debug for details"

@@ -1,0 +1,183 @@
+"""What a migration file does, as Alembic's own operation objects, without a database.
+
+Every ``op.*`` call builds a ``MigrateOperation`` and hands it to
+``Operations.invoke``; running ``upgrade()`` and ``downgrade()`` against an
+``Operations`` whose ``invoke`` only records gives the review the same objects
+autogenerate produced, each with the line of the file it came from. Reading
+the file's text instead would miss operations built in loops or helpers.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any, Literal
+
+from alembic.operations import BatchOperations, MigrateOperation, Operations
+from alembic.runtime.migration import MigrationContext
+from alembic.util.pyfiles import load_module_py
+
+import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trigger
+from rowstamp.errors import RowstampError
+
+__all__ = ["Direction", "MigrationFile", "RecordedOp", "read_migration"]
+
+Direction = Literal["upgrade", "downgrade"]
+
+
+@dataclass(frozen=True)
+class RecordedOp:
+    """One operation of a migration and the first line of the statement that made it."""
+
+    op: MigrateOperation
+    line: int
+    direction: Direction
+
+
+@dataclass
+class MigrationFile:
+    """A migration file: its identity, its operations and its acknowledgement comments."""
+
+    path: Path
+    revision: str
+    down_revision: tuple[str, ...]
+    message: str
+    upgrade: list[RecordedOp] = field(default_factory=list)
+    downgrade: list[RecordedOp] = field(default_factory=list)
+    errors: dict[Direction, str] = field(default_factory=dict)
+    """Why a direction could not be read (it needs a database, or raised)."""
+    statements: list[tuple[int, int]] = field(default_factory=list)
+    """(first, last) line of every statement, to find the comments above an operation."""
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.down_revision) > 1
+
+    def statement_start(self, line: int) -> int:
+        """First line of the innermost statement that contains ``line``."""
+        best = (0, sys.maxsize)
+        for first, last in self.statements:
+            if first <= line <= last and last - first < best[1] - best[0]:
+                best = (first, last)
+        return best[0] or line
+
+
+def read_migration(path: Path) -> MigrationFile:
+    """Load a migration file and record what its ``upgrade()`` and ``downgrade()`` do."""
+    source = _read(path)
+    module = _load(path)
+    down = getattr(module, "down_revision", None)
+    migration = MigrationFile(
+        path=path,
+        revision=str(getattr(module, "revision", "") or path.stem),
+        down_revision=tuple(down) if isinstance(down, list | tuple) else ((down,) if down else ()),
+        message=_message(module),
+        lines=source.splitlines(),
+        statements=_statements(source),
+    )
+    for direction in ("upgrade", "downgrade"):
+        function = getattr(module, direction, None)
+        if not callable(function):
+            migration.errors[direction] = f"the file has no {direction}() function"
+            continue
+        try:
+            recorded = _record(function, path, direction)
+        except Exception as exc:  # a migration may need a live database (op.get_bind)
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            migration.errors[direction] = f"{direction}() cannot run without a database: {first}"
+            continue
+        getattr(migration, direction).extend(recorded)
+    return migration
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RowstampError(f"cannot read {path}: {exc.strerror}", "check the path") from None
+
+
+def _load(path: Path) -> ModuleType:
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    try:
+        return load_module_py(f"rowstamp_review_{digest}", path)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RowstampError(
+            f"cannot import {path.name}: {type(exc).__name__}: {first}",
+            "fix the file so Python can import it",
+        ) from None
+
+
+def _message(module: ModuleType) -> str:
+    doc = (module.__doc__ or "").strip()
+    return doc.splitlines()[0].strip() if doc else ""
+
+
+def _statements(source: str) -> list[tuple[int, int]]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.stmt)
+    ]
+
+
+def _record(function: Callable[[], Any], path: Path, direction: Direction) -> list[RecordedOp]:
+    recorded: list[RecordedOp] = []
+    filename = str(path.resolve())
+
+    def invoke(operation: MigrateOperation) -> None:
+        recorded.append(RecordedOp(operation, _caller_line(filename), direction))
+
+    context = MigrationContext.configure(
+        dialect_name="postgresql", opts={"as_sql": True, "output_buffer": StringIO()}
+    )
+    operations = Operations(context)
+    operations.invoke = invoke  # type: ignore[method-assign,assignment]
+    operations.batch_alter_table = _batch(context, invoke)  # type: ignore[method-assign]
+    operations.get_bind = _no_database  # type: ignore[method-assign]
+    operations._install_proxy()
+    try:
+        function()
+    finally:
+        operations._remove_proxy()
+    return recorded
+
+
+def _no_database() -> Any:
+    raise RowstampError("op.get_bind() needs a live database")
+
+
+def _batch(
+    context: MigrationContext, invoke: Callable[[MigrateOperation], None]
+) -> Callable[..., Any]:
+    @contextmanager
+    def batch_alter_table(
+        table_name: str, schema: str | None = None, **_: Any
+    ) -> Iterator[BatchOperations]:
+        batch = BatchOperations(context, impl=SimpleNamespace(table_name=table_name, schema=schema))  # type: ignore[arg-type]
+        batch.invoke = invoke  # type: ignore[method-assign,assignment]
+        yield batch
+
+    return batch_alter_table
+
+
+def _caller_line(filename: str) -> int:
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename == filename:
+            return frame.f_lineno or 0
+        frame = frame.f_back  # type: ignore[assignment]
+    return 0

@@ -1,0 +1,60 @@
+"""Every review rule has a failing and a passing example migration in tests/scenarios/lint.
+
+The examples are linted as files by the real command, in one run, so each rule
+is proven to fire on its failing example and stay quiet on its passing one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rowstamp.review import RULES
+from tests.cli.conftest import project_with_history
+from tests.project import REPO
+
+SCENARIOS = REPO / "tests" / "scenarios" / "lint"
+RULE_IDS = [r.id for r in RULES] + ["ack-without-reason"]
+
+
+@pytest.fixture(scope="module")
+def linted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    project = project_with_history(tmp_path_factory.mktemp("lint") / "project", None)
+    files = sorted(str(p) for p in SCENARIOS.glob("*.py"))
+    result = project.run("rowstamp", "lint", "--no-squawk", "--format", "json", *files, check=False)
+    assert result.returncode == 1, result.output  # the failing examples fail the run
+    report = json.loads(result.stdout)
+    return {Path(m["path"]).stem: m for m in report["migrations"]}
+
+
+def _flagged(migration: dict[str, Any], rule: str) -> list[dict[str, Any]]:
+    return [f for f in migration["findings"] if f["rule"] == rule and f["acknowledged"] is None]
+
+
+@pytest.mark.parametrize("rule", RULE_IDS)
+def test_rule_fails_its_failing_example(rule: str, linted: dict[str, dict[str, Any]]) -> None:
+    example = linted[f"{rule.replace('-', '_')}_fail"]
+    assert _flagged(example, rule), example
+    severity = _flagged(example, rule)[0]["severity"]
+    assert example["ok"] is (severity != "error")
+
+
+@pytest.mark.parametrize("rule", RULE_IDS)
+def test_rule_passes_its_passing_example(rule: str, linted: dict[str, dict[str, Any]]) -> None:
+    example = linted[f"{rule.replace('-', '_')}_pass"]
+    assert example["ok"], example
+    assert not _flagged(example, rule)
+
+
+def test_acknowledgements_keep_their_reason(linted: dict[str, dict[str, Any]]) -> None:
+    [finding] = [f for f in linted["drop_table_pass"]["findings"] if f["rule"] == "drop-table"]
+    assert finding["acknowledged"] == "archived to the warehouse in ticket OPS-12"
+
+
+def test_every_rule_says_which_failure_it_prevents() -> None:
+    for rule in RULES:
+        assert rule.prevents, rule.id
+        assert (SCENARIOS / f"{rule.id.replace('-', '_')}_fail.py").is_file(), rule.id
