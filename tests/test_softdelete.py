@@ -30,6 +30,7 @@ from sqlalchemy.orm import (
     joinedload,
     mapped_column,
     relationship,
+    scoped_session,
     selectinload,
     sessionmaker,
 )
@@ -170,6 +171,7 @@ def test_joins_and_aliases_are_filtered(factory: sessionmaker[Session]) -> None:
         assert session.execute(joined).all() == [("ada", "p1"), ("ada", "p3")]
         other = aliased(Post)
         assert session.scalar(select(func.count(other.id))) == 2
+        assert session.query(Post).count() == 2  # the legacy Query API too
 
 
 def test_relationships_of_objects_made_in_the_session_are_filtered(
@@ -304,3 +306,24 @@ def test_objects_without_the_flag_are_refused(factory: sessionmaker[Session]) ->
             soft_delete(session, Tag(id=1))  # type: ignore[arg-type]
         with pytest.raises(NotSoftDeletableError, match="Tag has no is_active"):
             soft_delete_where(session, Tag)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_scoped_sessions_and_session_classes_can_be_enabled(
+    factory: sessionmaker[Session], db_engine: Engine
+) -> None:
+    _soft_delete_post(factory, "p2")
+    scoped = scoped_session(sessionmaker(db_engine))
+    enable_soft_delete(scoped)
+    assert len(scoped.scalars(select(Post)).all()) == 2
+    scoped.remove()
+
+    class AppSession(Session):
+        pass
+
+    enable_soft_delete(AppSession)
+    enable_soft_delete(AppSession)  # a second call adds nothing
+    with AppSession(db_engine) as app_session:
+        assert len(app_session.scalars(select(Post)).all()) == 2
+    with Session(db_engine) as plain_session:
+        assert len(plain_session.scalars(select(Post)).all()) == 3
