@@ -1,0 +1,112 @@
+"""The commit convention in a real temporary git repository, through the installed hook.
+
+A commit that adds or changes a migration must say ``Migration: <its message>``;
+mixing a migration with unrelated files commits with a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.project import REPO
+
+MIGRATION = '''"""Add posts table
+
+Revision ID: 0a1b2c3d4e5f
+Revises:
+"""
+'''
+
+
+def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env["PATH"] = f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
+    if check:
+        assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "README.md").write_text("hello\n")
+    _git(repo, "add", "README.md")
+    _git(repo, "commit", "-q", "-m", "Initial commit")
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "rowstamp"), "hooks", "install"],
+        cwd=repo, check=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    return repo
+
+
+def _stage_migration(repo: Path) -> None:
+    versions = repo / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    (versions / "0a1b2c3d4e5f_add_posts_table.py").write_text(MIGRATION)
+    _git(repo, "add", "alembic")
+
+
+def test_migration_commit_needs_its_message(repo: Path) -> None:
+    _stage_migration(repo)
+    refused = _git(repo, "commit", "-q", "-m", "Add the posts table", check=False)
+    assert refused.returncode != 0
+    assert "rowstamp: error: the commit adds or changes alembic/versions/" in refused.stderr
+    assert 'git commit -m "Migration: Add posts table"' in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    wrong = _git(repo, "commit", "-q", "-m", "Migration: Add post table", check=False)
+    assert wrong.returncode != 0
+
+    done = _git(repo, "commit", "-q", "-m", "Migration: Add posts table")
+    assert "warning" not in done.stderr
+    assert _git(repo, "log", "-1", "--format=%s").stdout.strip() == "Migration: Add posts table"
+
+
+def test_unrelated_files_commit_with_a_warning(repo: Path) -> None:
+    _stage_migration(repo)
+    (repo / "README.md").write_text("changed\n")
+    _git(repo, "add", "README.md")
+    done = _git(repo, "commit", "-q", "-m", "Migration: Add posts table")
+    warning = "rowstamp: warning: this migration commit also changes 1 unrelated file(s): README.md"
+    assert warning in done.stderr
+    assert _git(repo, "log", "-1", "--format=%s").stdout.strip() == "Migration: Add posts table"
+
+
+def test_commits_without_migrations_are_not_checked(repo: Path) -> None:
+    (repo / "README.md").write_text("changed\n")
+    _git(repo, "add", "README.md")
+    _git(repo, "commit", "-q", "-m", "Reword the readme")
+
+
+def test_install_keeps_a_foreign_hook(tmp_path: Path) -> None:
+    repo = tmp_path / "other"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    hook = repo / ".git" / "hooks" / "commit-msg"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    done = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "rowstamp"), "hooks", "install"],
+        cwd=repo, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith("rowstamp: error: ") and "--force" in done.stderr
+    assert hook.read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_pre_commit_manifest_names_both_hooks() -> None:
+    manifest = (REPO / ".pre-commit-hooks.yaml").read_text()
+    assert (
+        "- id: rowstamp-commit-msg" in manifest and "entry: rowstamp hooks commit-msg" in manifest
+    )
+    assert "- id: rowstamp-lint" in manifest and "entry: rowstamp lint" in manifest
+    assert "stages: [commit-msg]" in manifest
