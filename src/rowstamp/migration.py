@@ -140,7 +140,8 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
     for_name(settings.url.get_backend_name())  # an unsupported engine fails before connecting
     given = config.attributes.get("connection")
     if isinstance(given, Connection):
-        yield given
+        with for_name(given.dialect.name).migration_clock(given):
+            yield given
         return
     engine = given if isinstance(given, Engine) else _engine(settings)
     try:
@@ -151,7 +152,8 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
             "check that the server is running and DATABASE_URL is right",
         ) from None
     try:
-        yield connection
+        with for_name(connection.dialect.name).migration_clock(connection):
+            yield connection
     finally:
         connection.close()
         if given is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection
@@ -117,6 +118,15 @@ class EngineSupport:
         Run only online, before a trigger is created; engines without such a rule
         need nothing.
         """
+
+    def migration_clock(self, connection: Connection) -> AbstractContextManager[None]:
+        """One "now" for a whole migration run on ``connection``, where the engine needs it.
+
+        PostgreSQL's ``now()`` is the transaction's start already; engines whose DDL
+        commits statement by statement override this to keep defaults of columns added
+        in one migration equal.
+        """
+        return nullcontext()
 
     def compare_type(self, dialect: Dialect, reflected: TypeEngine[Any],
                      model: TypeEngine[Any]) -> bool | None:  # fmt: skip

@@ -14,7 +14,8 @@ finds that out in one query before the first trigger is created, and says what t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, String, column, func, literal, select, table, text
@@ -141,6 +142,22 @@ class MySQLSupport(EngineSupport):
                 "file), or grant SUPER to the migration user; then run the migration again",
             )
 
+    @contextmanager
+    def migration_clock(self, connection: Connection) -> Iterator[None]:
+        """Freeze the session's clock (``SET timestamp``) for the migration run.
+
+        Each ``ALTER TABLE`` commits on its own, so ``created_at`` and ``updated_at``
+        added to existing rows would get different defaults; a frozen session clock
+        gives them one migration time, as PostgreSQL's ``now()`` does. Set through the
+        driver, so SQLAlchemy starts no transaction that Alembic would then not commit.
+        """
+        _session_statement(connection, "SET @@session.timestamp = UNIX_TIMESTAMP(NOW(6))")
+        try:
+            yield
+        finally:
+            if not connection.invalidated and not connection.closed:
+                _session_statement(connection, "SET @@session.timestamp = DEFAULT")
+
     def compare_type(self, dialect: Dialect, reflected: TypeEngine[Any],
                      model: TypeEngine[Any]) -> bool | None:  # fmt: skip
         """Catch what Alembic misses here: a timestamp's fractional-second digits.
@@ -164,6 +181,14 @@ class MariaDBSupport(MySQLSupport):
 
 
 _SUPPORT = MySQLSupport()
+
+
+def _session_statement(connection: Connection, statement: str) -> None:
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 def _qualified(compiler: DDLCompiler, name: str, schema: str | None) -> str:
