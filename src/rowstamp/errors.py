@@ -12,7 +12,9 @@ __all__ = [
     "DatabaseUrlError",
     "EnvFileError",
     "IdentifierError",
+    "LockTimeoutError",
     "MessageError",
+    "MigrationLockError",
     "NoChangesError",
     "RevisionError",
     "RowstampError",
@@ -62,6 +64,14 @@ class UnsupportedEngineError(RowstampError):
 
 class MessageError(RowstampError):
     """A migration message breaks the guide's message rules."""
+
+
+class LockTimeoutError(RowstampError):
+    """A migration statement gave up waiting for a table another session holds."""
+
+
+class MigrationLockError(RowstampError):
+    """Another migration held the migration lock for longer than we may wait."""
 
 
 class NoChangesError(RowstampError):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -58,6 +58,14 @@ class RowstampSettings(BaseSettings):
     delete_means_soft_delete: bool = False
     """``session.delete()`` of an object with ``is_active`` marks it inactive instead
     (given to ``rowstamp.softdelete.enable_soft_delete``); off: a delete deletes."""
+
+    migration_lock_timeout: float = Field(default=600.0, ge=0)
+    """Seconds to wait for another process's migration before giving up."""
+
+    database_lock_timeout: float = Field(default=5.0, gt=0)
+    """Seconds a migration statement may wait for a table lock (PostgreSQL
+    ``lock_timeout``, MySQL ``lock_wait_timeout``) before it fails instead of
+    queueing every other query behind it."""
 
     @field_validator("database_url")
     @classmethod

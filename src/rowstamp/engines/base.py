@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
@@ -64,6 +65,10 @@ class EngineSupport:
 
     identifier_unit: ClassVar[str] = "bytes"
     """How the engine measures identifiers: ``bytes`` or ``characters``."""
+
+    atomic_revisions: ClassVar[bool] = True
+    """True where a failed revision is rolled back whole (transactional DDL); False where
+    DDL commits implicitly and a failed revision can be half-applied (MySQL/MariaDB)."""
 
     rebuilds_tables_in_batch: ClassVar[bool] = False
     """True where Alembic's batch mode rebuilds a table, dropping the table's triggers."""
@@ -133,6 +138,29 @@ class EngineSupport:
         """Alembic's ``compare_type`` hook: False when ``reflected`` is what this engine
         makes of ``model``, True for a real change, None to let Alembic decide."""
         return None
+
+    def try_lock(self, connection: Connection, key: str) -> bool:
+        """Take the migration lock named ``key`` without waiting; True when taken."""
+        raise NotImplementedError
+
+    def unlock(self, connection: Connection, key: str) -> None:
+        """Release the migration lock taken by ``try_lock`` on this connection."""
+        raise NotImplementedError
+
+    def lock_holder(self, connection: Connection, key: str) -> str | None:
+        """Who holds the migration lock, for the waiting message; None if unknown."""
+        return None
+
+    def configure_session(self, connection: Connection, lock_timeout: float) -> None:
+        """Make statements that wait for a table lock fail after ``lock_timeout`` seconds."""
+
+    def is_lock_timeout(self, error: DBAPIError) -> bool:
+        """True when ``error`` is a statement giving up on a table lock."""
+        return False
+
+    def lock_blockers(self, connection: Connection) -> list[str]:
+        """Other sessions holding table locks, each with its query: who blocked us."""
+        return []
 
     def now_sql(self, compiler: SQLCompiler, spec: TriggerSpec, **kw: Any) -> str:
         """The "now" of ``spec``: the pinned override, or the engine's versioned default."""

@@ -21,13 +21,14 @@ from typing import Any, ClassVar
 from sqlalchemy import Connection, String, column, func, literal, select, table, text
 from sqlalchemy.dialects.mysql import types as mysql_types
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import VARCHAR, TypeEngine
 
 from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
-from rowstamp.engines.base import EngineSupport
+from rowstamp.engines.base import EngineSupport, bounded_name
 from rowstamp.errors import TriggerPrivilegeError
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
@@ -67,6 +68,7 @@ class MySQLSupport(EngineSupport):
     dialects: ClassVar[tuple[str, ...]] = ("mysql",)
     identifier_limit: ClassVar[int] = 64
     table_name_limit: ClassVar[int | None] = 64
+    atomic_revisions: ClassVar[bool] = False
     identifier_unit: ClassVar[str] = "characters"
     naive_timestamps: ClassVar[bool] = True
     utc_now_function: ClassVar[str] = "UTC_TIMESTAMP"
@@ -105,6 +107,55 @@ class MySQLSupport(EngineSupport):
             )
         )
         return {tbl for name, tbl in rows if name == self.trigger_name(tbl)}
+
+    def try_lock(self, connection: Connection, key: str) -> bool:
+        # GET_LOCK names are server-wide: qualify with the database, within 64 characters.
+        query = text("SELECT GET_LOCK(:name, 0)")
+        return connection.execute(query, {"name": _lock_name(connection, key)}).scalar() == 1
+
+    def unlock(self, connection: Connection, key: str) -> None:
+        connection.execute(
+            text("SELECT RELEASE_LOCK(:name)"), {"name": _lock_name(connection, key)}
+        )
+
+    def lock_holder(self, connection: Connection, key: str) -> str | None:
+        row = connection.execute(
+            text(
+                "SELECT p.id, p.user, p.host, p.time FROM information_schema.PROCESSLIST p"
+                " WHERE p.id = IS_USED_LOCK(:name)"
+            ),
+            {"name": _lock_name(connection, key)},
+        ).first()
+        return f"connection {row.id} of {row.user}@{row.host}, {row.time} s" if row else None
+
+    def is_lock_timeout(self, error: DBAPIError) -> bool:
+        args: tuple[object, ...] = tuple(getattr(error.orig, "args", ()))
+        return bool(args) and args[0] == 1205  # ER_LOCK_WAIT_TIMEOUT
+
+    def lock_blockers(self, connection: Connection) -> list[str]:
+        # An idle session's last statement is not kept (performance_schema is off by
+        # default), so name the connection and its open transaction instead.
+        rows = connection.execute(
+            text(
+                "SELECT p.id, p.user, p.info, t.trx_started FROM information_schema.PROCESSLIST p"
+                " LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.id"
+                " WHERE p.id <> CONNECTION_ID() AND p.db = DATABASE()"
+                " AND (t.trx_started IS NOT NULL OR p.info IS NOT NULL) ORDER BY p.time DESC"
+            )
+        )
+        return [
+            f"connection {r.id} of {r.user}"
+            + (f", in a transaction since {r.trx_started}" if r.trx_started else "")
+            + (f": {r.info}" if r.info else "")
+            for r in rows
+        ]
+
+    def configure_session(self, connection: Connection, lock_timeout: float) -> None:
+        # metadata locks (ALTER TABLE behind a long transaction) wait lock_wait_timeout seconds
+        connection.execute(
+            text("SET SESSION lock_wait_timeout = :seconds"),
+            {"seconds": max(1, round(lock_timeout))},
+        )
 
     def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
         """Tables, indexes, triggers and routines of the connection's current database."""
@@ -181,6 +232,11 @@ class MariaDBSupport(MySQLSupport):
 
 
 _SUPPORT = MySQLSupport()
+
+
+def _lock_name(connection: Connection, key: str) -> str:
+    database = connection.execute(text("SELECT DATABASE()")).scalar() or ""
+    return bounded_name(f"{key}@{database}", 64)
 
 
 def _session_statement(connection: Connection, statement: str) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
@@ -66,6 +67,29 @@ _CATALOG_OBJECTS = text(
     """
 )
 
+_LOCK_HOLDER = text(
+    """
+    SELECT a.pid, a.application_name, date_trunc('second', a.xact_start) AS since
+    FROM pg_catalog.pg_locks l
+    JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.granted
+      AND l.classid = :classid AND l.objid = :objid AND l.objsubid = 1
+      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+    """
+)
+
+_LOCK_BLOCKERS = text(
+    """
+    SELECT a.pid, a.state, left(a.query, 200) AS query
+    FROM pg_catalog.pg_stat_activity a
+    WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+      AND a.xact_start IS NOT NULL
+      AND EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+                  WHERE l.pid = a.pid AND l.granted AND l.locktype = 'relation')
+    ORDER BY a.xact_start
+    """
+)
+
 
 class PostgreSQLSupport(EngineSupport):
     """PostgreSQL 11 or newer (``EXECUTE FUNCTION``)."""
@@ -99,6 +123,43 @@ class PostgreSQLSupport(EngineSupport):
 
     def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
         return {(kind, name) for kind, name in connection.execute(_CATALOG_OBJECTS)}
+
+    # Session advisory locks: they need a direct connection, not a transaction-mode
+    # pooler such as PgBouncer's, which may hand the session to another client.
+    def try_lock(self, connection: Connection, key: str) -> bool:
+        from rowstamp.lock import numeric_key
+
+        query = text("SELECT pg_try_advisory_lock(:key)")
+        return bool(connection.execute(query, {"key": numeric_key(key)}).scalar())
+
+    def unlock(self, connection: Connection, key: str) -> None:
+        from rowstamp.lock import numeric_key
+
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": numeric_key(key)})
+
+    def lock_holder(self, connection: Connection, key: str) -> str | None:
+        from rowstamp.lock import numeric_key
+
+        number = numeric_key(key) & 0xFFFFFFFFFFFFFFFF
+        row = connection.execute(
+            _LOCK_HOLDER, {"classid": number >> 32, "objid": number & 0xFFFFFFFF}
+        ).first()
+        if row is None:
+            return None
+        return f"pid {row.pid}, {row.application_name or 'no application name'}, since {row.since}"
+
+    def is_lock_timeout(self, error: DBAPIError) -> bool:
+        return getattr(error.orig, "sqlstate", None) == "55P03"  # lock_not_available
+
+    def lock_blockers(self, connection: Connection) -> list[str]:
+        rows = connection.execute(_LOCK_BLOCKERS)
+        return [f"pid {r.pid} ({r.state}): {' '.join(str(r.query).split())}" for r in rows]
+
+    def configure_session(self, connection: Connection, lock_timeout: float) -> None:
+        milliseconds = str(max(1, round(lock_timeout * 1000)))
+        connection.execute(
+            text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": milliseconds}
+        )
 
 
 _SUPPORT = PostgreSQLSupport()

@@ -9,8 +9,12 @@ again when ``PRAGMA recursive_triggers`` is on. Trigger names are per database:
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, TextIO
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, column, func, literal, select, table
 from sqlalchemy.ext.compiler import compiles
@@ -54,6 +58,36 @@ class SQLiteSupport(EngineSupport):
         )
         return {tbl for name, tbl in rows if name == self.trigger_name(tbl)}
 
+    def try_lock(self, connection: Connection, key: str) -> bool:
+        path = _lock_path(connection)
+        if path is None:  # an in-memory database is private to its connection
+            return True
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until unlock
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        _held[connection] = handle
+        return True
+
+    def unlock(self, connection: Connection, key: str) -> None:
+        handle = _held.pop(connection, None)
+        if handle is not None:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+    def lock_holder(self, connection: Connection, key: str) -> str | None:
+        path = _lock_path(connection)
+        try:
+            return path.read_text(encoding="utf-8").strip() or None if path else None
+        except OSError:
+            return None
+
     def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
         rows = connection.exec_driver_sql(
             "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
@@ -62,6 +96,15 @@ class SQLiteSupport(EngineSupport):
 
 
 _SUPPORT = SQLiteSupport()
+_held: WeakKeyDictionary[Connection, TextIO] = WeakKeyDictionary()
+
+
+def _lock_path(connection: Connection) -> Path | None:
+    """The lock file beside the database file: SQLite databases are local files."""
+    database = connection.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).with_name(Path(database).name + ".rowstamp-lock")
 
 
 def _trigger(compiler: DDLCompiler, spec: TriggerSpec) -> str:

@@ -1,0 +1,109 @@
+"""The migration lock: parallel upgrades apply each revision once; a held lock times
+out in one line; a statement blocked by another session fails fast, naming it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+
+from rowstamp.lock import migration_lock
+from tests.project import Project
+
+REVISION = '''"""{message}"""
+
+import time
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = {rev!r}
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{body}
+    op.execute("INSERT INTO runs (name) VALUES ('{rev}')")
+    time.sleep(0.3)  # widen the window in which a second process could interfere
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM runs WHERE name = '{rev}'")
+'''
+CREATE_RUNS = (
+    "    op.create_table('runs', sa.Column('id', sa.Integer, primary_key=True),\n"
+    "                    sa.Column('name', sa.String(20)))"
+)
+
+
+def _chain(project: Project, extra: str | None = None) -> None:
+    versions = project.root / "alembic" / "versions"
+    revisions = [("a1", None, CREATE_RUNS), ("a2", "a1", ""), ("a3", "a2", "")]
+    if extra:
+        revisions.append(("a4", "a3", extra))
+    for rev, down, body in revisions:
+        (versions / f"{rev}_step_{rev}.py").write_text(
+            REVISION.format(message=f"Step {rev}", rev=rev, down=down, body=body or "    pass"),
+            encoding="utf-8",
+        )
+
+
+def test_parallel_upgrades_apply_each_revision_once(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    _chain(project)
+    processes = [
+        subprocess.Popen(["alembic", "upgrade", "head"], cwd=project.root, env=project.env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(8)
+    ]  # fmt: skip
+    outputs = [p.communicate(timeout=300)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0] * 8, "\n".join(outputs)
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        runs = dict(conn.execute(text("SELECT name, count(*) FROM runs GROUP BY name")).all())
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    engine.dispose()
+    assert runs == {"a1": 1, "a2": 1, "a3": 1}
+    assert version == "a3"
+    assert any("Waiting for the migration lock held by" in out for out in outputs)
+
+
+def test_a_held_lock_times_out_in_one_line(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    _chain(project)
+    engine = create_engine(db_url)
+    with engine.connect() as conn, migration_lock(conn, wait_seconds=0, statement_lock_timeout=5):
+        result = project.alembic("upgrade", "head", check=False, MIGRATION_LOCK_TIMEOUT="1")
+    engine.dispose()
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "FAILED: another migration still holds the migration lock after 1 s" in result.output
+    assert "Waiting for the migration lock held by" in result.output
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql", "mariadb"], indirect=True)
+def test_a_blocked_statement_fails_fast_naming_the_blocker(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    _chain(project)
+    project.alembic("upgrade", "head")
+    _chain(project, extra="    op.add_column('runs', sa.Column('extra', sa.Integer))")
+    engine = create_engine(db_url)
+    with engine.connect() as blocker:
+        blocker.execute(text("SELECT count(*) FROM runs WHERE name = 'blocking-reader'"))
+        # the reader's transaction stays open, holding its lock on runs
+        result = project.alembic("upgrade", "head", check=False, DATABASE_LOCK_TIMEOUT="1")
+        blocker.rollback()
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "waited 1 s for a table lock and gave up; held by" in result.output
+    if db_url.get_backend_name() == "postgresql":
+        assert "blocking-reader" in result.output  # the blocker's own query
+        assert "the failed revision was rolled back" in result.output
+    else:  # MariaDB keeps no query of an idle session: its connection and transaction
+        assert "in a transaction since" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "a3"
+    engine.dispose()
