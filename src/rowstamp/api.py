@@ -52,6 +52,8 @@ class NewRevision:
     message: str
     path: Path
     operations: list[str] = field(default_factory=list)
+    blind_spots: list[str] = field(default_factory=list)
+    """Differences autogenerate does not write (server defaults, enum values)."""
 
 
 @dataclass(frozen=True)
@@ -128,22 +130,31 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
     With ``allow_empty`` false, a migration with no operations is not written and
     ``NoChangesError`` says so.
     """
+    from rowstamp.blindspots import NOTES_KEY, register
     from rowstamp.errors import NoChangesError
 
     text = check_message(message, existing_messages(config))
     config.attributes[SKIP_EMPTY_KEY] = not allow_empty
     config.attributes.pop(DIRECTIVES_KEY, None)
+    config.attributes[NOTES_KEY] = []
+    register()
     with _alembic_errors():
         written = command.revision(config, message=text, autogenerate=True)
     script = written[0] if isinstance(written, list) and written else written
+    notes = list(config.attributes.get(NOTES_KEY, []))
     if not isinstance(script, Script):
+        if notes:
+            raise NoChangesError(
+                f"autogenerate wrote nothing, but it cannot see this: {notes[0]}",
+                'nothing was written; write the step with: rowstamp new --empty "..."',
+            )
         raise NoChangesError(
             "autogenerate found no difference between the models and the database",
             "nothing was written; change a model first, or pass --empty for a hand-written one",
         )
     directives = config.attributes.get(DIRECTIVES_KEY) or []
     operations = describe_operations(directives[0].upgrade_ops) if directives else []
-    return NewRevision(script.revision, text, Path(script.path), operations)
+    return NewRevision(script.revision, text, Path(script.path), operations, notes)
 
 
 def current_heads(config: Config) -> tuple[str, ...]:

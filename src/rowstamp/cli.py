@@ -106,6 +106,8 @@ def new(
 
     Example: rowstamp new "Add posts table"
     """
+    from rich.markup import escape
+
     from rowstamp.api import new_revision
     from rowstamp.views import relative
 
@@ -115,6 +117,8 @@ def new(
     for line in result.operations or ["(no operations)"]:
         _echo(f"  - {line}", markup=False)
     _review_new(result.path)
+    for note in result.blind_spots:
+        _echo(f"[yellow]warning[/] autogenerate-blind-spot: {escape(note)}")
     _echo("Apply it with ./scripts/dev_migrate and commit it as:", markup=False)
     _echo(f'  git commit -m "Migration: {result.message}"', markup=False)
 
@@ -183,8 +187,9 @@ def lint(
 ) -> None:
     """Fail when a migration breaks the review rules (for CI and pre-commit).
 
+    \b
     Acknowledge a reviewed exception on the line above the operation:
-    # rowstamp: allow drop-column -- nothing reads it since v2.3
+        # rowstamp: allow drop-column -- nothing reads it since v2.3
 
     Example: rowstamp lint --all --format json
     """

@@ -1,0 +1,34 @@
+"""Every command explains itself with an example, and ``--help`` stays cheap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from rowstamp.cli import app
+
+COMMANDS = [
+    ["new"], ["migrate"], ["review"], ["lint"], ["check"], ["heads"], ["merge"], ["history"],
+    ["current"], ["upgrade"], ["downgrade"], ["status"], ["init"], ["hooks", "install"],
+    ["hooks", "commit-msg"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_help_has_an_example(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"Example: rowstamp {' '.join(command)}" in result.output
+
+
+def test_help_imports_no_database_stack() -> None:
+    code = (
+        "import sys; from rowstamp.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('alembic', 'sqlalchemy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
