@@ -239,8 +239,16 @@ def revert_migrations(config: Config, target: str = "-1") -> UpgradeResult:
             "the database has no migration applied, so there is nothing to downgrade",
             "see: rowstamp current",
         )
-    with _alembic_errors("check the revision with: rowstamp history"):
-        command.downgrade(config, target)
+    try:
+        with _alembic_errors("check the revision with: rowstamp history"):
+            command.downgrade(config, target)
+    except RevisionError as exc:
+        if "Ambiguous walk" not in str(exc):
+            raise
+        raise RevisionError(
+            f"cannot go back {target} from {', '.join(before)}: it merges several branches",
+            "name the revision to go back to (see: rowstamp history)",
+        ) from None
     after = current_heads(config)
     undone = list(reversed(_applied(config, after, before)))
     return UpgradeResult(before, after, undone)

@@ -31,9 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-hooks_app = typer.Typer(
-    help="Git hooks for the 'Migration: <message>' commit convention.", no_args_is_help=True
-)
+hooks_app = typer.Typer(help="Git hooks for the Migration: commit rule.", no_args_is_help=True)
 app.add_typer(hooks_app, name="hooks")
 
 _state: dict[str, Path | None] = {"config": None}
@@ -99,7 +97,7 @@ def new(
         bool, typer.Option("--empty", help="Write the file even when nothing changed.")
     ] = False,
 ) -> None:
-    """Autogenerate a migration from the models, then review it.
+    """Autogenerate a migration, then review it.
 
     The message must describe the change (two words or more, no trailing period)
     and differ from every existing revision's message.
@@ -132,7 +130,7 @@ def migrate(
         bool, typer.Option("--empty", help="Write the file even when nothing changed.")
     ] = False,
 ) -> None:
-    """The same as `rowstamp new` (what ./scripts/migrate runs).
+    """Same as new (what ./scripts/migrate runs).
 
     Example: rowstamp migrate "Add posts table"
     """
@@ -148,7 +146,10 @@ def review(
         ),
     ] = None,
 ) -> None:
-    """Show every operation of a migration, grouped by table, flagged where a human must look.
+    """Show a migration's operations, flagged.
+
+    Every operation of the migration (default: the newest), grouped by table,
+    each flagged where a human must look.
 
     Example: rowstamp review 3f2a9c1b7d4e
     """
@@ -185,7 +186,10 @@ def lint(
         ),
     ] = None,
 ) -> None:
-    """Fail when a migration breaks the review rules (for CI and pre-commit).
+    """Fail on migrations that break the rules.
+
+    The review rules as pass/fail for CI and pre-commit, plus squawk on the
+    PostgreSQL SQL of each migration when squawk is installed.
 
     \b
     Acknowledge a reviewed exception on the line above the operation:
@@ -211,7 +215,10 @@ def lint(
 
 @app.command("check")
 def check(env: EnvOption = None) -> None:
-    """Fail when the database is not at head or differs from the models (triggers included).
+    """Fail on drift or a database not at head.
+
+    Each difference between the models and the database (updated_at triggers
+    included) is one line; several heads fail too.
 
     Example: rowstamp check --env production
     """
@@ -228,7 +235,9 @@ def check(env: EnvOption = None) -> None:
 
 @app.command("heads")
 def heads() -> None:
-    """Show the heads of the history; with several, the files each branch added.
+    """Show the heads; explain a fork.
+
+    With several heads, lists the files each branch added since they forked.
 
     Example: rowstamp heads
     """
@@ -251,7 +260,7 @@ def merge(
         ),
     ] = None,
 ) -> None:
-    """Write the merge revision that joins several heads into one.
+    """Join several heads with a merge revision.
 
     Example: rowstamp merge
     """
@@ -266,7 +275,9 @@ def merge(
 
 @app.command("history")
 def history() -> None:
-    """List the migrations, newest first (revises -> revision, message, file date).
+    """List the migrations, newest first.
+
+    Each line: revises -> revision, marks, message, the file's Create Date.
 
     Example: rowstamp history
     """
@@ -279,7 +290,7 @@ def history() -> None:
 
 @app.command("current")
 def current(env: EnvOption = None) -> None:
-    """Show the revision the environment's database is at.
+    """Show the database's current revision.
 
     Example: rowstamp current --env production
     """
@@ -307,7 +318,7 @@ def upgrade(
         bool, typer.Option("--report/--no-report", help="Print the database report after.")
     ] = True,
 ) -> None:
-    """Apply migrations (what ./scripts/dev_migrate runs on development).
+    """Apply migrations (./scripts/dev_migrate).
 
     Example: rowstamp upgrade --env development
     """
@@ -330,7 +341,10 @@ def downgrade(
     env: EnvOption = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Undo migrations (default: the newest one); asks first outside development.
+    """Undo migrations; asks outside development.
+
+    Default: undo the newest one. Outside development it asks first; without a
+    terminal (CI) it refuses unless --yes is given, so it never hangs.
 
     Example: rowstamp downgrade -1 --env staging --yes
     """
@@ -361,7 +375,10 @@ def downgrade(
 
 @app.command("status")
 def status(env: EnvOption = None) -> None:
-    """Report the database: URL (masked), revision, tables, metadata columns, triggers.
+    """Report tables, metadata columns, triggers.
+
+    The database URL (masked), its revision, and per table the metadata columns
+    and the updated_at trigger.
 
     Example: rowstamp status --env development
     """
@@ -373,7 +390,10 @@ def status(env: EnvOption = None) -> None:
 def init(
     directory: Annotated[Path, typer.Argument(help="Project directory.")] = Path("."),
 ) -> None:
-    """Write the guide's layout (app/, alembic.ini, alembic/, scripts/, docs/) into a project.
+    """Write the guide's project layout.
+
+    app/, alembic.ini, alembic/, scripts/ and docs/migrations.md, into a new or
+    existing project.
 
     Existing identical files are kept; nothing is written if any file would change.
 
