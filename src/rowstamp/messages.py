@@ -15,6 +15,12 @@ from rowstamp.errors import MessageError
 __all__ = ["check_message"]
 
 _EXAMPLE = '"Add posts table"'
+_GENERIC_WORDS = frozenset({
+    "update", "updates", "fix", "fixes", "change", "changes", "misc", "wip", "stuff", "things",
+    "migration", "migrations", "database", "db", "schema", "model", "models", "table", "tables",
+    "new", "more", "some",
+})  # fmt: skip
+"""Words that alone describe no change: "Update models" or "Fix migration" says nothing."""
 
 
 def check_message(message: str, existing: Mapping[str, str] | None = None) -> str:
@@ -33,6 +39,16 @@ def check_message(message: str, existing: Mapping[str, str] | None = None) -> st
         raise MessageError(
             f"the migration message {text!r} is a single word",
             f"say what changes in a few words, e.g. {_EXAMPLE}",
+        )
+    if not set(text.casefold().split()) - _GENERIC_WORDS:
+        raise MessageError(
+            f"the migration message {text!r} does not say what changes",
+            f"name the table or column and the change, e.g. {_EXAMPLE}",
+        )
+    if text.endswith('"') or '"""' in text or "\\" in text:
+        raise MessageError(
+            f"the migration message {text!r} ends with a quote or has a backslash",
+            "it becomes the migration's docstring: rephrase it without them",
         )
     if text.endswith("."):
         raise MessageError(
