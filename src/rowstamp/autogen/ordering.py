@@ -96,7 +96,33 @@ def order_trigger_operations(
     for upgrade_ops, downgrade_ops in zip(
         script.upgrade_ops_list, script.downgrade_ops_list, strict=True
     ):
+        known = _known_reverses(list(upgrade_ops.ops), list(downgrade_ops.ops))
         upgrade_ops.ops = _lift(list(upgrade_ops.ops), wanting, now)
-        downgrade_ops.ops = []
-        upgrade_ops.reverse_into(downgrade_ops)
-        downgrade_ops.ops = _ensure_after_batches(list(downgrade_ops.ops))
+        reversed_ops = [_reverse(op, known) for op in reversed(upgrade_ops.ops)]
+        downgrade_ops.ops = _ensure_after_batches(reversed_ops)
+
+
+def _known_reverses(
+    upgrade: list[ops.MigrateOperation], downgrade: list[ops.MigrateOperation]
+) -> dict[int, ops.MigrateOperation]:
+    """The reverses Alembic already built, by operation: its downgrade is the upgrade
+    reversed op by op. Reversing again would double the cost of ``to_table()`` and
+    ``to_index()``, which autogenerate at a thousand tables feels."""
+    known: dict[int, ops.MigrateOperation] = {}
+    if len(upgrade) != len(downgrade):
+        return known
+    for op, rev in zip(upgrade, reversed(downgrade), strict=True):
+        if isinstance(op, ops.ModifyTableOps):
+            if isinstance(rev, ops.ModifyTableOps):
+                known.update(_known_reverses(list(op.ops), list(rev.ops)))
+        else:
+            known[id(op)] = rev
+    return known
+
+
+def _reverse(op: ops.MigrateOperation, known: dict[int, ops.MigrateOperation]
+             ) -> ops.MigrateOperation:  # fmt: skip
+    if isinstance(op, ops.ModifyTableOps):
+        inner = [_reverse(o, known) for o in reversed(op.ops)]
+        return ops.ModifyTableOps(op.table_name, ops=inner, schema=op.schema)
+    return known.get(id(op)) or op.reverse()
