@@ -38,8 +38,10 @@ from sqlalchemy.pool import NullPool
 from bench.common import (
     ROOT,
     Result,
+    Sample,
     banner,
     compare,
+    cpu_now,
     interleaved,
     postgresql,
     server_version,
@@ -137,10 +139,10 @@ def _env(url: URL | None) -> dict[str, str]:
     return env
 
 
-def upgrade(root: Path, url: URL | None, reset: Callable[[], None]) -> Callable[[], float]:
-    def run() -> float:
+def upgrade(root: Path, url: URL | None, reset: Callable[[], None]) -> Callable[[], Sample]:
+    def run() -> Sample:
         reset()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_now()
         done = subprocess.run(
             [str(BIN / "alembic"), "upgrade", "head"],
             cwd=root,
@@ -148,10 +150,10 @@ def upgrade(root: Path, url: URL | None, reset: Callable[[], None]) -> Callable[
             capture_output=True,
             text=True,
         )
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, cpu_now() - cpu
         if done.returncode:
             raise RuntimeError(f"upgrade failed in {root}:\n{done.stderr[-2000:]}")
-        return seconds
+        return seconds, cpu
 
     return run
 

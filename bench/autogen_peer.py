@@ -15,6 +15,7 @@ Run: ``python -m bench.autogen_peer`` (``BENCH_PEER_SIZES=10,50`` to choose N).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -36,6 +37,7 @@ from bench.common import (
     ROOT,
     RUNS,
     Result,
+    Sample,
     banner,
     compare,
     postgresql,
@@ -81,9 +83,9 @@ def _child(n: int, url: str) -> dict[str, Any]:
     register_entities(entities)
     # EnvironmentContext.configure always sets include_schemas; alembic_utils reads it.
     opts = {**plain_options(metadata), "include_schemas": False}
-    seconds, script = autogenerate(engine, metadata, opts)
+    (seconds, cpu), script = autogenerate(engine, metadata, opts)
     engine.dispose()
-    return {"seconds": seconds, "ops": len(script.upgrade_ops.ops)}
+    return {"seconds": seconds, "cpu": cpu, "ops": len(script.upgrade_ops.ops)}
 
 
 def run_child(n: int, url: str) -> dict[str, Any]:
@@ -121,13 +123,15 @@ def main() -> Result:
             ours, plain = rowstamp_options(url_text, metadata), plain_options(metadata)
             for opts in (ours, plain):
                 assert autogenerate(engine, metadata, opts)[1].upgrade_ops.is_empty()
-            times: dict[str, list[float]] = {"alembic": [], "rowstamp": [], "alembic_utils": []}
+            times: dict[str, list[Sample]] = {"alembic": [], "rowstamp": [], "alembic_utils": []}
             ops = set()
             for _ in range(RUNS):
+                gc.collect()
                 times["alembic"].append(autogenerate(engine, metadata, plain)[0])
+                gc.collect()
                 times["rowstamp"].append(autogenerate(engine, metadata, ours)[0])
                 child = run_child(n, url_text)
-                times["alembic_utils"].append(child["seconds"])
+                times["alembic_utils"].append((child["seconds"], child["cpu"]))
                 ops.add(child["ops"])
             note = "empty diff" if ops == {0} else f"diff not empty: {sorted(ops)} ops"
             compare(

@@ -34,8 +34,10 @@ from sqlalchemy.pool import NullPool
 
 from bench.common import (
     Result,
+    Sample,
     banner,
     compare,
+    cpu_now,
     interleaved,
     postgresql,
     server_version,
@@ -82,15 +84,24 @@ def plain_options(metadata: MetaData) -> dict[str, Any]:
     return {"target_metadata": metadata, "compare_type": True}
 
 
-def autogenerate(engine: Engine, metadata: MetaData, opts: dict[str, Any]) -> tuple[float, Any]:
-    """One ``revision --autogenerate`` worth of work: compare, then render both directions."""
-    start = time.perf_counter()
+def autogenerate(engine: Engine, metadata: MetaData, opts: dict[str, Any]) -> tuple[Sample, Any]:
+    """One ``revision --autogenerate`` worth of work: compare, the directives hook (rowstamp's
+    ordering pass), then render both directions. Returns (wall, CPU) seconds and the script."""
+    start, cpu = time.perf_counter(), cpu_now()
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts=opts)
         script = produce_migrations(context, metadata)
+        hook = opts.get("process_revision_directives")
+        if hook is not None:
+            hook(context, (), [script])
         for ops in (script.upgrade_ops, script.downgrade_ops):
-            render_python_code(ops, render_item=opts.get("render_item"), migration_context=context)
-    return time.perf_counter() - start, script
+            render_python_code(
+                ops,
+                render_item=opts.get("render_item"),
+                render_as_batch=bool(opts.get("render_as_batch", False)),
+                migration_context=context,
+            )
+    return (time.perf_counter() - start, cpu_now() - cpu), script
 
 
 def migrate_to_head(engine: Engine, metadata: MetaData) -> None:
@@ -113,15 +124,16 @@ def clear(engine: Engine, metadata: MetaData) -> None:
 
 
 def count_ops(script: Any) -> tuple[int, int]:
-    """(tables to create, triggers to create) in an autogenerate result."""
-    tables = triggers = 0
-    for op in script.upgrade_ops.ops:
-        kind = type(op).__name__
-        if kind == "CreateTableOp":
-            tables += 1
-        elif kind == "ModifyTableOps":
-            triggers += sum(type(o).__name__ == "CreateUpdatedAtTriggerOp" for o in op.ops)
-    return tables, triggers
+    """(tables to create, triggers to create) in an autogenerate result, at any depth."""
+    kinds: list[str] = []
+
+    def walk(ops: list[Any]) -> None:
+        for op in ops:
+            kinds.append(type(op).__name__)
+            walk(getattr(op, "ops", []))
+
+    walk(script.upgrade_ops.ops)
+    return kinds.count("CreateTableOp"), kinds.count("CreateUpdatedAtTriggerOp")
 
 
 def bench_engine(result: Result, label: str, url: str, engine: Engine) -> None:
@@ -129,7 +141,7 @@ def bench_engine(result: Result, label: str, url: str, engine: Engine) -> None:
         metadata = build_metadata(n)
         ours, plain = rowstamp_options(url, metadata), plain_options(metadata)
 
-        def run(opts: dict[str, Any], md: MetaData = metadata) -> Callable[[], float]:
+        def run(opts: dict[str, Any], md: MetaData = metadata) -> Callable[[], Sample]:
             return lambda: autogenerate(engine, md, opts)[0]
 
         # Sanity, untimed: the empty database wants every table and trigger,

@@ -7,12 +7,13 @@ measured in that run, so a noisy machine shifts both sides alike.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,10 @@ class Row:
     baseline: str | None = None
     runs: list[float] = field(default_factory=list)
     note: str = ""
+    cpu_s: float | None = None
+    """Median CPU seconds (user + system) of the benchmark process and its children;
+    unlike wall time it does not grow when other processes take the cores."""
+    cpu_ratio: float | None = None
 
 
 @dataclass
@@ -75,8 +80,10 @@ def load(name: str) -> Result:
 
 def format_row(row: Row) -> str:
     ratio = f"  {row.ratio:.2f}x {row.baseline}" if row.ratio is not None else ""
+    cpu = f"  cpu {row.cpu_s * 1000:.0f} ms" if row.cpu_s is not None else ""
+    cpu += f" {row.cpu_ratio:.2f}x" if row.cpu_ratio is not None else ""
     note = f"  ({row.note})" if row.note else ""
-    return f"  {row.case:<34} {row.contender:<32} {row.median_s * 1000:>10.1f} ms{ratio}{note}"
+    return f"  {row.case:<34} {row.contender:<32} {row.median_s * 1000:>10.1f} ms{ratio}{cpu}{note}"
 
 
 def machine() -> dict[str, str]:
@@ -110,23 +117,32 @@ def server_version(engine: Engine) -> str:
         return str(conn.exec_driver_sql("select version()").scalar()).split(" on ")[0]
 
 
-def timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+Sample = tuple[float, float | None]
+"""(wall seconds, CPU seconds or None where the work happens in a server process)."""
+
+
+def cpu_now() -> float:
+    """CPU seconds used so far by this process and its waited-for children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def interleaved(
-    contenders: dict[str, Callable[[], float]], runs: int = RUNS
-) -> dict[str, list[float]]:
-    """Run each contender ``runs`` times, alternating; each callable returns its own seconds."""
-    times: dict[str, list[float]] = {name: [] for name in contenders}
+    contenders: dict[str, Callable[[], float | Sample]], runs: int = RUNS
+) -> dict[str, list[Sample]]:
+    """Run each contender ``runs`` times, alternating; each callable returns its own
+    wall seconds, or (wall, CPU) seconds. A full garbage collection before each run
+    keeps one contender's garbage off the next one's clock."""
+    times: dict[str, list[Sample]] = {name: [] for name in contenders}
     for i in range(runs):
         order = list(contenders.items())
         if i % 2:
             order.reverse()
         for name, fn in order:
-            times[name].append(fn())
+            gc.collect()
+            sample = fn()
+            times[name].append(sample if isinstance(sample, tuple) else (sample, None))
     return times
 
 
@@ -134,25 +150,33 @@ def compare(
     result: Result,
     measure: str,
     case: str,
-    times: dict[str, list[float]],
+    times: dict[str, list[Sample]],
     baseline: str,
     notes: dict[str, str] | None = None,
 ) -> dict[str, Row]:
-    """Add one row per contender with its median and its ratio to ``baseline``'s median."""
-    base = statistics.median(times[baseline])
+    """Add one row per contender with its medians and their ratios to ``baseline``'s."""
+
+    def medians(samples: list[Sample]) -> tuple[float, float | None]:
+        cpu = [c for _, c in samples if c is not None]
+        return statistics.median(w for w, _ in samples), statistics.median(cpu) if cpu else None
+
+    base, base_cpu = medians(times[baseline])
     rows = {}
     for name, samples in times.items():
-        median = statistics.median(samples)
+        wall, cpu = medians(samples)
+        other = name != baseline
         rows[name] = result.add(
             Row(
                 measure=measure,
                 case=case,
                 contender=name,
-                median_s=median,
-                ratio=None if name == baseline else median / base,
-                baseline=None if name == baseline else baseline,
-                runs=[round(s, 6) for s in samples],
+                median_s=wall,
+                ratio=wall / base if other else None,
+                baseline=baseline if other else None,
+                runs=[round(w, 6) for w, _ in samples],
                 note=(notes or {}).get(name, ""),
+                cpu_s=cpu,
+                cpu_ratio=cpu / base_cpu if other and cpu is not None and base_cpu else None,
             )
         )
     return rows

@@ -73,6 +73,7 @@ def _generate(conn: Connection, url: str, metadata: MetaData) -> tuple[str, str]
     opts = migration.online_options(Config(), RowstampSettings(database_url=url), metadata)
     context = MigrationContext.configure(conn, opts=opts)
     script = produce_migrations(context, metadata)
+    opts["process_revision_directives"](context, (), [script])  # rowstamp's ordering pass
     render = opts.get("render_item")
     batch = bool(opts.get("render_as_batch", False))
     return tuple(  # type: ignore[return-value]

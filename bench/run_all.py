@@ -28,15 +28,41 @@ def _ratio(row: Row) -> str:
     return f"{row.ratio:.2f}x" if row.ratio is not None else "baseline"
 
 
+def _cpu(row: Row) -> tuple[str, str]:
+    if row.cpu_s is None:
+        return "-", "-"
+    return _ms(row.cpu_s), (f"{row.cpu_ratio:.2f}x" if row.cpu_ratio is not None else "baseline")
+
+
 def _table(rows: list[Row]) -> list[str]:
-    lines = ["| case | contender | median | ratio | note |", "|---|---|---:|---:|---|"]
+    lines = [
+        "| case | contender | wall, median | ratio | CPU, median | CPU ratio | note |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
     for row in rows:
         note = row.note.replace("|", "\\|")
+        cpu, cpu_ratio = _cpu(row)
         lines.append(
             f"| {row.case} | {row.contender.strip()} | {_ms(row.median_s)} | {_ratio(row)} "
-            f"| {note} |"
+            f"| {cpu} | {cpu_ratio} | {note} |"
         )
     return lines
+
+
+def _both(row: Row) -> str:
+    cpu = f" (CPU {row.cpu_ratio:.2f}x)" if row.cpu_ratio is not None else ""
+    return f"{_ratio(row)}{cpu}"
+
+
+def _judge(rows: list[Row], limit: float) -> str:
+    """Met on wall time; where only CPU time meets it, say so (a contended machine)."""
+    if not rows:
+        return _verdict(None)
+    if all((r.ratio or 0) <= limit for r in rows):
+        return _verdict(True)
+    if all(r.cpu_ratio is not None and r.cpu_ratio <= limit for r in rows):
+        return "**not met** on wall time; met on CPU time"
+    return _verdict(False)
 
 
 def _find(result: Result | None, case: str, contender: str) -> Row | None:
@@ -59,11 +85,10 @@ def _targets(results: dict[str, Result]) -> list[str]:
     at_1000 = [
         r for r in (scale.rows if scale else []) if r.contender == "rowstamp" and "N=1000" in r.case
     ]
-    worst = max(at_1000, key=lambda r: r.ratio or 0.0) if at_1000 else None
-    measured = ", ".join(f"{r.case.replace(', N=1000', '')} {_ratio(r)}" for r in at_1000)
+    measured = ", ".join(f"{r.case.replace(', N=1000', '')} {_both(r)}" for r in at_1000)
     lines.append(
         f"| 1. autogenerate, N = 1000 | rowstamp <= 1.10x Alembic | {measured or '-'} "
-        f"| {_verdict(None if worst is None else (worst.ratio or 0) <= 1.10)} |"
+        f"| {_judge(at_1000, 1.10)} |"
     )
 
     write = results.get("write_cost")
@@ -72,10 +97,9 @@ def _targets(results: dict[str, Result]) -> list[str]:
          and r.contender == "rowstamp trigger"),
         None,
     )  # fmt: skip
-    ok = None if pg is None else (pg.ratio or 0) <= 1.3
     lines.append(
         "| 2. write cost, PostgreSQL | trigger <= 1.3x explicit SET | "
-        f"{_ratio(pg) if pg else '-'} | {_verdict(ok)} |"
+        f"{_ratio(pg) if pg else '-'} | {_judge([pg] if pg else [], 1.3)} |"
     )
 
     retro = results.get("retrofit")
@@ -90,11 +114,10 @@ def _targets(results: dict[str, Result]) -> list[str]:
 
     apply_ = results.get("apply")
     ours = [r for r in (apply_.rows if apply_ else []) if r.contender == "rowstamp env.py"]
-    measured = ", ".join(f"{r.case.split(',')[0]} {_ratio(r)}" for r in ours)
-    ok = None if not ours else all((r.ratio or 0) <= 1.05 for r in ours)
+    measured = ", ".join(f"{r.case.split(',')[0]} {_both(r)}" for r in ours)
     lines.append(
         f"| 4. apply 200 revisions | rowstamp env.py <= 1.05x stock | {measured or '-'} "
-        f"| {_verdict(ok)} |"
+        f"| {_judge(ours, 1.05)} |"
     )
 
     start = results.get("startup")

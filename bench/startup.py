@@ -27,7 +27,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import RESULTS, ROOT, RUNS, Result, banner, compare, interleaved, versions
+from bench.common import (
+    RESULTS,
+    ROOT,
+    RUNS,
+    Result,
+    Sample,
+    banner,
+    compare,
+    cpu_now,
+    interleaved,
+    versions,
+)
 
 MEASURE = "start-up"
 BASELINE = "alembic --help"
@@ -66,14 +77,14 @@ def plain_venv() -> Path:
     return PLAIN_VENV
 
 
-def command(args: list[str]) -> Callable[[], float]:
-    def run() -> float:
-        start = time.perf_counter()
+def command(args: list[str]) -> Callable[[], Sample]:
+    def run() -> Sample:
+        start, cpu = time.perf_counter(), cpu_now()
         done = subprocess.run(args, cwd=ROOT, env=_env(), capture_output=True, text=True)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, cpu_now() - cpu
         if done.returncode or "usage" not in done.stdout.lower():
             raise RuntimeError(f"{args} failed: {done.stdout[-500:]} {done.stderr[-1500:]}")
-        return seconds
+        return seconds, cpu
 
     return run
 
@@ -88,7 +99,7 @@ def main() -> Result:
     started = time.perf_counter()
     banner("Start-up: --help of each command")
     result = Result("startup", "Start-up", versions())
-    plain = plain_venv() / "bin" / "alembic"
+    plain = plain_venv()
     contenders = {
         BASELINE: command([str(BIN / "alembic"), "--help"]),
         "rowstamp --help": command([str(BIN / "rowstamp"), "--help"]),
