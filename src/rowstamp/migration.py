@@ -1,0 +1,231 @@
+"""Helpers that keep ``alembic/env.py`` the size of Alembic's template.
+
+``env.py`` asks this module for its ``context.configure`` options, its connection
+and its error handling; it holds no SQL and parses no environment itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from alembic.config import Config
+from alembic.ddl.impl import DefaultImpl
+from alembic.operations.ops import MigrationScript
+from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, MetaData, create_engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+
+import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trigger and friends
+from rowstamp.autogen import mysql_impl  # noqa: F401 - corrects MySQL index names it reflects
+from rowstamp.autogen.compare import TIMESTAMP_OPTION
+from rowstamp.autogen.ordering import order_trigger_operations
+from rowstamp.autogen.render import make_render_item
+from rowstamp.engines import for_name
+from rowstamp.errors import DatabaseUnreachableError, LockTimeoutError, RowstampError
+from rowstamp.settings import RowstampSettings
+from rowstamp.urls import mask_secrets, mask_url
+
+__all__ = [
+    "DIRECTIVES_KEY",
+    "SKIP_EMPTY_KEY",
+    "connect",
+    "debug_enabled",
+    "locked",
+    "offline_options",
+    "online_options",
+    "user_errors",
+]
+
+DIRECTIVES_KEY = "rowstamp.directives"
+"""``Config.attributes`` key where the last autogenerate's directives are left for the CLI."""
+
+SKIP_EMPTY_KEY = "rowstamp.skip_empty"
+"""``Config.attributes`` key: when true, an empty autogenerate writes no file."""
+
+AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "rowstamp.*"]
+
+
+def debug_enabled() -> bool:
+    """True when ``ROWSTAMP_DEBUG`` asks for tracebacks instead of one-line errors."""
+    return os.environ.get("ROWSTAMP_DEBUG", "").lower() in {"1", "true", "yes"}
+
+
+def _common_options(
+    config: Config, settings: RowstampSettings, target_metadata: MetaData
+) -> dict[str, Any]:
+    for_name(settings.url.get_backend_name())  # an unsupported engine fails here, in one line
+
+    def process_revision_directives(
+        context: MigrationContext, revision: Any, directives: list[MigrationScript]
+    ) -> None:
+        for script in directives:
+            order_trigger_operations(script, target_metadata, settings.database_timestamp_utc)
+        config.attributes[DIRECTIVES_KEY] = list(directives)
+        if config.attributes.get(SKIP_EMPTY_KEY) and all(
+            d.upgrade_ops is None or d.upgrade_ops.is_empty() for d in directives
+        ):
+            directives[:] = []
+
+    schemas = _schemas(target_metadata)
+    return {
+        "target_metadata": target_metadata,
+        "render_item": make_render_item(settings.database_timestamp_utc),
+        "autogenerate_plugins": AUTOGENERATE_PLUGINS,
+        "compare_type": _compare_type,
+        # SQLite can only add a NOT NULL column with an expression default, or alter
+        # anything, by rebuilding the table; batch blocks do that there and plain
+        # ALTERs elsewhere, so one migration file runs on every engine.
+        "render_as_batch": True,
+        "process_revision_directives": process_revision_directives,
+        "include_schemas": bool(schemas),
+        "include_name": _only_model_schemas(schemas),
+        TIMESTAMP_OPTION: settings.database_timestamp_utc,
+    }
+
+
+def _compare_type(context: MigrationContext, inspected_column: Any, metadata_column: Any,
+                  inspected_type: Any, metadata_type: Any) -> bool | None:  # fmt: skip
+    """Alembic's ``compare_type`` hook: the engine module's opinion, else Alembic's."""
+    return for_name(context.dialect.name).compare_type(
+        context.dialect, inspected_type, metadata_type
+    )
+
+
+def _schemas(target_metadata: MetaData) -> set[str]:
+    """Non-default schemas the models use."""
+    return {t.schema for t in target_metadata.tables.values() if t.schema is not None}
+
+
+def _only_model_schemas(schemas: set[str]) -> Any:
+    """An ``include_name`` hook: compare the default schema and the models' schemas only,
+    so autogenerate never proposes dropping tables of schemas the project does not own."""
+
+    def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+        if type_ == "schema":
+            return name is None or name in schemas
+        return True
+
+    return include_name
+
+
+def online_options(
+    config: Config, settings: RowstampSettings, target_metadata: MetaData
+) -> dict[str, Any]:
+    """``context.configure`` options for running against a live connection."""
+    return _common_options(config, settings, target_metadata)
+
+
+def offline_options(
+    config: Config, settings: RowstampSettings, target_metadata: MetaData
+) -> dict[str, Any]:
+    """``context.configure`` options for ``--sql`` mode (no database connection)."""
+    return {
+        **_common_options(config, settings, target_metadata),
+        "url": settings.url,
+        "literal_binds": True,
+        # named paramstyle: percent signs in trigger bodies come out single (Alembic #562)
+        "dialect_opts": {"paramstyle": "named"},
+    }
+
+
+@contextmanager
+def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
+    """The connection migrations run on: one handed in by a caller, or a fresh one.
+
+    Callers (tests, pytest-alembic) may put an ``Engine`` or a ``Connection`` in
+    ``config.attributes["connection"]``.
+    """
+    for_name(settings.url.get_backend_name())  # an unsupported engine fails before connecting
+    given = config.attributes.get("connection")
+    if isinstance(given, Connection):
+        with for_name(given.dialect.name).migration_clock(given):
+            yield given
+        return
+    engine = given if isinstance(given, Engine) else _engine(settings)
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        raise DatabaseUnreachableError(
+            f"cannot connect to {mask_url(engine.url)}: {_first_line(exc, engine)}",
+            "check that the server is running and DATABASE_URL is right",
+        ) from None
+    try:
+        with for_name(connection.dialect.name).migration_clock(connection):
+            yield connection
+    finally:
+        connection.close()
+        if given is None:
+            engine.dispose()
+
+
+@contextmanager
+def locked(connection: Connection, settings: RowstampSettings) -> Iterator[None]:
+    """Hold the migration lock for the whole Alembic run on ``connection``.
+
+    A statement that gives up waiting for a table lock becomes one line naming
+    the sessions that held it.
+    """
+    from rowstamp.lock import migration_lock
+
+    with migration_lock(
+        connection,
+        wait_seconds=settings.migration_lock_timeout,
+        statement_lock_timeout=settings.database_lock_timeout,
+    ):
+        try:
+            yield
+        except DBAPIError as exc:
+            support = for_name(connection.dialect.name)
+            if not support.is_lock_timeout(exc):
+                raise
+            raise _lock_timeout_error(connection, settings) from None
+
+
+def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> LockTimeoutError:
+    support = for_name(connection.dialect.name)
+    blockers: list[str] = []
+    with suppress(DBAPIError):
+        if connection.in_transaction():
+            connection.rollback()
+        blockers = support.lock_blockers(connection)
+    transactional = DefaultImpl.get_by_dialect(connection.dialect).transactional_ddl
+    undone = (
+        "the failed revision was rolled back"
+        if transactional
+        else "what the failed revision already did stays (its DDL committed)"
+    )
+    return LockTimeoutError(
+        f"waited {settings.database_lock_timeout:g} s for a table lock and gave up; "
+        f"held by {'; '.join(blockers) or 'another session'}",
+        f"{undone}; run the migration again when that session is done, "
+        "or raise DATABASE_LOCK_TIMEOUT",
+    )
+
+
+def _engine(settings: RowstampSettings) -> Engine:
+    return create_engine(settings.url, poolclass=NullPool)
+
+
+def _first_line(exc: DBAPIError, engine: Engine) -> str:
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    return mask_secrets(lines[0], engine.url)
+
+
+@contextmanager
+def user_errors(*urls: str) -> Iterator[None]:
+    """Turn rowstamp's user errors into Alembic's ``FAILED: ...`` one-liners.
+
+    With ``ROWSTAMP_DEBUG=1`` the original exception and its traceback pass through.
+    """
+    if debug_enabled():
+        yield
+        return
+    try:
+        yield
+    except RowstampError as exc:
+        raise CommandError(mask_secrets(str(exc), *urls)) from None

@@ -1,0 +1,41 @@
+"""Alembic's MySQL and MariaDB implementations, with one reflection slip corrected.
+
+SQLAlchemy reads index and unique-constraint names of MySQL tables from ``SHOW
+CREATE TABLE``, where a backtick inside a name is written twice, and keeps it
+doubled: the index ``ix_back`tick_created_at`` comes back as
+``ix_back``tick_created_at``, so every autogenerate would drop and re-add it.
+Alembic lets a dialect correct reflected indexes before comparing them
+(``correct_for_autogen_constraints``); these subclasses, registered for the same
+dialect names, undo the doubling first. Imported by ``rowstamp.migration``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.ddl.mysql import MariaDBImpl, MySQLImpl
+
+__all__: list[str] = []
+
+
+class _UnescapedNames:
+    """Undo the doubled backticks in reflected names, then let Alembic correct the rest."""
+
+    def correct_for_autogen_constraints(
+        self, conn_unique_constraints: Any, conn_indexes: Any,
+        metadata_unique_constraints: Any, metadata_indexes: Any,
+    ) -> None:  # fmt: skip
+        for item in [*conn_unique_constraints, *conn_indexes]:
+            if item.name and "``" in item.name:
+                item.name = item.name.replace("``", "`")
+        super().correct_for_autogen_constraints(  # type: ignore[misc]
+            conn_unique_constraints, conn_indexes, metadata_unique_constraints, metadata_indexes
+        )
+
+
+class _RowstampMySQLImpl(_UnescapedNames, MySQLImpl):
+    __dialect__ = "mysql"
+
+
+class _RowstampMariaDBImpl(_UnescapedNames, MariaDBImpl):
+    __dialect__ = "mariadb"
