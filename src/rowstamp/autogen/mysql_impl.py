@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic.ddl.mysql import MariaDBImpl, MySQLImpl
+from alembic.ddl import mysql as alembic_mysql
 
 __all__: list[str] = []
 
@@ -33,9 +33,10 @@ class _UnescapedNames:
         )
 
 
-class _RowstampMySQLImpl(_UnescapedNames, MySQLImpl):
+# Alembic's own class names, so its "Context impl MySQLImpl." log line reads as always.
+class MySQLImpl(_UnescapedNames, alembic_mysql.MySQLImpl):
     __dialect__ = "mysql"
 
 
-class _RowstampMariaDBImpl(_UnescapedNames, MariaDBImpl):
+class MariaDBImpl(_UnescapedNames, alembic_mysql.MariaDBImpl):
     __dialect__ = "mariadb"
