@@ -15,7 +15,7 @@ dev: $(UV)
 	$(UV) sync --frozen
 	./scripts/dev_migrate
 
-# The whole suite; it starts the PostgreSQL server it needs by itself.
+# The whole suite; it starts the PostgreSQL and MariaDB servers it needs by itself.
 test: $(UV)
 	$(UV) sync --frozen
 	$(UV) run --frozen pytest -n $(PYTEST_WORKERS)

@@ -190,7 +190,8 @@ class MySQLSupport(EngineSupport):
                 "SUPER privilege or log_bin_trust_function_creators=ON",
                 "ask the database administrator to run SET GLOBAL "
                 "log_bin_trust_function_creators = 1 (and set it in the server's config "
-                "file), or grant SUPER to the migration user; then run the migration again",
+                "file) or grant SUPER to the migration user; what this revision created "
+                "before its trigger stays (MySQL DDL commits at once): see docs/engines.md",
             )
 
     @contextmanager
