@@ -8,6 +8,7 @@ a traceback is shown only with ``--debug`` or ``ROWSTAMP_DEBUG=1``.
 from __future__ import annotations
 
 __all__ = [
+    "BackupError",
     "DatabaseUnreachableError",
     "DatabaseUrlError",
     "EnvFileError",
@@ -48,6 +49,10 @@ class EnvFileError(SettingsError):
 
 class DatabaseUrlError(SettingsError):
     """``DATABASE_URL`` is missing or malformed."""
+
+
+class BackupError(RowstampError):
+    """The backup before a protected migration failed or could not be verified."""
 
 
 class DatabaseUnreachableError(RowstampError):

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Connection, func, inspect, select, table
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
@@ -161,6 +162,40 @@ class EngineSupport:
     def lock_blockers(self, connection: Connection) -> list[str]:
         """Other sessions holding table locks, each with its query: who blocked us."""
         return []
+
+    backup_suffix: ClassVar[str] = ".backup"
+    """File suffix of this engine's backups."""
+
+    def backup(self, url: URL, path: Path) -> None:
+        """Write a backup of the database at ``url`` to ``path``."""
+        raise NotImplementedError
+
+    def verify_backup(self, path: Path) -> str:
+        """Check the backup can be read back; say what was checked, or raise BackupError."""
+        raise NotImplementedError
+
+    def restore(self, path: Path, url: URL) -> None:
+        """Restore a backup into the empty database at ``url``."""
+        raise NotImplementedError
+
+    def create_scratch_database(self, url: URL) -> URL:
+        """Create an empty database beside ``url``'s and return its URL."""
+        raise NotImplementedError
+
+    def drop_scratch_database(self, url: URL, scratch: URL) -> None:
+        """Drop a database made by ``create_scratch_database``."""
+        raise NotImplementedError
+
+    def row_counts(self, connection: Connection) -> dict[str, int]:
+        """Exact row count of every table. One count per table: only statistics are
+        cheaper, and a backup check must not rely on estimates."""
+        names = inspect(connection).get_table_names()
+        return {
+            name: int(
+                connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+            )
+            for name in names
+        }
 
     def now_sql(self, compiler: SQLCompiler, spec: TriggerSpec, **kw: Any) -> str:
         """The "now" of ``spec``: the pinned override, or the engine's versioned default."""

@@ -14,22 +14,36 @@ finds that out in one query before the first trigger is created, and says what t
 
 from __future__ import annotations
 
+import secrets
+import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, String, column, func, literal, select, table, text
+from sqlalchemy import (
+    Connection,
+    String,
+    column,
+    create_engine,
+    func,
+    literal,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.mysql import types as mysql_types
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import VARCHAR, TypeEngine
 
 from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
 from rowstamp.engines.base import EngineSupport, bounded_name
-from rowstamp.errors import TriggerPrivilegeError
+from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
 
@@ -224,6 +238,38 @@ class MySQLSupport(EngineSupport):
             return (getattr(impl, "fsp", None) or 0) != (getattr(reflected, "fsp", None) or 0)
         return None
 
+    backup_suffix: ClassVar[str] = ".sql"
+
+    def backup(self, url: URL, path: Path) -> None:
+        from rowstamp.backup import run_tool
+
+        dump = _tool("mariadb-dump", "mysqldump")
+        command = [dump, "--single-transaction", "--routines", "--triggers",
+                   *_client_args(url), f"--result-file={path}", str(url.database)]  # fmt: skip
+        run_tool(command, url, _tool_env(url))
+
+    def verify_backup(self, path: Path) -> str:
+        with path.open("rb") as dump:
+            dump.seek(max(0, path.stat().st_size - 200))
+            tail = dump.read().decode(errors="replace")
+        if "-- Dump completed" not in tail:
+            raise BackupError(f"backup {path} is incomplete", "do not migrate; check the dump tool")
+        return "dump complete"
+
+    def restore(self, path: Path, url: URL) -> None:
+        from rowstamp.backup import run_tool
+
+        command = [_tool("mariadb", "mysql"), *_client_args(url), str(url.database)]
+        run_tool(command, url, _tool_env(url), stdin=path)
+
+    def create_scratch_database(self, url: URL) -> URL:
+        name = bounded_name(f"{url.database}_rowstamp_{secrets.token_hex(4)}", 64)
+        _server_statement(url, "CREATE DATABASE {}", name)
+        return url.set(database=name)
+
+    def drop_scratch_database(self, url: URL, scratch: URL) -> None:
+        _server_statement(url, "DROP DATABASE IF EXISTS {}", str(scratch.database))
+
 
 class MariaDBSupport(MySQLSupport):
     """MariaDB 10.3 or newer, reached through a ``mariadb://`` URL (same SQL as MySQL)."""
@@ -286,3 +332,28 @@ for _dialect in _DIALECTS:
     compiles(CreateUpdatedAtTrigger, _dialect)(_create_trigger)
     compiles(DropUpdatedAtTrigger, _dialect)(_drop_trigger)
     compiles(String, _dialect)(_string)
+
+
+def _tool(*names: str) -> str:
+    return next((found for name in names if (found := shutil.which(name))), names[0])
+
+
+def _client_args(url: URL) -> list[str]:
+    args = ["--protocol=TCP", f"--host={url.host or '127.0.0.1'}", f"--port={url.port or 3306}"]
+    return [*args, f"--user={url.username}"] if url.username else args
+
+
+def _tool_env(url: URL) -> dict[str, str | bytes]:
+    # PyMySQL sends a password as Latin-1 bytes; the C client sends the bytes it is
+    # given, so give it those, and it authenticates exactly as the driver does.
+    return {"MYSQL_PWD": str(url.password).encode("latin1")} if url.password else {}
+
+
+def _server_statement(url: URL, statement: str, name: str) -> None:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            connection.exec_driver_sql(statement.format(quoted))
+    finally:
+        engine.dispose()

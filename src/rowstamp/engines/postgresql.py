@@ -7,12 +7,17 @@ schema and is dropped only when no trigger depends on it any more.
 
 from __future__ import annotations
 
+import secrets
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
@@ -23,7 +28,8 @@ from rowstamp.ddl import (
     DropUpdatedAtTrigger,
     TriggerSpec,
 )
-from rowstamp.engines.base import EngineSupport
+from rowstamp.engines.base import EngineSupport, bounded_name
+from rowstamp.errors import BackupError
 
 __all__ = ["PostgreSQLSupport"]
 
@@ -161,6 +167,39 @@ class PostgreSQLSupport(EngineSupport):
             text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": milliseconds}
         )
 
+    backup_suffix: ClassVar[str] = ".dump"
+
+    def backup(self, url: URL, path: Path) -> None:
+        from rowstamp.backup import run_tool
+
+        command = [_tool("pg_dump"), "--format=custom", "--no-password", f"--file={path}",
+                   f"--dbname={_conninfo(url)}"]  # fmt: skip
+        run_tool(command, url, _tool_env(url))
+
+    def verify_backup(self, path: Path) -> str:
+        from rowstamp.backup import run_tool
+
+        listing = run_tool([_tool("pg_restore"), "--list", str(path)], URL.create("x"), {})
+        entries = [line for line in listing.splitlines() if line and not line.startswith(";")]
+        if not entries:
+            raise BackupError(f"backup {path} lists no entries", "do not migrate; check pg_dump")
+        return f"pg_restore --list: {len(entries)} entries"
+
+    def restore(self, path: Path, url: URL) -> None:
+        from rowstamp.backup import run_tool
+
+        command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+                   "--no-password", f"--dbname={_conninfo(url)}", str(path)]  # fmt: skip
+        run_tool(command, url, _tool_env(url))
+
+    def create_scratch_database(self, url: URL) -> URL:
+        name = bounded_name(f"{url.database}_rowstamp_{secrets.token_hex(4)}", 63)
+        _autocommit(url, "CREATE DATABASE {}", name)
+        return url.set(database=name)
+
+    def drop_scratch_database(self, url: URL, scratch: URL) -> None:
+        _autocommit(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", str(scratch.database))
+
 
 _SUPPORT = PostgreSQLSupport()
 
@@ -225,3 +264,35 @@ def _drop_trigger(element: DropUpdatedAtTrigger, compiler: DDLCompiler, **kw: An
     spec = element.spec
     name = compiler.preparer.quote(_SUPPORT.trigger_name(spec.table_name))
     return f"DROP TRIGGER IF EXISTS {name} ON {_table(compiler, spec)}"
+
+
+def _tool(name: str) -> str:
+    """The newest installed client tool: pg_dump refuses servers newer than itself."""
+    bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: _major(p.parent.name))
+    for bindir in reversed(bindirs):
+        if (bindir / name).exists():
+            return str(bindir / name)
+    return shutil.which(name) or name
+
+
+def _major(version: str) -> int:
+    return int(version) if version.isdigit() else 0
+
+
+def _conninfo(url: URL) -> str:
+    """A libpq URI without the password (that goes through PGPASSWORD)."""
+    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+
+
+def _tool_env(url: URL) -> dict[str, str]:
+    return {"PGPASSWORD": str(url.password)} if url.password else {}
+
+
+def _autocommit(url: URL, statement: str, name: str) -> None:
+    engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            connection.exec_driver_sql(statement.format(quoted))
+    finally:
+        engine.dispose()

@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
+import tempfile
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, column, func, literal, select, table
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
 from rowstamp.engines.base import EngineSupport
+from rowstamp.errors import BackupError
 
 __all__ = ["SQLiteSupport"]
 
@@ -94,6 +99,33 @@ class SQLiteSupport(EngineSupport):
         )
         return {(kind, name) for kind, name in rows}
 
+    backup_suffix: ClassVar[str] = ".sqlite3"
+
+    def backup(self, url: URL, path: Path) -> None:
+        # the online backup API copies a consistent snapshot while others keep writing
+        _copy(Path(str(url.database)), path)
+
+    def verify_backup(self, path: Path) -> str:
+        with closing(sqlite3.connect(path)) as copy:
+            result = [row[0] for row in copy.execute("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            raise BackupError(
+                f"backup {path} fails PRAGMA integrity_check: {result[0]}",
+                "do not migrate; check the database file and the disk",
+            )
+        return "PRAGMA integrity_check: ok"
+
+    def restore(self, path: Path, url: URL) -> None:
+        _copy(path, Path(str(url.database)))
+
+    def create_scratch_database(self, url: URL) -> URL:
+        handle, name = tempfile.mkstemp(prefix="rowstamp-scratch-", suffix=".sqlite3")
+        os.close(handle)
+        return url.set(database=name)
+
+    def drop_scratch_database(self, url: URL, scratch: URL) -> None:
+        Path(str(scratch.database)).unlink(missing_ok=True)
+
 
 _SUPPORT = SQLiteSupport()
 _held: WeakKeyDictionary[Connection, TextIO] = WeakKeyDictionary()
@@ -135,3 +167,8 @@ def _create_trigger(element: CreateUpdatedAtTrigger, compiler: DDLCompiler, **kw
 @compiles(DropUpdatedAtTrigger, _DIALECT)
 def _drop_trigger(element: DropUpdatedAtTrigger, compiler: DDLCompiler, **kw: Any) -> str:
     return f"DROP TRIGGER IF EXISTS {_trigger(compiler, element.spec)}"
+
+
+def _copy(source: Path, target: Path) -> None:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
