@@ -27,6 +27,7 @@ from typing import Any
 
 from alembic.autogenerate import produce_migrations, render_python_code
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, ForeignKey, Integer, MetaData, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, mapped_column
@@ -76,8 +77,11 @@ def build_metadata(n: int) -> MetaData:
 
 
 def rowstamp_options(url: str, metadata: MetaData) -> dict[str, Any]:
-    settings = RowstampSettings(database_url=url)
-    return migration.online_options(Config(), settings, metadata)
+    settings, config = RowstampSettings(database_url=url), Config()
+    # rowstamp.migration serves env.py, and may ask the running EnvironmentContext
+    # which command runs; an empty one says "none", as for a plain autogenerate.
+    with EnvironmentContext(config, None):  # type: ignore[arg-type]
+        return migration.online_options(config, settings, metadata)
 
 
 def plain_options(metadata: MetaData) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from typing import Any
 from alembic.autogenerate import produce_migrations, render_python_code
 from alembic.config import Config
 from alembic.operations import Operations
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, Integer, MetaData, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, mapped_column
@@ -70,7 +71,9 @@ def _create_legacy(engine: Engine) -> None:
 
 def _generate(conn: Connection, url: str, metadata: MetaData) -> tuple[str, str]:
     """The upgrade and downgrade bodies rowstamp's autogenerate writes for the retrofit."""
-    opts = migration.online_options(Config(), RowstampSettings(database_url=url), metadata)
+    config = Config()
+    with EnvironmentContext(config, None):  # type: ignore[arg-type] - see autogen_scale
+        opts = migration.online_options(config, RowstampSettings(database_url=url), metadata)
     context = MigrationContext.configure(conn, opts=opts)
     script = produce_migrations(context, metadata)
     opts["process_revision_directives"](context, (), [script])  # rowstamp's ordering pass
