@@ -1,12 +1,13 @@
 """``rowstamp init`` writes exactly this repository's layout, and its scripts work.
 
 The templates are copies of the repository's own files; when one of those files
-changes, this test names it so its ``.tmpl`` copy under
-``src/rowstamp/templates/project/`` is updated too.
+changes, this test names it; ``ROWSTAMP_UPDATE_TEMPLATES=1`` copies the changed files
+to their ``.tmpl`` under ``src/rowstamp/templates/project/``.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -14,9 +15,10 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL
 
-from rowstamp.scaffold import template_files
+from rowstamp.scaffold import SUFFIX, template_files
 from tests.project import REPO, Project
 
+TEMPLATES = REPO / "src" / "rowstamp" / "templates" / "project"
 MIRRORED = ["app", "alembic.ini", "alembic/env.py", "alembic/script.py.mako", "scripts"]
 
 
@@ -39,11 +41,19 @@ def _rowstamp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_templates_equal_this_repository() -> None:
-    templates = template_files()
     mine = _repository_files()
+    if os.environ.get("ROWSTAMP_UPDATE_TEMPLATES") == "1":
+        for name, content in mine.items():
+            target = TEMPLATES / f"{name}{SUFFIX}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    templates = template_files()
     mirrored = {k: v for k, v in templates.items() if k in mine or not k.startswith("docs/")}
     stale = sorted(k for k in mine if templates.get(k) != mine[k])
-    assert not stale, f"update src/rowstamp/templates/project/<file>.tmpl for: {stale}"
+    assert not stale, (
+        f"templates differ for {stale}; update them: ROWSTAMP_UPDATE_TEMPLATES=1 pytest "
+        "tests/test_scaffold.py"
+    )
     assert sorted(mirrored) == sorted(mine)
     assert "docs/migrations.md" in templates
 
