@@ -24,6 +24,7 @@ lint: $(UV)
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen rowstamp lint --all
 
 # Benchmarks (never part of `make test`): writes docs/benchmarks.md and its plot, <= 20 min.
 bench: $(UV)
