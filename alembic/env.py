@@ -30,6 +30,7 @@ def run_migrations_online() -> None:
     """Run migrations on a connection to the environment's database."""
     settings = get_settings()
     with migration.connect(config, settings) as connection, migration.locked(connection, settings):
+        migration.protect(config, settings, connection)  # production: confirm, verified backup
         context.configure(
             connection=connection, **migration.online_options(config, settings, target_metadata)
         )

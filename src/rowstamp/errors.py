@@ -15,8 +15,10 @@ __all__ = [
     "IdentifierError",
     "LockTimeoutError",
     "MessageError",
+    "MigrationFailedError",
     "MigrationLockError",
     "NoChangesError",
+    "ProtectedEnvironmentError",
     "RevisionError",
     "RowstampError",
     "SettingsError",
@@ -73,6 +75,14 @@ class MessageError(RowstampError):
 
 class LockTimeoutError(RowstampError):
     """A migration statement gave up waiting for a table another session holds."""
+
+
+class MigrationFailedError(RowstampError):
+    """A revision failed while being applied; the report says the state and what to do."""
+
+
+class ProtectedEnvironmentError(RowstampError):
+    """A protected environment refused a run that was not confirmed or not backed up."""
 
 
 class MigrationLockError(RowstampError):

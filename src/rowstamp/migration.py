@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.config import Config
 from alembic.ddl.impl import DefaultImpl
 from alembic.operations.ops import MigrationScript
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, MetaData, create_engine
@@ -30,6 +31,9 @@ from rowstamp.errors import DatabaseUnreachableError, LockTimeoutError, Rowstamp
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_secrets, mask_url
 
+if TYPE_CHECKING:
+    from rowstamp.progress import Progress
+
 __all__ = [
     "DIRECTIVES_KEY",
     "SKIP_EMPTY_KEY",
@@ -38,6 +42,7 @@ __all__ = [
     "locked",
     "offline_options",
     "online_options",
+    "protect",
     "user_errors",
 ]
 
@@ -46,6 +51,9 @@ DIRECTIVES_KEY = "rowstamp.directives"
 
 SKIP_EMPTY_KEY = "rowstamp.skip_empty"
 """``Config.attributes`` key: when true, an empty autogenerate writes no file."""
+
+_RUN_KEY = "rowstamp.run"
+"""``Config.attributes`` key of the current run's ``Progress``."""
 
 AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "rowstamp.*"]
 
@@ -116,8 +124,39 @@ def _only_model_schemas(schemas: set[str]) -> Any:
 def online_options(
     config: Config, settings: RowstampSettings, target_metadata: MetaData
 ) -> dict[str, Any]:
-    """``context.configure`` options for running against a live connection."""
-    return _common_options(config, settings, target_metadata)
+    """``context.configure`` options for running against a live connection.
+
+    They also watch each step as it starts and ends (progress, and a failure
+    report naming the revision), through the command's own step function.
+    """
+    from rowstamp.progress import PROGRESS_KEY, Progress
+
+    options = _common_options(config, settings, target_metadata)
+    fn = _environment().context_opts.get("fn")
+    if fn is None:
+        return options
+    progress = Progress(printer=config.attributes.get(PROGRESS_KEY))
+    config.attributes[_RUN_KEY] = progress
+    return {**options, "fn": progress.observe(fn), "on_version_apply": progress.applied}
+
+
+def protect(config: Config, settings: RowstampSettings, connection: Connection) -> None:
+    """In a protected environment: confirm a downgrade and take a verified backup first."""
+    from rowstamp.guard import protect as guard
+
+    guard(config, settings, connection, _environment())
+
+
+def _environment() -> EnvironmentContext:
+    """The ``EnvironmentContext`` running ``env.py``: its options say which command
+    runs (``fn``) and where to. Alembic exposes it to env.py only as the module
+    proxy ``alembic.context``, whose instance is ``_proxy``."""
+    from alembic import context
+
+    environment = getattr(context, "_proxy", None)
+    if not isinstance(environment, EnvironmentContext):
+        raise RuntimeError("rowstamp.migration is meant to be called from alembic/env.py")
+    return environment
 
 
 def offline_options(
@@ -229,3 +268,21 @@ def user_errors(*urls: str) -> Iterator[None]:
         yield
     except RowstampError as exc:
         raise CommandError(mask_secrets(str(exc), *urls)) from None
+    except Exception as exc:
+        failure = _failed_step(exc)
+        if failure is None:
+            raise
+        raise CommandError(mask_secrets(str(failure), *urls)) from None
+
+
+def _failed_step(error: Exception) -> RowstampError | None:
+    """The report for an error raised while a revision was being applied, else None."""
+    from alembic import context
+
+    environment = getattr(context, "_proxy", None)
+    if not isinstance(environment, EnvironmentContext):
+        return None
+    progress: Progress | None = environment.config.attributes.get(_RUN_KEY)
+    if progress is None or progress.running is None:
+        return None
+    return progress.failure(error, environment.get_context().dialect)

@@ -67,6 +67,20 @@ class RowstampSettings(BaseSettings):
     ``lock_timeout``, MySQL ``lock_wait_timeout``) before it fails instead of
     queueing every other query behind it."""
 
+    protected: bool | None = None
+    """Back up before every migration and confirm downgrades; default: only ``production``."""
+
+    backup_dir: Path | None = None
+    """Where backups go, never inside the repository (default ``~/.local/state/rowstamp``)."""
+
+    verify_restore: bool = False
+    """Prove each backup by restoring it into a scratch database and comparing row counts."""
+
+    @property
+    def is_protected(self) -> bool:
+        """Whether migrations here need a verified backup and confirmed downgrades."""
+        return self.protected if self.protected is not None else self.environment == "production"
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, value: str) -> str:

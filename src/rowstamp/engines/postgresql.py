@@ -29,7 +29,6 @@ from rowstamp.ddl import (
     TriggerSpec,
 )
 from rowstamp.engines.base import EngineSupport, bounded_name
-from rowstamp.errors import BackupError
 
 __all__ = ["PostgreSQLSupport"]
 
@@ -166,6 +165,12 @@ class PostgreSQLSupport(EngineSupport):
         connection.execute(
             text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": milliseconds}
         )
+        if (connection.dialect.server_version_info or (0,)) >= (14,):
+            # a deploy killed mid-statement: the server ends its session (and releases the
+            # migration lock) within a second instead of when the statement finishes
+            connection.execute(
+                text("SELECT set_config('client_connection_check_interval', '1000', false)")
+            )
 
     backup_suffix: ClassVar[str] = ".dump"
 
@@ -180,9 +185,9 @@ class PostgreSQLSupport(EngineSupport):
         from rowstamp.backup import run_tool
 
         listing = run_tool([_tool("pg_restore"), "--list", str(path)], URL.create("x"), {})
+        # pg_restore reads the whole table of contents or fails; an empty database
+        # (before its first migration) has a valid, empty one
         entries = [line for line in listing.splitlines() if line and not line.startswith(";")]
-        if not entries:
-            raise BackupError(f"backup {path} lists no entries", "do not migrate; check pg_dump")
         return f"pg_restore --list: {len(entries)} entries"
 
     def restore(self, path: Path, url: URL) -> None:

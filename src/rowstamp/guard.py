@@ -1,0 +1,136 @@
+"""Protected environments: a verified backup before any change, downgrades confirmed.
+
+An environment is protected when its settings say ``PROTECTED=true`` (``production``
+is, unless its settings say otherwise). Applies to plain ``alembic upgrade`` and
+``alembic downgrade`` through ``env.py`` as well as to the ``rowstamp`` command.
+``-x no-backup="reason"`` (``rowstamp upgrade --no-backup REASON``) skips the backup;
+the reason is logged beside the backups.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
+
+from rowstamp.backup import Backup, default_backup_dir, take_backup
+from rowstamp.errors import ProtectedEnvironmentError
+from rowstamp.settings import RowstampSettings
+from rowstamp.urls import mask_url
+
+__all__ = ["CONFIRMED_KEY", "NO_BACKUP_KEY", "VERIFY_RESTORE_KEY", "protect"]
+
+log = logging.getLogger("rowstamp")
+
+NO_BACKUP_KEY = "rowstamp.no_backup"
+"""``Config.attributes`` key: the reason given for migrating without a backup."""
+CONFIRMED_KEY = "rowstamp.confirmed"
+"""``Config.attributes`` key: the caller already confirmed this downgrade."""
+VERIFY_RESTORE_KEY = "rowstamp.verify_restore"
+"""``Config.attributes`` key: also prove the backup by restoring it."""
+BACKUP_KEY = "rowstamp.backup"
+"""``Config.attributes`` key where the backup taken is left for the caller."""
+
+
+def protect(
+    config: Config, settings: RowstampSettings, connection: Connection, env: EnvironmentContext
+) -> Backup | None:
+    """Before an upgrade or downgrade in a protected environment: confirm, back up."""
+    command = getattr(env.context_opts.get("fn"), "__name__", "")
+    if not settings.is_protected or command not in {"upgrade", "downgrade"}:
+        return None
+    options: dict[str, Any] = env.get_x_argument(as_dictionary=True)
+    current = _current_heads(connection)
+    if command == "downgrade":
+        _confirm_downgrade(config, settings, env, current, options)
+    elif set(current) == set(env.script.get_heads()) and env.context_opts.get(
+        "destination_rev"
+    ) in {"head", "heads"}:
+        return None  # nothing to apply, nothing to protect
+    reason = config.attributes.get(NO_BACKUP_KEY, options.get("no-backup"))
+    if reason is not None:
+        _skip_backup(settings, str(reason))
+        return None
+    root = Path(config.config_file_name or ".").resolve().parent
+    backup = take_backup(
+        settings.url,
+        settings.environment,
+        directory=settings.backup_dir or default_backup_dir(),
+        project_root=root,
+        verify_restore=bool(config.attributes.get(VERIFY_RESTORE_KEY) or settings.verify_restore),
+    )
+    log.warning(
+        "Backup of %s: %s (%s bytes, %.1f s); %s",
+        settings.environment, backup.path, f"{backup.size:,}", backup.seconds, backup.verified,
+    )  # fmt: skip
+    config.attributes[BACKUP_KEY] = backup
+    return backup
+
+
+def _current_heads(connection: Connection) -> tuple[str, ...]:
+    ours = not connection.in_transaction()
+    heads = tuple(MigrationContext.configure(connection).get_current_heads())
+    if ours and connection.in_transaction():
+        connection.commit()  # Alembic must find no transaction it did not begin
+    return heads
+
+
+def _skip_backup(settings: RowstampSettings, reason: str) -> None:
+    if not reason.strip():
+        raise ProtectedEnvironmentError(
+            f"migrating protected environment {settings.environment!r} without a backup "
+            "needs a reason",
+            'say why: -x no-backup="restored from snapshot 42 minutes ago"',
+        )
+    directory = settings.backup_dir or default_backup_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    line = (f"{datetime.now(UTC).isoformat(timespec='seconds')}\t{settings.environment}\t"
+            f"{mask_url(settings.url)}\tno backup: {reason.strip()}\n")  # fmt: skip
+    with (directory / "no-backup.log").open("a", encoding="utf-8") as record:
+        record.write(line)
+    log.warning("No backup of %s: %s (logged in %s)", settings.environment, reason.strip(),
+                directory / "no-backup.log")  # fmt: skip
+
+
+def _confirm_downgrade(config: Config, settings: RowstampSettings, env: EnvironmentContext,
+                       current: tuple[str, ...], options: dict[str, Any]) -> None:  # fmt: skip
+    if config.attributes.get(CONFIRMED_KEY) or options.get("confirm") == settings.environment:
+        return
+    target = str(env.context_opts.get("destination_rev"))
+    plan = _downgrade_plan(env, current, target)
+    if not sys.stdin.isatty():
+        raise ProtectedEnvironmentError(
+            f"downgrade of protected environment {settings.environment!r} from "
+            f"{', '.join(current) or 'base'} to {target} is not confirmed ({plan})",
+            f"run it in a terminal, or pass -x confirm={settings.environment}",
+        )
+    sys.stderr.write(f"Downgrade {settings.environment} ({mask_url(settings.url)}): {plan}\n")
+    answer = input(f"Type {settings.environment!r} to run this downgrade: ").strip()
+    if answer != settings.environment:
+        raise ProtectedEnvironmentError("downgrade not confirmed", "nothing was changed")
+
+
+def _downgrade_plan(env: EnvironmentContext, current: tuple[str, ...], target: str) -> str:
+    """The revisions the downgrade reverts and the destructive operations it runs."""
+    from rowstamp.describe import describe, flatten
+    from rowstamp.recording import read_migration
+
+    try:
+        lower = None if target == "base" else target
+        revisions = [r for r in env.script.iterate_revisions(current, lower) if r.revision != lower]
+    except Exception:  # relative targets (-1) and branches: say what we know
+        return f"reverts revisions down to {target}"
+    parts = []
+    for script in revisions:
+        downgrade = read_migration(Path(script.path)).downgrade
+        drops = [describe(o) for o in flatten([r.op for r in downgrade])
+                 if type(o).__name__.startswith("Drop")]  # fmt: skip
+        parts.append(f"{script.revision} {script.doc}: {', '.join(drops) or 'no drops'}")
+    return "; ".join(parts) or "nothing to revert"

@@ -1,0 +1,166 @@
+"""Safe apply through plain alembic: protected environments back up first and confirm
+downgrades; every run reports per-revision progress; a failing revision is one line
+saying which, the database's state and what to run next; a killed upgrade resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import URL
+
+from tests.helpers import catalog
+from tests.project import Project
+
+REVISION = '''"""{message}"""
+
+import os
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = {rev!r}
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{upgrade}
+
+
+def downgrade() -> None:
+{downgrade}
+'''
+
+
+def _write(project: Project, rev: str, down: str | None, upgrade: str, downgrade: str) -> None:
+    (project.root / "alembic" / "versions" / f"{rev}_{rev}.py").write_text(
+        REVISION.format(message=f"Step {rev}", rev=rev, down=down, upgrade=upgrade,
+                        downgrade=downgrade),
+        encoding="utf-8",
+    )  # fmt: skip
+
+
+def _chain(project: Project) -> None:
+    _write(project, "b1", None,
+           "    op.create_table('things', sa.Column('id', sa.Integer, primary_key=True))",
+           "    op.drop_table('things')")  # fmt: skip
+    _write(project, "b2", "b1",
+           "    op.add_column('things', sa.Column('label', sa.String(20)))",
+           "    op.drop_column('things', 'label')")  # fmt: skip
+
+
+@pytest.fixture
+def project(db_url: URL, tmp_path: Path) -> Project:
+    project = Project.copy(tmp_path / "project", db_url)
+    _chain(project)
+    return project
+
+
+def test_every_run_reports_each_revision_with_its_time(project: Project) -> None:
+    out = project.alembic("upgrade", "head").output
+    assert "Applied b1 Step b1 ... " in out and "Applied b2 Step b2 ... " in out
+    assert "Reverted b2 Step b2 ... " in project.alembic("downgrade", "-1").output
+
+
+def test_protected_upgrade_takes_a_verified_backup_first(project: Project, tmp_path: Path) -> None:
+    backups = tmp_path / "backups"
+    env = {"ENVIRONMENT": "production", "BACKUP_DIR": str(backups)}
+    out = project.alembic("upgrade", "b1", **env).output
+    [backup] = list(backups.iterdir())
+    assert f"Backup of production: {backup}" in out
+    assert "bytes" in out and ("ok" in out or "entries" in out or "complete" in out)
+    out = project.alembic("upgrade", "head", VERIFY_RESTORE="true", **env).output
+    assert "row counts equal" in out
+    assert len(list(backups.iterdir())) == 2
+    project.alembic("upgrade", "head", **env)  # nothing pending: no backup
+    assert len(list(backups.iterdir())) == 2
+
+
+def test_no_backup_needs_a_reason_that_is_logged(project: Project, tmp_path: Path) -> None:
+    env = {"ENVIRONMENT": "production", "BACKUP_DIR": str(tmp_path / "backups")}
+    result = project.alembic("-x", "no-backup=", "upgrade", "head", check=False, **env)
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "without a backup needs a reason" in result.output
+    project.alembic("-x", "no-backup=restored from snapshot 42", "upgrade", "head", **env)
+    log = (tmp_path / "backups" / "no-backup.log").read_text(encoding="utf-8")
+    assert "production" in log and "restored from snapshot 42" in log
+
+
+def test_protected_downgrade_must_be_confirmed(project: Project, tmp_path: Path) -> None:
+    env = {"ENVIRONMENT": "production", "BACKUP_DIR": str(tmp_path / "backups")}
+    project.alembic("upgrade", "head", **env)
+    result = project.alembic("downgrade", "b1", check=False, **env)
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "is not confirmed (b2 Step b2: drop column label)" in result.output
+    assert "pass -x confirm=production" in result.output
+    project.alembic("-x", "confirm=production", "downgrade", "b1", **env)
+    assert "b1" in project.alembic("current", **env).output
+
+
+def test_a_failing_revision_says_what_state_and_what_next(project: Project, db_url: URL) -> None:
+    _write(project, "b3", "b2", "    op.execute('SELECT * FROM no_such_table')", "    pass")
+    result = project.alembic("upgrade", "head", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "FAILED: upgrade of revision b3 (Step b3) failed:" in result.output
+    assert "continue with: alembic upgrade head" in result.output
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        stamped = inspect(conn).has_table("alembic_version")
+        at = (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if stamped
+            else None
+        )
+    engine.dispose()
+    if db_url.get_backend_name() == "postgresql":
+        assert "everything this run did was rolled back; the database is at base" in result.output
+        assert at is None  # transactional DDL: even the version table was rolled back
+    else:
+        assert at == "b2"
+        assert "the version table says b2" in result.output or "database is at b2" in result.output
+    _write(project, "b3", "b2", "    pass", "    pass")
+    project.alembic("upgrade", "head")
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql", "mariadb"], indirect=True)
+def test_an_upgrade_killed_mid_revision_resumes_to_head(project: Project, db_url: URL) -> None:
+    sleep = "pg_sleep" if db_url.get_backend_name() == "postgresql" else "SLEEP"
+    _write(project, "b3", "b2",
+           "    op.create_updated_at_trigger('users', version=1)\n"
+           f"    op.execute('SELECT {sleep}(' + os.environ.get('SLOW', '0') + ')')",
+           "    op.drop_updated_at_trigger('users', version=1)")  # fmt: skip
+    _write(project, "b0", None, "    pass", "    pass")
+    # b3's trigger needs a users table with updated_at: add one in b1
+    _write(project, "b1", None,
+           "    op.create_table('things', sa.Column('id', sa.Integer, primary_key=True))\n"
+           "    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True),\n"
+           "                    sa.Column('updated_at', sa.DateTime))",
+           "    op.drop_table('users')\n    op.drop_table('things')")  # fmt: skip
+    (project.root / "alembic" / "versions" / "b0_b0.py").unlink()
+    engine = create_engine(db_url)
+    process = subprocess.Popen(["alembic", "upgrade", "head"], cwd=project.root,
+                               env=project.env(SLOW="20"), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            triggers = {n for k, n in catalog(engine) if k == "trigger"}
+        if triggers:
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    project.alembic("upgrade", "head", MIGRATION_LOCK_TIMEOUT="120")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "b3"
+    triggers = [n for k, n in catalog(engine) if k == "trigger"]
+    assert len(triggers) == 1, triggers
+    engine.dispose()
