@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
@@ -11,6 +12,9 @@ from sqlalchemy import Engine, text
 
 import rowstamp.autogen.impl  # noqa: F401 - registers the trigger operations
 from rowstamp.engines import for_dialect
+
+if TYPE_CHECKING:
+    from tests.project import Project
 
 
 def run_ops(engine: Engine, fn: Callable[[Operations], None]) -> None:
@@ -35,3 +39,44 @@ def timestamps(engine: Engine, table: str, where: str = "1=1") -> tuple[datetime
     with engine.connect() as connection:
         row = connection.execute(select(t.c.created_at, t.c.updated_at).where(text(where))).one()
     return row[0], row[1]
+
+
+REVISION = '''"""{message}"""
+
+import os
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = {rev!r}
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{upgrade}
+
+
+def downgrade() -> None:
+{downgrade}
+'''
+
+
+def write_revision(
+    project: Project, rev: str, down: str | None, upgrade: str, downgrade: str
+) -> None:
+    (project.root / "alembic" / "versions" / f"{rev}_{rev}.py").write_text(
+        REVISION.format(message=f"Step {rev}", rev=rev, down=down, upgrade=upgrade,
+                        downgrade=downgrade),
+        encoding="utf-8",
+    )  # fmt: skip
+
+
+def simple_chain(project: Project) -> None:
+    write_revision(project, "b1", None,
+           "    op.create_table('things', sa.Column('id', sa.Integer, primary_key=True))",
+           "    op.drop_table('things')")  # fmt: skip
+    write_revision(project, "b2", "b1",
+           "    op.add_column('things', sa.Column('label', sa.String(20)))",
+           "    op.drop_column('things', 'label')")  # fmt: skip

@@ -14,52 +14,14 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 
-from tests.helpers import catalog
+from tests.helpers import catalog, simple_chain, write_revision
 from tests.project import Project
-
-REVISION = '''"""{message}"""
-
-import os
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = {rev!r}
-down_revision = {down!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{upgrade}
-
-
-def downgrade() -> None:
-{downgrade}
-'''
-
-
-def _write(project: Project, rev: str, down: str | None, upgrade: str, downgrade: str) -> None:
-    (project.root / "alembic" / "versions" / f"{rev}_{rev}.py").write_text(
-        REVISION.format(message=f"Step {rev}", rev=rev, down=down, upgrade=upgrade,
-                        downgrade=downgrade),
-        encoding="utf-8",
-    )  # fmt: skip
-
-
-def _chain(project: Project) -> None:
-    _write(project, "b1", None,
-           "    op.create_table('things', sa.Column('id', sa.Integer, primary_key=True))",
-           "    op.drop_table('things')")  # fmt: skip
-    _write(project, "b2", "b1",
-           "    op.add_column('things', sa.Column('label', sa.String(20)))",
-           "    op.drop_column('things', 'label')")  # fmt: skip
 
 
 @pytest.fixture
 def project(db_url: URL, tmp_path: Path) -> Project:
     project = Project.copy(tmp_path / "project", db_url)
-    _chain(project)
+    simple_chain(project)
     return project
 
 
@@ -105,7 +67,7 @@ def test_protected_downgrade_must_be_confirmed(project: Project, tmp_path: Path)
 
 
 def test_a_failing_revision_says_what_state_and_what_next(project: Project, db_url: URL) -> None:
-    _write(project, "b3", "b2", "    op.execute('SELECT * FROM no_such_table')", "    pass")
+    write_revision(project, "b3", "b2", "    op.execute('SELECT * FROM no_such_table')", "    pass")
     result = project.alembic("upgrade", "head", check=False)
     assert result.returncode != 0 and "Traceback" not in result.output
     assert "FAILED: upgrade of revision b3 (Step b3) failed:" in result.output
@@ -125,20 +87,20 @@ def test_a_failing_revision_says_what_state_and_what_next(project: Project, db_u
     else:
         assert at == "b2"
         assert "the version table says b2" in result.output or "database is at b2" in result.output
-    _write(project, "b3", "b2", "    pass", "    pass")
+    write_revision(project, "b3", "b2", "    pass", "    pass")
     project.alembic("upgrade", "head")
 
 
 @pytest.mark.parametrize("engine_name", ["postgresql", "mariadb"], indirect=True)
 def test_an_upgrade_killed_mid_revision_resumes_to_head(project: Project, db_url: URL) -> None:
     sleep = "pg_sleep" if db_url.get_backend_name() == "postgresql" else "SLEEP"
-    _write(project, "b3", "b2",
+    write_revision(project, "b3", "b2",
            "    op.create_updated_at_trigger('users', version=1)\n"
            f"    op.execute('SELECT {sleep}(' + os.environ.get('SLOW', '0') + ')')",
            "    op.drop_updated_at_trigger('users', version=1)")  # fmt: skip
-    _write(project, "b0", None, "    pass", "    pass")
+    write_revision(project, "b0", None, "    pass", "    pass")
     # b3's trigger needs a users table with updated_at: add one in b1
-    _write(project, "b1", None,
+    write_revision(project, "b1", None,
            "    op.create_table('things', sa.Column('id', sa.Integer, primary_key=True))\n"
            "    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True),\n"
            "                    sa.Column('updated_at', sa.DateTime))",

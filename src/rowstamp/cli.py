@@ -317,22 +317,60 @@ def upgrade(
     report: Annotated[
         bool, typer.Option("--report/--no-report", help="Print the database report after.")
     ] = True,
+    rehearse: Annotated[
+        bool,
+        typer.Option(
+            "--rehearse", help="First apply to a copy restored from the backup; stop if it fails."
+        ),
+    ] = False,
+    no_backup: Annotated[
+        str | None,
+        typer.Option(
+            "--no-backup",
+            metavar="REASON",
+            help="Protected environments: skip the backup, saying why (logged).",
+        ),
+    ] = None,
+    verify_restore: Annotated[
+        bool, typer.Option("--verify-restore", help="Prove the backup by restoring it.")
+    ] = False,
 ) -> None:
-    """Apply migrations (./scripts/dev_migrate).
+    """Apply migrations (./scripts/dev_migrate), one line per revision with its time.
 
-    Example: rowstamp upgrade --env development
+    In a protected environment (production) it first takes a verified backup.
+
+    Example: rowstamp upgrade --env production --rehearse
     """
     from rowstamp.api import apply_migrations
+    from rowstamp.guard import NO_BACKUP_KEY, VERIFY_RESTORE_KEY
 
     _set_env(env)
     config = _config()
+    _show_progress(config)
+    if no_backup is not None:
+        config.attributes[NO_BACKUP_KEY] = no_backup
+    config.attributes[VERIFY_RESTORE_KEY] = verify_restore
+    if rehearse:
+        from rowstamp.rehearse import rehearse as run_rehearsal
+
+        rehearsal = run_rehearsal(config, target, verify_restore=verify_restore)
+        _echo(f"Rehearsal passed on a copy restored from {rehearsal.backup.path}", markup=False)
     result = apply_migrations(config, target)
     if not result.applied:
         _echo(f"Nothing to apply: the database is already at {_revs(result.after)}.")
-    for script in result.applied:
-        _echo(f"Applied {script.revision}  {script.doc}", markup=False)
     if report:
         _print_status(config)
+
+
+def _show_progress(config: Config) -> None:
+    """Print each revision as the run finishes it: ``Applied 1a2b3c Add posts ... 0.12 s``."""
+    from rowstamp.progress import PROGRESS_KEY, Step
+
+    def show(step: Step) -> None:
+        verb = "Applied" if step.upgrade else "Undid"
+        _echo(f"{verb} {step.revision}  {step.message} ... {step.seconds:.2f} s", markup=False)
+
+    config.attributes[PROGRESS_KEY] = show
 
 
 @app.command("downgrade")
@@ -367,9 +405,11 @@ def downgrade(
         if not typer.confirm(f"Downgrade the {where} from {at} to {target}?", default=False):
             _echo("Nothing was changed.")
             raise typer.Exit(1)
+    from rowstamp.guard import CONFIRMED_KEY
+
+    config.attributes[CONFIRMED_KEY] = True  # asked above (or --yes): env.py need not ask again
+    _show_progress(config)
     result = revert_migrations(config, target)
-    for script in result.applied:
-        _echo(f"Undid {script.revision}  {script.doc}", markup=False)
     _echo(f"The database is now at {_revs(result.after)}.", markup=False)
 
 

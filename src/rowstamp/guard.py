@@ -25,7 +25,14 @@ from rowstamp.errors import ProtectedEnvironmentError
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_url
 
-__all__ = ["CONFIRMED_KEY", "NO_BACKUP_KEY", "VERIFY_RESTORE_KEY", "protect"]
+__all__ = [
+    "BACKUP_KEY",
+    "CONFIRMED_KEY",
+    "NO_BACKUP_KEY",
+    "REHEARSAL_KEY",
+    "VERIFY_RESTORE_KEY",
+    "protect",
+]
 
 log = logging.getLogger("rowstamp")
 
@@ -35,6 +42,8 @@ CONFIRMED_KEY = "rowstamp.confirmed"
 """``Config.attributes`` key: the caller already confirmed this downgrade."""
 VERIFY_RESTORE_KEY = "rowstamp.verify_restore"
 """``Config.attributes`` key: also prove the backup by restoring it."""
+REHEARSAL_KEY = "rowstamp.rehearsal"
+"""``Config.attributes`` key: this run is a rehearsal on a scratch copy."""
 BACKUP_KEY = "rowstamp.backup"
 """``Config.attributes`` key where the backup taken is left for the caller."""
 
@@ -54,6 +63,12 @@ def protect(
         "destination_rev"
     ) in {"head", "heads"}:
         return None  # nothing to apply, nothing to protect
+    if config.attributes.get(REHEARSAL_KEY):
+        return None  # a rehearsal runs on a scratch copy restored from the backup
+    taken = config.attributes.get(BACKUP_KEY)
+    if isinstance(taken, Backup):
+        log.warning("Backup of %s taken before the rehearsal: %s", settings.environment, taken.path)
+        return taken
     reason = config.attributes.get(NO_BACKUP_KEY, options.get("no-backup"))
     if reason is not None:
         _skip_backup(settings, str(reason))

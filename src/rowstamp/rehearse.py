@@ -1,0 +1,76 @@
+"""Rehearse before production: apply the pending revisions to a restored copy first.
+
+"Test migrations on development before applying to production", made cheap: the
+verified backup of the target database is restored into a scratch database on the
+same server, the pending revisions run there (with their timings), and only when
+that succeeds does the real run start, reusing the same backup. A failed rehearsal
+leaves the real database untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+from alembic import command
+from rowstamp.api import project_settings
+from rowstamp.backup import Backup, default_backup_dir, scratch_database, take_backup
+from rowstamp.engines import for_name
+from rowstamp.errors import RowstampError
+from rowstamp.guard import BACKUP_KEY, REHEARSAL_KEY
+from rowstamp.progress import PROGRESS_KEY, Step
+
+__all__ = ["Rehearsal", "rehearse"]
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """The backup the rehearsal was restored from and the steps it applied."""
+
+    backup: Backup
+    steps: list[Step]
+
+
+def rehearse(config: Config, target: str = "head", *, verify_restore: bool = False) -> Rehearsal:
+    """Back up, restore into a scratch database, upgrade it to ``target``; raise on failure."""
+    settings = project_settings(config)
+    root = Path(config.config_file_name or ".").resolve().parent
+    backup = take_backup(settings.url, settings.environment,
+                         directory=settings.backup_dir or default_backup_dir(),
+                         project_root=root, verify_restore=verify_restore)  # fmt: skip
+    steps: list[Step] = []
+    printer = config.attributes.get(PROGRESS_KEY)
+
+    def record(step: Step) -> None:
+        steps.append(step)
+        if printer is not None:
+            printer(step)
+
+    support = for_name(settings.url.get_backend_name())
+    with scratch_database(settings.url) as scratch:
+        support.restore(backup.path, scratch)
+        engine = create_engine(scratch, poolclass=NullPool)
+        saved = dict(config.attributes)
+        try:
+            with engine.connect() as connection:
+                config.attributes.update(
+                    {"connection": connection, REHEARSAL_KEY: True, PROGRESS_KEY: record}
+                )
+                command.upgrade(config, target)
+        except (CommandError, RowstampError) as exc:
+            raise RowstampError(
+                f"the rehearsal on a restored copy failed, so {settings.environment} was not "
+                f"touched: {exc}",
+                f"fix the migration; the backup is {backup.path}",
+            ) from None
+        finally:
+            config.attributes.clear()
+            config.attributes.update(saved)
+            engine.dispose()
+    config.attributes[BACKUP_KEY] = backup  # the real run reuses this verified backup
+    return Rehearsal(backup, steps)
