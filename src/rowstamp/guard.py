@@ -91,7 +91,13 @@ def protect(
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:
     ours = not connection.in_transaction()
-    heads = tuple(MigrationContext.configure(connection).get_current_heads())
+    alembic_log = logging.getLogger("alembic.runtime.migration")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)  # Alembic says "Context impl ..." once, for its run
+    try:
+        heads = tuple(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        alembic_log.setLevel(level)
     if ours and connection.in_transaction():
         connection.commit()  # Alembic must find no transaction it did not begin
     return heads
@@ -118,7 +124,7 @@ def _confirm_downgrade(config: Config, settings: RowstampSettings, env: Environm
                        current: tuple[str, ...], options: dict[str, Any]) -> None:  # fmt: skip
     if config.attributes.get(CONFIRMED_KEY) or options.get("confirm") == settings.environment:
         return
-    target = str(env.context_opts.get("destination_rev"))
+    target = _resolve(env, current, str(env.context_opts.get("destination_rev")))
     plan = _downgrade_plan(env, current, target)
     if not sys.stdin.isatty():
         raise ProtectedEnvironmentError(
@@ -130,6 +136,21 @@ def _confirm_downgrade(config: Config, settings: RowstampSettings, env: Environm
     answer = input(f"Type {settings.environment!r} to run this downgrade: ").strip()
     if answer != settings.environment:
         raise ProtectedEnvironmentError("downgrade not confirmed", "nothing was changed")
+
+
+def _resolve(env: EnvironmentContext, current: tuple[str, ...], target: str) -> str:
+    """A relative target (``-1``, ``-2``) as the revision it lands on, where the history
+    below the single current head is linear; anything else as given."""
+    if not (target.startswith("-") and target[1:].isdigit()) or len(current) != 1:
+        return target
+    revision: str | None = current[0]
+    for _ in range(int(target[1:])):
+        script = env.script.get_revision(revision) if revision else None
+        down = script.down_revision if script else None
+        if down is not None and not isinstance(down, str):
+            return target  # a merge: let Alembic resolve it
+        revision = down
+    return revision or "base"
 
 
 def _downgrade_plan(env: EnvironmentContext, current: tuple[str, ...], target: str) -> str:
