@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,16 +93,23 @@ def protect(
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:
     ours = not connection.in_transaction()
-    alembic_log = logging.getLogger("alembic.runtime.migration")
-    level = alembic_log.level
-    alembic_log.setLevel(logging.WARNING)  # Alembic says "Context impl ..." once, for its run
-    try:
+    with _quiet_alembic():
         heads = tuple(MigrationContext.configure(connection).get_current_heads())
-    finally:
-        alembic_log.setLevel(level)
     if ours and connection.in_transaction():
         connection.commit()  # Alembic must find no transaction it did not begin
     return heads
+
+
+@contextmanager
+def _quiet_alembic() -> Iterator[None]:
+    """Alembic says "Context impl ..." once, for its own run: not for our side reads."""
+    alembic_log = logging.getLogger("alembic.runtime.migration")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        alembic_log.setLevel(level)
 
 
 def _skip_backup(settings: RowstampSettings, reason: str) -> None:
@@ -165,7 +174,8 @@ def _downgrade_plan(env: EnvironmentContext, current: tuple[str, ...], target: s
         return f"reverts revisions down to {target}"
     parts = []
     for script in revisions:
-        downgrade = read_migration(Path(script.path)).downgrade
+        with _quiet_alembic():
+            downgrade = read_migration(Path(script.path)).downgrade
         drops = [describe(o) for o in flatten([r.op for r in downgrade])
                  if type(o).__name__.startswith("Drop")]  # fmt: skip
         parts.append(f"{script.revision} {script.doc}: {', '.join(drops) or 'no drops'}")
