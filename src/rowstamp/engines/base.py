@@ -67,10 +67,6 @@ class EngineSupport:
     identifier_unit: ClassVar[str] = "bytes"
     """How the engine measures identifiers: ``bytes`` or ``characters``."""
 
-    atomic_revisions: ClassVar[bool] = True
-    """True where a failed revision is rolled back whole (transactional DDL); False where
-    DDL commits implicitly and a failed revision can be half-applied (MySQL/MariaDB)."""
-
     rebuilds_tables_in_batch: ClassVar[bool] = False
     """True where Alembic's batch mode rebuilds a table, dropping the table's triggers."""
 

@@ -82,7 +82,6 @@ class MySQLSupport(EngineSupport):
     dialects: ClassVar[tuple[str, ...]] = ("mysql",)
     identifier_limit: ClassVar[int] = 64
     table_name_limit: ClassVar[int | None] = 64
-    atomic_revisions: ClassVar[bool] = False
     identifier_unit: ClassVar[str] = "characters"
     naive_timestamps: ClassVar[bool] = True
     utc_now_function: ClassVar[str] = "UTC_TIMESTAMP"
