@@ -44,6 +44,7 @@ def timestamps(engine: Engine, table: str, where: str = "1=1") -> tuple[datetime
 REVISION = '''"""{message}"""
 
 import os
+import time
 
 import sqlalchemy as sa
 from alembic import op

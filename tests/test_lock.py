@@ -11,46 +11,26 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from rowstamp.lock import migration_lock
+from tests.helpers import write_revision
 from tests.project import Project
 
-REVISION = '''"""{message}"""
-
-import time
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = {rev!r}
-down_revision = {down!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{body}
-    op.execute("INSERT INTO runs (name) VALUES ('{rev}')")
-    time.sleep(0.3)  # widen the window in which a second process could interfere
-
-
-def downgrade() -> None:
-    op.execute("DELETE FROM runs WHERE name = '{rev}'")
-'''
 CREATE_RUNS = (
     "    op.create_table('runs', sa.Column('id', sa.Integer, primary_key=True),\n"
     "                    sa.Column('name', sa.String(20)))"
 )
+# Each revision records that it ran; the pause widens the window in which a second
+# process could interfere.
+RECORD = "    op.execute(\"INSERT INTO runs (name) VALUES ('{rev}')\")\n    time.sleep(0.3)"
 
 
 def _chain(project: Project, extra: str | None = None) -> None:
-    versions = project.root / "alembic" / "versions"
     revisions = [("a1", None, CREATE_RUNS), ("a2", "a1", ""), ("a3", "a2", "")]
     if extra:
         revisions.append(("a4", "a3", extra))
     for rev, down, body in revisions:
-        (versions / f"{rev}_step_{rev}.py").write_text(
-            REVISION.format(message=f"Step {rev}", rev=rev, down=down, body=body or "    pass"),
-            encoding="utf-8",
-        )
+        upgrade = "\n".join(part for part in (body, RECORD.format(rev=rev)) if part)
+        downgrade = f"    op.execute(\"DELETE FROM runs WHERE name = '{rev}'\")"
+        write_revision(project, rev, down, upgrade, downgrade)
 
 
 def test_parallel_upgrades_apply_each_revision_once(db_url: URL, tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, func, inspect, select, table
+from sqlalchemy import Connection, create_engine, func, inspect, select, table
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
@@ -22,7 +23,19 @@ from sqlalchemy.types import TypeEngine
 from rowstamp.ddl import TriggerSpec
 from rowstamp.errors import IdentifierError
 
-__all__ = ["EngineSupport", "bounded_name"]
+__all__ = ["EngineSupport", "bounded_name", "database_statement"]
+
+
+def database_statement(url: URL, template: str, name: str) -> None:
+    """Run a statement naming a database (``CREATE DATABASE {}``) on ``url``'s server,
+    outside any transaction, with the name quoted by the dialect's preparer."""
+    engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            connection.exec_driver_sql(template.format(quoted))
+    finally:
+        engine.dispose()
 
 
 def bounded_name(name: str, limit: int) -> str:

@@ -25,7 +25,6 @@ from sqlalchemy import (
     Connection,
     String,
     column,
-    create_engine,
     func,
     literal,
     select,
@@ -36,13 +35,12 @@ from sqlalchemy.dialects.mysql import types as mysql_types
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import VARCHAR, TypeEngine
 
 from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
-from rowstamp.engines.base import EngineSupport, bounded_name
+from rowstamp.engines.base import EngineSupport, bounded_name, database_statement
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
@@ -263,11 +261,11 @@ class MySQLSupport(EngineSupport):
 
     def create_scratch_database(self, url: URL) -> URL:
         name = bounded_name(f"{url.database}_rowstamp_{secrets.token_hex(4)}", 64)
-        _server_statement(url, "CREATE DATABASE {}", name)
+        database_statement(url, "CREATE DATABASE {}", name)
         return url.set(database=name)
 
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
-        _server_statement(url, "DROP DATABASE IF EXISTS {}", str(scratch.database))
+        database_statement(url, "DROP DATABASE IF EXISTS {}", str(scratch.database))
 
 
 class MariaDBSupport(MySQLSupport):
@@ -346,13 +344,3 @@ def _tool_env(url: URL) -> dict[str, str | bytes]:
     # PyMySQL sends a password as Latin-1 bytes; the C client sends the bytes it is
     # given, so give it those, and it authenticates exactly as the driver does.
     return {"MYSQL_PWD": str(url.password).encode("latin1")} if url.password else {}
-
-
-def _server_statement(url: URL, statement: str, name: str) -> None:
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as connection:
-            quoted = connection.dialect.identifier_preparer.quote(name)
-            connection.exec_driver_sql(statement.format(quoted))
-    finally:
-        engine.dispose()

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
@@ -28,7 +27,7 @@ from rowstamp.ddl import (
     DropUpdatedAtTrigger,
     TriggerSpec,
 )
-from rowstamp.engines.base import EngineSupport, bounded_name
+from rowstamp.engines.base import EngineSupport, bounded_name, database_statement
 
 __all__ = ["PostgreSQLSupport"]
 
@@ -199,11 +198,11 @@ class PostgreSQLSupport(EngineSupport):
 
     def create_scratch_database(self, url: URL) -> URL:
         name = bounded_name(f"{url.database}_rowstamp_{secrets.token_hex(4)}", 63)
-        _autocommit(url, "CREATE DATABASE {}", name)
+        database_statement(url, "CREATE DATABASE {}", name)
         return url.set(database=name)
 
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
-        _autocommit(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", str(scratch.database))
+        database_statement(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", str(scratch.database))
 
 
 _SUPPORT = PostgreSQLSupport()
@@ -291,13 +290,3 @@ def _conninfo(url: URL) -> str:
 
 def _tool_env(url: URL) -> dict[str, str]:
     return {"PGPASSWORD": str(url.password)} if url.password else {}
-
-
-def _autocommit(url: URL, statement: str, name: str) -> None:
-    engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            quoted = connection.dialect.identifier_preparer.quote(name)
-            connection.exec_driver_sql(statement.format(quoted))
-    finally:
-        engine.dispose()
