@@ -13,8 +13,12 @@ __all__ = [
     "RowstampError",
     "RowstampSettings",
     "UTCDateTime",
+    "enable_soft_delete",
     "load_settings",
+    "restore",
     "settings_loader",
+    "soft_delete",
+    "unique_among_active",
     "utc_now",
 ]
 
@@ -26,6 +30,10 @@ _EXPORTS = {
     "RowstampError": "rowstamp.errors",
     "RowstampSettings": "rowstamp.settings",
     "UTCDateTime": "rowstamp.types",
+    "enable_soft_delete": "rowstamp.softdelete",
+    "restore": "rowstamp.softdelete",
+    "soft_delete": "rowstamp.softdelete",
+    "unique_among_active": "rowstamp.unique_active",
     "load_settings": "rowstamp.settings",
     "settings_loader": "rowstamp.settings",
     "utc_now": "rowstamp.sql",
@@ -36,8 +44,10 @@ if TYPE_CHECKING:
     from rowstamp.errors import RowstampError
     from rowstamp.schemas import MetadataFields
     from rowstamp.settings import RowstampSettings, load_settings, settings_loader
+    from rowstamp.softdelete import enable_soft_delete, restore, soft_delete
     from rowstamp.sql import utc_now
     from rowstamp.types import UTCDateTime
+    from rowstamp.unique_active import unique_among_active
 
 
 def __getattr__(name: str) -> Any:

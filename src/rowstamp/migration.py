@@ -21,7 +21,10 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
-import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trigger and friends
+# Imported for what they register: op.create_updated_at_trigger and friends; the
+# unique-among-active index form that old migrations replay on MariaDB.
+import rowstamp.autogen.impl
+import rowstamp.unique_active  # noqa: F401
 from rowstamp.autogen import mysql_impl  # noqa: F401 - corrects MySQL index names it reflects
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
 from rowstamp.autogen.ordering import order_trigger_operations
