@@ -114,7 +114,8 @@ def server_version(engine: Engine) -> str:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             return str(conn.exec_driver_sql("select sqlite_version()").scalar())
-        return str(conn.exec_driver_sql("select version()").scalar()).split(" on ")[0]
+        full = str(conn.exec_driver_sql("select version()").scalar()).split(" on ")[0]
+        return full.removeprefix("PostgreSQL ")
 
 
 Sample = tuple[float, float | None]

@@ -25,7 +25,9 @@ def _ms(seconds: float) -> str:
 
 
 def _ratio(row: Row) -> str:
-    return f"{row.ratio:.2f}x" if row.ratio is not None else "baseline"
+    if row.ratio is not None:
+        return f"{row.ratio:.2f}x"
+    return "-" if row.contender.strip().startswith("of which") else "baseline"
 
 
 def _cpu(row: Row) -> tuple[str, str]:
@@ -201,7 +203,8 @@ def _section(result: Result | None, heading: str, text: list[str]) -> list[str]:
     lines = [f"## {heading}", "", *text, ""]
     if result is None:
         return [*lines, "_Not measured yet: run `make bench`._", ""]
-    lines.append("Versions: " + ", ".join(f"{k} {v}" for k, v in result.versions.items()) + ".")
+    shown = ", ".join(f"{k} {v.removeprefix(k + ' ')}" for k, v in result.versions.items())
+    lines.append(f"Versions: {shown}.")
     lines.append(f"Took {result.seconds:,.0f} s.")
     lines.append("")
     lines.extend(_table(result.rows))
@@ -228,7 +231,7 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "## Reproduce",
         "",
         "```sh",
-        "make bench                                   # everything, < 20 minutes on 2 cores",
+        "make bench                                   # everything; see Machine for how long",
         "uv sync --frozen --group bench              # or: install, then one measure at a time",
         "uv run --frozen --group bench python -m bench.autogen_scale   # 1. autogenerate",
         "uv run --frozen --group bench python -m bench.autogen_peer    # 1. alembic_utils",
@@ -248,10 +251,11 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "",
         f"- CPU: {info['cpu']}, `nproc` = {info['nproc']}",
         f"- {info['platform']}",
-        f"- measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-        + (f"; the whole run took {total / 60:.1f} minutes" if total else ""),
-        "- a shared machine: other processes ran alongside, which is why only ratios of",
-        "  interleaved runs are worth comparing",
+        f"- page written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from each script's last run:",
+        "  "
+        + ", ".join(f"`{n}` {r.seconds:,.0f} s" for n, r in results.items())
+        + (f"; {total / 60:.1f} minutes in all" if total else ""),
+        *MACHINE_NOTES,
         "",
         "## Targets",
         "",
@@ -275,6 +279,16 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
     )
     DOC.write_text("\n".join(head + body), encoding="utf-8")
 
+
+MACHINE_NOTES = [
+    "- a shared machine: other engineers' test suites ran alongside most of the full",
+    "  `make bench` run (load average 6 to 11 on 2 cores), which slowed it to 24.6",
+    "  minutes, `autogen_scale` alone 18 of them, with its CPU time about half its wall",
+    "  time; `autogen_scale` was then run again on the quiet machine (its figures and",
+    "  time above are from that run). Only ratios of interleaved runs, and CPU ratios",
+    "  most of all, are worth comparing across machines.",
+]
+"""What the machine was doing during the run these figures come from (edit per run)."""
 
 SECTIONS: list[tuple[str, str, list[str]]] = [
     (
@@ -313,7 +327,7 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "it runs in a child process because importing it registers a global comparator.",
             "",
             "For a user: at a hundred tables, alembic_utils turns a sub-second autogenerate",
-            "into several seconds on every `revision --autogenerate` and `alembic check`;",
+            "into many seconds on every `revision --autogenerate` and `alembic check`;",
             "rowstamp stays at Alembic's own time.",
         ],
     ),
@@ -381,17 +395,18 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "that autogenerates does; `rowstamp env.py` is this repository's `alembic/`",
             "and `app/`, with the URL from the settings.",
             "",
-            "For a user: the difference is a fixed start-up cost (importing pydantic-settings",
-            "and reading the settings, about 50-60 ms with bytecode caches, and the models,",
-            "which any autogenerating project imports too), not a cost per revision.",
+            "For a user: the difference is a fixed cost per command (a tenth to a quarter of",
+            "a second here), not a cost per revision.",
             "",
-            "What stands in the way of 1.05x: that fixed cost against a stock run of about a",
-            "second. `env.py` imports `rowstamp.migration` and the application's settings",
-            "class, and pydantic-settings brings about 70 modules; the `stock env.py +",
-            "models` row shows the part any project that autogenerates pays as well. Getting",
-            "under 1.05x would mean dropping pydantic-settings from the migration path, which",
-            "the settings design (one `BaseSettings` class, the only source of the URL) rules",
-            "out; the cost does not grow with the number of revisions.",
+            "What stands in the way of 1.05x: that fixed cost against a stock run of well",
+            "under a second. Part of it is the models, which any project that autogenerates",
+            "imports as well (`stock env.py + models`). Of the rest, importing",
+            "`rowstamp.migration` and the application's settings class (pydantic-settings",
+            "brings about 70 modules) takes about 55 ms with bytecode caches (`python -X",
+            "importtime`); the remainder, larger on PostgreSQL, is rowstamp's run machinery",
+            "(connection handling, the migration lock, progress), not yet profiled in",
+            "detail. Dropping pydantic-settings from the migration path would go against the",
+            "settings design (one `BaseSettings` class, the only source of the URL).",
         ],
     ),
     (
@@ -430,18 +445,15 @@ def main() -> None:
     parser.add_argument("--docs-only", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated script names")
     args = parser.parse_args()
-    total = None
     if not args.docs_only:
         names = [n for n in args.only.split(",") if n] or SCRIPTS
         unknown = sorted(set(names) - set(SCRIPTS))
         if unknown:
             parser.error(f"unknown benchmark(s) {unknown}; choose from {SCRIPTS}")
         spent = run(names)
-        total = sum(spent.values())
         print("\n" + ", ".join(f"{n} {s:.0f} s" for n, s in spent.items()))
     results = {n: load(n) for n in SCRIPTS if (RESULTS / f"{n}.json").exists()}
-    if total is None and results:
-        total = sum(r.seconds for r in results.values())
+    total = sum(r.seconds for r in results.values()) if results else None
     DOC.parent.mkdir(exist_ok=True)
     plot(results)
     write_doc(results, total)
