@@ -90,8 +90,9 @@ def test_unsupported_engine_names_the_supported_ones(project: Project) -> None:
     assert "Traceback" not in result.output
 
 
-def test_unreachable_database_masks_the_password(project: Project) -> None:
-    url = URL.create("postgresql+psycopg", username="app", password=TEST_PASSWORD,
+@pytest.mark.parametrize("driver", ["postgresql+psycopg", "mariadb+pymysql"])
+def test_unreachable_database_masks_the_password(project: Project, driver: str) -> None:
+    url = URL.create(driver, username="app", password=TEST_PASSWORD,
                      host="127.0.0.1", port=free_port(), database="app")  # fmt: skip
     plain = url.render_as_string(hide_password=False)
     line = _one_line_error(
@@ -99,7 +100,7 @@ def test_unreachable_database_masks_the_password(project: Project) -> None:
     )
     assert "app:***@127.0.0.1" in line
     result = project.alembic("upgrade", "head", check=False, DATABASE_URL=plain)
-    assert "FAILED: cannot connect to postgresql+psycopg://app:***@127.0.0.1" in result.output
+    assert f"FAILED: cannot connect to {driver}://app:***@127.0.0.1" in result.output
     assert "Traceback" not in result.output
 
 
