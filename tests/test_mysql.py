@@ -210,3 +210,23 @@ def test_no_binary_log_needs_no_privilege(db_url: URL) -> None:
         assert conn.execute(text("SELECT @@log_bin")).scalar() == 0
         MariaDBSupport().check_can_create_triggers(conn)
     engine.dispose()
+
+
+@pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
+def test_check_sees_lost_timestamp_precision(db_url: URL, tmp_path: Path) -> None:
+    """Alembic alone takes DATETIME for DATETIME(6); the trigger's microseconds would be lost."""
+    project = Project.copy(tmp_path / "project", db_url)
+    for migration in (REPO / "alembic" / "versions").glob("*.py"):
+        shutil.copy2(migration, project.root / "alembic" / "versions")
+    project.alembic("upgrade", "head")
+    assert "No new upgrade operations detected" in project.alembic("check").output
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("ALTER TABLE users MODIFY created_at DATETIME NOT NULL DEFAULT (UTC_TIMESTAMP(6))")
+        )
+    engine.dispose()
+    result = project.alembic("check", check=False)
+    assert result.returncode != 0
+    assert "modify_type" in result.output and "'created_at'" in result.output
+    assert "'updated_at'" not in result.output
