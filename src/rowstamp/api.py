@@ -114,6 +114,8 @@ def _alembic_errors(hint: str = "") -> Iterator[None]:
                 "pending migrations",
                 "apply them first: ./scripts/dev_migrate (or alembic upgrade head)",
             ) from None
+        if "ultiple head" in text:
+            hint = "join the branches first: rowstamp merge (see: rowstamp heads)"
         raise RevisionError(text.rstrip("."), hint) from None
 
 

@@ -61,6 +61,13 @@ def test_heads_check_lint_and_merge_on_a_fork(db_project: Project, tmp_path: Pat
         assert "the migration history has 2 heads" in result.stdout, command
         assert posts.name in result.stdout and tags.name in result.stdout
 
+    refused = db_project.run("rowstamp", "upgrade", check=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith("rowstamp: error: Multiple head")
+    assert refused.stderr.rstrip().endswith(
+        "join the branches first: rowstamp merge (see: rowstamp heads)"
+    )
+
     merged = db_project.run("rowstamp", "merge").stdout
     assert "Merge heads: Add posts table; Add tags table" in merged
     assert 'git commit -m "Migration: Merge heads: Add posts table; Add tags table"' in merged
