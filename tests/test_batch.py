@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL
 from tests.helpers import timestamps
 from tests.project import REPO, Project, migration_body
 
-USER_WITH_AGE = '''
+USER_WITH_AGE = """
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,7 +26,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String, nullable=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)
     age: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-'''
+"""
 
 
 def _trigger_bumps(engine, email: str) -> None:  # type: ignore[no-untyped-def]
