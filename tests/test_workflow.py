@@ -92,4 +92,3 @@ def test_guide_workflow(db_url: URL, tmp_path: Path) -> None:
     body = migration_body(empty_migration)
     assert body.count("pass") == 2 and "op." not in body
     engine.dispose()
-
