@@ -515,6 +515,31 @@ def _render_status(status: DatabaseStatus) -> None:
         _echo(line, markup=False)
 
 
+@app.command("test")
+def test(
+    engine: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--engine", help="sqlite, postgresql or mariadb; repeatable (default: sqlite)."
+        ),
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Run on this database instead of a scratch one.")
+    ] = None,
+    junit_xml: Annotated[
+        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here.")
+    ] = None,
+) -> None:
+    """Test the migrations on scratch databases: stairway, model match, downgrades, contract.
+
+    Example: rowstamp test --engine sqlite --engine postgresql --junit-xml migrations.xml
+    """
+    from rowstamp.testing.command import test_command
+
+    if not test_command(_config(), engine or [], url, str(junit_xml) if junit_xml else None):
+        raise typer.Exit(1)
+
+
 def _revs(revisions: tuple[str, ...]) -> str:
     return ", ".join(revisions) or "base (no migrations applied)"
 

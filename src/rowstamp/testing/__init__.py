@@ -1,0 +1,1 @@
+"""Migration tests for projects that use rowstamp: one module per check."""

@@ -1,0 +1,126 @@
+"""What every migration check shares: a run on one scratch database, and its result.
+
+Migrations run in-process through Alembic's command API, with the scratch
+database's Engine in ``config.attributes["connection"]`` (``migration.connect``
+in env.py uses it instead of the configured URL), so a check can never touch the
+development or production database by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from io import StringIO
+
+from alembic.config import Config
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from alembic import command
+from rowstamp.engines import EngineSupport, for_dialect
+from rowstamp.errors import RowstampError
+from rowstamp.guard import REHEARSAL_KEY
+
+__all__ = ["CheckFailed", "CheckResult", "MigrationRun", "Skipped"]
+
+
+class CheckFailed(Exception):
+    """A check found a problem; the message names the revision and what failed."""
+
+
+class Skipped(Exception):
+    """A check could not run because an earlier one failed (its message says which)."""
+
+
+@dataclass
+class CheckResult:
+    """One check on one engine: how many revisions it covered and how long it took."""
+
+    name: str
+    engine: str
+    revisions: int
+    seconds: float
+    failure: str | None = None
+    skipped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+@dataclass
+class MigrationRun:
+    """Alembic's ``Config`` bound to one scratch database's ``Engine``."""
+
+    config: Config
+    engine: Engine
+
+    def __post_init__(self) -> None:
+        self.config.attributes["connection"] = self.engine
+        self.config.attributes[REHEARSAL_KEY] = True  # a scratch database: no backup, no prompt
+        self.config.attributes["configure_logger"] = False
+
+    @property
+    def support(self) -> EngineSupport:
+        return for_dialect(self.engine.dialect)
+
+    @property
+    def scripts(self) -> ScriptDirectory:
+        return ScriptDirectory.from_config(self.config)
+
+    def revisions(self) -> list[Script]:
+        """Every revision, oldest first."""
+        return list(reversed(list(self.scripts.walk_revisions())))
+
+    def upgrade(self, target: str, revision: str | None = None) -> None:
+        """Upgrade to ``target``; a failure names ``revision`` (default: target) and statement."""
+        with _step("upgrade", revision or target):
+            command.upgrade(self.config, target)
+
+    def downgrade(self, target: str, revision: str) -> None:
+        """Downgrade to ``target``; a failure names ``revision`` and the statement."""
+        with _step("downgrade", revision):
+            command.downgrade(self.config, target)
+
+    def catalog(self) -> set[tuple[str, str]]:
+        """Tables, indexes, triggers, functions and sequences, without Alembic's version table."""
+        version_table = self.config.get_main_option("version_table") or "alembic_version"
+        with self.engine.connect() as connection:
+            objects = self.support.catalog_objects(connection)
+        return {(kind, name) for kind, name in objects if version_table not in name}
+
+    def quiet(self) -> StringIO:
+        """Send Alembic's own printed lines (``check``) into a buffer."""
+        buffer = StringIO()
+        self.config.stdout = buffer
+        return buffer
+
+
+@contextmanager
+def _step(operation: str, revision: str) -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        raise CheckFailed(f"{revision}: {operation} failed: {describe_error(exc)}") from None
+    except (CommandError, RowstampError) as exc:
+        raise CheckFailed(f"{revision}: {operation} failed: {exc}") from None
+
+
+def describe_error(exc: DBAPIError) -> str:
+    """The database's first line and the statement it refused, on one line."""
+    cause = exc.orig if exc.orig is not None else exc
+    first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    statement = " ".join(str(exc.statement or "").split())
+    if len(statement) > 200:
+        statement = statement[:197] + "..."
+    return f"{first} (statement: {statement})" if statement else first
+
+
+def diff(before: set[tuple[str, str]], after: set[tuple[str, str]]) -> str:
+    """What appeared and what vanished between two catalogs, sorted, on one line."""
+    parts = [f"left behind {kind} {name}" for kind, name in sorted(after - before)]
+    parts += [f"missing {kind} {name}" for kind, name in sorted(before - after)]
+    return "; ".join(parts)

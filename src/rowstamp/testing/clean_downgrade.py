@@ -1,0 +1,23 @@
+"""Clean downgrade: after downgrading to base, the catalog equals the empty database's.
+
+Prevents: a downgrade that forgets a trigger, its function, an index or a
+sequence: harmless-looking leftovers that make the next upgrade fail or make
+"rolled back" mean something other than what it says.
+"""
+
+from __future__ import annotations
+
+from rowstamp.testing.base import CheckFailed, MigrationRun, diff
+
+__all__ = ["check_clean_downgrade"]
+
+
+def check_clean_downgrade(run: MigrationRun, empty: set[tuple[str, str]]) -> int:
+    """Downgrade to base (if not there) and compare with ``empty``, the catalog taken
+    before any migration ran. Return the number of revisions."""
+    revisions = run.revisions()
+    run.downgrade("base", revisions[0].revision if revisions else "base")
+    left = run.catalog()
+    if left != empty:
+        raise CheckFailed(f"base: the database is not empty after downgrade: {diff(empty, left)}")
+    return len(revisions)

@@ -1,0 +1,33 @@
+"""Message rules on every revision: each message is one descriptive line, unique.
+
+Prevents: revisions named "update", "fix" or copied from another, which make the
+history (``rowstamp history``, ``alembic history``) useless when something breaks.
+"""
+
+from __future__ import annotations
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from rowstamp.errors import MessageError
+from rowstamp.messages import check_message
+from rowstamp.testing.base import CheckFailed
+
+__all__ = ["check_message_rules"]
+
+
+def check_message_rules(config: Config) -> int:
+    """Check every revision's message against the others; return how many were checked."""
+    scripts = list(reversed(list(ScriptDirectory.from_config(config).walk_revisions())))
+    problems: list[str] = []
+    earlier: dict[str, str] = {}
+    for script in scripts:
+        message = (script.doc or "").strip()
+        try:
+            check_message(message, earlier)
+        except MessageError as exc:
+            problems.append(f"{script.revision}: {exc}")
+        earlier[script.revision] = message
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return len(scripts)

@@ -1,0 +1,160 @@
+"""Metadata contract: every model table has the guide's five columns, and its
+trigger keeps ``updated_at`` honest.
+
+Prevents: a table created without ``is_active``/``is_flagged``/``notes``/
+``created_at``/``updated_at`` (or with the wrong type, default or index), and a
+trigger that exists but does not fire - e.g. lost to SQLite's batch table
+recreate - so a raw-SQL ``UPDATE`` leaves ``updated_at`` stale or moves ``created_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from alembic.runtime.environment import EnvironmentContext
+from sqlalchemy import Boolean, Connection, DateTime, Integer, MetaData, Table, inspect, text
+from sqlalchemy.types import TypeEngine
+
+from rowstamp.testing.base import CheckFailed, MigrationRun
+
+__all__ = ["check_metadata_contract", "target_metadata"]
+
+_PAST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_NOT_NULL_WITH_DEFAULT = ("is_active", "is_flagged", "created_at", "updated_at")
+_INDEXED = ("is_active", "is_flagged", "created_at")
+
+
+def target_metadata(run: MigrationRun) -> MetaData:
+    """The ``target_metadata`` env.py configures, read by running env.py with no steps."""
+    found: list[MetaData] = []
+
+    def capture(rev: Any, context: Any) -> list[Any]:
+        metadata = context.opts.get("target_metadata")
+        if isinstance(metadata, MetaData):
+            found.append(metadata)
+        return []
+
+    with EnvironmentContext(run.config, run.scripts, fn=capture, dont_mutate=True):
+        run.scripts.run_env()
+    if not found:
+        raise CheckFailed("env.py configures no target_metadata, so there are no models to check")
+    return found[0]
+
+
+def check_metadata_contract(run: MigrationRun) -> int:
+    """At head: columns, types, defaults, indexes, then the trigger on a real row.
+    Return the number of tables checked."""
+    metadata = target_metadata(run)
+    problems: list[str] = []
+    with run.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            problems += _columns(connection, table)
+            if not problems:
+                problems += _trigger(connection, table)
+            connection.rollback()
+    if problems:
+        raise CheckFailed("; ".join(problems))
+    return len(metadata.tables)
+
+
+def _columns(connection: Connection, table: Table) -> list[str]:
+    inspector = inspect(connection)
+    columns = {c["name"]: c for c in inspector.get_columns(table.name, schema=table.schema)}
+    indexed = {
+        tuple(index["column_names"])
+        for index in inspector.get_indexes(table.name, schema=table.schema)
+    }
+    problems = []
+    expected: dict[str, tuple[type[TypeEngine[Any]], ...]] = {
+        "is_active": (Boolean, Integer),  # MariaDB reflects BOOLEAN as TINYINT(1)
+        "is_flagged": (Boolean, Integer),
+        "created_at": (DateTime,),
+        "updated_at": (DateTime,),
+    }
+    for name in ("is_active", "is_flagged", "notes", "created_at", "updated_at"):
+        column = columns.get(name)
+        if column is None:
+            problems.append(f"{table.name}: has no {name} column")
+            continue
+        kinds = expected.get(name)
+        if kinds is not None and not isinstance(column["type"], kinds):
+            problems.append(
+                f"{table.name}.{name}: type {column['type']} is not {kinds[0].__name__}"
+            )
+        if name in _NOT_NULL_WITH_DEFAULT and (column["nullable"] or not column.get("default")):
+            problems.append(f"{table.name}.{name}: must be NOT NULL with a server default")
+        if name in _INDEXED and (name,) not in indexed:
+            problems.append(f"{table.name}.{name}: has no index")
+    return problems
+
+
+def _trigger(connection: Connection, table: Table) -> list[str]:
+    values = _row(table)
+    if values is None:
+        return []  # a required foreign key: no row can be made up; the columns were checked
+    values.update(created_at=_PAST, updated_at=_PAST)
+    key = connection.execute(table.insert().values(values)).inserted_primary_key
+    pk = list(table.primary_key.columns)
+    quote = connection.dialect.identifier_preparer.quote
+    where = " AND ".join(f"{quote(c.name)} = :k{i}" for i, c in enumerate(pk))
+    params = {f"k{i}": value for i, value in enumerate(key or ())}
+    name = connection.dialect.identifier_preparer.format_table(table)
+    connection.execute(
+        text(f"UPDATE {name} SET {quote('notes')} = 'rowstamp' WHERE {where}"), params
+    )
+    created, updated = connection.execute(
+        text(f"SELECT {quote('created_at')}, {quote('updated_at')} FROM {name} WHERE {where}"),
+        params,
+    ).one()
+    problems = []
+    if _utc(updated) <= _PAST:
+        problems.append(f"{table.name}: a raw-SQL UPDATE left updated_at at {updated} "
+                        "(the updated_at trigger did not fire)")  # fmt: skip
+    if _utc(created) != _PAST:
+        problems.append(f"{table.name}: a raw-SQL UPDATE changed created_at to {created}")
+    return problems
+
+
+def _utc(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+_SAMPLES: dict[type, Any] = {
+    int: 1, str: "rowstamp", bool: False, float: 1.0, decimal.Decimal: decimal.Decimal(1),
+    dt.datetime: _PAST, dt.date: _PAST.date(), bytes: b"rowstamp", uuid.UUID: uuid.uuid4(),
+}  # fmt: skip
+
+
+def _row(table: Table) -> dict[str, Any] | None:
+    """Values for the columns an INSERT must give; None when one cannot be made up."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        needed = not column.nullable and column.server_default is None
+        if not needed or column.default is not None:
+            continue
+        if (
+            column.primary_key
+            and column.autoincrement in (True, "auto")
+            and not column.foreign_keys
+        ):
+            try:
+                if column.type.python_type is int:
+                    continue
+            except NotImplementedError:
+                pass
+        if column.foreign_keys:
+            return None
+        try:
+            sample = _SAMPLES.get(column.type.python_type)
+        except NotImplementedError:
+            return None
+        if sample is None:
+            return None
+        values[column.name] = sample
+    return values

@@ -1,0 +1,29 @@
+"""Model match: at head, autogenerate finds nothing to do, triggers included.
+
+Prevents: a model changed without its migration (or a migration edited by hand
+away from the model), so the next ``rowstamp new`` picks up somebody else's change,
+or production runs with a schema the code does not expect.
+"""
+
+from __future__ import annotations
+
+from rowstamp.drift import find_drift
+from rowstamp.testing.base import CheckFailed, MigrationRun
+
+__all__ = ["check_model_match"]
+
+
+def check_model_match(run: MigrationRun) -> int:
+    """Upgrade to head and compare with the models; return the number of revisions."""
+    run.upgrade("head")
+    stdout = run.config.stdout
+    run.quiet()
+    try:
+        drift = find_drift(run.config)
+    finally:
+        run.config.stdout = stdout
+    if not drift.ok:
+        heads = ", ".join(drift.heads)
+        raise CheckFailed(f"{heads}: the models and the migrations differ: "
+                          + "; ".join(drift.differences))  # fmt: skip
+    return len(run.revisions())

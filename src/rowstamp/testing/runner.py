@@ -1,0 +1,143 @@
+"""Run every migration check on one database per engine: ``rowstamp test`` and the plugin.
+
+Order matters and is fixed: the static checks (single head, message rules), then
+on a fresh scratch database the model match and metadata contract at head, then
+from base the stairway, the round trip (head back to base, one step at a time)
+and the clean downgrade, then the data tests. A check that needs an earlier one
+to have passed is reported as skipped, naming it, so a broken downgrade fails
+exactly one check instead of three.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+from alembic.config import Config
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
+
+from rowstamp.testing.base import CheckFailed, CheckResult, MigrationRun, Skipped
+from rowstamp.testing.clean_downgrade import check_clean_downgrade
+from rowstamp.testing.data_tests import check_data_tests, has_data_tests
+from rowstamp.testing.message_rules import check_message_rules
+from rowstamp.testing.metadata_contract import check_metadata_contract
+from rowstamp.testing.model_match import check_model_match
+from rowstamp.testing.round_trip import check_round_trip
+from rowstamp.testing.scratch import scratch_database
+from rowstamp.testing.single_head import check_single_head
+from rowstamp.testing.stairway import check_stairway
+
+__all__ = ["CHECKS", "EngineReport", "run_checks", "write_junit"]
+
+CHECKS = ("single head", "message rules", "model match", "metadata contract", "stairway",
+          "round trip", "clean downgrade", "data tests")  # fmt: skip
+
+
+@dataclass
+class EngineReport:
+    """Every check's result on one engine."""
+
+    engine: str
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+def run_checks(config: Config, engine: str, url: URL | None = None) -> EngineReport:
+    """Run all checks on a scratch database of ``engine`` (or on ``url`` as given)."""
+    report = EngineReport(engine)
+    _timed(report, "single head", lambda: check_single_head(config))
+    _timed(report, "message rules", lambda: check_message_rules(config))
+    blocked = "single head" if not report.results[0].ok else None
+    with _database(engine, url) as target:
+        db = create_engine(target, poolclass=NullPool)
+        try:
+            run = MigrationRun(config, db)
+            empty = run.catalog()
+            _run_database_checks(report, run, empty, blocked)
+        finally:
+            db.dispose()
+    return report
+
+
+def _run_database_checks(
+    report: EngineReport, run: MigrationRun, empty: set[tuple[str, str]], blocked: str | None
+) -> None:
+    def step(name: str, check: Callable[[], int], needs: tuple[str, ...] = ()) -> None:
+        failed = [n for n in needs if not _passed(report, n)]
+        if blocked or failed:
+            report.results.append(
+                CheckResult(name, report.engine, 0, 0.0, skipped=f"{blocked or failed[0]} failed")
+            )
+            return
+        _timed(report, name, check)
+
+    step("model match", lambda: check_model_match(run))
+    step("metadata contract", lambda: check_metadata_contract(run), ("model match",))
+    step("stairway", lambda: _from_base(run, lambda: check_stairway(run)))
+    step("round trip", lambda: check_round_trip(run), ("stairway",))
+    step("clean downgrade", lambda: check_clean_downgrade(run, empty), ("stairway",))
+    if has_data_tests(run):
+        step("data tests", lambda: _from_base(run, lambda: check_data_tests(run)), ("stairway",))
+
+
+def _passed(report: EngineReport, name: str) -> bool:
+    return any(r.name == name and r.ok and not r.skipped for r in report.results)
+
+
+def _from_base(run: MigrationRun, check: Callable[[], int]) -> int:
+    """Start from base: downgrade whatever an earlier check left."""
+    run.downgrade("base", "base")
+    return check()
+
+
+def _timed(report: EngineReport, name: str, check: Callable[[], int]) -> None:
+    started = time.perf_counter()
+    try:
+        count = check()
+    except CheckFailed as exc:
+        result = CheckResult(name, report.engine, 0, time.perf_counter() - started, str(exc))
+    except Skipped as exc:
+        result = CheckResult(name, report.engine, 0, 0.0, skipped=str(exc))
+    else:
+        result = CheckResult(name, report.engine, count, time.perf_counter() - started)
+    report.results.append(result)
+
+
+@contextmanager
+def _database(engine: str, url: URL | None) -> Iterator[URL]:
+    if url is not None:
+        yield url
+        return
+    with scratch_database(engine) as scratch:
+        yield scratch
+
+
+def write_junit(reports: list[EngineReport], path: str) -> None:
+    """A JUnit XML file CI systems show: one test case per check and engine."""
+    results = [r for report in reports for r in report.results]
+    suite = ElementTree.Element(
+        "testsuite",
+        name="rowstamp test",
+        tests=str(len(results)),
+        failures=str(sum(not r.ok for r in results)),
+        skipped=str(sum(r.skipped is not None for r in results)),
+        time=f"{sum(r.seconds for r in results):.3f}",
+    )
+    for result in results:
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=f"rowstamp.{result.engine}", name=result.name,
+            time=f"{result.seconds:.3f}",
+        )  # fmt: skip
+        if result.failure is not None:
+            ElementTree.SubElement(case, "failure", message=result.failure).text = result.failure
+        elif result.skipped is not None:
+            ElementTree.SubElement(case, "skipped", message=result.skipped)
+    ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)

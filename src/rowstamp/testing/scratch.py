@@ -1,0 +1,60 @@
+"""Scratch databases, created and dropped around a run of the checks.
+
+SQLite: a temporary file. PostgreSQL and MariaDB: a new database on the server
+named by ``TEST_POSTGRESQL_URL`` / ``TEST_MARIADB_URL`` (admin URLs), or on a
+private throw-away server started like this repository's test suite starts one.
+The configured development or production database is never used: only a URL
+given explicitly (``rowstamp test --url``) is, as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+from rowstamp.errors import RowstampError
+from rowstamp.testing.servers import ServerUnavailable, mariadb_server, postgresql_server
+
+__all__ = ["ENGINES", "SERVER_VARIABLES", "scratch_database"]
+
+ENGINES = ("sqlite", "postgresql", "mariadb")
+"""Engines ``rowstamp test`` can make a scratch database on."""
+
+SERVER_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mariadb": "TEST_MARIADB_URL"}
+"""Environment variables naming an existing server (admin URL) per engine."""
+
+
+@contextlib.contextmanager
+def scratch_database(engine: str) -> Iterator[URL]:
+    """Yield the URL of a new, empty database on ``engine``; drop it afterwards."""
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="rowstamp-test-") as folder:
+            yield URL.create("sqlite", database=str(Path(folder) / "scratch.sqlite3"))
+        return
+    if engine not in SERVER_VARIABLES:
+        raise RowstampError(f"unknown engine {engine!r}", f"choose from: {', '.join(ENGINES)}")
+    starter = postgresql_server if engine == "postgresql" else mariadb_server
+    try:
+        with starter() as server:
+            url = server.create_database("rowstamp_test")
+            try:
+                yield url
+            finally:
+                server.drop_database(url)
+    except ServerUnavailable as exc:
+        variable = SERVER_VARIABLES[engine]
+        raise RowstampError(
+            f"no {engine} server for a scratch database: {str(exc).splitlines()[0][:200]}",
+            f"set {variable} to an admin URL of a server, or install the server binaries",
+        ) from None
+
+
+def server_url(engine: str) -> URL | None:
+    """The admin URL from the engine's environment variable, if set."""
+    value = os.environ.get(SERVER_VARIABLES.get(engine, ""), "")
+    return make_url(value) if value else None
