@@ -285,8 +285,11 @@ MACHINE_NOTES = [
     "  `make bench` run (load average 6 to 11 on 2 cores), which slowed it to 24.6",
     "  minutes, `autogen_scale` alone 18 of them, with its CPU time about half its wall",
     "  time; `autogen_scale` was then run again on the quiet machine (its figures and",
-    "  time above are from that run). Only ratios of interleaved runs, and CPU ratios",
-    "  most of all, are worth comparing across machines.",
+    "  time above are from that run: 6 minutes instead of 18), and `startup` again",
+    "  after a wording change, with other work back on the machine. Only ratios of",
+    "  interleaved runs, and CPU ratios most of all, are worth comparing across",
+    "  machines. On a quiet machine `make bench` should take about 12 minutes (the sum",
+    "  above; the later scripts ran as the machine quietened).",
 ]
 """What the machine was doing during the run these figures come from (edit per run)."""
 

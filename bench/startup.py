@@ -116,8 +116,8 @@ def main() -> Result:
     cpu_added = (rows[BASELINE].cpu_s or 0) - (rows[PLAIN].cpu_s or 0)
     result.notes.append(
         f"Installing rowstamp changes every `alembic` command's start by {added * 1000:+.0f} ms"
-        f" wall, {cpu_added * 1000:+.0f} ms CPU (the alembic.plugins entry point; run-to-run"
-        " noise is of the order of 10 ms)."
+        f" wall, {cpu_added * 1000:+.0f} ms CPU (the alembic.plugins entry point; on a shared"
+        " machine the CPU figure is the steadier one)."
     )
     print("  " + result.notes[-1])
     result.seconds = time.perf_counter() - started
