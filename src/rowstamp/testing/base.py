@@ -106,7 +106,20 @@ def _step(operation: str, revision: str) -> Iterator[None]:
     except DBAPIError as exc:
         raise CheckFailed(f"{revision}: {operation} failed: {describe_error(exc)}") from None
     except (CommandError, RowstampError) as exc:
-        raise CheckFailed(f"{revision}: {operation} failed: {exc}") from None
+        # env.py turns a failed statement into a one-line report for people at a
+        # terminal; the database error it came from is still the exception's context
+        cause = _database_error(exc)
+        detail = describe_error(cause) if cause is not None else str(exc)
+        raise CheckFailed(f"{revision}: {operation} failed: {detail}") from None
+
+
+def _database_error(exc: BaseException) -> DBAPIError | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DBAPIError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def describe_error(exc: DBAPIError) -> str:
@@ -119,8 +132,13 @@ def describe_error(exc: DBAPIError) -> str:
     return f"{first} (statement: {statement})" if statement else first
 
 
+_KINDS = {"r": "table", "i": "index", "S": "sequence", "v": "view", "m": "materialized view",
+          "p": "table", "I": "index", "base table": "table"}  # fmt: skip
+"""Catalog kinds as people say them (PostgreSQL's relkind letters, MySQL's table types)."""
+
+
 def diff(before: set[tuple[str, str]], after: set[tuple[str, str]]) -> str:
     """What appeared and what vanished between two catalogs, sorted, on one line."""
-    parts = [f"left behind {kind} {name}" for kind, name in sorted(after - before)]
-    parts += [f"missing {kind} {name}" for kind, name in sorted(before - after)]
+    parts = [f"left behind {_KINDS.get(k, k)} {n}" for k, n in sorted(after - before)]
+    parts += [f"missing {_KINDS.get(k, k)} {n}" for k, n in sorted(before - after)]
     return "; ".join(parts)

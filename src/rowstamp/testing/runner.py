@@ -1,18 +1,18 @@
 """Run every migration check on one database per engine: ``rowstamp test`` and the plugin.
 
-Order matters and is fixed: the static checks (single head, message rules), then
-on a fresh scratch database the model match and metadata contract at head, then
-from base the stairway, the round trip (head back to base, one step at a time)
-and the clean downgrade, then the data tests. A check that needs an earlier one
-to have passed is reported as skipped, naming it, so a broken downgrade fails
-exactly one check instead of three.
+Order matters and is fixed: the static checks (single head, message rules); on a
+new scratch database the model match and metadata contract at head; on another
+the stairway from base, the round trip (head back to base, one step at a time)
+and the clean downgrade; on a third the data tests. A check that needs an
+earlier one to have passed is reported as skipped, naming it, so a broken
+downgrade fails exactly one check instead of three.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -28,7 +28,7 @@ from rowstamp.testing.message_rules import check_message_rules
 from rowstamp.testing.metadata_contract import check_metadata_contract
 from rowstamp.testing.model_match import check_model_match
 from rowstamp.testing.round_trip import check_round_trip
-from rowstamp.testing.scratch import scratch_database
+from rowstamp.testing.scratch import scratch_databases
 from rowstamp.testing.single_head import check_single_head
 from rowstamp.testing.stairway import check_stairway
 
@@ -36,6 +36,10 @@ __all__ = ["CHECKS", "EngineReport", "run_checks", "write_junit"]
 
 CHECKS = ("single head", "message rules", "model match", "metadata contract", "stairway",
           "round trip", "clean downgrade", "data tests")  # fmt: skip
+
+
+_Fresh = Callable[[], AbstractContextManager[tuple[MigrationRun, set[tuple[str, str]]]]]
+"""Gives a migration run on a new, empty database and that database's catalog."""
 
 
 @dataclass
@@ -51,51 +55,49 @@ class EngineReport:
 
 
 def run_checks(config: Config, engine: str, url: URL | None = None) -> EngineReport:
-    """Run all checks on a scratch database of ``engine`` (or on ``url`` as given)."""
+    """Run all checks on scratch databases of ``engine`` (or on ``url`` as given).
+
+    Each phase gets a new, empty database, so one broken downgrade cannot make a
+    later phase fail. On a given ``url`` the phases share it and start from
+    ``downgrade base``.
+    """
     report = EngineReport(engine)
     _timed(report, "single head", lambda: check_single_head(config))
     _timed(report, "message rules", lambda: check_message_rules(config))
     blocked = "single head" if not report.results[0].ok else None
-    with _database(engine, url) as target:
-        db = create_engine(target, poolclass=NullPool)
-        try:
-            run = MigrationRun(config, db)
-            empty = run.catalog()
-            _run_database_checks(report, run, empty, blocked)
-        finally:
-            db.dispose()
+    with _databases(config, engine, url) as fresh:
+        _run_database_checks(report, config, fresh, blocked)
     return report
 
 
 def _run_database_checks(
-    report: EngineReport, run: MigrationRun, empty: set[tuple[str, str]], blocked: str | None
+    report: EngineReport, config: Config, fresh: _Fresh, blocked: str | None
 ) -> None:
-    def step(name: str, check: Callable[[], int], needs: tuple[str, ...] = ()) -> None:
+    def step(
+        name: str, check: Callable[[MigrationRun], int], run: MigrationRun,
+        needs: tuple[str, ...] = (),
+    ) -> None:  # fmt: skip
         failed = [n for n in needs if not _passed(report, n)]
         if blocked or failed:
-            report.results.append(
-                CheckResult(name, report.engine, 0, 0.0, skipped=f"{blocked or failed[0]} failed")
-            )
+            reason = f"{blocked or failed[0]} failed"
+            report.results.append(CheckResult(name, report.engine, 0, 0.0, skipped=reason))
             return
-        _timed(report, name, check)
+        _timed(report, name, lambda: check(run))
 
-    step("model match", lambda: check_model_match(run))
-    step("metadata contract", lambda: check_metadata_contract(run), ("model match",))
-    step("stairway", lambda: _from_base(run, lambda: check_stairway(run)))
-    step("round trip", lambda: check_round_trip(run), ("stairway",))
-    step("clean downgrade", lambda: check_clean_downgrade(run, empty), ("stairway",))
-    if has_data_tests(run):
-        step("data tests", lambda: _from_base(run, lambda: check_data_tests(run)), ("stairway",))
+    with fresh() as (run, _):
+        step("model match", check_model_match, run)
+        step("metadata contract", check_metadata_contract, run, ("model match",))
+    with fresh() as (run, empty):
+        step("stairway", check_stairway, run)
+        step("round trip", check_round_trip, run, ("stairway",))
+        step("clean downgrade", lambda r: check_clean_downgrade(r, empty), run, ("stairway",))
+    with fresh() as (run, _):
+        if has_data_tests(run):
+            step("data tests", check_data_tests, run)
 
 
 def _passed(report: EngineReport, name: str) -> bool:
     return any(r.name == name and r.ok and not r.skipped for r in report.results)
-
-
-def _from_base(run: MigrationRun, check: Callable[[], int]) -> int:
-    """Start from base: downgrade whatever an earlier check left."""
-    run.downgrade("base", "base")
-    return check()
 
 
 def _timed(report: EngineReport, name: str, check: Callable[[], int]) -> None:
@@ -112,12 +114,33 @@ def _timed(report: EngineReport, name: str, check: Callable[[], int]) -> None:
 
 
 @contextmanager
-def _database(engine: str, url: URL | None) -> Iterator[URL]:
+def _databases(config: Config, engine: str, url: URL | None) -> Iterator[_Fresh]:
+    """A factory of (run, empty catalog) pairs, each on a new database (or on ``url``)."""
+
+    @contextmanager
+    def on(target: URL, reset: bool) -> Iterator[tuple[MigrationRun, set[tuple[str, str]]]]:
+        db = create_engine(target, poolclass=NullPool)
+        try:
+            run = MigrationRun(config, db)
+            if reset:
+                run.downgrade("base", "base")
+            yield run, run.catalog()
+        finally:
+            db.dispose()
+
     if url is not None:
-        yield url
+        given = url
+        yield lambda: on(given, True)
         return
-    with scratch_database(engine) as scratch:
-        yield scratch
+
+    with scratch_databases(engine) as make:
+
+        @contextmanager
+        def fresh() -> Iterator[tuple[MigrationRun, set[tuple[str, str]]]]:
+            with make() as target, on(target, False) as pair:
+                yield pair
+
+        yield fresh
 
 
 def write_junit(reports: list[EngineReport], path: str) -> None:

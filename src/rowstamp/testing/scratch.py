@@ -10,17 +10,23 @@ given explicitly (``rowstamp test --url``) is, as it is.
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
 from rowstamp.errors import RowstampError
 from rowstamp.testing.servers import ServerUnavailable, mariadb_server, postgresql_server
 
-__all__ = ["ENGINES", "SERVER_VARIABLES", "scratch_database"]
+__all__ = [
+    "ENGINES",
+    "SERVER_VARIABLES",
+    "ScratchFactory",
+    "scratch_database",
+    "scratch_databases",
+]
 
 ENGINES = ("sqlite", "postgresql", "mariadb")
 """Engines ``rowstamp test`` can make a scratch database on."""
@@ -29,23 +35,38 @@ SERVER_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mariadb": "TEST_MARIAD
 """Environment variables naming an existing server (admin URL) per engine."""
 
 
+ScratchFactory = Callable[[], AbstractContextManager[URL]]
+"""Makes a new, empty database and drops it when the ``with`` block ends."""
+
+
 @contextlib.contextmanager
-def scratch_database(engine: str) -> Iterator[URL]:
-    """Yield the URL of a new, empty database on ``engine``; drop it afterwards."""
+def scratch_databases(engine: str) -> Iterator[ScratchFactory]:
+    """Yield a factory of empty databases on ``engine``, on one server for the whole block."""
     if engine == "sqlite":
         with tempfile.TemporaryDirectory(prefix="rowstamp-test-") as folder:
-            yield URL.create("sqlite", database=str(Path(folder) / "scratch.sqlite3"))
+            count = iter(range(1_000_000))
+
+            @contextlib.contextmanager
+            def sqlite_file() -> Iterator[URL]:
+                yield URL.create("sqlite", database=str(Path(folder) / f"s{next(count)}.sqlite3"))
+
+            yield sqlite_file
         return
     if engine not in SERVER_VARIABLES:
         raise RowstampError(f"unknown engine {engine!r}", f"choose from: {', '.join(ENGINES)}")
     starter = postgresql_server if engine == "postgresql" else mariadb_server
     try:
         with starter() as server:
-            url = server.create_database("rowstamp_test")
-            try:
-                yield url
-            finally:
-                server.drop_database(url)
+
+            @contextlib.contextmanager
+            def database() -> Iterator[URL]:
+                url = server.create_database("rowstamp_test")
+                try:
+                    yield url
+                finally:
+                    server.drop_database(url)
+
+            yield database
     except ServerUnavailable as exc:
         variable = SERVER_VARIABLES[engine]
         raise RowstampError(
@@ -54,7 +75,8 @@ def scratch_database(engine: str) -> Iterator[URL]:
         ) from None
 
 
-def server_url(engine: str) -> URL | None:
-    """The admin URL from the engine's environment variable, if set."""
-    value = os.environ.get(SERVER_VARIABLES.get(engine, ""), "")
-    return make_url(value) if value else None
+@contextlib.contextmanager
+def scratch_database(engine: str) -> Iterator[URL]:
+    """Yield the URL of one new, empty database on ``engine``; drop it afterwards."""
+    with scratch_databases(engine) as make, make() as url:
+        yield url

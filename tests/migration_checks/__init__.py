@@ -1,0 +1,1 @@
+"""Broken example migrations for ``tests/test_migration_checks.py``: each breaks one check."""

@@ -1,0 +1,170 @@
+"""``rowstamp test`` on broken example migrations: each breaks exactly one check.
+
+Every scenario is a copy of this repository's project with the committed first
+migration plus hand-written ones from ``tests/migration_checks/``, driven through
+the real CLI on every engine. Which check catches which mistake:
+
+- a downgrade that forgets the trigger -> stairway (the step down leaves the trigger);
+- a downgrade that is ``pass`` -> stairway (the step down leaves the table; round
+  trip and clean downgrade, which need a working stairway, are skipped);
+- a model that drifted from its migration -> model match;
+- two heads -> single head (the database checks are skipped);
+- a trigger that does not fire -> metadata contract.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+
+from tests.project import REPO, Project, Result
+from tests.servers import Server
+
+SCENARIOS = Path(__file__).parent / "migration_checks"
+FIRST = "f0654512c599"
+CHECKS = ("single head", "message rules", "model match", "metadata contract", "stairway",
+          "round trip", "clean downgrade")  # fmt: skip
+
+
+def _project(tmp_path: Path, *migrations: tuple[str, str | None, str, str], widget: str = ""
+             ) -> Project:  # fmt: skip
+    """A project copy; each migration is (revision, down_revision, message, body)."""
+    project = Project.copy(tmp_path / "project", None)
+    versions = project.root / "alembic" / "versions"
+    shutil.copy2(REPO / "alembic" / "versions" / f"{FIRST}_create_users_table.py", versions)
+    header = (SCENARIOS / "header.py.txt").read_text(encoding="utf-8")
+    for revision, down, message, body in migrations:
+        text = (
+            header.replace("@MESSAGE@", message)
+            .replace("@REVISION_REPR@", repr(revision))
+            .replace("@DOWN_REPR@", repr(down))
+            .replace("@REVISION@", revision)
+            .replace("@DOWN@", str(down))
+        )
+        text += "\n\n" + body
+        (versions / f"{revision}_scenario.py").write_text(text, encoding="utf-8")
+    if widget is not None and widget != "":
+        project.add_model("widget", widget)
+    return project
+
+
+def _widget(extra: str = "") -> str:
+    source = (SCENARIOS / "widget_model.py.txt").read_text(encoding="utf-8")
+    return source + extra
+
+
+def _rowstamp_test(project: Project, engine: str, servers: dict[str, URL]) -> Result:
+    env = {
+        f"TEST_{name.upper()}_URL": url.render_as_string(hide_password=False)
+        for name, url in servers.items()
+    }
+    return project.run("rowstamp", "test", "--engine", engine, check=False, **env)
+
+
+def _failed(result: Result) -> list[str]:
+    return [c for c in CHECKS if f"FAILED {c} (" in result.output]
+
+
+@pytest.fixture
+def servers(engine_name: str, request: pytest.FixtureRequest) -> dict[str, URL]:
+    """The admin URL of this worker's server, so the command makes its scratch database there."""
+    if engine_name == "sqlite":
+        return {}
+    fixture = {"postgresql": "pg_server", "mariadb": "mariadb_server"}[engine_name]
+    server: Server = request.getfixturevalue(fixture)
+    return {engine_name: server.url}
+
+
+FORGETS_TRIGGER = (
+    ("a1b2c3d4e5f6", FIRST, "Create widgets table",
+     "def upgrade():\n    widgets_table()\n\n\n"
+     "def downgrade():\n    op.drop_table('widgets')\n"),
+    ("b2c3d4e5f6a7", "a1b2c3d4e5f6", "Index widget names and stamp updates",
+     "def upgrade():\n"
+     "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
+     "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
+     "def downgrade():\n    op.drop_index(op.f('ix_widgets_name'), table_name='widgets')\n"),
+)  # fmt: skip
+
+DOWNGRADE_PASS = (
+    ("a1b2c3d4e5f6", FIRST, "Create widgets table",
+     "def upgrade():\n    widgets_table()\n"
+     "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
+     "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
+     "def downgrade():\n    pass\n"),
+)  # fmt: skip
+
+DRIFTED = (
+    ("a1b2c3d4e5f6", FIRST, "Create widgets table",
+     "def upgrade():\n    widgets_table()\n"
+     "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
+     "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
+     "def downgrade():\n    op.drop_updated_at_trigger('widgets', version=1)\n"
+     "    op.drop_index(op.f('ix_widgets_name'), table_name='widgets')\n"
+     "    op.drop_table('widgets')\n"),
+)  # fmt: skip
+DRIFTED_MODEL = "    color: Mapped[str | None] = mapped_column(String(20), nullable=True)\n"
+
+TWO_HEADS = (
+    ("a1b2c3d4e5f6", FIRST, "Add nickname to users",
+     "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"),
+    ("b2c3d4e5f6a7", FIRST, "Add avatar to users",
+     "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"),
+)  # fmt: skip
+
+# The trigger keeps rowstamp's name (so autogenerate sees it) but never changes updated_at.
+DUD_TRIGGER = (
+    ("a1b2c3d4e5f6", FIRST, "Replace the users trigger by a dud",
+     "DUD = {\n"
+     "    'sqlite': ['DROP TRIGGER update_timestamp_users',\n"
+     "               'CREATE TRIGGER update_timestamp_users AFTER UPDATE ON users WHEN 0 '\n"
+     "               'BEGIN SELECT 1; END'],\n"
+     "    'postgresql': ['DROP TRIGGER update_timestamp ON users',\n"
+     "                   'CREATE TRIGGER update_timestamp BEFORE UPDATE ON users FOR EACH ROW '\n"
+     "                   'WHEN (false) EXECUTE FUNCTION set_updated_at()'],\n"
+     "    'mariadb': ['DROP TRIGGER update_timestamp_users',\n"
+     "              'CREATE TRIGGER update_timestamp_users BEFORE UPDATE ON users '\n"
+     "              'FOR EACH ROW SET @rowstamp_dud = 1'],\n"
+     "}\n\n\n"
+     "def upgrade():\n"
+     "    for statement in DUD[op.get_bind().dialect.name]:\n"
+     "        op.execute(statement)\n\n\n"
+     "def downgrade():\n"
+     "    op.execute(DUD[op.get_bind().dialect.name][0])\n"
+     "    op.create_updated_at_trigger('users', version=1)\n"),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("migrations", "model", "expected"),
+    [
+        pytest.param(FORGETS_TRIGGER, _widget(), ["stairway"], id="forgets-trigger"),
+        pytest.param(DOWNGRADE_PASS, _widget(), ["stairway"], id="downgrade-pass"),
+        pytest.param(DRIFTED, _widget(DRIFTED_MODEL), ["model match"], id="model-drifted"),
+        pytest.param(TWO_HEADS, "", ["single head"], id="two-heads"),
+        pytest.param(DUD_TRIGGER, "", ["metadata contract"], id="dud-trigger"),
+    ],
+)
+def test_broken_migration_fails_exactly_its_check(
+    tmp_path: Path, engine_name: str, servers: dict[str, URL],
+    migrations: tuple[tuple[str, str | None, str, str], ...], model: str, expected: list[str],
+) -> None:  # fmt: skip
+    project = _project(tmp_path, *migrations, widget=model)
+    result = _rowstamp_test(project, engine_name, servers)
+    assert result.returncode == 1, result.output
+    assert _failed(result) == expected, result.output
+    assert "Traceback" not in result.output
+
+
+def test_failure_names_revision_and_statement(
+    tmp_path: Path, engine_name: str, servers: dict[str, URL]
+) -> None:
+    result = _rowstamp_test(_project(tmp_path, *DOWNGRADE_PASS, widget=_widget()), engine_name,
+                            servers)  # fmt: skip
+    line = next(x for x in result.output.splitlines() if x.startswith("FAILED stairway"))
+    assert "a1b2c3d4e5f6: downgrade did not undo the upgrade: " in line
+    assert re.search(r"left behind table (public\.)?widgets\b", line), line

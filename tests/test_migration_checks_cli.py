@@ -1,0 +1,87 @@
+"""``rowstamp test`` on this repository's own migrations, data tests, JUnit XML and
+user errors, through the real CLI on every engine."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+from xml.etree import ElementTree
+
+from sqlalchemy.engine import URL
+
+from tests.project import REPO, Project
+from tests.servers import TEST_PASSWORD
+from tests.test_migration_checks import FIRST, _project, _rowstamp_test, servers  # noqa: F401
+
+SEEDED = (
+    ("a1b2c3d4e5f6", FIRST, "Backfill user names from emails",
+     "def rowstamp_seed(connection):\n"
+     "    insert = \"INSERT INTO users (email) VALUES ('ada@example.com')\"\n"
+     "    connection.execute(sa.text(insert))\n\n\n"
+     "def rowstamp_check(connection):\n"
+     "    names = connection.execute(sa.text('SELECT name FROM users')).scalars().all()\n"
+     "    assert names == [@EXPECTED@], f'names are {names}'\n\n\n"
+     "def upgrade():\n"
+     "    op.execute(\"UPDATE users SET name = 'ada' WHERE name IS NULL\")\n\n\n"
+     "def downgrade():\n    pass\n"),
+)  # fmt: skip
+
+
+def test_this_repository_passes_on_every_engine(
+    tmp_path: Path,
+    engine_name: str,
+    servers: dict[str, URL],  # noqa: F811
+) -> None:
+    project = Project.copy(tmp_path / "project", None)
+    for path in (REPO / "alembic" / "versions").glob("*.py"):
+        shutil.copy2(path, project.root / "alembic" / "versions")
+    junit = tmp_path / "report.xml"
+    env = {
+        f"TEST_{name.upper()}_URL": url.render_as_string(hide_password=False)
+        for name, url in servers.items()
+    }
+    result = project.run(
+        "rowstamp", "test", "--engine", engine_name, "--junit-xml", str(junit), **env
+    )
+    assert f"{engine_name}: passed" in result.stdout
+    assert "FAILED" not in result.output
+    suite = ElementTree.parse(junit).getroot()
+    names = [case.get("name") for case in suite.iter("testcase")]
+    assert names == ["single head", "message rules", "model match", "metadata contract",
+                     "stairway", "round trip", "clean downgrade"]  # fmt: skip
+    assert suite.get("failures") == "0"
+
+
+def _seeded(expected: str) -> tuple[tuple[str, str, str, str], ...]:
+    (revision, down, message, body), = SEEDED  # fmt: skip
+    return ((revision, down, message, body.replace("@EXPECTED@", expected)),)
+
+
+def test_data_tests_run_around_their_revision(
+    tmp_path: Path,
+    engine_name: str,
+    servers: dict[str, URL],  # noqa: F811
+) -> None:
+    ok = _rowstamp_test(_project(tmp_path / "ok", *_seeded("'ada'")), engine_name, servers)
+    assert ok.returncode == 0, ok.output
+    assert "data tests" in ok.stdout
+    bad = _rowstamp_test(_project(tmp_path / "bad", *_seeded("'bob'")), engine_name, servers)
+    assert bad.returncode == 1, bad.output
+    assert [line for line in bad.output.splitlines() if line.startswith("FAILED")] == [
+        f"FAILED data tests ({engine_name}): a1b2c3d4e5f6: rowstamp_check failed: names are ['ada']"
+    ]
+
+
+def test_user_errors_are_one_line_and_masked(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    result = project.run("rowstamp", "test", "--engine", "oracle", check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "rowstamp: error: unknown engine 'oracle'; choose from: sqlite, postgresql, mariadb"
+    )
+    url = f"postgresql://u:{quote(TEST_PASSWORD, safe='')}@h/db"
+    result = project.run("rowstamp", "test", "--url", url, "--engine", "sqlite", check=False)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "***" in result.stderr
