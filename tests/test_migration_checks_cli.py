@@ -85,3 +85,29 @@ def test_user_errors_are_one_line_and_masked(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "***" in result.stderr
+
+
+def test_pytest_plugin_runs_the_checks_in_a_users_suite(
+    tmp_path: Path,
+    engine_name: str,
+    servers: dict[str, URL],  # noqa: F811
+) -> None:
+    from tests.test_migration_checks import DRIFTED, DRIFTED_MODEL, _widget
+
+    project = _project(tmp_path, *DRIFTED, widget=_widget(DRIFTED_MODEL))
+    (project.root / "test_migrations.py").write_text(
+        "from rowstamp.testing.tests import *  # noqa: F403\n", encoding="utf-8"
+    )
+    env = {
+        f"TEST_{name.upper()}_URL": url.render_as_string(hide_password=False)
+        for name, url in servers.items()
+    }
+    result = project.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "test_migrations.py",
+        "--rowstamp-engine", engine_name, check=False, **env,
+    )  # fmt: skip
+    assert result.returncode == 1, result.output
+    failed = sorted(line.split()[1] for line in result.stdout.splitlines()
+                    if line.startswith("FAILED"))  # fmt: skip
+    assert failed == [f"test_migrations.py::test_rowstamp_model_match[{engine_name}]"]
+    assert "7 passed" in result.stdout
