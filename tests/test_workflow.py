@@ -63,8 +63,10 @@ def test_guide_workflow(db_url: URL, tmp_path: Path) -> None:
     project.add_model("post", POSTS)
     out = project.run("./scripts/migrate", "Add posts table").stdout
     assert "_add_posts_table.py" in out
-    assert "create table posts (8 columns)" in out
-    assert "create updated_at trigger on posts" in out
+    review = out[out.index("Review of") :]  # one line per operation, grouped by table
+    assert "  posts\n" in review
+    assert "create table (8 columns)" in review
+    assert "create updated_at trigger" in review
     out = project.run("./scripts/dev_migrate").stdout
     assert "Add posts table" in out
     assert (

@@ -23,9 +23,8 @@ from alembic.util import CommandError
 from alembic import command
 from rowstamp.errors import RevisionError, SettingsError
 from rowstamp.messages import check_message
-from rowstamp.migration import DIRECTIVES_KEY, SKIP_EMPTY_KEY, connect
+from rowstamp.migration import SKIP_EMPTY_KEY, connect
 from rowstamp.settings import RowstampSettings
-from rowstamp.summary import describe_operations
 
 __all__ = [
     "HistoryEntry",
@@ -51,7 +50,6 @@ class NewRevision:
     revision: str
     message: str
     path: Path
-    operations: list[str] = field(default_factory=list)
     blind_spots: list[str] = field(default_factory=list)
     """Differences autogenerate does not write (server defaults, enum values)."""
 
@@ -137,7 +135,6 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
 
     text = check_message(message, existing_messages(config))
     config.attributes[SKIP_EMPTY_KEY] = not allow_empty
-    config.attributes.pop(DIRECTIVES_KEY, None)
     config.attributes[NOTES_KEY] = []
     register()
     with _alembic_errors():
@@ -154,9 +151,7 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
             "autogenerate found no difference between the models and the database",
             "nothing was written; change a model first, or pass --empty for a hand-written one",
         )
-    directives = config.attributes.get(DIRECTIVES_KEY) or []
-    operations = describe_operations(directives[0].upgrade_ops) if directives else []
-    return NewRevision(script.revision, text, Path(script.path), operations, notes)
+    return NewRevision(script.revision, text, Path(script.path), notes)
 
 
 def current_heads(config: Config) -> tuple[str, ...]:

@@ -112,8 +112,6 @@ def new(
     result = new_revision(_config(), message, allow_empty=empty)
     _echo(f"Wrote {relative(result.path)}", markup=False)
     _echo(f"  revision {result.revision}: {result.message}", markup=False)
-    for line in result.operations or ["(no operations)"]:
-        _echo(f"  - {line}", markup=False)
     _review_new(result.path)
     for note in result.blind_spots:
         _echo(f"[yellow]warning[/] autogenerate-blind-spot: {escape(note)}")

@@ -17,7 +17,7 @@ from alembic import command
 from rowstamp.describe import describe, flatten, table_of
 from rowstamp.errors import RevisionError
 from rowstamp.heads import find_heads, multiple_heads_error
-from rowstamp.migration import DIRECTIVES_KEY, SKIP_EMPTY_KEY
+from rowstamp.migration import SKIP_EMPTY_KEY
 
 __all__ = ["Drift", "find_drift"]
 
@@ -59,7 +59,6 @@ def find_drift(config: Config) -> Drift:
 
 def _schema_differences(config: Config) -> list[str]:
     config.attributes[SKIP_EMPTY_KEY] = False
-    config.attributes.pop(DIRECTIVES_KEY, None)
     stdout, config.stdout = config.stdout, StringIO()  # Alembic's own "No new upgrade ..." line
     try:
         command.check(config)

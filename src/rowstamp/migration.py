@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from rowstamp.progress import Progress
 
 __all__ = [
-    "DIRECTIVES_KEY",
     "SKIP_EMPTY_KEY",
     "connect",
     "debug_enabled",
@@ -48,9 +47,6 @@ __all__ = [
     "protect",
     "user_errors",
 ]
-
-DIRECTIVES_KEY = "rowstamp.directives"
-"""``Config.attributes`` key where the last autogenerate's directives are left for the CLI."""
 
 SKIP_EMPTY_KEY = "rowstamp.skip_empty"
 """``Config.attributes`` key: when true, an empty autogenerate writes no file."""
@@ -76,7 +72,6 @@ def _common_options(
     ) -> None:
         for script in directives:
             order_trigger_operations(script, target_metadata, settings.database_timestamp_utc)
-        config.attributes[DIRECTIVES_KEY] = list(directives)
         if config.attributes.get(SKIP_EMPTY_KEY) and all(
             d.upgrade_ops is None or d.upgrade_ops.is_empty() for d in directives
         ):
