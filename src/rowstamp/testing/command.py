@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from rowstamp.errors import RowstampError
 from rowstamp.testing.runner import EngineReport, run_checks, write_junit
 from rowstamp.testing.scratch import ENGINES
-from rowstamp.urls import mask_url
+from rowstamp.urls import mask_secrets, mask_url
 
 __all__ = ["parse_engines", "render_report", "test_command"]
 
@@ -106,6 +106,6 @@ def render_report(report: EngineReport, echo: Callable[[str], None] | None = Non
     out_line = echo or print
     for result in report.results:
         if result.failure is not None:
-            out_line(f"FAILED {result.name} ({report.engine}): {result.failure}")
+            out_line(f"FAILED {result.name} ({report.engine}): {mask_secrets(result.failure)}")
         elif result.skipped is not None:
             out_line(f"skipped {result.name} ({report.engine}): {result.skipped}")

@@ -16,9 +16,10 @@ from typing import Any
 
 from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import Boolean, Connection, DateTime, Integer, MetaData, Table, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
-from rowstamp.testing.base import CheckFailed, MigrationRun
+from rowstamp.testing.base import CheckFailed, MigrationRun, describe_error
 
 __all__ = ["check_metadata_contract", "target_metadata"]
 
@@ -51,10 +52,14 @@ def check_metadata_contract(run: MigrationRun) -> int:
     problems: list[str] = []
     with run.engine.connect() as connection:
         for table in metadata.sorted_tables:
-            problems += _columns(connection, table)
-            if not problems:
-                problems += _trigger(connection, table)
+            found = _columns(connection, table)
+            if not found:
+                try:
+                    found = _trigger(connection, table)
+                except DBAPIError as exc:
+                    found = [f"{table.name}: the trigger test row failed: {describe_error(exc)}"]
             connection.rollback()
+            problems += found
     if problems:
         raise CheckFailed("; ".join(problems))
     return len(metadata.tables)

@@ -215,7 +215,8 @@ def mariadb_server(*, binlog: bool = False, user: str = "rowstamp") -> Iterator[
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     root = Path(tempfile.mkdtemp(prefix="rowstamp-mariadb-", dir=base))
     root.chmod(0o755)
-    data, sock, log = root / "data", root / "sock", root / "log"
+    data, sock, log, tmp = root / "data", root / "sock", root / "log", root / "tmp"
+    tmp.mkdir()  # its own tmpdir: on-disk temporary tables never meet another's /tmp cleanup
     as_root = ["--user=mysql"] if os.geteuid() == 0 else []
     if as_root:
         try:
@@ -223,6 +224,7 @@ def mariadb_server(*, binlog: bool = False, user: str = "rowstamp") -> Iterator[
         except KeyError:
             raise ServerUnavailable("running as root and there is no 'mysql' user") from None
         os.chown(root, entry.pw_uid, entry.pw_gid)
+        os.chown(tmp, entry.pw_uid, entry.pw_gid)
     port = free_port()
     process: subprocess.Popen[bytes] | None = None
     try:
@@ -238,7 +240,8 @@ def mariadb_server(*, binlog: bool = False, user: str = "rowstamp") -> Iterator[
             process = subprocess.Popen(
                 [mariadbd, "--no-defaults", f"--datadir={data}", *as_root, *logging,
                  "--bind-address=127.0.0.1", f"--port={port}", f"--socket={sock}",
-                 f"--pid-file={root / 'pid'}", "--skip-name-resolve", "--skip-ssl",
+                 f"--pid-file={root / 'pid'}", f"--tmpdir={tmp}", "--skip-name-resolve",
+                 "--skip-ssl",
                  "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
                  "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0",
                  "--innodb-doublewrite=0", "--max-connections=300"],
