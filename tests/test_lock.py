@@ -4,6 +4,7 @@ out in one line; a statement blocked by another session fails fast, naming it.""
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -36,21 +37,35 @@ def _chain(project: Project, extra: str | None = None) -> None:
 def test_parallel_upgrades_apply_each_revision_once(db_url: URL, tmp_path: Path) -> None:
     project = Project.copy(tmp_path / "project", db_url)
     _chain(project)
-    processes = [
-        subprocess.Popen(["alembic", "upgrade", "head"], cwd=project.root, env=project.env(),
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(8)
-    ]  # fmt: skip
-    outputs = [p.communicate(timeout=300)[0] for p in processes]
-    assert [p.returncode for p in processes] == [0] * 8, "\n".join(outputs)
+    logs = [tmp_path / f"upgrade-{n}.log" for n in range(8)]
     engine = create_engine(db_url)
+    # Hold the lock until all 8 processes are waiting for it, so they really race.
+    with engine.connect() as conn, migration_lock(conn, wait_seconds=0, statement_lock_timeout=5):
+        processes = []
+        for log in logs:
+            with log.open("w") as out:
+                processes.append(subprocess.Popen(
+                    ["alembic", "upgrade", "head"], cwd=project.root, env=project.env(),
+                    stdout=out, stderr=subprocess.STDOUT,
+                ))  # fmt: skip
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not all(_waiting(log) for log in logs):
+            time.sleep(0.2)
+    outputs = [
+        (p.wait(timeout=300), log.read_text()) for p, log in zip(processes, logs, strict=True)
+    ]
+    assert [code for code, _ in outputs] == [0] * 8, "\n".join(out for _, out in outputs)
+    assert all("Waiting for the migration lock held by" in out for _, out in outputs)
     with engine.connect() as conn:
         runs = dict(conn.execute(text("SELECT name, count(*) FROM runs GROUP BY name")).all())
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     assert runs == {"a1": 1, "a2": 1, "a3": 1}
     assert version == "a3"
-    assert any("Waiting for the migration lock held by" in out for out in outputs)
+
+
+def _waiting(log: Path) -> bool:
+    return log.exists() and "Waiting for the migration lock" in log.read_text()
 
 
 def test_a_held_lock_times_out_in_one_line(db_url: URL, tmp_path: Path) -> None:
