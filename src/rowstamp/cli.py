@@ -518,14 +518,18 @@ def test(
     engine: Annotated[
         list[str] | None,
         typer.Option(
-            "--engine", help="sqlite, postgresql or mariadb; repeatable (default: sqlite)."
+            "--engine",
+            metavar="ENGINE",
+            help="sqlite, postgresql or mariadb; repeatable (default: sqlite).",
         ),
     ] = None,
     url: Annotated[
-        str | None, typer.Option("--url", help="Run on this database instead of a scratch one.")
+        str | None,
+        typer.Option("--url", metavar="URL", help="Run on this database instead of a scratch one."),
     ] = None,
     junit_xml: Annotated[
-        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here.")
+        Path | None,
+        typer.Option("--junit-xml", metavar="FILE", help="Also write a JUnit XML report here."),
     ] = None,
 ) -> None:
     """Test the migrations on scratch databases: stairway, model match, downgrades, contract.
