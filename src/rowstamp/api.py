@@ -121,7 +121,12 @@ def existing_messages(config: Config) -> dict[str, str]:
     """Revision id to message, for every revision in ``alembic/versions``."""
     scripts = ScriptDirectory.from_config(config)
     with _alembic_errors("fix the migration files in alembic/versions"):
-        return {s.revision: (s.doc or "") for s in scripts.walk_revisions()}
+        return revision_messages(scripts)
+
+
+def revision_messages(scripts: ScriptDirectory) -> dict[str, str]:
+    """Revision id to message, for every revision ``scripts`` holds."""
+    return {s.revision: (s.doc or "") for s in scripts.walk_revisions()}
 
 
 def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> NewRevision:

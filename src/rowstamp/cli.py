@@ -558,7 +558,7 @@ def _fail(exc: Exception) -> None:
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from rowstamp.errors import RowstampError
+    from rowstamp.errors import RowstampError, first_line
     from rowstamp.migration import debug_enabled
     from rowstamp.urls import mask_secrets
 
@@ -571,9 +571,8 @@ def _fail(exc: Exception) -> None:
             "(run again with --debug for the traceback)"
         )
     elif isinstance(exc, SQLAlchemyError):
-        cause = getattr(exc, "orig", None) or exc
-        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        line = f"the database refused a statement: {first}; run again with --debug for details"
+        line = (f"the database refused a statement: {first_line(exc)}; "
+                "run again with --debug for details")  # fmt: skip
     else:
         line = str(exc)
     typer.echo(f"rowstamp: error: {mask_secrets(line)}", err=True)

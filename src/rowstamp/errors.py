@@ -25,7 +25,15 @@ __all__ = [
     "TriggerPrivilegeError",
     "UnknownEnvironmentError",
     "UnsupportedEngineError",
+    "first_line",
 ]
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error, or of the database's own error when SQLAlchemy
+    wraps one (``.orig``); the class name when the error says nothing."""
+    cause = getattr(error, "orig", None) or error
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 class RowstampError(Exception):

@@ -30,7 +30,12 @@ from rowstamp.autogen.compare import TIMESTAMP_OPTION
 from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
 from rowstamp.engines import for_name
-from rowstamp.errors import DatabaseUnreachableError, LockTimeoutError, RowstampError
+from rowstamp.errors import (
+    DatabaseUnreachableError,
+    LockTimeoutError,
+    RowstampError,
+    first_line,
+)
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_secrets, mask_url
 
@@ -249,8 +254,7 @@ def _engine(settings: RowstampSettings) -> Engine:
 
 
 def _first_line(exc: DBAPIError, engine: Engine) -> str:
-    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
-    return mask_secrets(lines[0], engine.url)
+    return mask_secrets(first_line(exc), engine.url)
 
 
 @contextmanager

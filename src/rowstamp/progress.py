@@ -18,7 +18,7 @@ from typing import Any
 from alembic.ddl.impl import DefaultImpl
 from sqlalchemy.engine import Dialect
 
-from rowstamp.errors import MigrationFailedError
+from rowstamp.errors import MigrationFailedError, first_line
 from rowstamp.urls import mask_secrets
 
 __all__ = ["PROGRESS_KEY", "Progress", "Step"]
@@ -78,8 +78,7 @@ class Progress:
     def failure(self, error: BaseException, dialect: Dialect) -> MigrationFailedError:
         """The one-line report for ``error`` raised by the running step."""
         step = self.running
-        cause = getattr(error, "orig", None) or error
-        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        first = first_line(error)
         if step is None:
             return MigrationFailedError(f"the migration failed: {mask_secrets(first)}", "")
         transactional = DefaultImpl.get_by_dialect(dialect).transactional_ddl

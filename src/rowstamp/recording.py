@@ -25,7 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.util.pyfiles import load_module_py
 
 import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trigger
-from rowstamp.errors import RowstampError
+from rowstamp.errors import RowstampError, first_line
 
 __all__ = ["Direction", "MigrationFile", "RecordedOp", "read_migration"]
 
@@ -91,8 +91,9 @@ def read_migration(path: Path) -> MigrationFile:
         try:
             recorded = _record(function, path, direction)
         except Exception as exc:  # a migration may need a live database (op.get_bind)
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            migration.errors[direction] = f"{direction}() cannot run without a database: {first}"
+            migration.errors[direction] = (
+                f"{direction}() cannot run without a database: {first_line(exc)}"
+            )
             continue
         getattr(migration, direction).extend(recorded)
     return migration
@@ -110,9 +111,8 @@ def _load(path: Path) -> ModuleType:
     try:
         return load_module_py(f"rowstamp_review_{digest}", path)
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise RowstampError(
-            f"cannot import {path.name}: {type(exc).__name__}: {first}",
+            f"cannot import {path.name}: {type(exc).__name__}: {first_line(exc)}",
             "fix the file so Python can import it",
         ) from None
 

@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from rowstamp.api import project_settings
+from rowstamp.api import project_settings, revision_messages
 from rowstamp.columns import METADATA_COLUMNS
 from rowstamp.engines import for_dialect
 from rowstamp.migration import connect
@@ -69,7 +69,7 @@ def database_status(config: Config) -> DatabaseStatus:
         for (_, name), cols in sorted(columns.items(), key=lambda item: item[0][1])
         if name != "alembic_version"
     ]
-    messages = {s.revision: (s.doc or "") for s in scripts.walk_revisions()}
+    messages = revision_messages(scripts)
     return DatabaseStatus(
         environment=settings.environment,
         url=mask_url(settings.url),

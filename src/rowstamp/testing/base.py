@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from alembic import command
 from rowstamp.engines import EngineSupport, for_dialect
-from rowstamp.errors import RowstampError
+from rowstamp.errors import RowstampError, first_line
 from rowstamp.guard import REHEARSAL_KEY
 
 __all__ = ["CheckFailed", "CheckResult", "MigrationRun", "Skipped"]
@@ -124,8 +124,7 @@ def _database_error(exc: BaseException) -> DBAPIError | None:
 
 def describe_error(exc: DBAPIError) -> str:
     """The database's first line and the statement it refused, on one line."""
-    cause = exc.orig if exc.orig is not None else exc
-    first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    first = first_line(exc)
     statement = " ".join(str(exc.statement or "").split())
     if len(statement) > 200:
         statement = statement[:197] + "..."
