@@ -6,6 +6,7 @@ inherit the metadata columns, plus a tag table without them.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
 
@@ -100,6 +101,22 @@ def _soft_delete_post(factory: sessionmaker[Session], title: str) -> None:
 
 def _titles(posts: list[Post]) -> list[str]:
     return [p.title for p in posts]
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_every_new_factory_gets_the_filter(factory: sessionmaker[Session]) -> None:
+    """SQLAlchemy's event registry is keyed by id(): a new factory that reuses a
+    collected one's id must still get the filter, not be taken as enabled."""
+    _soft_delete_post(factory, "p2")
+    engine = factory.kw["bind"]
+    for attempt in range(100):
+        fresh = sessionmaker(engine)
+        enable_soft_delete(fresh)
+        with fresh() as session:
+            titles = _titles(list(session.scalars(select(Post).order_by(Post.id))))
+        assert titles == ["p1", "p3"], f"factory {attempt} shows inactive rows"
+        del fresh, session
+        gc.collect()
 
 
 def test_soft_delete_hides_the_row_and_restore_brings_it_back(

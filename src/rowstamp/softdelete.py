@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, Delete, Result, event, false, true, update
 from sqlalchemy.orm import (
@@ -200,6 +201,10 @@ _OPT_IN: tuple[tuple[str, Callable[..., Any]], ...] = (
 )
 
 
+_enabled: WeakKeyDictionary[Any, bool] = WeakKeyDictionary()
+"""Factories with the filter, and whether delete means soft delete on each."""
+
+
 def enable_soft_delete(factory: SessionFactory, *, delete_means_soft_delete: bool = False) -> None:
     """Hide inactive rows from ORM selects of sessions made by ``factory``.
 
@@ -209,11 +214,17 @@ def enable_soft_delete(factory: SessionFactory, *, delete_means_soft_delete: boo
     models are still deleted. Calling this again with the other value switches
     that behaviour; the filter stays.
     """
-    if not event.contains(factory, "do_orm_execute", _hide_inactive):
+    # What is installed is remembered on the factory object itself: SQLAlchemy's
+    # event.contains() answers by id(), so a new factory that reuses a collected
+    # one's id would be taken as enabled and get no filter at all.
+    installed = _enabled.get(factory)
+    if installed is None:
         event.listen(factory, "do_orm_execute", _hide_inactive)
-    for name, listener in _OPT_IN:
-        installed = event.contains(factory, name, listener)
-        if delete_means_soft_delete and not installed:
-            event.listen(factory, name, listener)
-        elif installed and not delete_means_soft_delete:
-            event.remove(factory, name, listener)
+        installed = False
+    if delete_means_soft_delete != installed:
+        for name, listener in _OPT_IN:
+            if delete_means_soft_delete:
+                event.listen(factory, name, listener)
+            else:
+                event.remove(factory, name, listener)
+    _enabled[factory] = delete_means_soft_delete
