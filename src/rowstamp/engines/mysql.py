@@ -190,7 +190,7 @@ class MySQLSupport(EngineSupport):
                 ),
             )
         )
-        return {(str(kind), str(name)) for kind, name in connection.execute(query)}
+        return {(str(kind), str(name)) for kind, name in connection.execute(query).all()}
 
     def check_can_create_triggers(self, connection: Connection) -> None:
         """Fail in one line when the binary log will make ``CREATE TRIGGER`` fail."""

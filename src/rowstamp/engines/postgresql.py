@@ -126,7 +126,8 @@ class PostgreSQLSupport(EngineSupport):
         return {row[0] for row in rows}
 
     def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
-        return {(kind, name) for kind, name in connection.execute(_CATALOG_OBJECTS)}
+        # .all(): one fetch of every row; iterating fetches them one by one
+        return {(kind, name) for kind, name in connection.execute(_CATALOG_OBJECTS).all()}
 
     # Session advisory locks: they need a direct connection, not a transaction-mode
     # pooler such as PgBouncer's, which may hand the session to another client.

@@ -97,7 +97,7 @@ class SQLiteSupport(EngineSupport):
         rows = connection.exec_driver_sql(
             "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
         )
-        return {(kind, name) for kind, name in rows}
+        return {(kind, name) for kind, name in rows.all()}
 
     backup_suffix: ClassVar[str] = ".sqlite3"
 

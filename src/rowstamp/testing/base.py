@@ -8,18 +8,20 @@ development or production database by accident.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from io import StringIO
+from typing import Any
 
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from alembic import command
 from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.errors import RowstampError, first_line
 from rowstamp.guard import REHEARSAL_KEY
@@ -67,8 +69,11 @@ class MigrationRun:
     def support(self) -> EngineSupport:
         return for_dialect(self.engine.dialect)
 
-    @property
+    @cached_property
     def scripts(self) -> ScriptDirectory:
+        """One ``ScriptDirectory`` for the whole run: Alembic's commands build a new one
+        each call and read every revision file again, which made a stairway over N
+        revisions cost N squared file loads."""
         return ScriptDirectory.from_config(self.config)
 
     def revisions(self) -> list[Script]:
@@ -78,12 +83,20 @@ class MigrationRun:
     def upgrade(self, target: str, revision: str | None = None) -> None:
         """Upgrade to ``target``; a failure names ``revision`` (default: target) and statement."""
         with _step("upgrade", revision or target):
-            command.upgrade(self.config, target)
+            scripts = self.scripts
+            # what alembic.command.upgrade does, on the run's ScriptDirectory
+            self._run_env(target, lambda rev, _: scripts._upgrade_revs(target, rev))
 
     def downgrade(self, target: str, revision: str) -> None:
         """Downgrade to ``target``; a failure names ``revision`` and the statement."""
         with _step("downgrade", revision):
-            command.downgrade(self.config, target)
+            scripts = self.scripts
+            # what alembic.command.downgrade does, on the run's ScriptDirectory
+            self._run_env(target, lambda rev, _: scripts._downgrade_revs(target, rev))
+
+    def _run_env(self, target: str, fn: Callable[[Any, Any], Any]) -> None:
+        with EnvironmentContext(self.config, self.scripts, fn=fn, destination_rev=target):
+            self.scripts.run_env()
 
     def catalog(self) -> set[tuple[str, str]]:
         """Tables, indexes, triggers, functions and sequences, without Alembic's version table."""
