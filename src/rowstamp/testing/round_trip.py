@@ -4,6 +4,9 @@ the same catalog (tables, indexes, triggers, functions, sequences).
 Prevents: a downgrade that undoes only part of its upgrade in a way the upgrade
 tolerates (``IF NOT EXISTS``, ``CREATE OR REPLACE``), leaving objects that differ
 after a rollback and a redeploy.
+
+``rowstamp test`` reads this check off the stairway's walk (``RoundTrips``);
+this function is the stand-alone form, walking from head down.
 """
 
 from __future__ import annotations

@@ -4,23 +4,49 @@ step down gives back exactly the catalog the step up started from.
 Prevents: a ``downgrade()`` that fails, is ``pass``, or forgets part of its
 ``upgrade()`` (a trigger, an index) - found on a scratch database instead of
 during an incident, when a rollback is needed most.
+
+The same walk also sees the round trip (the second step up gives back the catalog
+the first one made), so ``rowstamp test`` reads that check off it instead of
+walking the history a second time; :mod:`rowstamp.testing.round_trip` is the
+stand-alone form.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rowstamp.testing.base import CheckFailed, MigrationRun, diff
 
-__all__ = ["check_stairway"]
+__all__ = ["RoundTrips", "check_stairway"]
 
 
-def check_stairway(run: MigrationRun) -> int:
-    """Walk base to head; the database ends at head. Return the number of revisions."""
+@dataclass
+class RoundTrips:
+    """What the stairway's second step up of each revision showed: the round trip."""
+
+    revisions: int = 0
+    failure: str | None = None
+
+    def result(self) -> int:
+        """The round-trip check's outcome: the number of revisions, or ``CheckFailed``."""
+        if self.failure is not None:
+            raise CheckFailed(self.failure)
+        return self.revisions
+
+
+def check_stairway(run: MigrationRun, round_trips: RoundTrips | None = None) -> int:
+    """Walk base to head; the database ends at head. Return the number of revisions.
+
+    With ``round_trips``, also compare the catalog after each second step up with
+    the one after the first, and record the first difference there.
+    """
     revisions = run.revisions()
+    before = run.catalog()
     for script in revisions:
         down = script.down_revision
         previous = "base" if down is None else down if isinstance(down, str) else "-1"
-        before = run.catalog()
         run.upgrade(script.revision)
+        up = run.catalog()
         run.downgrade(previous, script.revision)
         after = run.catalog()
         if after != before:
@@ -28,4 +54,13 @@ def check_stairway(run: MigrationRun) -> int:
                 f"{script.revision}: downgrade did not undo the upgrade: {diff(before, after)}"
             )
         run.upgrade(script.revision)
+        # the catalog this revision leaves is where the next one starts
+        before = run.catalog()
+        if round_trips is not None:
+            if before != up and round_trips.failure is None:
+                round_trips.failure = (
+                    f"{script.revision}: downgrade then upgrade changed the catalog: "
+                    f"{diff(up, before)}"
+                )
+            round_trips.revisions += 1
     return len(revisions)
