@@ -6,8 +6,12 @@ table), and each run is the real ``alembic upgrade head`` command on a fresh dat
 - ``alembic (stock env.py)``: what ``alembic init -t generic`` writes, the URL in
   ``alembic.ini``;
 - ``stock env.py + models``: the same, with ``target_metadata`` taken from this
-  repository's ``app`` models, as any project that autogenerates has it (so the
-  difference to ``rowstamp env.py`` is rowstamp's settings and options alone);
+  repository's ``app`` models, as any project that autogenerates has it;
+- ``stock env.py + models + settings``: the same, with the URL taken from the
+  application's settings class (``get_settings().url``, pydantic-settings reading
+  ``app/envs/``) instead of ``alembic.ini``, as projects that keep secrets out of
+  ``alembic.ini`` do (so the difference to ``rowstamp env.py`` is rowstamp's run
+  machinery alone: its options, the migration lock, the guard, progress);
 - ``rowstamp env.py``: a copy of this repository's ``alembic.ini``, ``alembic/env.py``
   and ``app/`` (settings, models, ``rowstamp.migration`` options), the URL from
   ``DATABASE_URL``.
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,6 +56,7 @@ from bench.common import (
 REVISIONS = int(os.environ.get("BENCH_REVISIONS", "200"))
 MEASURE = "apply"
 BASELINE = "alembic (stock env.py)"
+SETTINGS = "stock env.py + models + settings"
 BIN = Path(sys.executable).parent
 
 _REVISION = '''"""step {i}"""
@@ -101,7 +107,7 @@ def rowstamp_project(root: Path) -> Path:
     return root
 
 
-def stock_project(root: Path, url: URL, models: bool = False) -> Path:
+def stock_project(root: Path, url: URL, models: bool = False, settings: bool = False) -> Path:
     root.mkdir(parents=True)
     subprocess.run(
         [str(BIN / "alembic"), "init", "-t", "generic", "alembic"],
@@ -126,6 +132,14 @@ def stock_project(root: Path, url: URL, models: bool = False) -> Path:
             "from app.db.base import Base\n\n"
             "target_metadata = Base.metadata",
         )
+        if settings:
+            source = source.replace(
+                "target_metadata = Base.metadata",
+                "target_metadata = Base.metadata\n\n"
+                "from app.core.config import get_settings\n\n"
+                "_url = get_settings().url.render_as_string(hide_password=False)\n"
+                'config.set_main_option("sqlalchemy.url", _url.replace("%", "%%"))',
+            )
         env_py.write_text(source, encoding="utf-8")
     write_chain(root / "alembic" / "versions")
     return root
@@ -199,19 +213,38 @@ def main() -> Result:
         ):
             stock = stock_project(tmp / f"stock-{label}", url)
             with_models = stock_project(tmp / f"models-{label}", url, models=True)
+            with_settings = stock_project(
+                tmp / f"settings-{label}", url, models=True, settings=True
+            )
             contenders = {
                 BASELINE: upgrade(stock, None, reset),
                 "stock env.py + models": upgrade(with_models, None, reset),
+                SETTINGS: upgrade(with_settings, url, reset),
                 "rowstamp env.py": upgrade(ours, url, reset),
             }
             for run in contenders.values():  # warm-up (and check), untimed
                 run()
                 assert _head(url) == _rev(REVISIONS - 1)
             times = interleaved(contenders)
-            compare(result, MEASURE, f"{label}, {REVISIONS} revisions", times, BASELINE)
+            notes = {"rowstamp env.py": _against(times, "rowstamp env.py", SETTINGS)}
+            compare(result, MEASURE, f"{label}, {REVISIONS} revisions", times, BASELINE, notes)
     result.seconds = time.perf_counter() - started
     result.save()
     return result
+
+
+def _against(times: dict[str, list[Sample]], name: str, other: str) -> str:
+    """``name``'s wall (and CPU) median as a ratio of ``other``'s, for the note column."""
+
+    def median(samples: list[Sample], cpu: bool) -> float | None:
+        values = [c if cpu else w for w, c in samples]
+        found = [v for v in values if v is not None]
+        return statistics.median(found) if found else None
+
+    wall = (median(times[name], False) or 0.0) / (median(times[other], False) or 1.0)
+    ours, theirs = median(times[name], True), median(times[other], True)
+    cpu = f" (CPU {ours / theirs:.2f}x)" if ours and theirs else ""
+    return f"{wall:.2f}x {other}{cpu}"
 
 
 def _recreate(admin_url: URL, url: URL) -> None:

@@ -120,6 +120,24 @@ def _variants(dialect: str) -> dict[str, tuple[list[str], bool]]:
         ]
         variants["trigger, WHEN unchanged guard"] = (unchanged, False)
         variants["same + explicit SET"] = (unchanged, True)
+        # floors: what any row trigger costs before its body does anything; the
+        # statement sets updated_at itself, so the table ends the same
+        variants["floor: PL/pgSQL trigger, RETURN NEW only"] = (
+            [
+                "CREATE OR REPLACE FUNCTION bench_return_new() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END; $$",
+                "CREATE TRIGGER update_timestamp BEFORE UPDATE ON {t} FOR EACH ROW "
+                "EXECUTE FUNCTION bench_return_new()",
+            ],
+            True,
+        )
+        variants["floor: built-in C trigger"] = (
+            [
+                "CREATE TRIGGER update_timestamp BEFORE UPDATE ON {t} FOR EACH ROW "
+                "EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+            ],
+            True,
+        )
         variants["moddatetime (C, contrib)"] = (
             [
                 "CREATE EXTENSION IF NOT EXISTS moddatetime",
