@@ -46,6 +46,7 @@ from bench.common import (
     Sample,
     banner,
     compare,
+    copy_project,
     cpu_now,
     interleaved,
     postgresql,
@@ -96,13 +97,7 @@ def write_chain(versions_dir: Path) -> None:
 
 
 def rowstamp_project(root: Path) -> Path:
-    for name in ("alembic.ini", "alembic/env.py", "alembic/script.py.mako", "app"):
-        source, target = ROOT / name, root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target)
+    copy_project(root)
     write_chain(root / "alembic" / "versions")
     return root
 

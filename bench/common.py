@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import sys
 from collections.abc import Callable, Iterator
@@ -181,6 +182,19 @@ def compare(
             )
         )
     return rows
+
+
+def copy_project(root: Path) -> Path:
+    """This repository's ``alembic.ini``, ``alembic/env.py``, its template and ``app/``
+    under ``root``: a throw-away project that migrates the way this one does."""
+    for name in ("alembic.ini", "alembic/env.py", "alembic/script.py.mako", "app"):
+        source, target = ROOT / name, root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target)
+    return root
 
 
 @contextmanager

@@ -38,7 +38,17 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
-from bench.common import ROOT, Result, Sample, banner, compare, cpu_now, interleaved, versions
+from bench.common import (
+    ROOT,
+    Result,
+    Sample,
+    banner,
+    compare,
+    copy_project,
+    cpu_now,
+    interleaved,
+    versions,
+)
 
 CHAIN = int(os.environ.get("BENCH_CHAIN", "200"))
 RUNS = int(os.environ.get("BENCH_TEST_RUNS", os.environ.get("BENCH_RUNS", "5")))
@@ -114,13 +124,7 @@ def write_chain(root: Path) -> None:
 
 
 def chain_project(root: Path) -> Path:
-    for name in ("alembic.ini", "alembic/env.py", "alembic/script.py.mako", "app"):
-        source, target = ROOT / name, root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target)
+    copy_project(root)
     write_chain(root)
     (root / "test_pytest_alembic.py").write_text(_PYTEST_ALEMBIC, encoding="utf-8")
     (root / "pytest.ini").write_text(_PYTEST_INI, encoding="utf-8")
