@@ -25,6 +25,7 @@ class RoundTrips:
     """What the stairway's second step up of each revision showed: the round trip."""
 
     revisions: int = 0
+    """Set when the walk reaches head: every revision's round trip was seen."""
     failure: str | None = None
 
     def result(self) -> int:
@@ -46,7 +47,7 @@ def check_stairway(run: MigrationRun, round_trips: RoundTrips | None = None) -> 
         down = script.down_revision
         previous = "base" if down is None else down if isinstance(down, str) else "-1"
         run.upgrade(script.revision)
-        up = run.catalog()
+        up = run.catalog() if round_trips is not None else set()
         run.downgrade(previous, script.revision)
         after = run.catalog()
         if after != before:
@@ -56,11 +57,10 @@ def check_stairway(run: MigrationRun, round_trips: RoundTrips | None = None) -> 
         run.upgrade(script.revision)
         # the catalog this revision leaves is where the next one starts
         before = run.catalog()
-        if round_trips is not None:
-            if before != up and round_trips.failure is None:
-                round_trips.failure = (
-                    f"{script.revision}: downgrade then upgrade changed the catalog: "
-                    f"{diff(up, before)}"
-                )
-            round_trips.revisions += 1
+        if round_trips is not None and round_trips.failure is None and before != up:
+            round_trips.failure = (
+                f"{script.revision}: downgrade then upgrade changed the catalog: {diff(up, before)}"
+            )
+    if round_trips is not None:
+        round_trips.revisions = len(revisions)
     return len(revisions)
