@@ -22,12 +22,10 @@ from contextlib import ExitStack
 
 import pytest
 from alembic.config import Config
-from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
-from sqlalchemy.pool import NullPool
 
 from rowstamp.testing.base import MigrationRun
-from rowstamp.testing.scratch import ENGINES, ScratchFactory, scratch_databases
+from rowstamp.testing.scratch import ENGINES, ScratchFactory, scratch_databases, scratch_engine
 
 __all__ = [
     "pytest_addoption",
@@ -94,7 +92,7 @@ def rowstamp_scratch_url(rowstamp_engine: str, _rowstamp_servers: _Servers) -> I
 @pytest.fixture
 def rowstamp_run(rowstamp_config: Config, rowstamp_scratch_url: URL) -> Iterator[MigrationRun]:
     """Migrations of the project, bound to the scratch database."""
-    engine = create_engine(rowstamp_scratch_url, poolclass=NullPool)
+    engine = scratch_engine(rowstamp_scratch_url)
     try:
         yield MigrationRun(rowstamp_config, engine)
     finally:

@@ -14,11 +14,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from xml.etree import ElementTree
 
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 from rowstamp.testing.base import CheckFailed, CheckResult, MigrationRun, Skipped
@@ -27,7 +26,7 @@ from rowstamp.testing.data_tests import check_data_tests, has_data_tests
 from rowstamp.testing.message_rules import check_message_rules
 from rowstamp.testing.metadata_contract import check_metadata_contract
 from rowstamp.testing.model_match import check_model_match
-from rowstamp.testing.scratch import scratch_databases
+from rowstamp.testing.scratch import scratch_databases, scratch_engine
 from rowstamp.testing.single_head import check_single_head
 from rowstamp.testing.stairway import RoundTrips, check_stairway
 
@@ -119,11 +118,7 @@ def _databases(config: Config, engine: str, url: URL | None) -> Iterator[_Fresh]
 
     @contextmanager
     def on(target: URL, reset: bool) -> Iterator[tuple[MigrationRun, set[tuple[str, str]]]]:
-        db = create_engine(target)
-        if not reset and db.dialect.name == "sqlite":
-            # a scratch file lives for one run: waiting for the disk at every commit
-            # (half of a stairway's time) buys nothing
-            event.listen(db, "connect", _no_sync)
+        db = create_engine(target) if reset else scratch_engine(target)
         try:
             run = MigrationRun(config, db)
             if reset:
@@ -145,10 +140,6 @@ def _databases(config: Config, engine: str, url: URL | None) -> Iterator[_Fresh]
                 yield pair
 
         yield fresh
-
-
-def _no_sync(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA synchronous = OFF")
 
 
 def write_junit(reports: list[EngineReport], path: str) -> None:
