@@ -7,6 +7,7 @@ method. Nothing outside ``rowstamp.engines`` asks which dialect it runs on.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -188,12 +189,16 @@ class EngineSupport:
         raise NotImplementedError
 
     def create_scratch_database(self, url: URL) -> URL:
-        """Create an empty database beside ``url``'s and return its URL."""
-        raise NotImplementedError
+        """Create an empty database beside ``url``'s and return its URL (server
+        engines: ``CREATE DATABASE`` with a random suffix, within the identifier limit)."""
+        wanted = f"{url.database}_rowstamp_{secrets.token_hex(4)}"
+        name = bounded_name(wanted, self.identifier_limit)
+        database_statement(url, "CREATE DATABASE {}", name)
+        return url.set(database=name)
 
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
         """Drop a database made by ``create_scratch_database``."""
-        raise NotImplementedError
+        database_statement(url, "DROP DATABASE IF EXISTS {}", str(scratch.database))
 
     def row_counts(self, connection: Connection) -> dict[str, int]:
         """Exact row count of every table. One count per table: only statistics are

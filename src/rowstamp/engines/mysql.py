@@ -14,7 +14,6 @@ finds that out in one query before the first trigger is created, and says what t
 
 from __future__ import annotations
 
-import secrets
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,7 +39,7 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import VARCHAR, TypeEngine
 
 from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
-from rowstamp.engines.base import EngineSupport, bounded_name, database_statement
+from rowstamp.engines.base import EngineSupport, bounded_name
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
@@ -258,14 +257,6 @@ class MySQLSupport(EngineSupport):
 
         command = [_tool("mariadb", "mysql"), *_client_args(url), str(url.database)]
         run_tool(command, url, _tool_env(url), stdin=path)
-
-    def create_scratch_database(self, url: URL) -> URL:
-        name = bounded_name(f"{url.database}_rowstamp_{secrets.token_hex(4)}", 64)
-        database_statement(url, "CREATE DATABASE {}", name)
-        return url.set(database=name)
-
-    def drop_scratch_database(self, url: URL, scratch: URL) -> None:
-        database_statement(url, "DROP DATABASE IF EXISTS {}", str(scratch.database))
 
 
 class MariaDBSupport(MySQLSupport):

@@ -7,7 +7,6 @@ schema and is dropped only when no trigger depends on it any more.
 
 from __future__ import annotations
 
-import secrets
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ from rowstamp.ddl import (
     DropUpdatedAtTrigger,
     TriggerSpec,
 )
-from rowstamp.engines.base import EngineSupport, bounded_name, database_statement
+from rowstamp.engines.base import EngineSupport, database_statement
 
 __all__ = ["PostgreSQLSupport"]
 
@@ -196,11 +195,6 @@ class PostgreSQLSupport(EngineSupport):
         command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
                    "--no-password", f"--dbname={_conninfo(url)}", str(path)]  # fmt: skip
         run_tool(command, url, _tool_env(url))
-
-    def create_scratch_database(self, url: URL) -> URL:
-        name = bounded_name(f"{url.database}_rowstamp_{secrets.token_hex(4)}", 63)
-        database_statement(url, "CREATE DATABASE {}", name)
-        return url.set(database=name)
 
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
         database_statement(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", str(scratch.database))
