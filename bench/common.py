@@ -16,7 +16,7 @@ import shutil
 import statistics
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,6 +204,22 @@ def postgresql() -> Iterator[Any]:
     from tests.servers import postgresql_server
 
     with postgresql_server() as server:
+        yield server
+
+
+@contextmanager
+def mariadb() -> Iterator[Any | None]:
+    """A MariaDB server started exactly as the test suite starts it, or None (the
+    reason printed) on a machine that cannot start one."""
+    sys.path.insert(0, str(ROOT))
+    from tests.servers import ServerUnavailable, mariadb_server
+
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(mariadb_server())
+        except ServerUnavailable as exc:
+            print(f"MariaDB not measured: {str(exc).splitlines()[0]}", flush=True)
+            server = None
         yield server
 
 

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ from bench.common import (
     copy_project,
     cpu_now,
     interleaved,
+    mariadb,
+    postgresql,
     versions,
 )
 
@@ -173,16 +175,11 @@ def contenders(
 @contextmanager
 def _servers() -> Iterator[dict[str, Any]]:
     """The engines and their servers (MariaDB when this machine can start one)."""
-    sys.path.insert(0, str(ROOT))
-    from tests import servers
-
     found: dict[str, Any] = {"sqlite": None}
-    with ExitStack() as stack:
-        found["postgresql"] = stack.enter_context(servers.postgresql_server())
-        try:
-            found["mariadb"] = stack.enter_context(servers.mariadb_server())
-        except servers.ServerUnavailable as exc:
-            print(f"MariaDB skipped: {str(exc).splitlines()[0]}", flush=True)
+    with postgresql() as pg, mariadb() as maria:
+        found["postgresql"] = pg
+        if maria is not None:
+            found["mariadb"] = maria
         yield found
 
 

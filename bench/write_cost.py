@@ -19,12 +19,11 @@ Run: ``python -m bench.write_cost``.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from bench.common import (
     compare,
     cpu_now,
     interleaved,
+    mariadb,
     postgresql,
     server_version,
     versions,
@@ -201,23 +201,6 @@ def bench_engine(result: Result, label: str, engine: Engine) -> None:
     metadata.drop_all(engine)
 
 
-@contextmanager
-def _mariadb() -> Iterator[Any]:
-    from tests import servers
-
-    with servers.mariadb_server() as server:  # type: ignore[attr-defined]
-        yield server
-
-
-def mariadb_available() -> bool:
-    """MariaDB joins once rowstamp has its engine module and the suite can start a server."""
-    if importlib.util.find_spec("rowstamp.engines.mysql") is None:
-        return False
-    from tests import servers
-
-    return hasattr(servers, "mariadb_server")
-
-
 def main() -> Result:
     started = time.perf_counter()
     banner(f"Write cost: UPDATE of {ROWS:,} rows")
@@ -228,8 +211,8 @@ def main() -> Result:
         )
         pg = stack.enter_context(postgresql())
         engines["PostgreSQL"] = create_engine(pg.create_database("write"), poolclass=NullPool)
-        if mariadb_available():
-            maria = stack.enter_context(_mariadb())
+        maria = stack.enter_context(mariadb())
+        if maria is not None:
             engines["MariaDB"] = create_engine(maria.create_database("write"), poolclass=NullPool)
         result = Result(
             "write_cost",
@@ -237,10 +220,7 @@ def main() -> Result:
             versions(**{label: server_version(engine) for label, engine in engines.items()}),
         )
         if "MariaDB" not in engines:
-            result.notes.append(
-                "MariaDB not measured: rowstamp has no MariaDB engine module yet "
-                "(src/rowstamp/engines/mysql.py) or tests/servers.py cannot start one."
-            )
+            result.notes.append("MariaDB not measured: this machine cannot start a server.")
         for label, engine in engines.items():
             bench_engine(result, label, engine)
             engine.dispose()
