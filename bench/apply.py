@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,7 @@ from bench.common import (
     copy_project,
     cpu_now,
     interleaved,
+    medians,
     postgresql,
     server_version,
     versions,
@@ -230,16 +230,9 @@ def main() -> Result:
 
 def _against(times: dict[str, list[Sample]], name: str, other: str) -> str:
     """``name``'s wall (and CPU) median as a ratio of ``other``'s, for the note column."""
-
-    def median(samples: list[Sample], cpu: bool) -> float | None:
-        values = [c if cpu else w for w, c in samples]
-        found = [v for v in values if v is not None]
-        return statistics.median(found) if found else None
-
-    wall = (median(times[name], False) or 0.0) / (median(times[other], False) or 1.0)
-    ours, theirs = median(times[name], True), median(times[other], True)
-    cpu = f" (CPU {ours / theirs:.2f}x)" if ours and theirs else ""
-    return f"{wall:.2f}x {other}{cpu}"
+    (wall, cpu), (their_wall, their_cpu) = medians(times[name]), medians(times[other])
+    cpu_ratio = f" (CPU {cpu / their_cpu:.2f}x)" if cpu and their_cpu else ""
+    return f"{wall / their_wall:.2f}x {other}{cpu_ratio}"
 
 
 def _recreate(admin_url: URL, url: URL) -> None:

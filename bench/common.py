@@ -148,6 +148,12 @@ def interleaved(
     return times
 
 
+def medians(samples: list[Sample]) -> tuple[float, float | None]:
+    """(median wall seconds, median CPU seconds or None) of one contender's samples."""
+    cpu = [c for _, c in samples if c is not None]
+    return statistics.median(w for w, _ in samples), statistics.median(cpu) if cpu else None
+
+
 def compare(
     result: Result,
     measure: str,
@@ -157,11 +163,6 @@ def compare(
     notes: dict[str, str] | None = None,
 ) -> dict[str, Row]:
     """Add one row per contender with its medians and their ratios to ``baseline``'s."""
-
-    def medians(samples: list[Sample]) -> tuple[float, float | None]:
-        cpu = [c for _, c in samples if c is not None]
-        return statistics.median(w for w, _ in samples), statistics.median(cpu) if cpu else None
-
     base, base_cpu = medians(times[baseline])
     rows = {}
     for name, samples in times.items():
