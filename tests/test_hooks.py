@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from rowstamp.hooks import commit_command
 from tests.project import REPO
 
 MIGRATION = '''"""Add posts table
@@ -61,7 +62,7 @@ def test_migration_commit_needs_its_message(repo: Path) -> None:
     refused = _git(repo, "commit", "-q", "-m", "Add the posts table", check=False)
     assert refused.returncode != 0
     assert "rowstamp: error: the commit adds or changes alembic/versions/" in refused.stderr
-    assert 'git commit -m "Migration: Add posts table"' in refused.stderr
+    assert "git commit -m 'Migration: Add posts table'" in refused.stderr
     assert "Traceback" not in refused.stderr
 
     wrong = _git(repo, "commit", "-q", "-m", "Migration: Add post table", check=False)
@@ -110,3 +111,52 @@ def test_pre_commit_manifest_names_both_hooks() -> None:
     )
     assert "- id: rowstamp-lint" in manifest and "entry: rowstamp lint" in manifest
     assert "stages: [commit-msg]" in manifest
+
+
+def _pasted(command: str, cwd: Path) -> str:
+    """What ``command`` (a printed ``git commit -m ...`` hint) passes as its message when
+    pasted into a shell: the shell runs it with ``git commit -m`` swapped for ``printf``."""
+    assert command.startswith("git commit -m ")
+    shell = "printf %s " + command.removeprefix("git commit -m ")
+    done = subprocess.run(["sh", "-c", shell], cwd=cwd, capture_output=True, text=True, timeout=60)
+    return done.stdout
+
+
+def test_commit_hints_are_safe_to_paste(tmp_path: Path) -> None:
+    message = "Add posts $(touch pwned1) `touch pwned2`; touch pwned3 'x' \"y\" table"
+    command = commit_command(message)
+    assert _pasted(command, tmp_path) == f"Migration: {message}"
+    assert not list(tmp_path.iterdir())
+
+
+def test_hook_hint_is_quoted(repo: Path) -> None:
+    versions = repo / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    doc = "Add posts $(touch pwned) table"
+    (versions / "0a1b2c3d4e5f_add_posts_table.py").write_text(MIGRATION.replace(
+        "Add posts table", doc))  # fmt: skip
+    _git(repo, "add", "alembic")
+    refused = _git(repo, "commit", "-q", "-m", "Add the posts table", check=False)
+    hint = refused.stderr.strip().split("; write: ", 1)[1]
+    assert _pasted(hint, repo) == f"Migration: {doc}"
+    assert not (repo / "pwned").exists()
+
+
+def test_force_never_writes_through_a_symlink(tmp_path: Path) -> None:
+    repo = tmp_path / "other"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    hook = repo / ".git" / "hooks" / "commit-msg"
+    hook.symlink_to(victim)
+    command = [str(REPO / ".venv" / "bin" / "rowstamp"), "hooks", "install"]
+    refused = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    done = subprocess.run(
+        [*command, "--force"], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "keep me\n" and not os.access(victim, os.X_OK)
+    assert not hook.is_symlink() and "rowstamp hooks commit-msg" in hook.read_text()
+    assert os.access(hook, os.X_OK)

@@ -29,3 +29,18 @@ def test_bad_messages_say_which_rule(message: str, rule: str) -> None:
 def test_duplicate_message_names_the_revision() -> None:
     with pytest.raises(MessageError, match="revision abc123 already has"):
         check_message("Add posts TABLE", {"abc123": "Add posts table"})
+
+
+@pytest.mark.parametrize(
+    "message", ["Add posts\x07 table", "Add \u202eelbat stsop", "Add posts\u200b table",
+                "Add\tposts table"],
+)  # fmt: skip
+def test_invisible_characters_are_refused(message: str) -> None:
+    with pytest.raises(MessageError, match="invisible character U\\+"):
+        check_message(message)
+
+
+def test_a_message_without_letters_or_digits_is_refused() -> None:
+    """Alembic's file name slug keeps only word characters: "😀 😀" would make ``<rev>_.py``."""
+    with pytest.raises(MessageError, match="no letters or digits"):
+        check_message("😀 😀")

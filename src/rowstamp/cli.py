@@ -107,6 +107,7 @@ def new(
     from rich.markup import escape
 
     from rowstamp.api import new_revision
+    from rowstamp.hooks import commit_command
     from rowstamp.views import relative
 
     result = new_revision(_config(), message, allow_empty=empty)
@@ -116,7 +117,7 @@ def new(
     for note in result.blind_spots:
         _echo(f"[yellow]warning[/] autogenerate-blind-spot: {escape(note)}")
     _echo("Apply it with ./scripts/dev_migrate and commit it as:", markup=False)
-    _echo(f'  git commit -m "Migration: {result.message}"', markup=False)
+    _echo(f"  {commit_command(result.message)}", markup=False)
 
 
 @app.command("migrate")
@@ -263,12 +264,13 @@ def merge(
     Example: rowstamp merge
     """
     from rowstamp.heads import merge_heads
+    from rowstamp.hooks import commit_command
     from rowstamp.views import relative
 
     script = merge_heads(_config(), message)
     _echo(f"Wrote {relative(Path(script.path))}", markup=False)
     _echo(f"  revision {script.revision}: {script.doc}", markup=False)
-    _echo(f'Commit it as: git commit -m "Migration: {script.doc}"', markup=False)
+    _echo(f"Commit it as: {commit_command(script.doc)}", markup=False)
 
 
 @app.command("history")

@@ -10,6 +10,8 @@ importing it, so the hook works in any checkout.
 from __future__ import annotations
 
 import ast
+import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from rowstamp.errors import RowstampError
 
-__all__ = ["PREFIX", "CommitCheck", "check_commit_message", "install_hooks"]
+__all__ = ["PREFIX", "CommitCheck", "check_commit_message", "commit_command", "install_hooks"]
 
 PREFIX = "Migration: "
 VERSIONS_DIR = "alembic/versions/"
@@ -39,6 +41,12 @@ class CommitCheck:
     migrations: dict[str, str] = field(default_factory=dict)
     """Staged migration path to its message."""
     warnings: list[str] = field(default_factory=list)
+
+
+def commit_command(message: str) -> str:
+    """The ``git commit`` line for a migration, shell-quoted: safe to paste whatever
+    the message holds (``$(...)``, backticks, ``;``)."""
+    return f"git commit -m {shlex.quote(PREFIX + message)}"
 
 
 def _git(root: Path, *args: str) -> str:
@@ -94,9 +102,11 @@ def check_commit_message(message_file: Path, root: Path | None = None) -> Commit
     wanted = [f"{PREFIX}{m}" for m in migrations.values()]
     if subject not in wanted:
         if len(wanted) == 1:
-            hint = f'write: git commit -m "{wanted[0]}"'
+            hint = f"write: {commit_command(next(iter(migrations.values())))}"
         else:
-            hint = "commit each migration on its own, or use one of: " + " | ".join(wanted)
+            hint = "commit each migration on its own, or use one of: " + " | ".join(
+                commit_command(m) for m in migrations.values()
+            )
         files = ", ".join(sorted(migrations))
         raise CommitMessageError(
             f"the commit adds or changes {files} but its message is {subject!r}", hint
@@ -117,8 +127,15 @@ def install_hooks(root: Path | None = None, *, force: bool = False) -> Path:
     root = root or Path.cwd()
     hooks_dir = Path(_git(root, "rev-parse", "--git-path", "hooks").strip())
     hooks_dir = hooks_dir if hooks_dir.is_absolute() else root / hooks_dir
+    if hooks_dir.is_symlink():
+        raise RowstampError(
+            f"{hooks_dir} is a symbolic link; rowstamp does not write hooks through one",
+            "point git at the real directory: git config core.hooksPath <dir>",
+        )
     hook = hooks_dir / "commit-msg"
-    foreign = hook.exists() and _MARKER not in hook.read_text(encoding="utf-8", errors="replace")
+    foreign = hook.is_symlink() or (
+        hook.exists() and _MARKER not in hook.read_text(encoding="utf-8", errors="replace")
+    )
     if foreign and not force:
         raise RowstampError(
             f"{hook} already exists and was not written by rowstamp",
@@ -128,9 +145,27 @@ def install_hooks(root: Path | None = None, *, force: bool = False) -> Path:
         "#!/bin/sh\n"
         f"{_MARKER}\n"
         "# The guide's rule: a commit with a migration says 'Migration: <its message>'.\n"
-        f'exec "{sys.executable}" -m rowstamp hooks commit-msg "$1"\n'
+        f'exec {shlex.quote(sys.executable)} -m rowstamp hooks commit-msg "$1"\n'
     )
     hooks_dir.mkdir(parents=True, exist_ok=True)
-    hook.write_text(script, encoding="utf-8")
-    hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    _replace_file(hook, script)
     return hook
+
+
+def _replace_file(path: Path, content: str) -> None:
+    """Write ``path`` anew, executable: never through a symlink or into another file.
+
+    A symlink (or hard link) at ``path`` is replaced by a new file, not followed, so
+    ``--force`` cannot overwrite a file outside the hooks directory.
+    """
+    temporary = path.with_name(f".{path.name}.rowstamp-{os.getpid()}")
+    mode = stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)  # renames over the link itself, never its target
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

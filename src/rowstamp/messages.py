@@ -8,6 +8,8 @@ and unique among the revisions.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 
 from rowstamp.errors import MessageError
@@ -22,6 +24,18 @@ _GENERIC_WORDS = frozenset({
 })  # fmt: skip
 """Words that alone describe no change: "Update models" or "Fix migration" says nothing."""
 
+_SLUG_WORD = re.compile(r"\w+")
+"""What Alembic keeps of a message for the file name's slug."""
+
+
+def _invisible(text: str) -> str | None:
+    """The first control or format character (bell, bidi override, zero-width...), if any.
+
+    They would reach the docstring, the file name and a pasted ``git commit`` line,
+    where they hide or reorder what the reader sees.
+    """
+    return next((c for c in text if unicodedata.category(c) in {"Cc", "Cf"}), None)
+
 
 def check_message(message: str, existing: Mapping[str, str] | None = None) -> str:
     """Return the message stripped, or raise ``MessageError`` saying which rule it breaks.
@@ -35,6 +49,18 @@ def check_message(message: str, existing: Mapping[str, str] | None = None) -> st
         )
     if "\n" in text or "\r" in text:
         raise MessageError("the migration message has several lines", "write one line")
+    hidden = _invisible(text)
+    if hidden is not None:
+        raise MessageError(
+            f"the migration message has an invisible character U+{ord(hidden):04X} "
+            f"({unicodedata.name(hidden, 'control character').lower()})",
+            "type the message again with plain characters",
+        )
+    if not _SLUG_WORD.search(text):
+        raise MessageError(
+            f"the migration message {text!r} has no letters or digits",
+            f"the file name is made of them; describe the change, e.g. {_EXAMPLE}",
+        )
     if len(text.split()) < 2:
         raise MessageError(
             f"the migration message {text!r} is a single word",

@@ -58,7 +58,7 @@ def test_new_check_history_current(db_project: Project, db_url: URL) -> None:
     assert "Review of alembic/versions/" in out
     assert "  posts\n" in out and "create table (8 columns)" in out
     assert "Nothing flagged" in out
-    assert 'git commit -m "Migration: Add posts table"' in out
+    assert "git commit -m 'Migration: Add posts table'" in out
     assert "not at head" in project.run("rowstamp", "check", check=False).stdout
 
     review = project.run("rowstamp", "review").stdout

@@ -70,7 +70,7 @@ def test_heads_check_lint_and_merge_on_a_fork(db_project: Project, tmp_path: Pat
 
     merged = db_project.run("rowstamp", "merge").stdout
     assert "Merge heads: Add posts table; Add tags table" in merged
-    assert 'git commit -m "Migration: Merge heads: Add posts table; Add tags table"' in merged
+    assert "git commit -m 'Migration: Merge heads: Add posts table; Add tags table'" in merged
     assert "One head" in db_project.run("rowstamp", "heads").stdout
 
     applied = db_project.run("rowstamp", "upgrade").stdout
