@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
+from urllib.parse import parse_qs, unquote, urlsplit
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, column, func, literal, select, table
@@ -29,7 +30,7 @@ from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSp
 from rowstamp.engines.base import EngineSupport
 from rowstamp.errors import BackupError
 
-__all__ = ["SQLiteSupport"]
+__all__ = ["SQLiteSupport", "database_file"]
 
 _DIALECT = "sqlite"
 # SQLAlchemy stores DateTime on SQLite as text with six fractional digits;
@@ -124,19 +125,40 @@ class SQLiteSupport(EngineSupport):
         return url.set(database=name)
 
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
-        Path(str(scratch.database)).unlink(missing_ok=True)
+        for path in (database_file(scratch), _lock_file(scratch)):
+            if path is not None:
+                path.unlink(missing_ok=True)
 
 
 _SUPPORT = SQLiteSupport()
 _held: WeakKeyDictionary[Connection, TextIO] = WeakKeyDictionary()
 
 
+def database_file(url: URL) -> Path | None:
+    """The real path of a SQLite database's file, or None for an in-memory database.
+
+    Symlinks are resolved and a ``file:`` URI is read (its query ignored), so every
+    spelling of one file names the same path, hence the same lock.
+    """
+    database = url.database
+    if not database or database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):
+        uri = urlsplit(database)
+        database = unquote(uri.path)
+        if "memory" in parse_qs(uri.query).get("mode", []) or database in {"", ":memory:"}:
+            return None
+    return Path(os.path.realpath(database))
+
+
 def _lock_path(connection: Connection) -> Path | None:
     """The lock file beside the database file: SQLite databases are local files."""
-    database = connection.engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database).with_name(Path(database).name + ".rowstamp-lock")
+    return _lock_file(connection.engine.url)
+
+
+def _lock_file(url: URL) -> Path | None:
+    database = database_file(url)
+    return None if database is None else database.with_name(database.name + ".rowstamp-lock")
 
 
 def _trigger(compiler: DDLCompiler, spec: TriggerSpec) -> str:
