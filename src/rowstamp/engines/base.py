@@ -26,6 +26,8 @@ from rowstamp.errors import IdentifierError
 
 __all__ = ["EngineSupport", "bounded_name", "database_statement"]
 
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
 
 def database_statement(url: URL, template: str, name: str) -> None:
     """Run a statement naming a database (``CREATE DATABASE {}``) on ``url``'s server,
@@ -83,6 +85,18 @@ class EngineSupport:
 
     rebuilds_tables_in_batch: ClassVar[bool] = False
     """True where Alembic's batch mode rebuilds a table, dropping the table's triggers."""
+
+    default_port: ClassVar[int | None] = None
+    """The server's port when a URL names none."""
+
+    def database_identity(self, url: URL) -> tuple[str, ...] | None:
+        """What two URLs naming the same database share, whatever the driver or user:
+        the server (loopback names as one), its port and the database name. None for a
+        database no other URL can name (in memory)."""
+        host = (url.host or "localhost").lower()
+        if host in _LOOPBACK:
+            host = "localhost"
+        return (host, str(url.port or self.default_port), str(url.database or ""))
 
     def check_table_name(self, table_name: str) -> None:
         """Refuse a table name the engine would silently truncate."""

@@ -100,6 +100,7 @@ class PostgreSQLSupport(EngineSupport):
     name: ClassVar[str] = "PostgreSQL"
     dialects: ClassVar[tuple[str, ...]] = (_DIALECT,)
     identifier_limit: ClassVar[int] = 63
+    default_port: ClassVar[int | None] = 5432
     trigger_name_per_table: ClassVar[bool] = True
     naive_timestamps: ClassVar[bool] = False
     table_name_limit: ClassVar[int | None] = 63

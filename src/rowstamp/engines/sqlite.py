@@ -46,6 +46,10 @@ class SQLiteSupport(EngineSupport):
     identifier_limit: ClassVar[int] = 64
     rebuilds_tables_in_batch: ClassVar[bool] = True
 
+    def database_identity(self, url: URL) -> tuple[str, ...] | None:
+        path = database_file(url)
+        return None if path is None else (str(path),)
+
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         expression = func.strftime(literal(_UTC_NOW_FORMAT_V1), literal("now"))
         return compiler.process(expression, literal_binds=True)
