@@ -197,6 +197,8 @@ class PostgreSQLSupport(EngineSupport):
                    "--no-password", f"--dbname={_conninfo(url)}", str(path)]  # fmt: skip
         run_tool(command, url, _tool_env(url))
 
+    database_names_sql: ClassVar[str] = "SELECT datname FROM pg_catalog.pg_database"
+
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
         database_statement(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", str(scratch.database))
 

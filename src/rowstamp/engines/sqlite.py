@@ -10,7 +10,9 @@ again when ``PRAGMA recursive_triggers`` is on. Trigger names are per database:
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Sequence
@@ -124,9 +126,16 @@ class SQLiteSupport(EngineSupport):
         _copy(path, Path(str(url.database)))
 
     def create_scratch_database(self, url: URL) -> URL:
-        handle, name = tempfile.mkstemp(prefix="rowstamp-scratch-", suffix=".sqlite3")
+        handle, name = tempfile.mkstemp(prefix=_scratch_prefix(url), suffix=".sqlite3")
         os.close(handle)
         return url.set(database=name)
+
+    def scratch_databases(self, url: URL) -> list[URL]:
+        # mkstemp's names: the prefix, 8 characters of [a-z0-9_], the suffix
+        prefix = _scratch_prefix(url)
+        pattern = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}\.sqlite3")
+        paths = sorted(Path(tempfile.gettempdir()).glob(f"{prefix}*.sqlite3"))
+        return [url.set(database=str(p)) for p in paths if pattern.fullmatch(p.name)]
 
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
         for path in (database_file(scratch), _lock_file(scratch)):
@@ -153,6 +162,12 @@ def database_file(url: URL) -> Path | None:
         if "memory" in parse_qs(uri.query).get("mode", []) or database in {"", ":memory:"}:
             return None
     return Path(os.path.realpath(database))
+
+
+def _scratch_prefix(url: URL) -> str:
+    """Scratch files of one database share a name made from its real path."""
+    source = str(database_file(url) or url.database)
+    return f"rowstamp-scratch-{hashlib.sha256(source.encode()).hexdigest()[:12]}-"
 
 
 def _lock_path(connection: Connection) -> Path | None:
