@@ -138,9 +138,11 @@ class SQLiteSupport(EngineSupport):
         return [url.set(database=str(p)) for p in paths if pattern.fullmatch(p.name)]
 
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
-        for path in (database_file(scratch), _lock_file(scratch)):
-            if path is not None:
-                path.unlink(missing_ok=True)
+        # with the journal a killed run may leave, and the migration lock's file
+        database = database_file(scratch)
+        if database is not None:
+            for suffix in ("", "-journal", "-wal", "-shm", ".rowstamp-lock"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
 _SUPPORT = SQLiteSupport()
@@ -172,11 +174,7 @@ def _scratch_prefix(url: URL) -> str:
 
 def _lock_path(connection: Connection) -> Path | None:
     """The lock file beside the database file: SQLite databases are local files."""
-    return _lock_file(connection.engine.url)
-
-
-def _lock_file(url: URL) -> Path | None:
-    database = database_file(url)
+    database = database_file(connection.engine.url)
     return None if database is None else database.with_name(database.name + ".rowstamp-lock")
 
 
