@@ -132,3 +132,18 @@ def test_an_in_memory_sqlite_uri_needs_no_lock() -> None:
     for database, query in [("file::memory:?cache=shared", uri), ("file:x?mode=memory", uri),
                             ("file:x", {**uri, "mode": "memory"}), (":memory:", {})]:  # fmt: skip
         assert database_file(URL.create("sqlite", database=database, query=query)) is None
+
+
+@pytest.mark.sqlite
+def test_a_scratch_sqlite_file_goes_with_its_lock_file() -> None:
+    from rowstamp.testing.scratch import scratch_databases
+
+    with scratch_databases("sqlite") as make:
+        with make() as url:
+            engine = create_engine(url)
+            with engine.connect() as conn, migration_lock(conn, wait_seconds=0,
+                                                          statement_lock_timeout=5):  # fmt: skip
+                folder = Path(str(url.database)).parent
+                assert len(list(folder.iterdir())) == 2  # the database and its lock file
+            engine.dispose()
+        assert list(folder.iterdir()) == []
