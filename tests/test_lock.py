@@ -102,3 +102,48 @@ def test_a_blocked_statement_fails_fast_naming_the_blocker(db_url: URL, tmp_path
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "a3"
     engine.dispose()
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize("spelling", ["symlink", "file-uri"])
+def test_every_spelling_of_a_sqlite_file_takes_the_same_lock(spelling: str, tmp_path: Path) -> None:
+    real = tmp_path / "data" / "app.sqlite3"
+    real.parent.mkdir()
+    if spelling == "symlink":
+        (tmp_path / "link").symlink_to(real.parent)
+        other = URL.create("sqlite", database=str(tmp_path / "link" / real.name))
+    else:
+        other = URL.create("sqlite", database=f"file:{real}?cache=private", query={"uri": "true"})
+    project = Project.copy(tmp_path / "project", other)
+    _chain(project)
+    engine = create_engine(URL.create("sqlite", database=str(real)))
+    with engine.connect() as conn, migration_lock(conn, wait_seconds=0, statement_lock_timeout=5):
+        result = project.alembic("upgrade", "head", check=False, MIGRATION_LOCK_TIMEOUT="1")
+    engine.dispose()
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "FAILED: another migration still holds the migration lock after 1 s" in result.output
+
+
+@pytest.mark.sqlite
+def test_an_in_memory_sqlite_uri_needs_no_lock() -> None:
+    from rowstamp.engines.sqlite import database_file
+
+    uri = {"uri": "true"}
+    for database, query in [("file::memory:?cache=shared", uri), ("file:x?mode=memory", uri),
+                            ("file:x", {**uri, "mode": "memory"}), (":memory:", {})]:  # fmt: skip
+        assert database_file(URL.create("sqlite", database=database, query=query)) is None
+
+
+@pytest.mark.sqlite
+def test_a_scratch_sqlite_file_goes_with_its_lock_file() -> None:
+    from rowstamp.testing.scratch import scratch_databases
+
+    with scratch_databases("sqlite") as make:
+        with make() as url:
+            engine = create_engine(url)
+            with engine.connect() as conn, migration_lock(conn, wait_seconds=0,
+                                                          statement_lock_timeout=5):  # fmt: skip
+                folder = Path(str(url.database)).parent
+                assert len(list(folder.iterdir())) == 2  # the database and its lock file
+            engine.dispose()
+        assert list(folder.iterdir()) == []

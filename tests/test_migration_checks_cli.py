@@ -41,10 +41,12 @@ def test_this_repository_passes_on_every_engine(
         f"TEST_{name.upper()}_URL": url.render_as_string(hide_password=False)
         for name, url in servers.items()
     }
-    result = project.run(
-        "rowstamp", "test", "--engine", engine_name, "--junit-xml", str(junit), **env
-    )
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    command = ("rowstamp", "test", "--engine", engine_name, "--junit-xml", str(junit))
+    result = project.run(*command, TMPDIR=str(tmp), **env)
     assert f"{engine_name}: passed" in result.stdout
+    assert list(tmp.iterdir()) == []  # no scratch file or lock file left behind
     assert "FAILED" not in result.output
     suite = ElementTree.parse(junit).getroot()
     names = [case.get("name") for case in suite.iter("testcase")]

@@ -3,12 +3,18 @@ restored from the verified backup first, and production untouched when it fails.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 
+from rowstamp.engines import for_name
+from rowstamp.engines.base import database_statement
 from tests.helpers import simple_chain, write_revision
 from tests.project import Project
 
@@ -60,3 +66,83 @@ def test_no_backup_needs_a_reason(project: Project, tmp_path: Path) -> None:
                          check=False, BACKUP_DIR=str(tmp_path / "b"))  # fmt: skip
     assert result.returncode == 1 and "Traceback" not in result.output
     assert "without a backup needs a reason" in result.stderr
+
+
+def _left_behind(db_url: URL, tmp: Path) -> list[str]:
+    """Scratch copies of the database that exist now (SQLite: files in the run's TMPDIR)."""
+    if db_url.get_backend_name() == "sqlite":
+        return sorted(path.name for path in tmp.glob("*.sqlite3"))
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        names = connection.execute(text(_DATABASES[engine.dialect.name])).scalars().all()
+    engine.dispose()
+    return sorted(name for name in names if name.startswith(f"{db_url.database}_rowstamp_"))
+
+
+_DATABASES = {"postgresql": "SELECT datname FROM pg_database",
+              "mariadb": "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"}  # fmt: skip
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_an_interrupted_rehearsal_leaves_no_copy_of_production(
+    project: Project, db_url: URL, tmp_path: Path, stop: signal.Signals
+) -> None:
+    marker, tmp = tmp_path / "rehearsing", tmp_path / "tmp"
+    tmp.mkdir()
+    write_revision(project, "b3", "b2", "    if os.environ.get('SLOW'):\n"
+                   "        open(os.environ['SLOW'], 'w').close()\n        time.sleep(120)",
+                   "    pass")  # fmt: skip
+    project.alembic("upgrade", "b2")
+    env = {"BACKUP_DIR": str(tmp_path / "backups"), "TMPDIR": str(tmp)}
+    command = ["rowstamp", "--env", "production", "upgrade", "--rehearse", "--no-report"]
+    process = subprocess.Popen(
+        command, cwd=project.root, env=project.env(SLOW=str(marker), **env),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert marker.exists(), process.communicate()[0] if process.poll() is not None else "no start"
+    assert len(_left_behind(db_url, tmp)) == 1  # the copy the rehearsal is upgrading
+    process.send_signal(stop)
+    output = process.communicate(timeout=60)[0]
+    assert "Traceback" not in output
+    if stop == signal.SIGTERM:
+        assert process.returncode == 143 and _left_behind(db_url, tmp) == [], output
+    else:
+        [orphan] = _left_behind(db_url, tmp)
+        result = project.run(*command, **env)
+        assert result.output.count("Removed the scratch copies an interrupted run left") == 1
+        assert orphan in result.output
+    assert _left_behind(db_url, tmp) == [] and list(tmp.iterdir()) == []  # no lock file either
+    assert _version(db_url) == ("b2" if stop == signal.SIGTERM else "b3")
+
+
+def test_only_this_databases_scratch_copies_count_as_left_behind(
+    db_url: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    support = for_name(db_url.get_backend_name())
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    if db_url.get_backend_name() == "sqlite":
+        source = db_url
+        mine = support.create_scratch_database(source)
+        other = support.create_scratch_database(db_url.set(database=str(tmp_path / "other.db")))
+        (tmp_path / f"{Path(str(mine.database)).name}.bak").touch()
+        decoys = [other]
+    else:  # a name so long that the scratch names must shorten it
+        source = db_url.set(database=f"{db_url.database}_{'x' * 38}")
+        database_statement(db_url, "CREATE DATABASE {}", str(source.database))
+        mine = support.create_scratch_database(source)
+        assert len(str(mine.database)) <= support.identifier_limit
+        name = str(mine.database)
+        decoys = [source.set(database=f"{name[:-1]}g"), source.set(database=f"u{name[1:]}"),
+                  db_url.set(database=f"{db_url.database}_rowstamp_0123abcd")]  # fmt: skip
+        for decoy in decoys:
+            database_statement(db_url, "CREATE DATABASE {}", str(decoy.database))
+    try:
+        assert support.scratch_databases(source) == [mine]
+    finally:
+        for url in [mine, *decoys]:
+            support.drop_scratch_database(source, url)
+        if source is not db_url:
+            support.drop_scratch_database(db_url, source)

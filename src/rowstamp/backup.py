@@ -11,8 +11,11 @@ repository, and passwords reach the tools only through their environment.
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,6 +32,8 @@ from rowstamp.errors import BackupError
 from rowstamp.urls import mask_secrets
 
 __all__ = ["Backup", "default_backup_dir", "run_tool", "scratch_database", "take_backup"]
+
+log = logging.getLogger("rowstamp")
 
 
 @dataclass(frozen=True)
@@ -118,13 +123,44 @@ def take_backup(
 
 @contextmanager
 def scratch_database(url: URL) -> Iterator[URL]:
-    """A new empty database beside ``url``'s (same server), dropped afterwards."""
+    """A new empty database beside ``url``'s (same server), dropped afterwards, also
+    on Ctrl-C or SIGTERM (which raises ``SystemExit`` meanwhile).
+
+    The caller holds the migration lock of ``url``'s database, as a rehearsal and a
+    migration do. So any scratch copy of it that exists now was left by a run that
+    was killed outright (SIGKILL, a lost machine): it is dropped first, and said so.
+    """
     support = for_name(url.get_backend_name())
-    scratch = support.create_scratch_database(url)
+    left = support.scratch_databases(url)
+    for orphan in left:
+        support.drop_scratch_database(url, orphan)
+    if left:
+        names = ", ".join(str(orphan.database) for orphan in left)
+        log.warning("Removed the scratch copies an interrupted run left behind: %s", names)
+    with _sigterm_raises():
+        scratch = support.create_scratch_database(url)
+        try:
+            yield scratch
+        finally:
+            support.drop_scratch_database(url, scratch)
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises ``SystemExit`` (status 143) in the block, so ``finally`` runs.
+    Only the main thread can handle signals; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        yield scratch
+        yield
     finally:
-        support.drop_scratch_database(url, scratch)
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def _verify_by_restore(url: URL, path: Path) -> str:

@@ -527,8 +527,14 @@ def test(
     ] = None,
     url: Annotated[
         str | None,
-        typer.Option("--url", metavar="URL", help="Run on this database instead of a scratch one."),
+        typer.Option(
+            "--url", metavar="URL", help="Run on this empty database instead of a scratch one."
+        ),
     ] = None,
+    destroy_data: Annotated[
+        bool,
+        typer.Option("--destroy-data", help="Let --url be a database that holds data: it is lost."),
+    ] = False,
     junit_xml: Annotated[
         Path | None,
         typer.Option("--junit-xml", metavar="FILE", help="Also write a JUnit XML report here."),
@@ -540,7 +546,8 @@ def test(
     """
     from rowstamp.testing.command import test_command
 
-    if not test_command(_config(), engine or [], url, str(junit_xml) if junit_xml else None):
+    junit = str(junit_xml) if junit_xml else None
+    if not test_command(_config(), engine or [], url, junit, destroy_data=destroy_data):
         raise typer.Exit(1)
 
 

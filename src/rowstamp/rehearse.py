@@ -23,7 +23,9 @@ from rowstamp.backup import Backup, default_backup_dir, scratch_database, take_b
 from rowstamp.engines import for_name
 from rowstamp.errors import RowstampError
 from rowstamp.guard import BACKUP_KEY, REHEARSAL_KEY
+from rowstamp.migration import connect, locked
 from rowstamp.progress import PROGRESS_KEY, Step
+from rowstamp.settings import RowstampSettings
 
 __all__ = ["Rehearsal", "rehearse"]
 
@@ -37,8 +39,20 @@ class Rehearsal:
 
 
 def rehearse(config: Config, target: str = "head", *, verify_restore: bool = False) -> Rehearsal:
-    """Back up, restore into a scratch database, upgrade it to ``target``; raise on failure."""
+    """Back up, restore into a scratch database, upgrade it to ``target``; raise on failure.
+
+    The whole rehearsal holds the real database's migration lock: no migration
+    changes it meanwhile, and a scratch copy the next lock holder finds is one a
+    killed run left behind (``backup.scratch_database`` removes it).
+    """
     settings = project_settings(config)
+    with connect(config, settings) as connection, locked(connection, settings):
+        return _rehearse(config, settings, target, verify_restore=verify_restore)
+
+
+def _rehearse(
+    config: Config, settings: RowstampSettings, target: str, *, verify_restore: bool
+) -> Rehearsal:
     root = Path(config.config_file_name or ".").resolve().parent
     backup = take_backup(settings.url, settings.environment,
                          directory=settings.backup_dir or default_backup_dir(),

@@ -7,6 +7,7 @@ method. Nothing outside ``rowstamp.engines`` asks which dialect it runs on.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -25,6 +26,9 @@ from rowstamp.ddl import TriggerSpec
 from rowstamp.errors import IdentifierError
 
 __all__ = ["EngineSupport", "bounded_name", "database_statement"]
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+_SCRATCH_MARK = "_rowstamp_"
 
 
 def database_statement(url: URL, template: str, name: str) -> None:
@@ -83,6 +87,18 @@ class EngineSupport:
 
     rebuilds_tables_in_batch: ClassVar[bool] = False
     """True where Alembic's batch mode rebuilds a table, dropping the table's triggers."""
+
+    default_port: ClassVar[int | None] = None
+    """The server's port when a URL names none."""
+
+    def database_identity(self, url: URL) -> tuple[str, ...] | None:
+        """What two URLs naming the same database share, whatever the driver or user:
+        the server (loopback names as one), its port and the database name. None for a
+        database no other URL can name (in memory)."""
+        host = (url.host or "localhost").lower()
+        if host in _LOOPBACK:
+            host = "localhost"
+        return (host, str(url.port or self.default_port), str(url.database or ""))
 
     def check_table_name(self, table_name: str) -> None:
         """Refuse a table name the engine would silently truncate."""
@@ -188,13 +204,32 @@ class EngineSupport:
         """Restore a backup into the empty database at ``url``."""
         raise NotImplementedError
 
+    database_names_sql: ClassVar[str] = ""
+    """A query listing every database on the server, one name per row."""
+
     def create_scratch_database(self, url: URL) -> URL:
         """Create an empty database beside ``url``'s and return its URL (server
-        engines: ``CREATE DATABASE`` with a random suffix, within the identifier limit)."""
-        wanted = f"{url.database}_rowstamp_{secrets.token_hex(4)}"
-        name = bounded_name(wanted, self.identifier_limit)
+        engines: ``CREATE DATABASE <database>_rowstamp_<8 hex digits>``, the database's
+        part shortened to keep the whole within the identifier limit)."""
+        name = f"{self._scratch_prefix(url)}{secrets.token_hex(4)}"
         database_statement(url, "CREATE DATABASE {}", name)
         return url.set(database=name)
+
+    def scratch_databases(self, url: URL) -> list[URL]:
+        """The scratch databases of ``url``'s database that exist now: only names
+        ``create_scratch_database`` gives for this database, never any other."""
+        pattern = re.compile(re.escape(self._scratch_prefix(url)) + "[0-9a-f]{8}")
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                names = connection.exec_driver_sql(self.database_names_sql).scalars().all()
+        finally:
+            engine.dispose()
+        return [url.set(database=name) for name in sorted(names) if pattern.fullmatch(name)]
+
+    def _scratch_prefix(self, url: URL) -> str:
+        limit = self.identifier_limit - len(_SCRATCH_MARK) - 8
+        return f"{bounded_name(str(url.database), limit)}{_SCRATCH_MARK}"
 
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
         """Drop a database made by ``create_scratch_database``."""

@@ -78,6 +78,8 @@ class MySQLSupport(EngineSupport):
     name: ClassVar[str] = "MySQL"
     dialects: ClassVar[tuple[str, ...]] = ("mysql",)
     identifier_limit: ClassVar[int] = 64
+    default_port: ClassVar[int | None] = 3306
+    database_names_sql: ClassVar[str] = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"
     table_name_limit: ClassVar[int | None] = 64
     identifier_unit: ClassVar[str] = "characters"
     naive_timestamps: ClassVar[bool] = True

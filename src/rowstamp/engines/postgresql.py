@@ -100,6 +100,7 @@ class PostgreSQLSupport(EngineSupport):
     name: ClassVar[str] = "PostgreSQL"
     dialects: ClassVar[tuple[str, ...]] = (_DIALECT,)
     identifier_limit: ClassVar[int] = 63
+    default_port: ClassVar[int | None] = 5432
     trigger_name_per_table: ClassVar[bool] = True
     naive_timestamps: ClassVar[bool] = False
     table_name_limit: ClassVar[int | None] = 63
@@ -195,6 +196,8 @@ class PostgreSQLSupport(EngineSupport):
         command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
                    "--no-password", f"--dbname={_conninfo(url)}", str(path)]  # fmt: skip
         run_tool(command, url, _tool_env(url))
+
+    database_names_sql: ClassVar[str] = "SELECT datname FROM pg_catalog.pg_database"
 
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
         database_statement(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", str(scratch.database))

@@ -10,13 +10,16 @@ again when ``PRAGMA recursive_triggers`` is on. Trigger names are per database:
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
+from urllib.parse import parse_qs, unquote, urlsplit
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, column, func, literal, select, table
@@ -29,7 +32,7 @@ from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSp
 from rowstamp.engines.base import EngineSupport
 from rowstamp.errors import BackupError
 
-__all__ = ["SQLiteSupport"]
+__all__ = ["SQLiteSupport", "database_file"]
 
 _DIALECT = "sqlite"
 # SQLAlchemy stores DateTime on SQLite as text with six fractional digits;
@@ -44,6 +47,10 @@ class SQLiteSupport(EngineSupport):
     dialects: ClassVar[tuple[str, ...]] = (_DIALECT,)
     identifier_limit: ClassVar[int] = 64
     rebuilds_tables_in_batch: ClassVar[bool] = True
+
+    def database_identity(self, url: URL) -> tuple[str, ...] | None:
+        path = database_file(url)
+        return None if path is None else (str(path),)
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         expression = func.strftime(literal(_UTC_NOW_FORMAT_V1), literal("now"))
@@ -119,24 +126,56 @@ class SQLiteSupport(EngineSupport):
         _copy(path, Path(str(url.database)))
 
     def create_scratch_database(self, url: URL) -> URL:
-        handle, name = tempfile.mkstemp(prefix="rowstamp-scratch-", suffix=".sqlite3")
+        handle, name = tempfile.mkstemp(prefix=_scratch_prefix(url), suffix=".sqlite3")
         os.close(handle)
         return url.set(database=name)
 
+    def scratch_databases(self, url: URL) -> list[URL]:
+        # mkstemp's names: the prefix, 8 characters of [a-z0-9_], the suffix
+        prefix = _scratch_prefix(url)
+        pattern = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}\.sqlite3")
+        paths = sorted(Path(tempfile.gettempdir()).glob(f"{prefix}*.sqlite3"))
+        return [url.set(database=str(p)) for p in paths if pattern.fullmatch(p.name)]
+
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
-        Path(str(scratch.database)).unlink(missing_ok=True)
+        # with the journal a killed run may leave, and the migration lock's file
+        database = database_file(scratch)
+        if database is not None:
+            for suffix in ("", "-journal", "-wal", "-shm", ".rowstamp-lock"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
 _SUPPORT = SQLiteSupport()
 _held: WeakKeyDictionary[Connection, TextIO] = WeakKeyDictionary()
 
 
+def database_file(url: URL) -> Path | None:
+    """The real path of a SQLite database's file, or None for an in-memory database.
+
+    Symlinks are resolved and a ``file:`` URI is read (its query ignored), so every
+    spelling of one file names the same path, hence the same lock.
+    """
+    database = url.database
+    if not database or database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):
+        uri = urlsplit(database)
+        database = unquote(uri.path)
+        if "memory" in parse_qs(uri.query).get("mode", []) or database in {"", ":memory:"}:
+            return None
+    return Path(os.path.realpath(database))
+
+
+def _scratch_prefix(url: URL) -> str:
+    """Scratch files of one database share a name made from its real path."""
+    source = str(database_file(url) or url.database)
+    return f"rowstamp-scratch-{hashlib.sha256(source.encode()).hexdigest()[:12]}-"
+
+
 def _lock_path(connection: Connection) -> Path | None:
     """The lock file beside the database file: SQLite databases are local files."""
-    database = connection.engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database).with_name(Path(database).name + ".rowstamp-lock")
+    database = database_file(connection.engine.url)
+    return None if database is None else database.with_name(database.name + ".rowstamp-lock")
 
 
 def _trigger(compiler: DDLCompiler, spec: TriggerSpec) -> str:

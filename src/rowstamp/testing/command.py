@@ -61,12 +61,16 @@ def test_command(
     url: str | None = None,
     junit_xml: str | None = None,
     echo: Callable[[str], None] | None = None,
+    *,
+    destroy_data: bool = False,
 ) -> bool:
     """Run the checks, print a table per engine; True when everything passed."""
     names, target = parse_engines(engines, url)
+    if destroy_data and target is None:
+        raise RowstampError("--destroy-data applies only to --url", "give --url, or leave it out")
     reports: list[EngineReport] = []
     for engine in names:
-        report = run_checks(config, engine, target)
+        report = run_checks(config, engine, target, destroy_data=destroy_data)
         reports.append(report)
         render_report(report, echo)
     if junit_xml:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL
 
 from rowstamp.testing.base import MigrationRun
 from rowstamp.testing.scratch import ENGINES, ScratchFactory, scratch_databases, scratch_engine
+from rowstamp.testing.target import check_target
 
 __all__ = [
     "pytest_addoption",
@@ -91,7 +92,10 @@ def rowstamp_scratch_url(rowstamp_engine: str, _rowstamp_servers: _Servers) -> I
 
 @pytest.fixture
 def rowstamp_run(rowstamp_config: Config, rowstamp_scratch_url: URL) -> Iterator[MigrationRun]:
-    """Migrations of the project, bound to the scratch database."""
+    """Migrations of the project, bound to the scratch database. As for ``rowstamp test
+    --url``, a database that is the environment's own or holds anything is refused,
+    also when a suite overrides ``rowstamp_scratch_url``."""
+    check_target(rowstamp_config, rowstamp_scratch_url)
     engine = scratch_engine(rowstamp_scratch_url)
     try:
         yield MigrationRun(rowstamp_config, engine)

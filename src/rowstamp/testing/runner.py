@@ -29,6 +29,7 @@ from rowstamp.testing.model_match import check_model_match
 from rowstamp.testing.scratch import scratch_databases, scratch_engine
 from rowstamp.testing.single_head import check_single_head
 from rowstamp.testing.stairway import RoundTrips, check_stairway
+from rowstamp.testing.target import check_target
 
 __all__ = ["CHECKS", "EngineReport", "run_checks", "write_junit"]
 
@@ -52,13 +53,18 @@ class EngineReport:
         return all(r.ok for r in self.results)
 
 
-def run_checks(config: Config, engine: str, url: URL | None = None) -> EngineReport:
+def run_checks(
+    config: Config, engine: str, url: URL | None = None, *, destroy_data: bool = False
+) -> EngineReport:
     """Run all checks on scratch databases of ``engine`` (or on ``url`` as given).
 
     Each phase gets a new, empty database, so one broken downgrade cannot make a
     later phase fail. On a given ``url`` the phases share it and start from
-    ``downgrade base``.
+    ``downgrade base``; a ``url`` that is the environment's database, or one that
+    holds anything unless ``destroy_data``, is refused before anything runs.
     """
+    if url is not None:
+        check_target(config, url, destroy_data=destroy_data)
     report = EngineReport(engine)
     _timed(report, "single head", lambda: check_single_head(config))
     _timed(report, "message rules", lambda: check_message_rules(config))

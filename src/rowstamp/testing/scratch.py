@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 
+from rowstamp.engines import for_name
 from rowstamp.errors import RowstampError
 from rowstamp.testing.servers import ServerUnavailable, mariadb_server, postgresql_server
 
@@ -51,7 +52,11 @@ def scratch_databases(engine: str) -> Iterator[ScratchFactory]:
 
             @contextlib.contextmanager
             def sqlite_file() -> Iterator[URL]:
-                yield URL.create("sqlite", database=str(Path(folder) / f"s{next(count)}.sqlite3"))
+                url = URL.create("sqlite", database=str(Path(folder) / f"s{next(count)}.sqlite3"))
+                try:
+                    yield url
+                finally:  # with its lock file: a run makes many, the folder goes only at the end
+                    for_name("sqlite").drop_scratch_database(url, url)
 
             yield sqlite_file
         return
