@@ -24,7 +24,10 @@ from sqlalchemy.types import TypeEngine
 from rowstamp.ddl import TriggerSpec
 from rowstamp.errors import IdentifierError
 
-__all__ = ["EngineSupport", "bounded_name", "database_statement"]
+__all__ = ["EDITED_FUNCTION", "EngineSupport", "bounded_name", "database_statement"]
+
+EDITED_FUNCTION = "edited function"
+"""Catalog kind of a rowstamp trigger function whose body is not what rowstamp wrote."""
 
 
 def database_statement(url: URL, template: str, name: str) -> None:
@@ -124,9 +127,17 @@ class EngineSupport:
     def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
         """Every user object (kind, name): tables, indexes, triggers, functions, sequences.
 
-        Comparing two of these tells whether a downgrade left anything behind.
+        Comparing two of these tells whether a downgrade left anything behind. A
+        rowstamp trigger function whose body is not what rowstamp writes has the kind
+        ``EDITED_FUNCTION``, so a changed body shows too.
         """
         raise NotImplementedError
+
+    def edited_functions(self, connection: Connection) -> list[str]:
+        """One line per rowstamp trigger function whose body is not what its migrations
+        wrote (edited by hand, or replaced by another migration): one catalog query.
+        Engines whose triggers hold their SQL themselves have none."""
+        return []
 
     def check_can_create_triggers(self, connection: Connection) -> None:
         """Raise a one-line error if this connection's user cannot create triggers.
