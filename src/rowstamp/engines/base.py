@@ -10,10 +10,20 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, create_engine, func, inspect, select, table
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    create_engine,
+    func,
+    inspect,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -22,7 +32,7 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
 from rowstamp.ddl import TriggerSpec
-from rowstamp.errors import IdentifierError
+from rowstamp.errors import IdentifierError, SettingsError, first_line
 
 __all__ = ["EDITED_FUNCTION", "EngineSupport", "bounded_name", "database_statement"]
 
@@ -96,6 +106,23 @@ class EngineSupport:
                 f"table name {table_name!r} is {size} {self.identifier_unit} long but "
                 f"{self.name} keeps only {limit}",
                 "shorten __tablename__ in the model",
+            )
+
+    def check_now_sql(self, connection: Connection, sql: str) -> None:
+        """Refuse a ``DATABASE_TIMESTAMP_UTC`` that does not give a timestamp here, before
+        a migration holding it is written: ``SELECT <sql>`` must return one."""
+        try:
+            # DateTime parses SQLite's text timestamps; other engines' drivers return datetimes
+            value = connection.execute(select(literal_column(sql, DateTime()))).scalar()
+            problem = None if isinstance(value, datetime) else f"it gives {value!r}"
+        except DBAPIError as exc:
+            problem = f"SELECT {sql} fails: {first_line(exc)}"
+        except (TypeError, ValueError):
+            problem = "it does not give a timestamp"
+        if problem is not None:
+            raise SettingsError(
+                f"DATABASE_TIMESTAMP_UTC {sql!r} is not a timestamp on {self.name}: {problem}",
+                "give an expression for the current UTC time, or leave it empty",
             )
 
     def ensure_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
