@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 from tests.helpers import catalog
 from tests.project import Project
 
-NAMES = ["user", "order", "select", "my table", 'quote"d', "back`tick"]
+NAMES = ["user", "order", "select", "my table", 'quote"d', "back`tick", "o'brien"]
 # The longest table name every engine keeps (PostgreSQL's 63 bytes; MariaDB keeps 64
 # characters): its trigger and index names must be shortened, deterministically.
 LONGEST = 63
