@@ -3,6 +3,10 @@
 An Alembic plugin (entry point ``alembic.plugins``) with a table-level comparator,
 so the trigger op lands right after its ``create_table`` and right before its
 ``drop_table``. Each schema's triggers are read once, in one catalog query.
+
+It also refuses what a migration written now would carry to other engines and
+fail there: a model's table name longer than any supported engine keeps, and a
+``DATABASE_TIMESTAMP_UTC`` that gives no timestamp on this database.
 """
 
 from __future__ import annotations
