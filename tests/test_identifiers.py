@@ -13,10 +13,10 @@ from sqlalchemy.engine import URL
 from tests.helpers import catalog
 from tests.project import Project
 
-NAMES = ["user", "order", "select", "my table", 'quote"d', "back`tick"]
-# The longest table name each engine keeps: its trigger and index names must be
-# shortened, deterministically. SQLite has no limit, so it gets 70 characters.
-LONGEST = {"sqlite": 70, "postgresql": 63, "mariadb": 64}
+NAMES = ["user", "order", "select", "my table", 'quote"d', "back`tick", "o'brien"]
+# The longest table name every engine keeps (PostgreSQL's 63 bytes; MariaDB keeps 64
+# characters): its trigger and index names must be shortened, deterministically.
+LONGEST = 63
 
 
 def _odd(names: list[str]) -> str:
@@ -118,7 +118,7 @@ def _scenario(project: Project, url: URL, tables: list[tuple[str, str | None]]) 
 
 def test_odd_table_names(db_url: URL, tmp_path: Path, engine_name: str) -> None:
     project = Project.copy(tmp_path / "project", db_url)
-    names = [*NAMES, "long_" + "x" * (LONGEST[engine_name] - 5)]
+    names = [*NAMES, "long_" + "x" * (LONGEST - 5)]
     project.add_model("odd", _odd(names))
     tables = [(name, None) for name in names] + [("users", None)]
     if engine_name != "sqlite":
@@ -152,4 +152,21 @@ def test_a_table_name_the_engine_would_truncate_is_refused(db_url: URL, tmp_path
     result = project.alembic("revision", "--autogenerate", "-m", "Create a long table", check=False)
     assert result.returncode != 0 and "Traceback" not in result.output
     assert "is 70 bytes long but PostgreSQL keeps only 63" in result.output
+    assert project.versions() == []
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_a_name_another_engine_would_truncate_is_refused_when_written(
+    db_url: URL, tmp_path: Path
+) -> None:
+    """SQLite keeps any name, but the migration must also run on PostgreSQL and MariaDB."""
+    project = Project.copy(tmp_path / "project", db_url)
+    project.add_model("odd", _odd(["long_" + "x" * 59]))
+    result = project.run("rowstamp", "new", "Create a long table", check=False)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.endswith(
+        f"table name {'long_' + 'x' * 59!r} is 64 bytes long but PostgreSQL keeps only 63; "
+        "shorten __tablename__ in the model"
+    )
     assert project.versions() == []

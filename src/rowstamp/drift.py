@@ -2,7 +2,9 @@
 
 Three questions, each answered in lines a CI log can show: is the history one
 line (a single head), is the database at that head, and would autogenerate
-(Alembic's comparison plus rowstamp's trigger plugin) write anything?
+(Alembic's comparison plus rowstamp's trigger plugin) write anything? Autogenerate
+compares names only, so a trigger function whose body was changed in the
+database is looked for too.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def find_drift(config: Config) -> Drift:
                 "apply the migrations: rowstamp upgrade"
             ],
         )
-    return Drift(current, head_ids, _schema_differences(config))
+    return Drift(current, head_ids, _schema_differences(config) + _edited_functions(config))
 
 
 def _schema_differences(config: Config) -> list[str]:
@@ -76,6 +78,15 @@ def _schema_differences(config: Config) -> list[str]:
     finally:
         config.stdout = stdout
     return []
+
+
+def _edited_functions(config: Config) -> list[str]:
+    from rowstamp.api import project_settings
+    from rowstamp.engines import for_dialect
+    from rowstamp.migration import connect
+
+    with connect(config, project_settings(config)) as connection:
+        return for_dialect(connection.dialect).edited_functions(connection)
 
 
 def _needs(text: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from rowstamp.errors import DatabaseUrlError, EnvFileError, SettingsError, UnknownEnvironmentError
+from rowstamp.sql import expression_problem
 from rowstamp.urls import mask_secrets
 
 __all__ = [
@@ -97,8 +98,14 @@ class RowstampSettings(BaseSettings):
 
     @field_validator("database_timestamp_utc")
     @classmethod
-    def _blank_is_unset(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+    def _one_expression(cls, value: str | None) -> str | None:
+        """Blank is unset; anything else goes into trigger bodies as it is, so it must be
+        one expression: no ``;``, comment, ``$``-quote or statement."""
+        value = value.strip() or None if value is not None else None
+        problem = expression_problem(value) if value is not None else None
+        if problem is not None:
+            raise ValueError(f"{problem} (give one expression, such as now())")
+        return value
 
     @property
     def url(self) -> URL:

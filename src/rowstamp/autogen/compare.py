@@ -3,12 +3,16 @@
 An Alembic plugin (entry point ``alembic.plugins``) with a table-level comparator,
 so the trigger op lands right after its ``create_table`` and right before its
 ``drop_table``. Each schema's triggers are read once, in one catalog query.
+
+It also refuses what a migration written now would carry to other engines and
+fail there: a model's table name longer than any supported engine keeps, and a
+``DATABASE_TIMESTAMP_UTC`` that gives no timestamp on this database.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 from alembic.util import PriorityDispatchResult
 
@@ -24,6 +28,21 @@ TIMESTAMP_OPTION = "rowstamp_timestamp_utc"
 """``context.configure`` option holding the ``DATABASE_TIMESTAMP_UTC`` override."""
 
 _triggers: WeakKeyDictionary[AutogenContext, dict[str | None, set[str]]] = WeakKeyDictionary()
+_checked: WeakSet[AutogenContext] = WeakSet()
+
+
+def _check_now_sql(autogen_context: AutogenContext) -> None:
+    """Once per comparison: the pinned "now" must give a timestamp on this database,
+    before a migration holding it is written."""
+    now = autogen_context.opts.get(TIMESTAMP_OPTION)
+    if now is None or autogen_context in _checked:
+        return
+    _checked.add(autogen_context)
+    connection = autogen_context.connection
+    assert connection is not None, "autogenerate compares only with a connection"
+    from rowstamp.engines import for_dialect
+
+    for_dialect(connection.dialect).check_now_sql(connection, now)
 
 
 def _tables_with_trigger(autogen_context: AutogenContext, schema: str | None) -> set[str]:
@@ -57,11 +76,11 @@ def compare_updated_at_trigger(
     )
     from rowstamp.columns import wants_updated_at_trigger
 
+    _check_now_sql(autogen_context)
     if metadata_table is not None:
-        from rowstamp.engines import for_dialect
+        from rowstamp.engines import check_table_name
 
-        assert autogen_context.dialect is not None
-        for_dialect(autogen_context.dialect).check_table_name(table_name)
+        check_table_name(table_name)
     wanted = metadata_table is not None and wants_updated_at_trigger(metadata_table)
     present = conn_table is not None and table_name in _tables_with_trigger(autogen_context, schema)
     now = autogen_context.opts.get(TIMESTAMP_OPTION)

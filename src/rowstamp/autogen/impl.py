@@ -12,6 +12,7 @@ from weakref import WeakSet
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
+import rowstamp.autogen.postgresql_impl  # registered: reads sequence names with quotes
 import rowstamp.autogen.render  # noqa: F401 - autogenerate can write what runs here
 from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,

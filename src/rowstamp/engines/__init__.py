@@ -10,7 +10,14 @@ from rowstamp.engines.postgresql import PostgreSQLSupport
 from rowstamp.engines.sqlite import SQLiteSupport
 from rowstamp.errors import UnsupportedEngineError
 
-__all__ = ["EngineSupport", "bounded_name", "for_dialect", "for_name", "supported_engines"]
+__all__ = [
+    "EngineSupport",
+    "bounded_name",
+    "check_table_name",
+    "for_dialect",
+    "for_name",
+    "supported_engines",
+]
 
 _REGISTRY: dict[str, EngineSupport] = {}
 for _support in (PostgreSQLSupport(), SQLiteSupport(), MySQLSupport(), MariaDBSupport()):
@@ -37,3 +44,10 @@ def for_name(dialect_name: str) -> EngineSupport:
 def for_dialect(dialect: Dialect) -> EngineSupport:
     """The engine module for a SQLAlchemy dialect."""
     return for_name(dialect.name)
+
+
+def check_table_name(table_name: str) -> None:
+    """Refuse a table name any supported engine would truncate or refuse: a migration
+    written on one engine must run on every other (``IdentifierError`` names the engine)."""
+    for support in dict.fromkeys(_REGISTRY.values()):
+        support.check_table_name(table_name)

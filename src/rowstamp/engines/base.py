@@ -11,10 +11,20 @@ import re
 import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, create_engine, func, inspect, select, table
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    create_engine,
+    func,
+    inspect,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -23,9 +33,12 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
 from rowstamp.ddl import TriggerSpec
-from rowstamp.errors import IdentifierError
+from rowstamp.errors import IdentifierError, SettingsError, first_line
 
-__all__ = ["EngineSupport", "bounded_name", "database_statement"]
+__all__ = ["EDITED_FUNCTION", "EngineSupport", "bounded_name", "database_statement"]
+
+EDITED_FUNCTION = "edited function"
+"""Catalog kind of a rowstamp trigger function whose body is not what rowstamp wrote."""
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRATCH_MARK = "_rowstamp_"
@@ -111,6 +124,23 @@ class EngineSupport:
                 "shorten __tablename__ in the model",
             )
 
+    def check_now_sql(self, connection: Connection, sql: str) -> None:
+        """Refuse a ``DATABASE_TIMESTAMP_UTC`` that does not give a timestamp here, before
+        a migration holding it is written: ``SELECT <sql>`` must return one."""
+        try:
+            # DateTime parses SQLite's text timestamps; other engines' drivers return datetimes
+            value = connection.execute(select(literal_column(sql, DateTime()))).scalar()
+            problem = None if isinstance(value, datetime) else f"it gives {value!r}"
+        except DBAPIError as exc:
+            problem = f"SELECT {sql} fails: {first_line(exc)}"
+        except (TypeError, ValueError):
+            problem = "it does not give a timestamp"
+        if problem is not None:
+            raise SettingsError(
+                f"DATABASE_TIMESTAMP_UTC {sql!r} is not a timestamp on {self.name}: {problem}",
+                "give an expression for the current UTC time, or leave it empty",
+            )
+
     def ensure_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         """Statements that put back a trigger a batch table rebuild dropped (safe to re-run)."""
         return self.create_statements(spec) if self.rebuilds_tables_in_batch else []
@@ -140,9 +170,17 @@ class EngineSupport:
     def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
         """Every user object (kind, name): tables, indexes, triggers, functions, sequences.
 
-        Comparing two of these tells whether a downgrade left anything behind.
+        Comparing two of these tells whether a downgrade left anything behind. A
+        rowstamp trigger function whose body is not what rowstamp writes has the kind
+        ``EDITED_FUNCTION``, so a changed body shows too.
         """
         raise NotImplementedError
+
+    def edited_functions(self, connection: Connection) -> list[str]:
+        """One line per rowstamp trigger function whose body is not what its migrations
+        wrote (edited by hand, or replaced by another migration): one catalog query.
+        Engines whose triggers hold their SQL themselves have none."""
+        return []
 
     def check_can_create_triggers(self, connection: Connection) -> None:
         """Raise a one-line error if this connection's user cannot create triggers.

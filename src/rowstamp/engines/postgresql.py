@@ -3,10 +3,17 @@
 Trigger names are scoped to their table, so every table's trigger is called
 ``update_timestamp``; the function ``set_updated_at()`` lives in the table's
 schema and is dropped only when no trigger depends on it any more.
+
+A pinned "now" (``DATABASE_TIMESTAMP_UTC``) gets a function of its own,
+``set_updated_at_<8 hex of the expression's SHA-256>()``: ``CREATE OR REPLACE`` of
+a shared name would change the trigger of every table that uses it, and no
+downgrade could put the old body back.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,12 +33,16 @@ from rowstamp.ddl import (
     DropUpdatedAtTrigger,
     TriggerSpec,
 )
-from rowstamp.engines.base import EngineSupport, database_statement
+from rowstamp.engines.base import EDITED_FUNCTION, EngineSupport, database_statement
 
-__all__ = ["PostgreSQLSupport"]
+__all__ = ["PostgreSQLSupport", "function_name"]
 
 _DIALECT = "postgresql"
 _FUNCTION = "set_updated_at"
+_DEFAULT_NOW = "now()"
+# rowstamp's trigger functions: the guide's, and one per pinned "now" expression
+_FUNCTION_PATTERN = "^set_updated_at(_[0-9a-f]{8})?$"
+_BODY = re.compile(r"\nBEGIN\n    NEW\.\S+ := (?P<now>.*);\n    RETURN NEW;\nEND;\n", re.DOTALL)
 # Dollar-quote tag for function and DO bodies; identifiers never appear inside it unquoted.
 _TAG = "$rowstamp$"
 
@@ -44,29 +55,39 @@ _TABLES_WITH_TRIGGER = text(
     JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
     WHERE n.nspname = coalesce(:schema, current_schema())
       AND t.tgname = :trigger
-      AND p.proname = :function
+      AND p.proname ~ :function
       AND NOT t.tgisinternal
     """
 )
 
 _CATALOG_OBJECTS = text(
     """
-    SELECT c.relkind::text, n.nspname || '.' || c.relname
+    SELECT c.relkind::text, n.nspname, c.relname, NULL
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname NOT LIKE 'pg\\_%'
     UNION ALL
-    SELECT 'function', n.nspname || '.' || p.proname
+    SELECT 'function', n.nspname, p.proname, p.prosrc
     FROM pg_catalog.pg_proc p
     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname NOT LIKE 'pg\\_%'
     UNION ALL
-    SELECT 'trigger', c.relname || '.' || t.tgname
+    SELECT 'trigger', c.relname, t.tgname, NULL
     FROM pg_catalog.pg_trigger t
     JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
     WHERE NOT t.tgisinternal
+    """
+)
+
+_TRIGGER_FUNCTIONS = text(
+    """
+    SELECT n.nspname, p.proname, p.prosrc
+    FROM pg_catalog.pg_proc p
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE p.proname ~ :function AND p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype
+    ORDER BY n.nspname, p.proname
     """
 )
 
@@ -104,13 +125,11 @@ class PostgreSQLSupport(EngineSupport):
     trigger_name_per_table: ClassVar[bool] = True
     naive_timestamps: ClassVar[bool] = False
     table_name_limit: ClassVar[int | None] = 63
-    function_name: ClassVar[str] = _FUNCTION
-    """The shared trigger function, named as the guide names it."""
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # now() is an absolute instant for timestamptz columns, whatever the session
         # TimeZone; being STABLE, it keeps ADD COLUMN ... DEFAULT catalog-only.
-        return "now()"
+        return _DEFAULT_NOW
 
     def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [CreateUpdatedAtFunction(spec), CreateUpdatedAtTrigger(spec)]
@@ -121,13 +140,27 @@ class PostgreSQLSupport(EngineSupport):
     def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
         rows = connection.execute(
             _TABLES_WITH_TRIGGER,
-            {"schema": schema, "trigger": self.trigger_prefix, "function": _FUNCTION},
+            {"schema": schema, "trigger": self.trigger_prefix, "function": _FUNCTION_PATTERN},
         )
         return {row[0] for row in rows}
 
     def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
+        column = connection.dialect.identifier_preparer.quote("updated_at")
         # .all(): one fetch of every row; iterating fetches them one by one
-        return {(kind, name) for kind, name in connection.execute(_CATALOG_OBJECTS).all()}
+        return {
+            (EDITED_FUNCTION if _edited(name, body, column) else kind, f"{schema}.{name}")
+            for kind, schema, name, body in connection.execute(_CATALOG_OBJECTS).all()
+        }
+
+    def edited_functions(self, connection: Connection) -> list[str]:
+        column = connection.dialect.identifier_preparer.quote("updated_at")
+        rows = connection.execute(_TRIGGER_FUNCTIONS, {"function": _FUNCTION_PATTERN}).all()
+        return [
+            f"function {schema}.{name}() has a body rowstamp's migrations did not write"
+            f"{_should_set(name, body)}; put that body back with CREATE OR REPLACE FUNCTION"
+            for schema, name, body in rows
+            if _edited(name, body, column)
+        ]
 
     # Session advisory locks: they need a direct connection, not a transaction-mode
     # pooler such as PgBouncer's, which may hand the session to another client.
@@ -206,8 +239,42 @@ class PostgreSQLSupport(EngineSupport):
 _SUPPORT = PostgreSQLSupport()
 
 
+def function_name(now: str | None) -> str:
+    """The trigger function of a "now": the guide's ``set_updated_at`` for the engine's
+    default, else one named from the expression, so that no trigger operation ever
+    replaces a function other tables' triggers use."""
+    if now is None:
+        return _FUNCTION
+    return f"{_FUNCTION}_{hashlib.sha256(now.encode()).hexdigest()[:8]}"
+
+
+def _body(column: str, now: str) -> str:
+    return f"\nBEGIN\n    NEW.{column} := {now};\n    RETURN NEW;\nEND;\n"
+
+
+def _expected_now(name: str, body: str) -> str | None:
+    """The "now" the function ``name`` stands for, or None when its body cannot tell."""
+    if name == _FUNCTION:
+        return _DEFAULT_NOW
+    match = _BODY.fullmatch(body)
+    return match["now"] if match and function_name(match["now"]) == name else None
+
+
+def _edited(name: str, body: str | None, column: str) -> bool:
+    """True for a rowstamp trigger function whose body is not what rowstamp writes."""
+    if body is None or not re.match(_FUNCTION_PATTERN, name):
+        return False
+    now = _expected_now(name, body)
+    return now is None or body != _body(column, now)
+
+
+def _should_set(name: str, body: str) -> str:
+    now = _expected_now(name, body)
+    return f" (it should set updated_at := {now})" if now is not None else ""
+
+
 def _function(compiler: DDLCompiler, spec: TriggerSpec) -> str:
-    name = compiler.preparer.quote(_FUNCTION)
+    name = compiler.preparer.quote(function_name(spec.now))
     if spec.schema is not None:
         return f"{compiler.preparer.quote_schema(spec.schema)}.{name}"
     return name
@@ -225,14 +292,10 @@ def _create_function(element: CreateUpdatedAtFunction, compiler: DDLCompiler, **
     spec = element.spec
     column = compiler.preparer.quote("updated_at")
     now = _SUPPORT.now_sql(compiler.sql_compiler, spec, **kw)
+    # the name stands for the body: replacing it changes no other table's trigger
     return (
         f"CREATE OR REPLACE FUNCTION {_function(compiler, spec)}() RETURNS trigger\n"
-        f"LANGUAGE plpgsql AS {_TAG}\n"
-        "BEGIN\n"
-        f"    NEW.{column} := {now};\n"
-        "    RETURN NEW;\n"
-        "END;\n"
-        f"{_TAG}"
+        f"LANGUAGE plpgsql AS {_TAG}{_body(column, now)}{_TAG}"
     )
 
 

@@ -1,9 +1,11 @@
 """Stairway: every revision goes up, down and up again, one step at a time, and each
-step down gives back exactly the catalog the step up started from.
+step down gives back exactly the catalog the step up started from, and no step
+leaves a rowstamp trigger function with a body rowstamp did not write.
 
 Prevents: a ``downgrade()`` that fails, is ``pass``, or forgets part of its
-``upgrade()`` (a trigger, an index) - found on a scratch database instead of
-during an incident, when a rollback is needed most.
+``upgrade()`` (a trigger, an index), or a migration that replaces the trigger
+function every table's trigger uses - found on a scratch database instead of during
+an incident, when a rollback is needed most.
 
 The same walk also sees the round trip (the second step up gives back the catalog
 the first one made), so ``rowstamp test`` reads that check off it instead of
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rowstamp.engines.base import EDITED_FUNCTION
 from rowstamp.testing.base import CheckFailed, MigrationRun, diff
 
 __all__ = ["RoundTrips", "check_stairway"]
@@ -57,6 +60,12 @@ def check_stairway(run: MigrationRun, round_trips: RoundTrips | None = None) -> 
         run.upgrade(script.revision)
         # the catalog this revision leaves is where the next one starts
         before = run.catalog()
+        edited = sorted(name for kind, name in before if kind == EDITED_FUNCTION)
+        if edited:
+            raise CheckFailed(
+                f"{script.revision}: upgrade left function {edited[0]}() with a body "
+                "rowstamp did not write (a migration replaced it)"
+            )
         if round_trips is not None and round_trips.failure is None and before != up:
             round_trips.failure = (
                 f"{script.revision}: downgrade then upgrade changed the catalog: {diff(up, before)}"

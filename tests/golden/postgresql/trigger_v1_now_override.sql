@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger
+CREATE OR REPLACE FUNCTION set_updated_at_9ff7b5b7() RETURNS trigger
 LANGUAGE plpgsql AS $rowstamp$
 BEGIN
     NEW.updated_at := CURRENT_TIMESTAMP;
@@ -7,13 +7,13 @@ END;
 $rowstamp$;
 
 CREATE TRIGGER update_timestamp BEFORE UPDATE ON users
-FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+FOR EACH ROW EXECUTE FUNCTION set_updated_at_9ff7b5b7();
 
 DROP TRIGGER IF EXISTS update_timestamp ON users;
 
 DO $rowstamp$
 BEGIN
-    DROP FUNCTION IF EXISTS set_updated_at();
+    DROP FUNCTION IF EXISTS set_updated_at_9ff7b5b7();
 EXCEPTION WHEN dependent_objects_still_exist THEN
     NULL;
 END;
