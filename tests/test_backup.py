@@ -104,8 +104,13 @@ def test_backups_never_go_inside_the_git_repository(db_url: URL, tmp_path: Path)
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
-def test_without_git_the_project_directory_is_the_repository(db_url: URL, tmp_path: Path) -> None:
-    project = tmp_path / "project"  # tmp_path is in no git repository
+@pytest.mark.parametrize("variable", ["GIT_CEILING_DIRECTORIES", "PATH"],
+                         ids=["no-repository", "no-git"])  # fmt: skip
+def test_without_git_the_project_directory_is_the_repository(
+    db_url: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, str(tmp_path))  # git finds no repository, or is not found
+    project = tmp_path / "project"
     project.mkdir()
     with pytest.raises(BackupError, match="inside the repository"):
         take_backup(db_url, "production", directory=project / "backups", project_root=project)
@@ -155,8 +160,8 @@ def test_a_backup_on_a_full_disk_leaves_nothing(
 
 @pytest.mark.parametrize(
     ("where", "problem"),
-    [("file", "cannot create backup directory {d}: File exists ({d})"),
-     ("file/backups", "cannot create backup directory {d}: File exists ({d.parent})")],
+    [("file", "cannot create backup directory {d}: File exists;"),
+     ("file/backups", "cannot create backup directory {d}: {d.parent}: File exists")],
 )  # fmt: skip
 def test_a_backup_dir_that_is_or_is_under_a_file_is_one_line(
     db_url: URL, tmp_path: Path, where: str, problem: str

@@ -43,7 +43,7 @@ def test_protected_upgrade_takes_a_verified_backup_first(project: Project, tmp_p
                              BACKUP_DIR=str(backups))  # fmt: skip
     assert result.returncode != 0 and "Traceback" not in result.output
     [line] = [line for line in result.stderr.splitlines() if line.strip()]
-    assert f"cannot create backup directory {backups}: File exists" in line
+    assert f"cannot create backup directory {backups}: File exists; set BACKUP_DIR" in line
     assert "Running upgrade" not in result.output
     backups.unlink()
     env = {"ENVIRONMENT": "production", "BACKUP_DIR": str(backups)}

@@ -121,8 +121,11 @@ def _repository_root(project_dir: Path) -> Path:
     return Path(top) if done.returncode == 0 and top else project_dir
 
 
-def _reason(exc: OSError) -> str:
-    return f"{exc.strerror} ({exc.filename})" if exc.strerror and exc.filename else str(exc)
+def _reason(exc: OSError, path: Path) -> str:
+    """``exc`` in a few words, naming its file when that is not ``path``."""
+    if not exc.strerror:
+        return str(exc)
+    return exc.strerror if exc.filename in (None, str(path)) else f"{exc.filename}: {exc.strerror}"
 
 
 def _private_directory(directory: Path) -> None:
@@ -135,7 +138,7 @@ def _private_directory(directory: Path) -> None:
         if isinstance(exc, FileExistsError) and directory.is_dir():
             return
         raise BackupError(
-            f"cannot create backup directory {directory}: {_reason(exc)}",
+            f"cannot create backup directory {directory}: {_reason(exc, directory)}",
             "set BACKUP_DIR to a writable directory outside the repository",
         ) from None
 
@@ -176,7 +179,7 @@ def take_backup(
         os.close(_private_file(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
     except OSError as exc:
         raise BackupError(
-            f"cannot write a backup in {directory}: {_reason(exc)}",
+            f"cannot write a backup in {directory}: {_reason(exc, directory)}",
             "set BACKUP_DIR to a writable directory outside the repository",
         ) from None
     try:
@@ -189,7 +192,7 @@ def take_backup(
     except OSError as exc:
         _remove(partial)
         raise BackupError(
-            f"backup into {directory} failed: {_reason(exc)}",
+            f"backup into {directory} failed: {_reason(exc, directory)}",
             "free space there or set BACKUP_DIR to another directory; nothing was kept",
         ) from None
     except BaseException:  # a failed check or Ctrl-C: no partial file may look like a backup
@@ -219,7 +222,7 @@ def log_no_backup(directory: Path, record: Mapping[str, str]) -> Path:
             lines.write(json.dumps(record) + "\n")
     except OSError as exc:
         raise BackupError(
-            f"cannot write the no-backup log {log}: {_reason(exc)}",
+            f"cannot write the no-backup log {log}: {_reason(exc, log)}",
             "set BACKUP_DIR to a writable directory outside the repository",
         ) from None
     return log
