@@ -94,6 +94,39 @@ def test_a_no_backup_reason_must_be_plain_text(tmp_path: Path, hidden: str) -> N
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
+def test_a_backup_interrupted_by_ctrl_c_leaves_nothing(
+    project: Project, db_url: URL, tmp_path: Path
+) -> None:
+    """Ctrl-C while the dump tool writes: the .partial file goes, nothing is migrated."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "mariadb-dump").write_text(
+        '#!/bin/sh\nfor a in "$@"; do case "$a" in --result-file=*) f="${a#*=}";; esac; done\n'
+        'echo "-- a dump in progress" > "$f"\nexec sleep 60\n'
+    )
+    (tools / "mariadb-dump").chmod(0o755)
+    backups = tmp_path / "backups"
+    env = project.env(ENVIRONMENT="production", BACKUP_DIR=str(backups))
+    env["PATH"] = f"{tools}{os.pathsep}{env['PATH']}"
+    process = subprocess.Popen(["alembic", "upgrade", "head"], cwd=project.root, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not [p for p in backups.glob("*.partial") if p.stat().st_size]:
+        assert time.monotonic() < deadline and process.poll() is None, "no dump started"
+        time.sleep(0.1)
+    [partial] = backups.glob("*.partial")
+    assert stat.S_IMODE(partial.stat().st_mode) == 0o600  # private before the tool wrote
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    assert process.wait(timeout=60) != 0
+    assert list(backups.iterdir()) == []
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        assert not inspect(conn).has_table("things")
+    engine.dispose()
+
+
 def test_protected_downgrade_must_be_confirmed(project: Project, tmp_path: Path) -> None:
     env = {"ENVIRONMENT": "production", "BACKUP_DIR": str(tmp_path / "backups")}
     project.alembic("upgrade", "head", **env)
