@@ -184,7 +184,13 @@ def take_backup(
         ) from None
     try:
         support.backup(url, partial)
-        verified = support.verify_backup(partial)
+        try:
+            verified = support.verify_backup(partial)
+        except BackupError as exc:  # a dump tool may say nothing about a full disk
+            raise BackupError(
+                f"the backup cannot be read back: {exc.problem}",
+                f"check the free space in {directory}; nothing was kept",
+            ) from None
         if verify_restore:
             verified += "; " + _verify_by_restore(url, partial)
         partial.chmod(0o600)
