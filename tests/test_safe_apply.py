@@ -61,15 +61,10 @@ def test_protected_upgrade_takes_a_verified_backup_first(project: Project, tmp_p
 def test_no_backup_needs_a_one_line_reason_that_is_logged(project: Project, tmp_path: Path) -> None:
     backups = tmp_path / "backups"
     env = {"ENVIRONMENT": "production", "BACKUP_DIR": str(backups)}
-    for reason, problem in [
-        ("", "without a backup needs a reason"),
-        ("ok\n2026-01-01T00:00:00+00:00\tproduction\tforged", "control character (U+000A)"),
-    ]:
-        result = project.alembic("-x", f"no-backup={reason}", "upgrade", "head", check=False, **env)
-        assert result.returncode != 0 and "Traceback" not in result.output
-        [line] = [line for line in result.stderr.splitlines() if line.strip()]
-        assert problem in line
-    assert not (backups / "no-backup.jsonl").exists()
+    result = project.alembic("-x", "no-backup=", "upgrade", "head", check=False, **env)
+    assert result.returncode != 0 and "Traceback" not in result.output
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "without a backup needs a reason" in line
     old = os.umask(0o022)
     try:
         project.alembic("-x", 'no-backup=restored "snapshot" 42', "upgrade", "head", **env)
@@ -83,7 +78,9 @@ def test_no_backup_needs_a_one_line_reason_that_is_logged(project: Project, tmp_
     assert record["environment"] == "production" and record["reason"] == 'restored "snapshot" 42'
 
 
-@pytest.mark.parametrize("hidden", ["\r", "\x1b[2J", "\x7f", "\u202e", "\u2066"])
+@pytest.mark.parametrize(
+    "hidden", ["\n2026-01-01T00:00:00+00:00\tforged", "\r", "\x1b[2J", "\x7f", "\u202e", "\u2066"]
+)
 def test_a_no_backup_reason_must_be_plain_text(tmp_path: Path, hidden: str) -> None:
     settings = RowstampSettings(environment="production", database_url="sqlite://",
                                 backup_dir=tmp_path)  # fmt: skip
