@@ -4,8 +4,10 @@ saying which, the database's state and what to run next; a killed upgrade resume
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -14,6 +16,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 
+from rowstamp.errors import ProtectedEnvironmentError
+from rowstamp.guard import _skip_backup
+from rowstamp.settings import RowstampSettings
 from tests.helpers import catalog, simple_chain, write_revision
 from tests.project import Project
 
@@ -33,6 +38,14 @@ def test_every_run_reports_each_revision_with_its_time(project: Project) -> None
 
 def test_protected_upgrade_takes_a_verified_backup_first(project: Project, tmp_path: Path) -> None:
     backups = tmp_path / "backups"
+    backups.write_text("")  # unusable: one line, and nothing is migrated
+    result = project.alembic("upgrade", "b1", check=False, ENVIRONMENT="production",
+                             BACKUP_DIR=str(backups))  # fmt: skip
+    assert result.returncode != 0 and "Traceback" not in result.output
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert f"cannot create backup directory {backups}: File exists; set BACKUP_DIR" in line
+    assert "Running upgrade" not in result.output
+    backups.unlink()
     env = {"ENVIRONMENT": "production", "BACKUP_DIR": str(backups)}
     out = project.alembic("upgrade", "b1", **env).output
     [backup] = list(backups.iterdir())
@@ -45,14 +58,70 @@ def test_protected_upgrade_takes_a_verified_backup_first(project: Project, tmp_p
     assert len(list(backups.iterdir())) == 2
 
 
-def test_no_backup_needs_a_reason_that_is_logged(project: Project, tmp_path: Path) -> None:
-    env = {"ENVIRONMENT": "production", "BACKUP_DIR": str(tmp_path / "backups")}
+def test_no_backup_needs_a_one_line_reason_that_is_logged(project: Project, tmp_path: Path) -> None:
+    backups = tmp_path / "backups"
+    env = {"ENVIRONMENT": "production", "BACKUP_DIR": str(backups)}
     result = project.alembic("-x", "no-backup=", "upgrade", "head", check=False, **env)
     assert result.returncode != 0 and "Traceback" not in result.output
-    assert "without a backup needs a reason" in result.output
-    project.alembic("-x", "no-backup=restored from snapshot 42", "upgrade", "head", **env)
-    log = (tmp_path / "backups" / "no-backup.log").read_text(encoding="utf-8")
-    assert "production" in log and "restored from snapshot 42" in log
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "without a backup needs a reason" in line
+    old = os.umask(0o022)
+    try:
+        project.alembic("-x", 'no-backup=restored "snapshot" 42', "upgrade", "head", **env)
+    finally:
+        os.umask(old)
+    log = backups / "no-backup.jsonl"
+    modes = (stat.S_IMODE(backups.stat().st_mode), stat.S_IMODE(log.stat().st_mode))
+    assert modes == (0o700, 0o600)
+    [record] = (json.loads(line) for line in log.read_text(encoding="utf-8").splitlines())
+    assert set(record) == {"time", "environment", "url", "reason"}
+    assert record["environment"] == "production" and record["reason"] == 'restored "snapshot" 42'
+
+
+@pytest.mark.parametrize(
+    "hidden", ["\n2026-01-01T00:00:00+00:00\tforged", "\r", "\x1b[2J", "\x7f", "\u202e", "\u2066"]
+)
+def test_a_no_backup_reason_must_be_plain_text(tmp_path: Path, hidden: str) -> None:
+    settings = RowstampSettings(environment="production", database_url="sqlite://",
+                                backup_dir=tmp_path)  # fmt: skip
+    with pytest.raises(ProtectedEnvironmentError) as info:
+        _skip_backup(settings, f"restored {hidden}snapshot")
+    assert f"control character (U+{ord(hidden[0]):04X})" in str(info.value)
+    assert len(str(info.value).splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
+def test_a_backup_interrupted_by_ctrl_c_leaves_nothing(
+    project: Project, db_url: URL, tmp_path: Path
+) -> None:
+    """Ctrl-C while the dump tool writes: the .partial file goes, nothing is migrated."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "mariadb-dump").write_text(
+        '#!/bin/sh\nfor a in "$@"; do case "$a" in --result-file=*) f="${a#*=}";; esac; done\n'
+        'echo "-- a dump in progress" > "$f"\nexec sleep 60\n'
+    )
+    (tools / "mariadb-dump").chmod(0o755)
+    backups = tmp_path / "backups"
+    env = project.env(ENVIRONMENT="production", BACKUP_DIR=str(backups))
+    env["PATH"] = f"{tools}{os.pathsep}{env['PATH']}"
+    process = subprocess.Popen(["alembic", "upgrade", "head"], cwd=project.root, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not [p for p in backups.glob("*.partial") if p.stat().st_size]:
+        assert time.monotonic() < deadline and process.poll() is None, "no dump started"
+        time.sleep(0.1)
+    [partial] = backups.glob("*.partial")
+    assert stat.S_IMODE(partial.stat().st_mode) == 0o600  # private before the tool wrote
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    assert process.wait(timeout=60) != 0
+    assert list(backups.iterdir()) == []
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        assert not inspect(conn).has_table("things")
+    engine.dispose()
 
 
 def test_protected_downgrade_must_be_confirmed(project: Project, tmp_path: Path) -> None:

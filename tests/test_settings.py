@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rowstamp.errors import DatabaseUrlError, EnvFileError, UnknownEnvironmentError
+from rowstamp.errors import DatabaseUrlError, EnvFileError, SettingsError, UnknownEnvironmentError
 from rowstamp.settings import RowstampSettings, known_environments, load_settings
 
 
@@ -98,3 +98,23 @@ def test_absolute_sqlite_paths_and_memory_are_kept(
     assert load_settings(RowstampSettings, env_dir).url.database == "/tmp/x.sqlite3"
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     assert load_settings(RowstampSettings, env_dir).url.database is None
+
+
+@pytest.mark.parametrize("name", ["../envs/development", "/etc/passwd", "prod\nuction", "a b"])
+def test_environment_must_be_a_plain_name(env_dir: Path, name: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings(RowstampSettings, env_dir, environment=name)
+    assert len(str(info.value).splitlines()) == 1
+    assert "is not a plain name; use letters, digits, '-' and '_' only" in str(info.value)
+
+
+@pytest.mark.parametrize("variable", ["MIGRATION_LOCK_TIMEOUT", "DATABASE_LOCK_TIMEOUT"])
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_lock_timeouts_must_be_finite(
+    env_dir: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings(RowstampSettings, env_dir)
+    assert f"invalid {variable} for environment 'development'" in str(info.value)
+    assert len(str(info.value).splitlines()) == 1

@@ -6,11 +6,19 @@ it and checks the copy can be read back before touching anything: PostgreSQL wit
 --single-transaction``, SQLite with the online backup API + ``PRAGMA
 integrity_check``. With ``verify_restore`` the backup is restored into a scratch
 database and every table's row count compared. Backups never go inside the
-repository, and passwords reach the tools only through their environment.
+repository (its git top level), and passwords reach the tools only through their
+environment.
+
+A backup holds every row, so it is private whatever the umask: its directory is
+created 0700 and the file 0600. It is written as ``<name>.partial`` and renamed
+to its name only once verified, so a failed or interrupted backup leaves nothing
+that could be mistaken for a good one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import signal
@@ -31,7 +39,17 @@ from rowstamp.engines import for_name
 from rowstamp.errors import BackupError
 from rowstamp.urls import mask_secrets
 
-__all__ = ["Backup", "default_backup_dir", "run_tool", "scratch_database", "take_backup"]
+__all__ = [
+    "Backup",
+    "default_backup_dir",
+    "log_no_backup",
+    "run_tool",
+    "scratch_database",
+    "take_backup",
+]
+
+NO_BACKUP_LOG = "no-backup.jsonl"
+"""The audit log of migrations run without a backup, one JSON object a line."""
 
 log = logging.getLogger("rowstamp")
 
@@ -94,6 +112,42 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
+def _repository_root(project_dir: Path) -> Path:
+    """The git top level holding ``project_dir`` (a monorepo's, not the project's
+    folder), or ``project_dir`` itself without git or a repository."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=project_dir, capture_output=True,
+            text=True, timeout=60, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return project_dir
+    top = done.stdout.strip()
+    return Path(top) if done.returncode == 0 and top else project_dir
+
+
+def _reason(exc: OSError, path: Path) -> str:
+    """``exc`` in a few words, naming its file when that is not ``path``."""
+    if not exc.strerror:
+        return str(exc)
+    return exc.strerror if exc.filename in (None, str(path)) else f"{exc.filename}: {exc.strerror}"
+
+
+def _private_directory(directory: Path) -> None:
+    """Create ``directory`` 0700 whatever the umask; one that exists is left as it is."""
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700)
+        directory.chmod(0o700)
+    except OSError as exc:
+        if isinstance(exc, FileExistsError) and directory.is_dir():
+            return
+        raise BackupError(
+            f"cannot create backup directory {directory}: {_reason(exc, directory)}",
+            "set BACKUP_DIR to a writable directory outside the repository",
+        ) from None
+
+
 def take_backup(
     url: URL,
     environment: str,
@@ -102,23 +156,87 @@ def take_backup(
     project_root: Path,
     verify_restore: bool = False,
 ) -> Backup:
-    """Back up the database at ``url`` into ``directory`` and verify the copy."""
-    if _inside(directory, project_root):
+    """Back up the database at ``url`` into ``directory`` and verify the copy.
+
+    ``project_root`` is the project's directory (where ``alembic.ini`` is); the
+    repository the backup must stay out of is the git top level above it.
+    """
+    repository = _repository_root(project_root)
+    if _inside(directory, repository):
         raise BackupError(
-            f"backup directory {directory} is inside the repository",
+            f"backup directory {directory} is inside the repository {repository}",
             "set BACKUP_DIR to a directory outside it",
         )
     support = for_name(url.get_backend_name())
-    directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     name = Path(url.database or "database").name
     path = directory / f"{environment}-{name}-{stamp}{support.backup_suffix}"
+    if path.parent != directory:
+        raise BackupError(
+            f"environment name {environment!r} would put the backup outside {directory}",
+            "use letters, digits, '-' and '_' only, e.g. production",
+        )
+    _private_directory(directory)
+    partial = path.with_name(f"{path.name}.partial")
     started = time.monotonic()
-    support.backup(url, path)
-    verified = support.verify_backup(path)
-    if verify_restore:
-        verified += "; " + _verify_by_restore(url, path)
+    try:
+        # created 0600 before the tool writes into it: the dump tools and SQLite keep the mode
+        os.close(_private_file(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+    except OSError as exc:
+        raise BackupError(
+            f"cannot write a backup in {directory}: {_reason(exc, directory)}",
+            "set BACKUP_DIR to a writable directory outside the repository",
+        ) from None
+    try:
+        support.backup(url, partial)
+        try:
+            verified = support.verify_backup(partial)
+        except BackupError as exc:  # a dump tool may say nothing about a full disk
+            raise BackupError(
+                f"the backup cannot be read back: {exc.problem}",
+                f"check the free space in {directory}; nothing was kept",
+            ) from None
+        if verify_restore:
+            verified += "; " + _verify_by_restore(url, partial)
+        partial.chmod(0o600)
+        partial.rename(path)
+    except OSError as exc:
+        _remove(partial)
+        raise BackupError(
+            f"backup into {directory} failed: {_reason(exc, directory)}",
+            "free space there or set BACKUP_DIR to another directory; nothing was kept",
+        ) from None
+    except BaseException:  # a failed check or Ctrl-C: no partial file may look like a backup
+        _remove(partial)
+        raise
     return Backup(path, path.stat().st_size, time.monotonic() - started, verified)
+
+
+def _private_file(path: str | Path, flags: int) -> int:
+    """Open ``path`` (an ``open()`` opener); a file it creates is 0600 whatever the umask."""
+    handle = os.open(path, flags, 0o600)
+    os.fchmod(handle, 0o600)
+    return handle
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def log_no_backup(directory: Path, record: Mapping[str, str]) -> Path:
+    """Append ``record`` as one JSON line to the private no-backup audit log in ``directory``."""
+    _private_directory(directory)
+    path = directory / NO_BACKUP_LOG
+    try:
+        with open(path, "a", encoding="utf-8", opener=_private_file) as lines:
+            lines.write(json.dumps(record) + "\n")
+    except OSError as exc:
+        raise BackupError(
+            f"cannot write the no-backup log {path}: {_reason(exc, path)}",
+            "set BACKUP_DIR to a writable directory outside the repository",
+        ) from None
+    return path
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
-from rowstamp.backup import Backup, default_backup_dir, take_backup
+from rowstamp.backup import Backup, default_backup_dir, log_no_backup, take_backup
 from rowstamp.errors import ProtectedEnvironmentError
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_url
@@ -112,6 +112,11 @@ def _quiet_alembic() -> Iterator[None]:
         alembic_log.setLevel(level)
 
 
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                  "\u2066\u2067\u2068\u2069")  # fmt: skip
+"""Characters that reorder how the text around them is shown."""
+
+
 def _skip_backup(settings: RowstampSettings, reason: str) -> None:
     if not reason.strip():
         raise ProtectedEnvironmentError(
@@ -119,14 +124,20 @@ def _skip_backup(settings: RowstampSettings, reason: str) -> None:
             "needs a reason",
             'say why: -x no-backup="restored from snapshot 42 minutes ago"',
         )
-    directory = settings.backup_dir or default_backup_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    line = (f"{datetime.now(UTC).isoformat(timespec='seconds')}\t{settings.environment}\t"
-            f"{mask_url(settings.url)}\tno backup: {reason.strip()}\n")  # fmt: skip
-    with (directory / "no-backup.log").open("a", encoding="utf-8") as record:
-        record.write(line)
-    log.warning("No backup of %s: %s (logged in %s)", settings.environment, reason.strip(),
-                directory / "no-backup.log")  # fmt: skip
+    hidden = next((c for c in reason if ord(c) < 0x20 or c == "\x7f" or c in _BIDI), None)
+    if hidden is not None:
+        raise ProtectedEnvironmentError(
+            f"the no-backup reason has a control character (U+{ord(hidden):04X}); "
+            "it goes into the audit log",
+            "give it as one line of plain text",
+        )
+    audit = log_no_backup(
+        settings.backup_dir or default_backup_dir(),
+        {"time": datetime.now(UTC).isoformat(timespec="seconds"),
+         "environment": settings.environment, "url": mask_url(settings.url),
+         "reason": reason.strip()},
+    )  # fmt: skip
+    log.warning("No backup of %s: %s (logged in %s)", settings.environment, reason.strip(), audit)
 
 
 def _confirm_downgrade(config: Config, settings: RowstampSettings, env: EnvironmentContext,

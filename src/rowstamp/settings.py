@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,6 +42,10 @@ _DEFAULT_DRIVERS = {
     "mariadb": "mariadb+pymysql",
 }
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+")
+"""What an environment name may be: it names a file and goes into backup file names."""
+_NOT_PLAIN = "use letters, digits, '-' and '_' only, e.g. production"
+
 S = TypeVar("S", bound="RowstampSettings")
 
 
@@ -60,10 +65,10 @@ class RowstampSettings(BaseSettings):
     """``session.delete()`` of an object with ``is_active`` marks it inactive instead
     (given to ``rowstamp.softdelete.enable_soft_delete``); off: a delete deletes."""
 
-    migration_lock_timeout: float = Field(default=600.0, ge=0)
+    migration_lock_timeout: float = Field(default=600.0, ge=0, allow_inf_nan=False)
     """Seconds to wait for another process's migration before giving up."""
 
-    database_lock_timeout: float = Field(default=5.0, gt=0)
+    database_lock_timeout: float = Field(default=5.0, gt=0, allow_inf_nan=False)
     """Seconds a migration statement may wait for a table lock (PostgreSQL
     ``lock_timeout``, MySQL ``lock_wait_timeout``) before it fails instead of
     queueing every other query behind it."""
@@ -81,6 +86,13 @@ class RowstampSettings(BaseSettings):
     def is_protected(self) -> bool:
         """Whether migrations here need a verified backup and confirmed downgrades."""
         return self.protected if self.protected is not None else self.environment == "production"
+
+    @field_validator("environment")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not _PLAIN_NAME.fullmatch(value):
+            raise ValueError(_NOT_PLAIN)
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -132,6 +144,8 @@ def load_settings(
     directory a command happens to run in.
     """
     name = environment or os.environ.get("ENVIRONMENT") or DEFAULT_ENVIRONMENT
+    if not _PLAIN_NAME.fullmatch(name):  # a path would pick a file outside env_dir
+        raise SettingsError(f"ENVIRONMENT {name!r} is not a plain name", _NOT_PLAIN)
     if not env_dir.is_dir():
         raise EnvFileError(
             f"env files directory {env_dir} does not exist",

@@ -110,7 +110,13 @@ class SQLiteSupport(EngineSupport):
 
     def backup(self, url: URL, path: Path) -> None:
         # the online backup API copies a consistent snapshot while others keep writing
-        _copy(Path(str(url.database)), path)
+        try:
+            _copy(Path(str(url.database)), path)
+        except sqlite3.Error as exc:
+            raise BackupError(
+                f"SQLite backup of {url.database} into {path.parent} failed: {exc}",
+                "check the database file, and the free space and permissions there",
+            ) from None
 
     def verify_backup(self, path: Path) -> str:
         with closing(sqlite3.connect(path)) as copy:
