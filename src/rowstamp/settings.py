@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from rowstamp.errors import DatabaseUrlError, EnvFileError, SettingsError, UnknownEnvironmentError
 from rowstamp.urls import mask_secrets
@@ -39,6 +39,11 @@ _DEFAULT_DRIVERS = {
     "mysql": "mysql+pymysql",
     "mariadb": "mariadb+pymysql",
 }
+
+_UNENCODED_PASSWORD = (
+    "cannot read the URL, likely because its password holds a raw @ : / % # or ?; "
+    "URL-encode the password (@ as %40, : as %3A, / as %2F, % as %25, # as %23, ? as %3F)"
+)
 
 S = TypeVar("S", bound="RowstampSettings")
 
@@ -90,9 +95,21 @@ class RowstampSettings(BaseSettings):
             raise ValueError(
                 "not a database URL (expected dialect+driver://user@host/dbname)"
             ) from None
+        except ValueError:  # the port is not a number: a ":" or "/" of the password, raw
+            raise ValueError(_UNENCODED_PASSWORD) from None
+        if "@" in (url.host or ""):
+            raise ValueError(_UNENCODED_PASSWORD)
         backend = url.drivername.partition("+")[0]
         if "+" not in url.drivername and backend in _DEFAULT_DRIVERS:
             url = url.set(drivername=_DEFAULT_DRIVERS[backend])
+        if backend in _DEFAULT_DRIVERS or backend == "sqlite":
+            try:
+                url.get_dialect().import_dbapi()
+            except (NoSuchModuleError, ImportError):
+                use = _DEFAULT_DRIVERS.get(backend, "sqlite")
+                raise ValueError(
+                    f"database driver {url.drivername!r} is unknown or not installed; use {use}://"
+                ) from None
         return url.render_as_string(hide_password=False)
 
     @field_validator("database_timestamp_utc")
