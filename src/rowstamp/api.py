@@ -215,6 +215,13 @@ def history(config: Config, current: tuple[str, ...] = ()) -> list[HistoryEntry]
     with _alembic_errors("fix the migration files in alembic/versions"):
         heads = set(scripts.get_heads())
         walked = [s for s in scripts.walk_revisions() if isinstance(s, Script)]
+    unknown = sorted(set(current) - {s.revision for s in walked})
+    if unknown:
+        raise RevisionError(
+            f"the database is at revision {', '.join(unknown)}, which no migration file defines",
+            "restore its migration file (another branch? git log -- alembic/versions), or, once "
+            "the schema is checked by hand, record the right one: alembic stamp --purge <revision>",
+        )
     entries = []
     for script in walked:
         down = script.down_revision
