@@ -4,7 +4,9 @@ userinfo, left unencoded with an ``@`` in it, or given as a query parameter."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from rowstamp.engines.postgresql import _conninfo, _tool_env
 from rowstamp.urls import mask_secrets, mask_url
 
 
@@ -46,3 +48,13 @@ def test_mask_secrets_of_known_urls_plain_and_encoded() -> None:
     url = "postgresql://app@h/db?password=Pa%40ss%2Fw"
     text = "driver said Pa@ss/w, logged Pa%40ss%2Fw"
     assert mask_secrets(text, url) == "driver said ***, logged ***"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+psycopg://app:Pa%40ss@h/db", "postgresql+psycopg://app@h/db?password=Pa%40ss"],
+)
+def test_pg_tools_get_the_password_in_their_environment_not_argv(url: str) -> None:
+    """pg_dump and psql see the password through PGPASSWORD: ``ps`` shows argv to all."""
+    assert "Pa" not in _conninfo(make_url(url))
+    assert _tool_env(make_url(url)) == {"PGPASSWORD": "Pa@ss"}
