@@ -170,6 +170,13 @@ CASES: dict[str, Case] = {
         env={"DATABASE_URL": "postgresql+nosuch://app:hunter2x@127.0.0.1/app"},
         secrets=("hunter2x",),
     ),
+    "unknown-url-option": Case(  # PyMySQL raises TypeError before it connects anywhere
+        lambda p: None,
+        "cannot connect to mysql+pymysql://app:***@127.0.0.1:1/app?bogus=1: ",
+        (ROWSTAMP_UPGRADE,),
+        env={"DATABASE_URL": "mysql+pymysql://app:hunter2x@127.0.0.1:1/app?bogus=1"},
+        secrets=("hunter2x",),
+    ),
     "unencoded-password": Case(
         lambda p: None,
         "URL-encode the password",

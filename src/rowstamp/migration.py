@@ -191,9 +191,11 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
             yield given
         return
     engine = given if isinstance(given, Engine) else _engine(settings)
+    # Refused, unreachable, or a URL option the driver does not know: psycopg refuses it
+    # (a DBAPI error), PyMySQL's connect() raises TypeError for the unexpected keyword.
     try:
         connection = engine.connect()
-    except DBAPIError as exc:  # refused, unreachable, or an option the driver does not know
+    except (DBAPIError, TypeError) as exc:
         raise DatabaseUnreachableError(
             f"cannot connect to {mask_url(engine.url)}: {_first_line(exc, engine)}",
             "check that the server is running and DATABASE_URL is right",
@@ -255,7 +257,7 @@ def _engine(settings: RowstampSettings) -> Engine:
     return create_engine(settings.url, poolclass=NullPool)
 
 
-def _first_line(exc: DBAPIError, engine: Engine) -> str:
+def _first_line(exc: Exception, engine: Engine) -> str:
     return mask_secrets(first_line(exc), engine.url)
 
 
