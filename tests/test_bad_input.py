@@ -166,7 +166,7 @@ CASES: dict[str, Case] = {
     ),
     "unknown-driver": Case(
         lambda p: None,
-        "database driver 'postgresql+nosuch' is unknown or not installed; use postgresql+psycopg",
+        "unknown database driver 'postgresql+nosuch'; use postgresql+psycopg://",
         env={"DATABASE_URL": "postgresql+nosuch://app:hunter2x@127.0.0.1/app"},
         secrets=("hunter2x",),
     ),

@@ -104,11 +104,11 @@ class RowstampSettings(BaseSettings):
             url = url.set(drivername=_DEFAULT_DRIVERS[backend])
         if backend in _DEFAULT_DRIVERS or backend == "sqlite":
             try:
-                url.get_dialect().import_dbapi()
-            except (NoSuchModuleError, ImportError):
+                url.get_dialect()
+            except NoSuchModuleError:
                 use = _DEFAULT_DRIVERS.get(backend, "sqlite")
                 raise ValueError(
-                    f"database driver {url.drivername!r} is unknown or not installed; use {use}://"
+                    f"unknown database driver {url.drivername!r}; use {use}://"
                 ) from None
         return url.render_as_string(hide_password=False)
 
