@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
-import app.models  # noqa: F401 - imports every model module, filling Base.metadata
 from alembic import context
 from app.core.config import get_settings
 from app.db.base import Base
@@ -38,7 +37,9 @@ def run_migrations_online() -> None:
             context.run_migrations()
 
 
-with migration.user_errors():
+with migration.user_errors():  # also for a model that fails to import: one line, no traceback
+    import app.models  # noqa: F401 - imports every model module, filling Base.metadata
+
     if context.is_offline_mode():
         run_migrations_offline()
     else:

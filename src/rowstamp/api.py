@@ -21,9 +21,9 @@ from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
 from alembic import command
-from rowstamp.errors import RevisionError, SettingsError
+from rowstamp.errors import RevisionError, RowstampError, SettingsError
 from rowstamp.messages import check_message
-from rowstamp.migration import SKIP_EMPTY_KEY, connect
+from rowstamp.migration import SKIP_EMPTY_KEY, OneLineError, connect
 from rowstamp.settings import RowstampSettings
 
 __all__ = [
@@ -104,6 +104,8 @@ def project_settings(config: Config) -> RowstampSettings:
 def _alembic_errors(hint: str = "") -> Iterator[None]:
     try:
         yield
+    except OneLineError as exc:
+        raise RowstampError(str(exc)) from None
     except CommandError as exc:
         text = str(exc)
         if "not up to date" in text:
@@ -213,6 +215,13 @@ def history(config: Config, current: tuple[str, ...] = ()) -> list[HistoryEntry]
     with _alembic_errors("fix the migration files in alembic/versions"):
         heads = set(scripts.get_heads())
         walked = [s for s in scripts.walk_revisions() if isinstance(s, Script)]
+    unknown = sorted(set(current) - {s.revision for s in walked})
+    if unknown:
+        raise RevisionError(
+            f"the database is at revision {', '.join(unknown)}, which no migration file defines",
+            "restore its migration file (another branch? git log -- alembic/versions), or, once "
+            "the schema is checked by hand, record the right one: alembic stamp --purge <revision>",
+        )
     entries = []
     for script in walked:
         down = script.down_revision

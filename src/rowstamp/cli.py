@@ -557,32 +557,36 @@ def _revs(revisions: tuple[str, ...]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors become one line on stderr and exit code 1."""
+    from rowstamp.diagnose import revision_warnings_as_errors
+
     try:
-        app(args=argv, prog_name="rowstamp")
+        with revision_warnings_as_errors():
+            app(args=argv, prog_name="rowstamp")
     except Exception as exc:
         _fail(exc)
 
 
 def _fail(exc: Exception) -> None:
     from alembic.util import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+    from rowstamp.diagnose import explain
     from rowstamp.errors import RowstampError, first_line
     from rowstamp.migration import debug_enabled
     from rowstamp.urls import mask_secrets
 
-    known = RowstampError | CommandError | SQLAlchemyError | SyntaxError
-    if debug_enabled() or not isinstance(exc, known):
+    if debug_enabled():
         raise exc
-    if isinstance(exc, SyntaxError):
-        line = (
-            f"{exc.filename}:{exc.lineno}: {exc.msg}; fix the file "
-            "(run again with --debug for the traceback)"
-        )
-    elif isinstance(exc, SQLAlchemyError):
+    if isinstance(exc, RowstampError | CommandError):
+        line = str(exc)
+    elif (explained := explain(exc)) is not None:
+        line = str(explained)
+    elif isinstance(exc, DBAPIError):
         line = (f"the database refused a statement: {first_line(exc)}; "
                 "run again with --debug for details")  # fmt: skip
+    elif isinstance(exc, SQLAlchemyError):
+        line = f"{first_line(exc)}; run again with --debug for details"
     else:
-        line = str(exc)
+        raise exc
     typer.echo(f"rowstamp: error: {mask_secrets(line)}", err=True)
     sys.exit(1)

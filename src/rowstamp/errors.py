@@ -18,6 +18,7 @@ __all__ = [
     "MigrationFailedError",
     "MigrationLockError",
     "NoChangesError",
+    "ProjectFileError",
     "ProtectedEnvironmentError",
     "RevisionError",
     "RowstampError",
@@ -99,6 +100,10 @@ class MigrationLockError(RowstampError):
 
 class NoChangesError(RowstampError):
     """Autogenerate found nothing to migrate."""
+
+
+class ProjectFileError(RowstampError):
+    """A file of the project (a migration, a model, ``env.py``) fails as Python loads or runs it."""
 
 
 class RevisionError(RowstampError):

@@ -18,7 +18,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, MetaData, create_engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 # Imported for what they register: op.create_updated_at_trigger and friends; the
@@ -29,6 +29,7 @@ from rowstamp.autogen import mysql_impl  # noqa: F401 - corrects MySQL index nam
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
 from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
+from rowstamp.diagnose import explain, revision_warnings_as_errors
 from rowstamp.engines import for_name
 from rowstamp.errors import (
     DatabaseUnreachableError,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SKIP_EMPTY_KEY",
+    "OneLineError",
     "connect",
     "debug_enabled",
     "locked",
@@ -189,9 +191,11 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
             yield given
         return
     engine = given if isinstance(given, Engine) else _engine(settings)
+    # Refused, unreachable, or a URL option the driver does not know: psycopg refuses it
+    # (a DBAPI error), PyMySQL's connect() raises TypeError for the unexpected keyword.
     try:
         connection = engine.connect()
-    except OperationalError as exc:
+    except (DBAPIError, TypeError) as exc:
         raise DatabaseUnreachableError(
             f"cannot connect to {mask_url(engine.url)}: {_first_line(exc, engine)}",
             "check that the server is running and DATABASE_URL is right",
@@ -253,8 +257,13 @@ def _engine(settings: RowstampSettings) -> Engine:
     return create_engine(settings.url, poolclass=NullPool)
 
 
-def _first_line(exc: DBAPIError, engine: Engine) -> str:
+def _first_line(exc: Exception, engine: Engine) -> str:
     return mask_secrets(first_line(exc), engine.url)
+
+
+class OneLineError(CommandError):
+    """A rowstamp error on its way out through Alembic, already whole: what is wrong
+    and what to do. Callers print it as it is, adding no hint of their own."""
 
 
 @contextmanager
@@ -267,14 +276,15 @@ def user_errors(*urls: str) -> Iterator[None]:
         yield
         return
     try:
-        yield
+        with revision_warnings_as_errors():
+            yield
     except RowstampError as exc:
-        raise CommandError(mask_secrets(str(exc), *urls)) from None
+        raise OneLineError(mask_secrets(str(exc), *urls)) from None
     except Exception as exc:
-        failure = _failed_step(exc)
+        failure = _failed_step(exc) or explain(exc)  # explain: mistakes in the project's files
         if failure is None:
             raise
-        raise CommandError(mask_secrets(str(failure), *urls)) from None
+        raise OneLineError(mask_secrets(str(failure), *urls)) from None
 
 
 def _failed_step(error: Exception) -> RowstampError | None:

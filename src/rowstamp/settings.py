@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from rowstamp.errors import DatabaseUrlError, EnvFileError, SettingsError, UnknownEnvironmentError
 from rowstamp.sql import expression_problem
@@ -45,6 +45,10 @@ _DEFAULT_DRIVERS = {
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+")
 """What an environment name may be: it names a file and goes into backup file names."""
 _NOT_PLAIN = "use letters, digits, '-' and '_' only, e.g. production"
+_UNENCODED_PASSWORD = (
+    "cannot read the URL, likely because its password holds a raw @ : / % # or ?; "
+    "URL-encode the password (@ as %40, : as %3A, / as %2F, % as %25, # as %23, ? as %3F)"
+)
 
 S = TypeVar("S", bound="RowstampSettings")
 
@@ -103,9 +107,21 @@ class RowstampSettings(BaseSettings):
             raise ValueError(
                 "not a database URL (expected dialect+driver://user@host/dbname)"
             ) from None
+        except ValueError:  # the port is not a number: a ":" or "/" of the password, raw
+            raise ValueError(_UNENCODED_PASSWORD) from None
+        if "@" in (url.host or ""):
+            raise ValueError(_UNENCODED_PASSWORD)
         backend = url.drivername.partition("+")[0]
         if "+" not in url.drivername and backend in _DEFAULT_DRIVERS:
             url = url.set(drivername=_DEFAULT_DRIVERS[backend])
+        if backend in _DEFAULT_DRIVERS or backend == "sqlite":
+            try:
+                url.get_dialect()
+            except NoSuchModuleError:
+                use = _DEFAULT_DRIVERS.get(backend, "sqlite")
+                raise ValueError(
+                    f"unknown database driver {url.drivername!r}; use {use}://"
+                ) from None
         return url.render_as_string(hide_password=False)
 
     @field_validator("database_timestamp_utc")

@@ -345,9 +345,13 @@ def _major(version: str) -> int:
 
 
 def _conninfo(url: URL) -> str:
-    """A libpq URI without the password (that goes through PGPASSWORD)."""
-    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    """A libpq URI without the password, in the userinfo or as ``?password=``: it goes
+    through PGPASSWORD, as a command line is visible to every local user."""
+    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database,
+                      {k: v for k, v in url.query.items() if k != "password"})  # fmt: skip
+    return bare.render_as_string(hide_password=False)
 
 
 def _tool_env(url: URL) -> dict[str, str]:
-    return {"PGPASSWORD": str(url.password)} if url.password else {}
+    password = url.password or url.query.get("password")
+    return {"PGPASSWORD": str(password)} if isinstance(password, str) and password else {}
