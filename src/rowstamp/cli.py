@@ -559,7 +559,7 @@ def _fail(exc: Exception) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from rowstamp.errors import RowstampError, first_line
-    from rowstamp.migration import debug_enabled
+    from rowstamp.migration import MigrationInterrupted, debug_enabled
     from rowstamp.urls import mask_secrets
 
     known = RowstampError | CommandError | SQLAlchemyError | SyntaxError
@@ -576,4 +576,4 @@ def _fail(exc: Exception) -> None:
     else:
         line = str(exc)
     typer.echo(f"rowstamp: error: {mask_secrets(line)}", err=True)
-    sys.exit(1)
+    sys.exit(130 if isinstance(exc, MigrationInterrupted) else 1)

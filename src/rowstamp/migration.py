@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SKIP_EMPTY_KEY",
+    "MigrationInterrupted",
     "connect",
     "debug_enabled",
     "locked",
@@ -58,6 +59,10 @@ SKIP_EMPTY_KEY = "rowstamp.skip_empty"
 
 _RUN_KEY = "rowstamp.run"
 """``Config.attributes`` key of the current run's ``Progress``."""
+
+_ENGINE_KEY = "rowstamp.engine"
+"""``Config.attributes`` key of the Engine ``connect`` migrates on: it tells
+``online_options`` the engine, and a failure report reads the true state through it."""
 
 AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "rowstamp.*"]
 
@@ -135,6 +140,9 @@ def online_options(
     from rowstamp.progress import PROGRESS_KEY, Progress
 
     options = _common_options(config, settings, target_metadata)
+    engine: Engine | None = config.attributes.get(_ENGINE_KEY)
+    if engine is not None and for_name(engine.dialect.name).transaction_per_revision:
+        options.update(transactional_ddl=True, transaction_per_migration=True)
     fn = _environment().context_opts.get("fn")
     if fn is None:
         return options
@@ -185,10 +193,12 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
     for_name(settings.url.get_backend_name())  # an unsupported engine fails before connecting
     given = config.attributes.get("connection")
     if isinstance(given, Connection):
-        with for_name(given.dialect.name).migration_clock(given):
+        config.attributes[_ENGINE_KEY] = given.engine
+        with _session(given):
             yield given
         return
     engine = given if isinstance(given, Engine) else _engine(settings)
+    config.attributes[_ENGINE_KEY] = engine
     try:
         connection = engine.connect()
     except OperationalError as exc:
@@ -197,12 +207,20 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
             "check that the server is running and DATABASE_URL is right",
         ) from None
     try:
-        with for_name(connection.dialect.name).migration_clock(connection):
+        with _session(connection):
             yield connection
     finally:
         connection.close()
         if given is None:
             engine.dispose()
+
+
+@contextmanager
+def _session(connection: Connection) -> Iterator[None]:
+    """The engine's setup of a migration session: one clock, DDL inside transactions."""
+    support = for_name(connection.dialect.name)
+    with support.ddl_transactions(connection), support.migration_clock(connection):
+        yield
 
 
 @contextmanager
@@ -235,7 +253,10 @@ def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> L
         if connection.in_transaction():
             connection.rollback()
         blockers = support.lock_blockers(connection)
-    transactional = DefaultImpl.get_by_dialect(connection.dialect).transactional_ddl
+    transactional = (
+        DefaultImpl.get_by_dialect(connection.dialect).transactional_ddl
+        or support.transaction_per_revision
+    )
     undone = (
         "the failed revision was rolled back"
         if transactional
@@ -257,6 +278,11 @@ def _first_line(exc: DBAPIError, engine: Engine) -> str:
     return mask_secrets(first_line(exc), engine.url)
 
 
+class MigrationInterrupted(CommandError):
+    """Ctrl-C stopped a revision: Alembic prints this as its ``FAILED:`` line, the
+    rowstamp CLI prints it and exits 130, as a shell does for SIGINT."""
+
+
 @contextmanager
 def user_errors(*urls: str) -> Iterator[None]:
     """Turn rowstamp's user errors into Alembic's ``FAILED: ...`` one-liners.
@@ -270,6 +296,11 @@ def user_errors(*urls: str) -> Iterator[None]:
         yield
     except RowstampError as exc:
         raise CommandError(mask_secrets(str(exc), *urls)) from None
+    except KeyboardInterrupt as exc:
+        failure = _failed_step(exc)
+        if failure is None:
+            raise
+        raise MigrationInterrupted(mask_secrets(str(failure), *urls)) from None
     except Exception as exc:
         failure = _failed_step(exc)
         if failure is None:
@@ -277,14 +308,21 @@ def user_errors(*urls: str) -> Iterator[None]:
         raise CommandError(mask_secrets(str(failure), *urls)) from None
 
 
-def _failed_step(error: Exception) -> RowstampError | None:
-    """The report for an error raised while a revision was being applied, else None."""
+def _failed_step(error: BaseException) -> RowstampError | None:
+    """The report for an error raised while a revision was being applied, else None.
+
+    It runs after env.py's ``with`` blocks ended (transaction rolled back, lock
+    released), so the state it reports is read from the database as it is now.
+    """
     from alembic import context
+    from rowstamp.failstate import AfterFailure
 
     environment = getattr(context, "_proxy", None)
     if not isinstance(environment, EnvironmentContext):
         return None
     progress: Progress | None = environment.config.attributes.get(_RUN_KEY)
-    if progress is None or progress.running is None:
+    engine: Engine | None = environment.config.attributes.get(_ENGINE_KEY)
+    if progress is None or progress.running is None or engine is None:
         return None
-    return progress.failure(error, environment.get_context().dialect)
+    after = AfterFailure(engine, environment.get_context(), environment.script)
+    return progress.failure(error, after)

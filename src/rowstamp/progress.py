@@ -15,10 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from alembic.ddl.impl import DefaultImpl
-from sqlalchemy.engine import Dialect
-
 from rowstamp.errors import MigrationFailedError, first_line
+from rowstamp.failstate import AfterFailure, object_name, undo_statements
 from rowstamp.urls import mask_secrets
 
 __all__ = ["PROGRESS_KEY", "Progress", "Step"]
@@ -37,6 +35,8 @@ class Step:
     message: str
     upgrade: bool
     seconds: float = 0.0
+    down_revisions: tuple[str, ...] = ()
+    """Where a downgrade of this step lands (empty: base)."""
 
 
 @dataclass
@@ -56,7 +56,8 @@ class Progress:
             self.start_heads = tuple(str(h) for h in heads or ())
             for step in fn(heads, context):
                 info = step.info  # up_revision is the one applied, or the one reverted
-                self.running = Step(str(info.up_revision_id), _doc(info), bool(info.is_upgrade))
+                self.running = Step(str(info.up_revision_id), _doc(info), bool(info.is_upgrade),
+                                    down_revisions=tuple(info.down_revision_ids))  # fmt: skip
                 self._started = time.monotonic()
                 yield step
 
@@ -75,31 +76,55 @@ class Progress:
         if self.printer is not None:
             self.printer(step)
 
-    def failure(self, error: BaseException, dialect: Dialect) -> MigrationFailedError:
-        """The one-line report for ``error`` raised by the running step."""
+    def failure(self, error: BaseException, after: AfterFailure) -> MigrationFailedError:
+        """The one-line report for ``error`` raised by the running step (Ctrl-C too),
+        with the state ``after`` finds in the database now, not the state hoped for."""
         step = self.running
-        first = first_line(error)
+        first = mask_secrets(first_line(error))
         if step is None:
-            return MigrationFailedError(f"the migration failed: {mask_secrets(first)}", "")
-        transactional = DefaultImpl.get_by_dialect(dialect).transactional_ddl
-        last = self.done[-1].revision if self.done else _heads(self.start_heads)
+            return MigrationFailedError(f"the migration failed: {first}", "")
         verb = "upgrade" if step.upgrade else "downgrade"
-        if transactional:
-            resume = _heads(self.start_heads)
-            state = f"everything this run did was rolled back; the database is at {resume}"
-        elif dialect.name in {"mysql", "mariadb"}:
-            state = (f"revision {step.revision} may be half-applied (MySQL DDL commits at once); "
-                     f"the version table says {last}")  # fmt: skip
-            resume = last
-        else:
-            state = f"revision {step.revision} was rolled back; the database is at {last}"
-            resume = last
+        interrupted = isinstance(error, KeyboardInterrupt)
+        what = f"{verb} of revision {step.revision} ({step.message}) " + (
+            "was interrupted (Ctrl-C)" if interrupted else f"failed: {first}"
+        )
+        at = f"the database is at {after.revision()}"
         target = "head" if step.upgrade else step.revision
+        resume = f"alembic {verb} {target}"
+        again = (
+            f"continue with: {resume}" if interrupted else f"fix it, then continue with: {resume}"
+        )
+        if after.context.impl.transactional_ddl:
+            whole_run = not after.context.opts.get("transaction_per_migration", False)
+            undone = "everything this run did" if whole_run else f"revision {step.revision}"
+            return MigrationFailedError(f"{what}; {undone} was rolled back; {at}", again)
+        left = after.leftovers(step.revision, step.upgrade)
+        if left.error is not None:
+            return MigrationFailedError(
+                f"{what}; revision {step.revision} may be half-applied ({left.error}); {at}",
+                "compare the database with the revision, then continue with: " + resume,
+            )
+        if not left.done:
+            unchecked = f" (not checked: {', '.join(left.unchecked)})" if left.unchecked else ""
+            return MigrationFailedError(
+                f"{what}; none of the tables, columns, indexes and triggers revision "
+                f"{step.revision} creates or drops is done{unchecked}; {at}",
+                again,
+            )
+        done = ", ".join(object_name(target) for _, target in left.done)
+        state = f"{what}; revision {step.revision} is half-applied; {at}"
+        undo = undo_statements(left.done, after.context.dialect)
+        undo_hint = (f"undo with: {'; '.join(undo)}; then: {resume}" if undo
+                     else "restore what it dropped from the backup")  # fmt: skip
+        if left.complete:
+            stamp = step.revision if step.upgrade else " ".join(step.down_revisions)
+            return MigrationFailedError(
+                f"{state}; everything it {'creates' if step.upgrade else 'changes'} exists: {done}",
+                f"finish with: alembic stamp {stamp or 'base'}; or {undo_hint}",
+            )
+        missing = [object_name(t) for t in left.pending] + left.unchecked
         return MigrationFailedError(
-            f"{verb} of revision {step.revision} ({step.message}) failed: {mask_secrets(first)}; "
-            f"{state}",
-            f"fix it, then continue with: alembic {verb} {target}; or roll back with: "
-            f"alembic downgrade {resume}",
+            f"{state}; exists: {done}; not done or not checked: {', '.join(missing)}", undo_hint
         )
 
 

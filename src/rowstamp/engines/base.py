@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,7 +24,10 @@ from sqlalchemy.types import TypeEngine
 from rowstamp.ddl import TriggerSpec
 from rowstamp.errors import IdentifierError
 
-__all__ = ["EngineSupport", "bounded_name", "database_statement"]
+__all__ = ["EngineSupport", "SchemaObject", "bounded_name", "database_statement"]
+
+SchemaObject = tuple[str, str, str]
+"""(kind, table, name) of a table (name = table), column, index or trigger."""
 
 
 def database_statement(url: URL, template: str, name: str) -> None:
@@ -143,6 +146,22 @@ class EngineSupport:
         in one migration equal.
         """
         return nullcontext()
+
+    transaction_per_revision: ClassVar[bool] = False
+    """True where rowstamp runs each revision in its own transaction, DDL included
+    (Alembic's ``transactional_ddl`` and ``transaction_per_migration``). Otherwise
+    Alembic's default for the dialect holds: PostgreSQL runs the whole upgrade in one
+    transaction, MySQL commits each DDL statement at once."""
+
+    def ddl_transactions(self, connection: Connection) -> AbstractContextManager[None]:
+        """Make DDL on ``connection`` part of its transactions, where the driver does not."""
+        return nullcontext()
+
+    def schema_objects(self, connection: Connection, tables: Collection[str]) -> set[SchemaObject]:
+        """The tables, columns, indexes and triggers of ``tables`` in the connection's
+        default schema, in one catalog query: what a half-applied revision left.
+        Needed only where DDL commits at once."""
+        raise NotImplementedError
 
     def compare_type(self, dialect: Dialect, reflected: TypeEngine[Any],
                      model: TypeEngine[Any]) -> bool | None:  # fmt: skip
