@@ -17,7 +17,7 @@ from pathlib import Path
 from alembic.operations import MigrateOperation, Operations, ops
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, column, inspect, select, table
 from sqlalchemy.engine import Dialect
 
 from rowstamp.autogen.ops import (
@@ -49,6 +49,11 @@ class Leftovers:
     """Why the revision or the catalog could not be read."""
 
     @property
+    def created(self) -> list[MigrateOperation]:
+        """The done operations that created an object (the rest dropped one)."""
+        return [operation for operation, _ in self.done if isinstance(operation, _CREATE)]
+
+    @property
     def complete(self) -> bool:
         return bool(self.done) and not self.pending and not self.unchecked and not self.error
 
@@ -65,14 +70,19 @@ class AfterFailure:
 
     def revision(self) -> str:
         """The version table's revisions, or why it cannot be read."""
-        opts = {k: v for k, v in self.context.opts.items()
-                if k in ("version_table", "version_table_schema")}  # fmt: skip
+        name = str(self.context.opts.get("version_table", "alembic_version"))
+        schema = self.context.opts.get("version_table_schema")
+        version = table(name, column("version_num"), schema=schema)
         try:
             with self.engine.connect() as connection:
-                heads = MigrationContext.configure(connection, opts=opts).get_current_heads()
+                heads = (
+                    connection.execute(select(version.c.version_num)).scalars().all()
+                    if inspect(connection).has_table(name, schema)
+                    else []
+                )
         except Exception as exc:
             return f"unknown (the version table cannot be read: {first_line(exc)})"
-        return ", ".join(heads) or "base"
+        return ", ".join(sorted(str(h) for h in heads)) or "base"
 
     def leftovers(self, revision: str, upgrade: bool) -> Leftovers:
         """Which objects ``revision``'s upgrade (or downgrade) creates or drops are done."""
@@ -118,17 +128,14 @@ def _leftovers(engine: Engine, scripts: ScriptDirectory, revision: str, upgrade:
     return result
 
 
-def undo_statements(
-    done: list[tuple[MigrateOperation, SchemaObject]], dialect: Dialect
-) -> list[str]:
+def undo_statements(left: Leftovers, dialect: Dialect) -> list[str]:
     """SQL that removes what the revision created, last first; none when it dropped
     something, which only a backup gives back."""
-    statements: list[str] = []
-    for operation, _ in reversed(done):
-        if not isinstance(operation, _CREATE):
-            return []
-        statements.extend(_sql(operation.reverse(), dialect))
-    return statements
+    if len(left.created) < len(left.done):
+        return []
+    return [
+        sql for operation, _ in reversed(left.done) for sql in _sql(operation.reverse(), dialect)
+    ]
 
 
 def object_name(target: SchemaObject) -> str:

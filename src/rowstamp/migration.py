@@ -33,6 +33,7 @@ from rowstamp.engines import for_name
 from rowstamp.errors import (
     DatabaseUnreachableError,
     LockTimeoutError,
+    MigrationFailedError,
     RowstampError,
     first_line,
 )
@@ -322,7 +323,15 @@ def _failed_step(error: BaseException) -> RowstampError | None:
         return None
     progress: Progress | None = environment.config.attributes.get(_RUN_KEY)
     engine: Engine | None = environment.config.attributes.get(_ENGINE_KEY)
-    if progress is None or progress.running is None or engine is None:
-        return None
+    if progress is None or engine is None or environment._migration_context is None:
+        return None  # stopped before Alembic was configured: nothing ran yet
     after = AfterFailure(engine, environment.get_context(), environment.script)
+    if progress.running is None:
+        if not isinstance(error, KeyboardInterrupt):
+            return None
+        return MigrationFailedError(
+            f"interrupted (Ctrl-C) while no revision was running; "
+            f"the database is at {after.revision()}",
+            "run the command again to continue",
+        )
     return progress.failure(error, after)

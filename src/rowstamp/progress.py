@@ -89,8 +89,8 @@ class Progress:
             "was interrupted (Ctrl-C)" if interrupted else f"failed: {first}"
         )
         at = f"the database is at {after.revision()}"
-        target = "head" if step.upgrade else step.revision
-        resume = f"alembic {verb} {target}"
+        down = step.down_revisions[0] if len(step.down_revisions) == 1 else "base"
+        resume = f"alembic {verb} {'head' if step.upgrade else down}"
         again = (
             f"continue with: {resume}" if interrupted else f"fix it, then continue with: {resume}"
         )
@@ -111,20 +111,26 @@ class Progress:
                 f"{step.revision} creates or drops is done{unchecked}; {at}",
                 again,
             )
-        done = ", ".join(object_name(target) for _, target in left.done)
         state = f"{what}; revision {step.revision} is half-applied; {at}"
-        undo = undo_statements(left.done, after.context.dialect)
+        created = [object_name(t) for o, t in left.done if o in left.created]
+        dropped = [object_name(t) for o, t in left.done if o not in left.created]
+        done = "; ".join(
+            [f"exists: {', '.join(created)}"] * bool(created)
+            + [f"dropped: {', '.join(dropped)}"] * bool(dropped)
+        )
+        undo = undo_statements(left, after.context.dialect)
         undo_hint = (f"undo with: {'; '.join(undo)}; then: {resume}" if undo
-                     else "restore what it dropped from the backup")  # fmt: skip
+                     else "what it dropped only the backup has")  # fmt: skip
         if left.complete:
-            stamp = step.revision if step.upgrade else " ".join(step.down_revisions)
+            everything = "everything it creates " if not dropped else "all of it is done: "
             return MigrationFailedError(
-                f"{state}; everything it {'creates' if step.upgrade else 'changes'} exists: {done}",
-                f"finish with: alembic stamp {stamp or 'base'}; or {undo_hint}",
+                f"{state}; {everything}{done}",
+                f"finish with: alembic stamp {step.revision if step.upgrade else down}; "
+                f"or {undo_hint}",
             )
         missing = [object_name(t) for t in left.pending] + left.unchecked
         return MigrationFailedError(
-            f"{state}; exists: {done}; not done or not checked: {', '.join(missing)}", undo_hint
+            f"{state}; {done}; not done or not checked: {', '.join(missing)}", undo_hint
         )
 
 

@@ -4,7 +4,8 @@ Trigger names are unique per schema (database), so each table gets
 ``update_timestamp_<table>``, shortened deterministically within 64 characters.
 MySQL DDL commits implicitly, so a failed migration can stop half-way: creating a
 trigger does nothing when it exists and dropping one does nothing when it is gone,
-so the migration can simply be run again. ``CREATE TRIGGER IF NOT EXISTS`` needs
+so trigger operations can simply be run again; for the rest, the failure report
+lists what exists (``schema_objects``) and how to undo it. ``CREATE TRIGGER IF NOT EXISTS`` needs
 MariaDB 10.1.4 or MySQL 8.0.29; expression defaults need MySQL 8.0.13.
 
 With binary logging on, the server refuses ``CREATE TRIGGER`` to a user without
