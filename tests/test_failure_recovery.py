@@ -175,3 +175,21 @@ def test_a_batch_rebuild_that_fails_next_to_a_view_is_rolled_back(
         assert conn.execute(text("SELECT label FROM things_v")).scalar() == "kept"
         assert [c["name"] for c in inspect(conn).get_columns("things")] == ["id", "label"]
     engine.dispose()
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_an_engine_handed_in_gets_transactional_ddl_too(db_url: URL, tmp_path: Path) -> None:
+    """pytest-alembic and ``rowstamp test`` hand env.py an Engine, not a URL."""
+    from rowstamp.api import load_config
+    from rowstamp.testing.base import CheckFailed, MigrationRun
+
+    project = Project.copy(tmp_path / "project", db_url)
+    simple_chain(project)
+    write_revision(project, "b3", "b2", CREATE_T3 + "    op.execute('SELECT * FROM nowhere')",
+                   DROP_T3)  # fmt: skip
+    engine = create_engine(db_url)
+    run = MigrationRun(load_config(project.root / "alembic.ini"), engine)
+    with pytest.raises(CheckFailed, match="no such table: nowhere"):
+        run.upgrade("head")
+    engine.dispose()
+    assert _state(db_url) == ("b2", {"alembic_version", "things"})
