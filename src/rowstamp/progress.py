@@ -2,9 +2,10 @@
 
 Alembic logs "Running upgrade a -> b" and, on failure, shows a traceback. rowstamp
 watches each step as it starts and ends: the time each revision took, and when one
-fails, which revision it was, what state the database is in (rolled back whole on
-transactional DDL; possibly half-applied on MySQL/MariaDB, where DDL commits at
-once) and the exact command to continue or to roll back.
+fails or Ctrl-C stops it, which revision it was, what state the database is in, read
+again after the run ended (rolled back: the whole run on PostgreSQL, the revision on
+SQLite; on MySQL/MariaDB, where DDL commits at once, which of its objects exist) and
+the exact commands to continue, finish or undo it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ class Step:
 class Progress:
     """What one Alembic run has done so far."""
 
-    start_heads: tuple[str, ...] = ()
     done: list[Step] = field(default_factory=list)
     running: Step | None = None
     _started: float = 0.0
@@ -53,7 +53,6 @@ class Progress:
         """Wrap the command's step generator: note each step as it starts."""
 
         def steps(heads: Any, context: Any) -> Iterator[Any]:
-            self.start_heads = tuple(str(h) for h in heads or ())
             for step in fn(heads, context):
                 info = step.info  # up_revision is the one applied, or the one reverted
                 self.running = Step(str(info.up_revision_id), _doc(info), bool(info.is_upgrade),
@@ -137,7 +136,3 @@ class Progress:
 def _doc(info: Any) -> str:
     revision = info.up_revision
     return str(getattr(revision, "doc", "") or "").strip()
-
-
-def _heads(heads: tuple[str, ...]) -> str:
-    return ", ".join(heads) or "base"
