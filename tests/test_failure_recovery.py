@@ -193,3 +193,21 @@ def test_an_engine_handed_in_gets_transactional_ddl_too(db_url: URL, tmp_path: P
         run.upgrade("head")
     engine.dispose()
     assert _state(db_url) == ("b2", {"alembic_version", "things"})
+
+
+@pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
+def test_a_half_applied_downgrade_says_what_it_dropped(project: Project, db_url: URL) -> None:
+    write_revision(project, "b3", "b2", CREATE_T3,
+                   DROP_T3 + "\n    op.execute('SELECT * FROM nowhere')")  # fmt: skip
+    project.alembic("upgrade", "head")
+    [line] = _error_lines(project.alembic("downgrade", "-1", check=False).output)
+    assert line.startswith("FAILED: downgrade of revision b3 (Step b3) failed:")
+    assert (
+        "revision b3 is half-applied; the database is at b3; dropped: index ix_t3_name "
+        "on t3, table t3; not done or not checked: ExecuteSQL"
+    ) in line
+    assert (
+        "only the backup has: restore it, or finish the revision by hand and run: "
+        "alembic stamp b2" in line
+    )
+    assert _state(db_url) == ("b3", {"alembic_version", "things"})

@@ -117,15 +117,16 @@ class Progress:
             [f"exists: {', '.join(created)}"] * bool(created)
             + [f"dropped: {', '.join(dropped)}"] * bool(dropped)
         )
+        stamp = f"alembic stamp {step.revision if step.upgrade else down}"
         undo = undo_statements(left, after.context.dialect)
-        undo_hint = (f"undo with: {'; '.join(undo)}; then: {resume}" if undo
-                     else "what it dropped only the backup has")  # fmt: skip
+        undo_hint = (f"undo with: {'; '.join(undo)}; then: {resume}" if undo else
+                     f"what it dropped only the backup has: restore it, or finish the revision "
+                     f"by hand and run: {stamp}")  # fmt: skip
         if left.complete:
             everything = "everything it creates " if not dropped else "all of it is done: "
             return MigrationFailedError(
                 f"{state}; {everything}{done}",
-                f"finish with: alembic stamp {step.revision if step.upgrade else down}; "
-                f"or {undo_hint}",
+                f"finish with: {stamp}" + (f"; or {undo_hint}" if undo else ""),
             )
         missing = [object_name(t) for t in left.pending] + left.unchecked
         return MigrationFailedError(
