@@ -10,6 +10,9 @@ them, or ``alembic stamp`` when everything is there.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -86,7 +89,8 @@ class AfterFailure:
 
     def leftovers(self, revision: str, upgrade: bool) -> Leftovers:
         """Which objects ``revision``'s upgrade (or downgrade) creates or drops are done."""
-        return _leftovers(self.engine, self.scripts, revision, upgrade)
+        with _quiet():
+            return _leftovers(self.engine, self.scripts, revision, upgrade)
 
 
 def _leftovers(engine: Engine, scripts: ScriptDirectory, revision: str, upgrade: bool) -> Leftovers:
@@ -133,9 +137,12 @@ def undo_statements(left: Leftovers, dialect: Dialect) -> list[str]:
     something, which only a backup gives back."""
     if len(left.created) < len(left.done):
         return []
-    return [
-        sql for operation, _ in reversed(left.done) for sql in _sql(operation.reverse(), dialect)
-    ]
+    with _quiet():
+        return [
+            sql
+            for operation, _ in reversed(left.done)
+            for sql in _sql(operation.reverse(), dialect)
+        ]
 
 
 def object_name(target: SchemaObject) -> str:
@@ -159,6 +166,19 @@ def _object(operation: MigrateOperation, support: EngineSupport) -> SchemaObject
         return ("index", operation.table_name, str(operation.index_name))
     table = str(getattr(operation, "table_name", ""))
     return ("trigger", table, support.trigger_name(table))
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep the report's own offline Alembic contexts ("Context impl ...",
+    "Generating static SQL") out of the log of the run that failed."""
+    logger = logging.getLogger("alembic.runtime.migration")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _name(operation: MigrateOperation) -> str:
