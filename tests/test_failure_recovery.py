@@ -143,6 +143,7 @@ def test_ctrl_c_under_rowstamp_prints_the_same_line_and_exits_130(
     assert done.returncode == 130
 
 
+@pytest.mark.parametrize("engine_name", ["sqlite", "mariadb"], indirect=True)  # PG: test_safe_apply
 def test_a_revision_killed_mid_way_resumes_or_says_how(project: Project, db_url: URL) -> None:
     done = _interrupted(project, ["alembic", "upgrade", "head"], signal.SIGKILL)
     assert done.returncode == -signal.SIGKILL
