@@ -23,7 +23,7 @@ from alembic.util import CommandError
 from alembic import command
 from rowstamp.errors import RevisionError, RowstampError, SettingsError
 from rowstamp.messages import check_message
-from rowstamp.migration import SKIP_EMPTY_KEY, OneLineError, connect
+from rowstamp.migration import SKIP_EMPTY_KEY, MigrationInterrupted, OneLineError, connect
 from rowstamp.settings import RowstampSettings
 
 __all__ = [
@@ -104,6 +104,8 @@ def project_settings(config: Config) -> RowstampSettings:
 def _alembic_errors(hint: str = "") -> Iterator[None]:
     try:
         yield
+    except MigrationInterrupted:
+        raise  # its own one line, and the CLI's exit code 130
     except OneLineError as exc:
         raise RowstampError(str(exc)) from None
     except CommandError as exc:

@@ -572,7 +572,7 @@ def _fail(exc: Exception) -> None:
 
     from rowstamp.diagnose import explain
     from rowstamp.errors import RowstampError, first_line
-    from rowstamp.migration import debug_enabled
+    from rowstamp.migration import MigrationInterrupted, debug_enabled
     from rowstamp.urls import mask_secrets
 
     if debug_enabled():
@@ -589,4 +589,4 @@ def _fail(exc: Exception) -> None:
     else:
         raise exc
     typer.echo(f"rowstamp: error: {mask_secrets(line)}", err=True)
-    sys.exit(1)
+    sys.exit(130 if isinstance(exc, MigrationInterrupted) else 1)

@@ -34,6 +34,7 @@ from rowstamp.engines import for_name
 from rowstamp.errors import (
     DatabaseUnreachableError,
     LockTimeoutError,
+    MigrationFailedError,
     RowstampError,
     first_line,
 )
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SKIP_EMPTY_KEY",
+    "MigrationInterrupted",
     "OneLineError",
     "connect",
     "debug_enabled",
@@ -60,6 +62,10 @@ SKIP_EMPTY_KEY = "rowstamp.skip_empty"
 
 _RUN_KEY = "rowstamp.run"
 """``Config.attributes`` key of the current run's ``Progress``."""
+
+_ENGINE_KEY = "rowstamp.engine"
+"""``Config.attributes`` key of the Engine ``connect`` migrates on: it tells
+``online_options`` the engine, and a failure report reads the true state through it."""
 
 AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "rowstamp.*"]
 
@@ -137,6 +143,9 @@ def online_options(
     from rowstamp.progress import PROGRESS_KEY, Progress
 
     options = _common_options(config, settings, target_metadata)
+    engine: Engine | None = config.attributes.get(_ENGINE_KEY)
+    if engine is not None and for_name(engine.dialect.name).transaction_per_revision:
+        options.update(transactional_ddl=True, transaction_per_migration=True)
     fn = _environment().context_opts.get("fn")
     if fn is None:
         return options
@@ -187,10 +196,12 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
     for_name(settings.url.get_backend_name())  # an unsupported engine fails before connecting
     given = config.attributes.get("connection")
     if isinstance(given, Connection):
-        with for_name(given.dialect.name).migration_clock(given):
+        config.attributes[_ENGINE_KEY] = given.engine
+        with _session(given):
             yield given
         return
     engine = given if isinstance(given, Engine) else _engine(settings)
+    config.attributes[_ENGINE_KEY] = engine
     # Refused, unreachable, or a URL option the driver does not know: psycopg refuses it
     # (a DBAPI error), PyMySQL's connect() raises TypeError for the unexpected keyword.
     try:
@@ -201,12 +212,20 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
             "check that the server is running and DATABASE_URL is right",
         ) from None
     try:
-        with for_name(connection.dialect.name).migration_clock(connection):
+        with _session(connection):
             yield connection
     finally:
         connection.close()
         if given is None:
             engine.dispose()
+
+
+@contextmanager
+def _session(connection: Connection) -> Iterator[None]:
+    """The engine's setup of a migration session: one clock, DDL inside transactions."""
+    support = for_name(connection.dialect.name)
+    with support.ddl_transactions(connection), support.migration_clock(connection):
+        yield
 
 
 @contextmanager
@@ -239,7 +258,10 @@ def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> L
         if connection.in_transaction():
             connection.rollback()
         blockers = support.lock_blockers(connection)
-    transactional = DefaultImpl.get_by_dialect(connection.dialect).transactional_ddl
+    transactional = (
+        DefaultImpl.get_by_dialect(connection.dialect).transactional_ddl
+        or support.transaction_per_revision
+    )
     undone = (
         "the failed revision was rolled back"
         if transactional
@@ -266,6 +288,11 @@ class OneLineError(CommandError):
     and what to do. Callers print it as it is, adding no hint of their own."""
 
 
+class MigrationInterrupted(OneLineError):
+    """Ctrl-C stopped a revision: Alembic prints this as its ``FAILED:`` line, the
+    rowstamp CLI prints it and exits 130, as a shell does for SIGINT."""
+
+
 @contextmanager
 def user_errors(*urls: str) -> Iterator[None]:
     """Turn rowstamp's user errors into Alembic's ``FAILED: ...`` one-liners.
@@ -280,6 +307,11 @@ def user_errors(*urls: str) -> Iterator[None]:
             yield
     except RowstampError as exc:
         raise OneLineError(mask_secrets(str(exc), *urls)) from None
+    except KeyboardInterrupt as exc:
+        failure = _failed_step(exc)
+        if failure is None:
+            raise
+        raise MigrationInterrupted(mask_secrets(str(failure), *urls)) from None
     except Exception as exc:
         failure = _failed_step(exc) or explain(exc)  # explain: mistakes in the project's files
         if failure is None:
@@ -287,14 +319,29 @@ def user_errors(*urls: str) -> Iterator[None]:
         raise OneLineError(mask_secrets(str(failure), *urls)) from None
 
 
-def _failed_step(error: Exception) -> RowstampError | None:
-    """The report for an error raised while a revision was being applied, else None."""
+def _failed_step(error: BaseException) -> RowstampError | None:
+    """The report for an error raised while a revision was being applied, else None.
+
+    It runs after env.py's ``with`` blocks ended (transaction rolled back, lock
+    released), so the state it reports is read from the database as it is now.
+    """
     from alembic import context
+    from rowstamp.failstate import AfterFailure
 
     environment = getattr(context, "_proxy", None)
     if not isinstance(environment, EnvironmentContext):
         return None
     progress: Progress | None = environment.config.attributes.get(_RUN_KEY)
-    if progress is None or progress.running is None:
-        return None
-    return progress.failure(error, environment.get_context().dialect)
+    engine: Engine | None = environment.config.attributes.get(_ENGINE_KEY)
+    if progress is None or engine is None or environment._migration_context is None:
+        return None  # stopped before Alembic was configured: nothing ran yet
+    after = AfterFailure(engine, environment.get_context(), environment.script)
+    if progress.running is None:
+        if not isinstance(error, KeyboardInterrupt):
+            return None
+        return MigrationFailedError(
+            f"interrupted (Ctrl-C) while no revision was running; "
+            f"the database is at {after.revision()}",
+            "run the command again to continue",
+        )
+    return progress.failure(error, after)

@@ -2,9 +2,10 @@
 
 Alembic logs "Running upgrade a -> b" and, on failure, shows a traceback. rowstamp
 watches each step as it starts and ends: the time each revision took, and when one
-fails, which revision it was, what state the database is in (rolled back whole on
-transactional DDL; possibly half-applied on MySQL/MariaDB, where DDL commits at
-once) and the exact command to continue or to roll back.
+fails or Ctrl-C stops it, which revision it was, what state the database is in, read
+again after the run ended (rolled back: the whole run on PostgreSQL, the revision on
+SQLite; on MySQL/MariaDB, where DDL commits at once, which of its objects exist) and
+the exact commands to continue, finish or undo it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from alembic.ddl.impl import DefaultImpl
-from sqlalchemy.engine import Dialect
-
 from rowstamp.errors import MigrationFailedError, first_line
+from rowstamp.failstate import AfterFailure, object_name, undo_statements
 from rowstamp.urls import mask_secrets
 
 __all__ = ["PROGRESS_KEY", "Progress", "Step"]
@@ -37,13 +36,14 @@ class Step:
     message: str
     upgrade: bool
     seconds: float = 0.0
+    down_revisions: tuple[str, ...] = ()
+    """Where a downgrade of this step lands (empty: base)."""
 
 
 @dataclass
 class Progress:
     """What one Alembic run has done so far."""
 
-    start_heads: tuple[str, ...] = ()
     done: list[Step] = field(default_factory=list)
     running: Step | None = None
     _started: float = 0.0
@@ -53,10 +53,10 @@ class Progress:
         """Wrap the command's step generator: note each step as it starts."""
 
         def steps(heads: Any, context: Any) -> Iterator[Any]:
-            self.start_heads = tuple(str(h) for h in heads or ())
             for step in fn(heads, context):
                 info = step.info  # up_revision is the one applied, or the one reverted
-                self.running = Step(str(info.up_revision_id), _doc(info), bool(info.is_upgrade))
+                self.running = Step(str(info.up_revision_id), _doc(info), bool(info.is_upgrade),
+                                    down_revisions=tuple(info.down_revision_ids))  # fmt: skip
                 self._started = time.monotonic()
                 yield step
 
@@ -75,38 +75,65 @@ class Progress:
         if self.printer is not None:
             self.printer(step)
 
-    def failure(self, error: BaseException, dialect: Dialect) -> MigrationFailedError:
-        """The one-line report for ``error`` raised by the running step."""
+    def failure(self, error: BaseException, after: AfterFailure) -> MigrationFailedError:
+        """The one-line report for ``error`` raised by the running step (Ctrl-C too),
+        with the state ``after`` finds in the database now, not the state hoped for."""
         step = self.running
-        first = first_line(error)
+        first = mask_secrets(first_line(error))
         if step is None:
-            return MigrationFailedError(f"the migration failed: {mask_secrets(first)}", "")
-        transactional = DefaultImpl.get_by_dialect(dialect).transactional_ddl
-        last = self.done[-1].revision if self.done else _heads(self.start_heads)
+            return MigrationFailedError(f"the migration failed: {first}", "")
         verb = "upgrade" if step.upgrade else "downgrade"
-        if transactional:
-            resume = _heads(self.start_heads)
-            state = f"everything this run did was rolled back; the database is at {resume}"
-        elif dialect.name in {"mysql", "mariadb"}:
-            state = (f"revision {step.revision} may be half-applied (MySQL DDL commits at once); "
-                     f"the version table says {last}")  # fmt: skip
-            resume = last
-        else:
-            state = f"revision {step.revision} was rolled back; the database is at {last}"
-            resume = last
-        target = "head" if step.upgrade else step.revision
+        interrupted = isinstance(error, KeyboardInterrupt)
+        what = f"{verb} of revision {step.revision} ({step.message}) " + (
+            "was interrupted (Ctrl-C)" if interrupted else f"failed: {first}"
+        )
+        at = f"the database is at {after.revision()}"
+        down = step.down_revisions[0] if len(step.down_revisions) == 1 else "base"
+        resume = f"alembic {verb} {'head' if step.upgrade else down}"
+        again = (
+            f"continue with: {resume}" if interrupted else f"fix it, then continue with: {resume}"
+        )
+        if after.context.impl.transactional_ddl:
+            whole_run = not after.context.opts.get("transaction_per_migration", False)
+            undone = "everything this run did" if whole_run else f"revision {step.revision}"
+            return MigrationFailedError(f"{what}; {undone} was rolled back; {at}", again)
+        left = after.leftovers(step.revision, step.upgrade)
+        if left.error is not None:
+            return MigrationFailedError(
+                f"{what}; revision {step.revision} may be half-applied ({left.error}); {at}",
+                "compare the database with the revision, then continue with: " + resume,
+            )
+        if not left.done:
+            unchecked = f" (not checked: {', '.join(left.unchecked)})" if left.unchecked else ""
+            return MigrationFailedError(
+                f"{what}; none of the tables, columns, indexes and triggers revision "
+                f"{step.revision} creates or drops is done{unchecked}; {at}",
+                again,
+            )
+        state = f"{what}; revision {step.revision} is half-applied; {at}"
+        created = [object_name(t) for o, t in left.done if o in left.created]
+        dropped = [object_name(t) for o, t in left.done if o not in left.created]
+        done = "; ".join(
+            [f"exists: {', '.join(created)}"] * bool(created)
+            + [f"dropped: {', '.join(dropped)}"] * bool(dropped)
+        )
+        stamp = f"alembic stamp {step.revision if step.upgrade else down}"
+        undo = undo_statements(left, after.context.dialect)
+        undo_hint = (f"undo with: {'; '.join(undo)}; then: {resume}" if undo else
+                     f"what it dropped only the backup has: restore it, or finish the revision "
+                     f"by hand and run: {stamp}")  # fmt: skip
+        if left.complete:
+            everything = "everything it creates " if not dropped else "all of it is done: "
+            return MigrationFailedError(
+                f"{state}; {everything}{done}",
+                f"finish with: {stamp}" + (f"; or {undo_hint}" if undo else ""),
+            )
+        missing = [object_name(t) for t in left.pending] + left.unchecked
         return MigrationFailedError(
-            f"{verb} of revision {step.revision} ({step.message}) failed: {mask_secrets(first)}; "
-            f"{state}",
-            f"fix it, then continue with: alembic {verb} {target}; or roll back with: "
-            f"alembic downgrade {resume}",
+            f"{state}; {done}; not done or not checked: {', '.join(missing)}", undo_hint
         )
 
 
 def _doc(info: Any) -> str:
     revision = info.up_revision
     return str(getattr(revision, "doc", "") or "").strip()
-
-
-def _heads(heads: tuple[str, ...]) -> str:
-    return ", ".join(heads) or "base"

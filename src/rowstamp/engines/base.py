@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -35,10 +35,19 @@ from sqlalchemy.types import TypeEngine
 from rowstamp.ddl import TriggerSpec
 from rowstamp.errors import IdentifierError, SettingsError, first_line
 
-__all__ = ["EDITED_FUNCTION", "EngineSupport", "bounded_name", "database_statement"]
+__all__ = [
+    "EDITED_FUNCTION",
+    "EngineSupport",
+    "SchemaObject",
+    "bounded_name",
+    "database_statement",
+]
 
 EDITED_FUNCTION = "edited function"
 """Catalog kind of a rowstamp trigger function whose body is not what rowstamp wrote."""
+
+SchemaObject = tuple[str, str, str]
+"""(kind, table, name) of a table (name = table), column, index or trigger."""
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _SCRATCH_MARK = "_rowstamp_"
@@ -197,6 +206,22 @@ class EngineSupport:
         in one migration equal.
         """
         return nullcontext()
+
+    transaction_per_revision: ClassVar[bool] = False
+    """True where rowstamp runs each revision in its own transaction, DDL included
+    (Alembic's ``transactional_ddl`` and ``transaction_per_migration``). Otherwise
+    Alembic's default for the dialect holds: PostgreSQL runs the whole upgrade in one
+    transaction, MySQL commits each DDL statement at once."""
+
+    def ddl_transactions(self, connection: Connection) -> AbstractContextManager[None]:
+        """Make DDL on ``connection`` part of its transactions, where the driver does not."""
+        return nullcontext()
+
+    def schema_objects(self, connection: Connection, tables: Collection[str]) -> set[SchemaObject]:
+        """The tables, columns, indexes and triggers of ``tables`` in the connection's
+        default schema, in one catalog query: what a half-applied revision left.
+        Needed only where DDL commits at once."""
+        raise NotImplementedError
 
     def compare_type(self, dialect: Dialect, reflected: TypeEngine[Any],
                      model: TypeEngine[Any]) -> bool | None:  # fmt: skip

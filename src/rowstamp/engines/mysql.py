@@ -4,7 +4,8 @@ Trigger names are unique per schema (database), so each table gets
 ``update_timestamp_<table>``, shortened deterministically within 64 characters.
 MySQL DDL commits implicitly, so a failed migration can stop half-way: creating a
 trigger does nothing when it exists and dropping one does nothing when it is gone,
-so the migration can simply be run again. ``CREATE TRIGGER IF NOT EXISTS`` needs
+so trigger operations can simply be run again; for the rest, the failure report
+lists what exists (``schema_objects``) and how to undo it. ``CREATE TRIGGER IF NOT EXISTS`` needs
 MariaDB 10.1.4 or MySQL 8.0.29; expression defaults need MySQL 8.0.13.
 
 With binary logging on, the server refuses ``CREATE TRIGGER`` to a user without
@@ -15,7 +16,7 @@ finds that out in one query before the first trigger is created, and says what t
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,6 +30,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    union,
 )
 from sqlalchemy.dialects.mysql import types as mysql_types
 from sqlalchemy.engine import URL, Dialect
@@ -39,7 +41,7 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import VARCHAR, TypeEngine
 
 from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
-from rowstamp.engines.base import EngineSupport, bounded_name
+from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
@@ -192,6 +194,29 @@ class MySQLSupport(EngineSupport):
             )
         )
         return {(str(kind), str(name)) for kind, name in connection.execute(query).all()}
+
+    def schema_objects(self, connection: Connection, tables: Collection[str]) -> set[SchemaObject]:
+        here = func.database()
+        tables_ = _info_schema("TABLES", "table_schema", "table_name")
+        columns = _info_schema("COLUMNS", "table_schema", "table_name", "column_name")
+        indexes = _info_schema("STATISTICS", "table_schema", "table_name", "index_name")
+        triggers = _info_schema("TRIGGERS", "trigger_schema", "event_object_table", "trigger_name")
+        names = sorted(tables)
+        query = union(
+            select(literal("table"), tables_.c.table_name, tables_.c.table_name).where(
+                tables_.c.table_schema == here, tables_.c.table_name.in_(names)
+            ),
+            select(literal("column"), columns.c.table_name, columns.c.column_name).where(
+                columns.c.table_schema == here, columns.c.table_name.in_(names)
+            ),
+            select(literal("index"), indexes.c.table_name, indexes.c.index_name).where(
+                indexes.c.table_schema == here, indexes.c.table_name.in_(names)
+            ),
+            select(
+                literal("trigger"), triggers.c.event_object_table, triggers.c.trigger_name
+            ).where(triggers.c.trigger_schema == here, triggers.c.event_object_table.in_(names)),
+        )
+        return {(str(k), str(t), str(n)) for k, t, n in connection.execute(query).all()}
 
     def check_can_create_triggers(self, connection: Connection) -> None:
         """Fail in one line when the binary log will make ``CREATE TRIGGER`` fail."""

@@ -15,14 +15,14 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Sequence
-from contextlib import closing
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, column, func, literal, select, table
+from sqlalchemy import Connection, column, event, func, literal, select, table
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
@@ -69,6 +69,34 @@ class SQLiteSupport(EngineSupport):
             select(master.c.name, master.c.tbl_name).where(master.c.type == "trigger")
         )
         return {tbl for name, tbl in rows if name == self.trigger_name(tbl)}
+
+    transaction_per_revision: ClassVar[bool] = True
+
+    @contextmanager
+    def ddl_transactions(self, connection: Connection) -> Iterator[None]:
+        """Take over pysqlite's transaction handling on ``connection`` for the block.
+
+        pysqlite (Python < 3.16 by default) emits ``BEGIN`` only before DML, so
+        ``CREATE TABLE`` outside one commits at once and a failed revision's DDL
+        stays. With the driver's ``isolation_level`` None, SQLAlchemy's ``begin``
+        event emits ``BEGIN`` itself and everything up to ``COMMIT`` or ``ROLLBACK``
+        is one transaction (SQLAlchemy: "Serializable isolation / Savepoints /
+        Transactional DDL"). A caller's open transaction is left alone: setting
+        ``isolation_level`` commits it.
+        """
+        driver = connection.connection.driver_connection
+        if connection.in_transaction() or not isinstance(driver, sqlite3.Connection):
+            yield
+            return
+        before = driver.isolation_level
+        driver.isolation_level = None
+        event.listen(connection, "begin", _begin)
+        try:
+            yield
+        finally:
+            event.remove(connection, "begin", _begin)
+            if not connection.closed and not connection.invalidated:
+                driver.isolation_level = before
 
     def try_lock(self, connection: Connection, key: str) -> bool:
         path = _lock_path(connection)
@@ -182,6 +210,10 @@ def _lock_path(connection: Connection) -> Path | None:
     """The lock file beside the database file: SQLite databases are local files."""
     database = database_file(connection.engine.url)
     return None if database is None else database.with_name(database.name + ".rowstamp-lock")
+
+
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _trigger(compiler: DDLCompiler, spec: TriggerSpec) -> str:
