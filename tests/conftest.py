@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
@@ -74,3 +75,17 @@ def db_engine(db_url: URL) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def env_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An ``app/envs`` with a shared ``.env``, development and production, and no
+    settings leaking in from the environment."""
+    for name in ("ENVIRONMENT", "DATABASE_URL", "DATABASE_TIMESTAMP_UTC"):
+        monkeypatch.delenv(name, raising=False)
+    envs = tmp_path / "app" / "envs"
+    envs.mkdir(parents=True)
+    (envs / ".env").write_text("DATABASE_URL=sqlite:///shared.sqlite3\nDATABASE_TIMESTAMP_UTC=\n")
+    (envs / "development.env").write_text("DATABASE_URL=sqlite:///dev.sqlite3\n")
+    (envs / "production.env").write_text("DATABASE_TIMESTAMP_UTC=now()\n")
+    return envs

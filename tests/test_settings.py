@@ -10,18 +10,6 @@ from rowstamp.errors import DatabaseUrlError, EnvFileError, SettingsError, Unkno
 from rowstamp.settings import RowstampSettings, known_environments, load_settings
 
 
-@pytest.fixture
-def env_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("ENVIRONMENT", "DATABASE_URL", "DATABASE_TIMESTAMP_UTC"):
-        monkeypatch.delenv(name, raising=False)
-    envs = tmp_path / "app" / "envs"
-    envs.mkdir(parents=True)
-    (envs / ".env").write_text("DATABASE_URL=sqlite:///shared.sqlite3\nDATABASE_TIMESTAMP_UTC=\n")
-    (envs / "development.env").write_text("DATABASE_URL=sqlite:///dev.sqlite3\n")
-    (envs / "production.env").write_text("DATABASE_TIMESTAMP_UTC=now()\n")
-    return envs
-
-
 def test_development_is_the_default_and_overrides_the_shared_file(env_dir: Path) -> None:
     settings = load_settings(RowstampSettings, env_dir)
     assert settings.environment == "development"

@@ -17,16 +17,6 @@ from rowstamp.sql import utc_now
 from tests.project import Project
 
 
-@pytest.fixture
-def env_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("ENVIRONMENT", "DATABASE_URL", "DATABASE_TIMESTAMP_UTC"):
-        monkeypatch.delenv(name, raising=False)
-    envs = tmp_path / "app" / "envs"
-    envs.mkdir(parents=True)
-    (envs / "development.env").write_text("DATABASE_URL=sqlite:///dev.sqlite3\n")
-    return envs
-
-
 @pytest.mark.parametrize(
     "expression",
     ["now()", "now() - interval '1 day'", "now() AT TIME ZONE 'UTC'", "UTC_TIMESTAMP(6)",

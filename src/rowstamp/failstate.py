@@ -10,9 +10,6 @@ them, or ``alembic stamp`` when everything is there.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -32,7 +29,7 @@ from rowstamp.describe import flatten
 from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.engines.base import SchemaObject
 from rowstamp.errors import RowstampError, first_line
-from rowstamp.recording import read_migration
+from rowstamp.recording import quiet_alembic, read_migration
 
 __all__ = ["AfterFailure", "Leftovers", "object_name", "undo_statements"]
 
@@ -89,7 +86,7 @@ class AfterFailure:
 
     def leftovers(self, revision: str, upgrade: bool) -> Leftovers:
         """Which objects ``revision``'s upgrade (or downgrade) creates or drops are done."""
-        with _quiet():
+        with quiet_alembic():
             return _leftovers(self.engine, self.scripts, revision, upgrade)
 
 
@@ -137,7 +134,7 @@ def undo_statements(left: Leftovers, dialect: Dialect) -> list[str]:
     something, which only a backup gives back."""
     if len(left.created) < len(left.done):
         return []
-    with _quiet():
+    with quiet_alembic():
         return [
             sql
             for operation, _ in reversed(left.done)
@@ -166,19 +163,6 @@ def _object(operation: MigrateOperation, support: EngineSupport) -> SchemaObject
         return ("index", operation.table_name, str(operation.index_name))
     table = str(getattr(operation, "table_name", ""))
     return ("trigger", table, support.trigger_name(table))
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Keep the report's own offline Alembic contexts ("Context impl ...",
-    "Generating static SQL") out of the log of the run that failed."""
-    logger = logging.getLogger("alembic.runtime.migration")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def _name(operation: MigrateOperation) -> str:

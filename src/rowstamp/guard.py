@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,8 @@ from sqlalchemy import Connection
 
 from rowstamp.backup import Backup, default_backup_dir, log_no_backup, take_backup
 from rowstamp.errors import ProtectedEnvironmentError
+from rowstamp.messages import invisible_character
+from rowstamp.recording import quiet_alembic, read_migration
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_url
 
@@ -93,28 +93,11 @@ def protect(
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:
     ours = not connection.in_transaction()
-    with _quiet_alembic():
+    with quiet_alembic():
         heads = tuple(MigrationContext.configure(connection).get_current_heads())
     if ours and connection.in_transaction():
         connection.commit()  # Alembic must find no transaction it did not begin
     return heads
-
-
-@contextmanager
-def _quiet_alembic() -> Iterator[None]:
-    """Alembic says "Context impl ..." once, for its own run: not for our side reads."""
-    alembic_log = logging.getLogger("alembic.runtime.migration")
-    level = alembic_log.level
-    alembic_log.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        alembic_log.setLevel(level)
-
-
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                  "\u2066\u2067\u2068\u2069")  # fmt: skip
-"""Characters that reorder how the text around them is shown."""
 
 
 def _skip_backup(settings: RowstampSettings, reason: str) -> None:
@@ -124,7 +107,7 @@ def _skip_backup(settings: RowstampSettings, reason: str) -> None:
             "needs a reason",
             'say why: -x no-backup="restored from snapshot 42 minutes ago"',
         )
-    hidden = next((c for c in reason if ord(c) < 0x20 or c == "\x7f" or c in _BIDI), None)
+    hidden = invisible_character(reason)
     if hidden is not None:
         raise ProtectedEnvironmentError(
             f"the no-backup reason has a control character (U+{ord(hidden):04X}); "
@@ -176,7 +159,6 @@ def _resolve(env: EnvironmentContext, current: tuple[str, ...], target: str) -> 
 def _downgrade_plan(env: EnvironmentContext, current: tuple[str, ...], target: str) -> str:
     """The revisions the downgrade reverts and the destructive operations it runs."""
     from rowstamp.describe import describe, flatten
-    from rowstamp.recording import read_migration
 
     try:
         lower = None if target == "base" else target
@@ -185,7 +167,7 @@ def _downgrade_plan(env: EnvironmentContext, current: tuple[str, ...], target: s
         return f"reverts revisions down to {target}"
     parts = []
     for script in revisions:
-        with _quiet_alembic():
+        with quiet_alembic():
             downgrade = read_migration(Path(script.path)).downgrade
         drops = [describe(o) for o in flatten([r.op for r in downgrade])
                  if type(o).__name__.startswith("Drop")]  # fmt: skip

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from rowstamp.errors import MessageError
 
-__all__ = ["check_message"]
+__all__ = ["check_message", "invisible_character"]
 
 _EXAMPLE = '"Add posts table"'
 _GENERIC_WORDS = frozenset({
@@ -28,7 +28,7 @@ _SLUG_WORD = re.compile(r"\w+")
 """What Alembic keeps of a message for the file name's slug."""
 
 
-def _invisible(text: str) -> str | None:
+def invisible_character(text: str) -> str | None:
     """The first control or format character (bell, bidi override, zero-width...), if any.
 
     They would reach the docstring, the file name and a pasted ``git commit`` line,
@@ -49,7 +49,7 @@ def check_message(message: str, existing: Mapping[str, str] | None = None) -> st
         )
     if "\n" in text or "\r" in text:
         raise MessageError("the migration message has several lines", "write one line")
-    hidden = _invisible(text)
+    hidden = invisible_character(text)
     if hidden is not None:
         raise MessageError(
             f"the migration message has an invisible character U+{ord(hidden):04X} "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,9 +28,22 @@ from alembic.util.pyfiles import load_module_py
 import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trigger
 from rowstamp.errors import RowstampError, first_line
 
-__all__ = ["Direction", "MigrationFile", "RecordedOp", "read_migration"]
+__all__ = ["Direction", "MigrationFile", "RecordedOp", "quiet_alembic", "read_migration"]
 
 Direction = Literal["upgrade", "downgrade"]
+
+
+@contextmanager
+def quiet_alembic() -> Iterator[None]:
+    """Alembic says "Context impl ..." (and "Generating static SQL") once per context:
+    keep rowstamp's side contexts out of the log of the run the user started."""
+    alembic_log = logging.getLogger("alembic.runtime.migration")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        alembic_log.setLevel(level)
 
 
 @dataclass(frozen=True)
