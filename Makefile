@@ -12,12 +12,12 @@ $(CURDIR)/.tools/bin/uv:
 
 # Install from the committed uv.lock, migrate the development database, report it.
 dev: $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	./scripts/dev_migrate
 
 # The whole suite; it starts the PostgreSQL and MariaDB servers it needs by itself.
 test: $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	$(UV) run --frozen pytest -n $(PYTEST_WORKERS)
 
 lint: $(UV)

@@ -5,7 +5,8 @@ that raises, a revision graph Alembic cannot walk: each is the user's to fix, an
 deserves one line naming the file and line, not forty frames of Alembic and
 SQLAlchemy. An error raised inside rowstamp itself is not explained away: that is
 a bug, and keeps its traceback. Both the ``rowstamp`` command and ``alembic/env.py``
-(through ``rowstamp.migration.user_errors``) use this module.
+(through ``rowstamp.migration.user_errors``) use this module; Alembic and SQLAlchemy
+are imported only once there is an error to explain, so ``rowstamp --help`` stays cheap.
 """
 
 from __future__ import annotations
@@ -18,10 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-
-from alembic.script.revision import CycleDetected, LoopDetected
-from alembic.util import CommandError
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 import rowstamp
 from rowstamp.errors import ProjectFileError, RevisionError, RowstampError, first_line
@@ -48,6 +45,10 @@ def revision_warnings_as_errors() -> Iterator[None]:
 
 def explain(error: BaseException) -> RowstampError | None:
     """The one-line error for a mistake in the project's files, else None."""
+    from alembic.script.revision import CycleDetected, LoopDetected
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
+
     if isinstance(error, UserWarning):
         return _revision_warning(str(error))
     if isinstance(error, CycleDetected | LoopDetected):
@@ -96,6 +97,8 @@ def _in_project_file(error: BaseException) -> ProjectFileError | None:
     ``env.py`` is named only when it raised the error itself: its stock lines call
     into Alembic and rowstamp, whose own failures it should not be blamed for.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     frames = traceback.extract_tb(error.__traceback__)
     found: traceback.FrameSummary | None = None
     for frame in frames:
