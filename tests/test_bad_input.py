@@ -145,7 +145,7 @@ CASES: dict[str, Case] = {
     "two-models-one-table": Case(
         _model(POST + "\n\n" + POST.replace("class Post", "class Note")),
         "model Note (app/models/post.py:11) is invalid: Table 'posts' is already defined",
-        (ROWSTAMP_UPGRADE,),
+        (ROWSTAMP_UPGRADE, ("rowstamp", "check")),
     ),
     "env-py-raises": Case(_env_raises, "RuntimeError: env.py is broken"),
     "revision-cycle": Case(_cycle, "Cycle is detected in revisions", (ROWSTAMP_HISTORY,)),
@@ -230,6 +230,8 @@ def _assert_one_line(result: Result, command: tuple[str, ...], needle: str) -> N
     lines = [line for line in result.stderr.splitlines() if not line.startswith("INFO ")]
     assert len(lines) == 1, result.stderr
     assert needle in lines[0]
+    if "shows the traceback" in lines[0]:  # a project-file error's hint, and no other after it
+        assert lines[0].endswith("shows the traceback)"), lines[0]
     if command[0] == "alembic":
         assert lines[0].startswith("ERROR [alembic.util.messaging] ")
 
