@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -15,6 +16,16 @@ from rowstamp.engines import for_dialect
 
 if TYPE_CHECKING:
     from tests.project import Project
+
+
+def interruptible() -> None:
+    """``preexec_fn`` of a child the test will Ctrl-C: SIGINT as a terminal gives it.
+
+    A shell that starts a job in the background without job control (as CI may run
+    the suite) makes its children ignore SIGINT, and Python then installs no
+    KeyboardInterrupt handler: the child would never see the Ctrl-C the test sends.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_ops(engine: Engine, fn: Callable[[Operations], None]) -> None:

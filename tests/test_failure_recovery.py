@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 
-from tests.helpers import simple_chain, write_revision
+from tests.helpers import interruptible, simple_chain, write_revision
 from tests.project import Project
 
 CREATE_T3 = (
@@ -109,7 +109,7 @@ def _interrupted(
     write_revision(project, "b3", "b2", CREATE_T3 + SLEEP, DROP_T3)
     process = subprocess.Popen(
         command, cwd=project.root, env=project.env(MARK=str(mark)), text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=interruptible,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not mark.exists() and time.monotonic() < deadline and process.poll() is None:

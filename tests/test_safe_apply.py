@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL
 from rowstamp.errors import ProtectedEnvironmentError
 from rowstamp.guard import _skip_backup
 from rowstamp.settings import RowstampSettings
-from tests.helpers import catalog, simple_chain, write_revision
+from tests.helpers import catalog, interruptible, simple_chain, write_revision
 from tests.project import Project
 
 
@@ -108,7 +108,7 @@ def test_a_backup_interrupted_by_ctrl_c_leaves_nothing(
     env["PATH"] = f"{tools}{os.pathsep}{env['PATH']}"
     process = subprocess.Popen(["alembic", "upgrade", "head"], cwd=project.root, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)  # fmt: skip
+                               start_new_session=True, preexec_fn=interruptible)  # fmt: skip
     deadline = time.monotonic() + 60
     while not [p for p in backups.glob("*.partial") if p.stat().st_size]:
         assert time.monotonic() < deadline and process.poll() is None, "no dump started"
