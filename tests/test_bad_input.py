@@ -170,6 +170,13 @@ CASES: dict[str, Case] = {
         env={"DATABASE_URL": "postgresql+nosuch://app:hunter2x@127.0.0.1/app"},
         secrets=("hunter2x",),
     ),
+    "driver-not-installed": Case(  # a driver SQLAlchemy knows, whose package is absent
+        lambda p: None,
+        "the database driver psycopg2 of postgresql+psycopg2://app:***@127.0.0.1:1/app "
+        "is not installed",
+        env={"DATABASE_URL": "postgresql+psycopg2://app:hunter2x@127.0.0.1:1/app"},
+        secrets=("hunter2x",),
+    ),
     "unknown-url-option": Case(  # PyMySQL raises TypeError before it connects anywhere
         lambda p: None,
         "cannot connect to mysql+pymysql://app:***@127.0.0.1:1/app?bogus=1: ",

@@ -33,6 +33,7 @@ from rowstamp.diagnose import explain, revision_warnings_as_errors
 from rowstamp.engines import for_name
 from rowstamp.errors import (
     DatabaseUnreachableError,
+    DatabaseUrlError,
     LockTimeoutError,
     MigrationFailedError,
     RowstampError,
@@ -276,7 +277,15 @@ def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> L
 
 
 def _engine(settings: RowstampSettings) -> Engine:
-    return create_engine(settings.url, poolclass=NullPool)
+    try:
+        return create_engine(settings.url, poolclass=NullPool)
+    except ImportError as exc:  # SQLAlchemy imports the driver's package here
+        raise DatabaseUrlError(
+            f"the database driver {settings.url.get_driver_name()} of "
+            f"{mask_url(settings.url)} is not installed ({first_line(exc)})",
+            f"install the Python package {exc.name or 'it names'}, or name an installed "
+            "driver in DATABASE_URL",
+        ) from None
 
 
 def _first_line(exc: Exception, engine: Engine) -> str:
