@@ -144,7 +144,8 @@ CASES: dict[str, Case] = {
     ),
     "two-models-one-table": Case(
         _model(POST + "\n\n" + POST.replace("class Post", "class Note")),
-        "model Note (app/models/post.py:11) is invalid: Table 'posts' is already defined",
+        "model Note (app/models/post.py:11) is invalid: Table 'posts' is already defined "
+        "for this MetaData instance; fix the model",
         (ROWSTAMP_UPGRADE, ("rowstamp", "check")),
     ),
     "env-py-raises": Case(_env_raises, "RuntimeError: env.py is broken"),

@@ -112,8 +112,11 @@ def _in_project_file(error: BaseException) -> ProjectFileError | None:
     text = first_line(error)
     model = re.match(r"class\s+(\w+)", found.line or "")
     if model and isinstance(error, SQLAlchemyError):
+        # SQLAlchemy's first sentence says what is wrong; its advice after it (such as
+        # extend_existing=True for a second class on one table) is seldom the fix here
+        problem = text.split(".  ", 1)[0].rstrip(".")
         return ProjectFileError(
-            f"model {model[1]} ({where}) is invalid: {text}", f"fix the model ({_DEBUG})"
+            f"model {model[1]} ({where}) is invalid: {problem}", f"fix the model ({_DEBUG})"
         )
     return ProjectFileError(f"{where}: {type(error).__name__}: {text}", f"fix it ({_DEBUG})")
 
