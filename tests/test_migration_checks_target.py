@@ -84,6 +84,16 @@ def test_a_view_or_a_version_row_is_enough_to_refuse(
     assert _snapshot(db_url) == before
 
 
+@pytest.mark.parametrize("engine_name", ["postgresql"], indirect=True)
+def test_a_materialized_view_is_enough_to_refuse(tmp_path: Path, db_url: URL) -> None:
+    project = _project(tmp_path)
+    _execute(db_url, "CREATE MATERIALIZED VIEW answer AS SELECT 42 AS x")
+    before = _snapshot(db_url)
+    line = _refused(project.run("rowstamp", "test", "--url", _render(db_url), check=False))
+    assert "is not empty (view answer)" in line
+    assert _snapshot(db_url) == before
+
+
 def test_destroy_data_lets_the_checks_run_on_a_populated_database(
     tmp_path: Path, db_url: URL, engine_name: str
 ) -> None:
