@@ -109,6 +109,7 @@ def test_an_interrupted_rehearsal_leaves_no_copy_of_production(
     assert "Traceback" not in output
     if stop == signal.SIGTERM:
         assert process.returncode == 143 and _left_behind(db_url, tmp) == [], output
+        assert "Stopped by SIGTERM; dropped the scratch copy " in output
     else:
         [orphan] = _left_behind(db_url, tmp)
         result = project.run(*command, **env)

@@ -257,22 +257,33 @@ def scratch_database(url: URL) -> Iterator[URL]:
         log.warning("Removed the scratch copies an interrupted run left behind: %s", names)
     with _sigterm_raises():
         scratch = support.create_scratch_database(url)
+        stopped = False
         try:
             yield scratch
+        except _Terminated:
+            stopped = True
+            raise
         finally:
             support.drop_scratch_database(url, scratch)
+            if stopped:  # said once the drop is done, so the line is true
+                log.warning("Stopped by SIGTERM; dropped the scratch copy %s", scratch.database)
+
+
+class _Terminated(SystemExit):
+    """SIGTERM arrived while a scratch copy existed (exit status 143, as a shell reports)."""
 
 
 @contextmanager
 def _sigterm_raises() -> Iterator[None]:
-    """SIGTERM raises ``SystemExit`` (status 143) in the block, so ``finally`` runs.
+    """SIGTERM raises ``_Terminated`` (a ``SystemExit``, status 143) in the block, so
+    the scratch copy is dropped on the way out.
     Only the main thread can handle signals; elsewhere the block runs as it is."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def stop(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
+        raise _Terminated(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
