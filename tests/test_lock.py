@@ -94,11 +94,16 @@ def test_a_blocked_statement_fails_fast_naming_the_blocker(db_url: URL, tmp_path
         blocker.rollback()
     assert result.returncode != 0 and "Traceback" not in result.output
     assert "waited 1 s for a table lock and gave up; held by" in result.output
+    assert "upgrade of revision a4 (" in result.output  # the report names the revision
+    assert "the database is at a3" in result.output  # read from the database
+    assert "or raise DATABASE_LOCK_TIMEOUT: alembic upgrade head" in result.output
     if db_url.get_backend_name() == "postgresql":
         assert "blocking-reader" in result.output  # the blocker's own query
-        assert "the failed revision was rolled back" in result.output
+        assert "everything this run did was rolled back" in result.output
     else:  # MariaDB keeps no query of an idle session: its connection and transaction
         assert "in a transaction since" in result.output
+        # its DDL commits at once: the report checks what the revision did, in the catalog
+        assert "none of the tables, columns, indexes and triggers revision a4" in result.output
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "a3"
     engine.dispose()

@@ -23,6 +23,7 @@ __all__ = [
     "RevisionError",
     "RowstampError",
     "SettingsError",
+    "TableLockTimeout",
     "TriggerPrivilegeError",
     "UnknownEnvironmentError",
     "UnsupportedEngineError",
@@ -112,3 +113,14 @@ class RevisionError(RowstampError):
 
 class TriggerPrivilegeError(RowstampError):
     """The database user may not create triggers (MySQL/MariaDB binary logging)."""
+
+
+class TableLockTimeout(Exception):
+    """A migration statement gave up waiting for a table lock (``DATABASE_LOCK_TIMEOUT``).
+
+    Not a ``RowstampError`` on purpose: when a revision was running, the failure report
+    wraps it with the state that revision left, read from the database. ``hint`` says
+    what to do about the lock itself.
+    """
+
+    hint = "run the migration again when that session is done, or raise DATABASE_LOCK_TIMEOUT"

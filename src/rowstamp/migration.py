@@ -12,7 +12,6 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from alembic.config import Config
-from alembic.ddl.impl import DefaultImpl
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
@@ -37,6 +36,7 @@ from rowstamp.errors import (
     LockTimeoutError,
     MigrationFailedError,
     RowstampError,
+    TableLockTimeout,
     first_line,
 )
 from rowstamp.settings import RowstampSettings
@@ -252,27 +252,16 @@ def locked(connection: Connection, settings: RowstampSettings) -> Iterator[None]
             raise _lock_timeout_error(connection, settings) from None
 
 
-def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> LockTimeoutError:
-    support = for_name(connection.dialect.name)
+def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> TableLockTimeout:
+    """What gave up and who held the lock; the caller's report adds the state left."""
     blockers: list[str] = []
     with suppress(DBAPIError):
         if connection.in_transaction():
             connection.rollback()
-        blockers = support.lock_blockers(connection)
-    transactional = (
-        DefaultImpl.get_by_dialect(connection.dialect).transactional_ddl
-        or support.transaction_per_revision
-    )
-    undone = (
-        "the failed revision was rolled back"
-        if transactional
-        else "what the failed revision already did stays (its DDL committed)"
-    )
-    return LockTimeoutError(
+        blockers = for_name(connection.dialect.name).lock_blockers(connection)
+    return TableLockTimeout(
         f"waited {settings.database_lock_timeout:g} s for a table lock and gave up; "
-        f"held by {'; '.join(blockers) or 'another session'}",
-        f"{undone}; run the migration again when that session is done, "
-        "or raise DATABASE_LOCK_TIMEOUT",
+        f"held by {'; '.join(blockers) or 'another session'}"
     )
 
 
@@ -322,10 +311,19 @@ def user_errors(*urls: str) -> Iterator[None]:
             raise
         raise MigrationInterrupted(mask_secrets(str(failure), *urls)) from None
     except Exception as exc:
-        failure = _failed_step(exc) or explain(exc)  # explain: mistakes in the project's files
+        # a revision's failure report, a lock timeout between revisions, or a mistake in
+        # the project's own files (explain)
+        failure = _failed_step(exc) or _lock_timeout_between_revisions(exc) or explain(exc)
         if failure is None:
             raise
         raise OneLineError(mask_secrets(str(failure), *urls)) from None
+
+
+def _lock_timeout_between_revisions(error: Exception) -> RowstampError | None:
+    """A table lock timeout outside any revision (nothing of a revision to report)."""
+    if isinstance(error, TableLockTimeout):
+        return LockTimeoutError(str(error), error.hint)
+    return None
 
 
 def _failed_step(error: BaseException) -> RowstampError | None:

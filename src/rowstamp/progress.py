@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rowstamp.errors import MigrationFailedError, first_line
+from rowstamp.errors import MigrationFailedError, TableLockTimeout, first_line
 from rowstamp.failstate import AfterFailure, object_name, undo_statements
 from rowstamp.urls import mask_secrets
 
@@ -93,6 +93,8 @@ class Progress:
         again = (
             f"continue with: {resume}" if interrupted else f"fix it, then continue with: {resume}"
         )
+        if isinstance(error, TableLockTimeout):
+            again = f"{error.hint}: {resume}"
         if after.context.impl.transactional_ddl:
             whole_run = not after.context.opts.get("transaction_per_migration", False)
             undone = "everything this run did" if whole_run else f"revision {step.revision}"
