@@ -139,7 +139,7 @@ class SQLiteSupport(EngineSupport):
     def backup(self, url: URL, path: Path) -> None:
         # the online backup API copies a consistent snapshot while others keep writing
         try:
-            _copy(Path(str(url.database)), path)
+            _copy(_file(url), path)
         except sqlite3.Error as exc:
             raise BackupError(
                 f"SQLite backup of {url.database} into {path.parent} failed: {exc}",
@@ -157,7 +157,7 @@ class SQLiteSupport(EngineSupport):
         return "PRAGMA integrity_check: ok"
 
     def restore(self, path: Path, url: URL) -> None:
-        _copy(path, Path(str(url.database)))
+        _copy(path, _file(url))
 
     def create_scratch_database(self, url: URL) -> URL:
         handle, name = tempfile.mkstemp(prefix=_scratch_prefix(url), suffix=".sqlite3")
@@ -200,9 +200,15 @@ def database_file(url: URL) -> Path | None:
     return Path(os.path.realpath(database))
 
 
+def _file(url: URL) -> Path:
+    """The file a backup reads or a restore writes: the one the lock names, so a
+    ``file:`` URI is read as a URI whether or not this SQLite build does."""
+    return database_file(url) or Path(str(url.database))
+
+
 def _scratch_prefix(url: URL) -> str:
     """Scratch files of one database share a name made from its real path."""
-    source = str(database_file(url) or url.database)
+    source = str(_file(url))
     return f"rowstamp-scratch-{hashlib.sha256(source.encode()).hexdigest()[:12]}-"
 
 
