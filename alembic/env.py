@@ -8,7 +8,7 @@ from logging.config import fileConfig
 from alembic import context
 from app.core.config import get_settings
 from app.db.base import Base
-from rowstamp import migration
+from rowstamp.runtime import env as migration
 
 config = context.config
 # Alembic's logging setup from alembic.ini, unless a caller (the rowstamp CLI) prints its own.

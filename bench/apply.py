@@ -13,7 +13,7 @@ table), and each run is the real ``alembic upgrade head`` command on a fresh dat
   ``alembic.ini`` do (so the difference to ``rowstamp env.py`` is rowstamp's run
   machinery alone: its options, the migration lock, the guard, progress);
 - ``rowstamp env.py``: a copy of this repository's ``alembic.ini``, ``alembic/env.py``
-  and ``app/`` (settings, models, ``rowstamp.migration`` options), the URL from
+  and ``app/`` (settings, models, ``rowstamp.runtime.env`` options), the URL from
   ``DATABASE_URL``.
 
 The wall time includes starting Python and importing everything each side needs,

@@ -10,7 +10,7 @@ render the upgrade and downgrade with ``render_python_code``, as ``alembic revis
 
 - ``alembic``: Alembic's defaults plus ``compare_type=True`` (rowstamp's plugin is
   installed but not enabled, exactly as for a project that does not use it);
-- ``rowstamp``: ``rowstamp.migration.online_options`` (the plugin, the render hook,
+- ``rowstamp``: ``rowstamp.runtime.env.online_options`` (the plugin, the render hook,
   the timestamp option), so every table's trigger is compared too.
 
 Run: ``python -m bench.autogen_scale`` (``BENCH_SIZES=100,500`` to choose N).
@@ -44,10 +44,10 @@ from bench.common import (
     server_version,
     versions,
 )
-from rowstamp import migration
-from rowstamp.columns import NAMING_CONVENTION, MetadataColumns
-from rowstamp.ddl import TriggerSpec
 from rowstamp.engines import for_dialect
+from rowstamp.engines.ddl import TriggerSpec
+from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
+from rowstamp.runtime import env as migration
 from rowstamp.settings import RowstampSettings
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,500,1000").split(",")]
@@ -78,7 +78,7 @@ def build_metadata(n: int) -> MetaData:
 
 def rowstamp_options(url: str, metadata: MetaData) -> dict[str, Any]:
     settings, config = RowstampSettings(database_url=url), Config()
-    # rowstamp.migration serves env.py, and may ask the running EnvironmentContext
+    # rowstamp.runtime.env serves env.py, and may ask the running EnvironmentContext
     # which command runs; an empty one says "none", as for a plain autogenerate.
     with EnvironmentContext(config, None):  # type: ignore[arg-type]
         return migration.online_options(config, settings, metadata)

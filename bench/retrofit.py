@@ -33,8 +33,8 @@ from sqlalchemy.orm import DeclarativeBase, mapped_column
 from sqlalchemy.pool import NullPool
 
 from bench.common import RUNS, Result, Row, banner, postgresql, server_version, versions
-from rowstamp import migration
-from rowstamp.columns import NAMING_CONVENTION, MetadataColumns
+from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
+from rowstamp.runtime import env as migration
 from rowstamp.settings import RowstampSettings
 
 ROWS = int(os.environ.get("BENCH_RETROFIT_ROWS", "5000000"))

@@ -7,7 +7,7 @@
   the same versions but not rowstamp: the difference is what installing rowstamp
   adds to every ``alembic`` command (Alembic scans every installed distribution for
   entry points, so a smaller environment alone would start faster);
-- the plugin as it was before it imported lazily (``rowstamp.columns`` and the
+- the plugin as it was before it imported lazily (``rowstamp.model.columns`` and the
   engine modules at import), emulated, to show what the lazy import saves.
 
 Every command runs as a subprocess with bytecode caches written (an untimed first
@@ -91,7 +91,7 @@ def command(args: list[str]) -> Callable[[], Sample]:
 
 
 _EAGER_PLUGIN = (
-    "import sys; import rowstamp.columns, rowstamp.engines; "
+    "import sys; import rowstamp.model.columns, rowstamp.engines; "
     "from alembic.config import main; sys.argv = ['alembic', '--help']; main()"
 )
 

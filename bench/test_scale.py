@@ -71,7 +71,7 @@ from pytest_alembic.tests import (  # noqa: F401
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from rowstamp.api import load_config
+from rowstamp.commands import load_config
 
 
 @pytest.fixture

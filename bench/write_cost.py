@@ -52,10 +52,10 @@ from bench.common import (
     server_version,
     versions,
 )
-from rowstamp.ddl import TriggerSpec
 from rowstamp.engines import for_dialect
+from rowstamp.engines.ddl import TriggerSpec
+from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
-from rowstamp.types import UTCDateTime
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 MEASURE = "write cost"

@@ -44,7 +44,7 @@ def timestamps(engine: Engine, table: str, where: str = "1=1") -> tuple[datetime
     from sqlalchemy import column, select
     from sqlalchemy import table as table_
 
-    from rowstamp.types import UTCDateTime
+    from rowstamp.model.types import UTCDateTime
 
     t = table_(table, column("created_at", UTCDateTime()), column("updated_at", UTCDateTime()))
     with engine.connect() as connection:

@@ -16,8 +16,8 @@ from sqlalchemy.engine import URL
 
 import app.models  # noqa: F401 - registers the users model on Base.metadata
 from app.db.base import Base
-from rowstamp.backup import take_backup
 from rowstamp.errors import BackupError
+from rowstamp.runtime.backup import take_backup
 from tests.helpers import run_ops
 from tests.project import REPO
 from tests.servers import TEST_PASSWORD

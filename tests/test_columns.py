@@ -12,7 +12,7 @@ from app.db.base import Base
 from app.models.user import User
 from app.schemas.base import BaseModel
 from app.schemas.user import User as UserSchema
-from rowstamp.columns import METADATA_COLUMNS
+from rowstamp.model.columns import METADATA_COLUMNS
 from tests.helpers import run_ops
 
 

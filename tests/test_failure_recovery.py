@@ -190,7 +190,7 @@ def test_a_batch_rebuild_that_fails_next_to_a_view_is_rolled_back(
 @pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
 def test_an_engine_handed_in_gets_transactional_ddl_too(db_url: URL, tmp_path: Path) -> None:
     """pytest-alembic and ``rowstamp test`` hand env.py an Engine, not a URL."""
-    from rowstamp.api import load_config
+    from rowstamp.commands import load_config
     from rowstamp.testing.base import CheckFailed, MigrationRun
 
     project = Project.copy(tmp_path / "project", db_url)

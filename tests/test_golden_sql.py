@@ -15,8 +15,8 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import Column, CreateTable, MetaData, Table
 
-from rowstamp.ddl import TriggerSpec
 from rowstamp.engines import for_dialect
+from rowstamp.engines.ddl import TriggerSpec
 from rowstamp.sql import utc_now
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rowstamp.hooks import commit_command
+from rowstamp.history.hooks import commit_command
 from tests.project import REPO
 
 MIGRATION = '''"""Add posts table

@@ -93,7 +93,7 @@ def _bumps(engine, name: str, schema: str | None = None) -> None:  # type: ignor
 def _stamps(engine, name: str, schema: str | None):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from rowstamp.types import UTCDateTime
+    from rowstamp.model.types import UTCDateTime
 
     t = table(name, column("created_at", UTCDateTime()), column("updated_at", UTCDateTime()),
               schema=schema)  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from rowstamp.lock import migration_lock
+from rowstamp.runtime.lock import migration_lock
 from tests.helpers import write_revision
 from tests.project import Project
 

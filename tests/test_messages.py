@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rowstamp.errors import MessageError
-from rowstamp.messages import check_message
+from rowstamp.history.messages import check_message
 
 
 @pytest.mark.parametrize(

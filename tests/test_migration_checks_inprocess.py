@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, text
 
-from rowstamp.api import load_config
+from rowstamp.commands import load_config
 from rowstamp.testing.base import CheckFailed, MigrationRun
 from rowstamp.testing.clean_downgrade import check_clean_downgrade
 from rowstamp.testing.round_trip import check_round_trip

@@ -19,7 +19,7 @@ from pytest_alembic.tests import (
 )
 from sqlalchemy import Engine
 
-from rowstamp.api import load_config
+from rowstamp.commands import load_config
 from tests.project import REPO
 
 __all__ = [

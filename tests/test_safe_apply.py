@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 
 from rowstamp.errors import ProtectedEnvironmentError
-from rowstamp.guard import _skip_backup
+from rowstamp.runtime.protection import _skip_backup
 from rowstamp.settings import RowstampSettings
 from tests.helpers import catalog, interruptible, simple_chain, write_revision
 from tests.project import Project

@@ -36,8 +36,8 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
-from rowstamp.columns import NAMING_CONVENTION, MetadataColumns
-from rowstamp.softdelete import (
+from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
+from rowstamp.model.softdelete import (
     INCLUDE_INACTIVE,
     NotSoftDeletableError,
     enable_soft_delete,

@@ -1,7 +1,7 @@
 """API schemas and settings around soft delete.
 
 Clients cannot write ``created_at``/``updated_at`` (the database owns them) nor
-``is_active`` (soft delete goes through ``rowstamp.softdelete``); the project opts
+``is_active`` (soft delete goes through ``rowstamp.model.softdelete``); the project opts
 into "delete means soft delete" with one setting.
 """
 
@@ -18,9 +18,9 @@ from app.db.base import Base
 from app.models.user import User
 from app.schemas.user import User as UserRead
 from app.schemas.user import UserCreate, UserUpdate
-from rowstamp.schemas import SERVER_OWNED_FIELDS, MetadataCreate, MetadataUpdate
+from rowstamp.model.schemas import SERVER_OWNED_FIELDS, MetadataCreate, MetadataUpdate
+from rowstamp.model.softdelete import INCLUDE_INACTIVE, enable_soft_delete, restore, soft_delete
 from rowstamp.settings import RowstampSettings, load_settings
-from rowstamp.softdelete import INCLUDE_INACTIVE, enable_soft_delete, restore, soft_delete
 from tests.helpers import run_ops
 
 

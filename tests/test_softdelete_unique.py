@@ -32,9 +32,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from rowstamp.columns import NAMING_CONVENTION, MetadataColumns
 from rowstamp.errors import UnsupportedEngineError
-from rowstamp.softdelete import enable_soft_delete, restore, soft_delete, unique_among_active
+from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
+from rowstamp.model.softdelete import enable_soft_delete, restore, soft_delete, unique_among_active
 from tests.helpers import catalog, run_ops
 from tests.project import REPO, Project
 
@@ -50,7 +50,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
-from rowstamp.softdelete import unique_among_active
+from rowstamp.model.softdelete import unique_among_active
 
 
 class Account(Base):

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
-from rowstamp.api import load_config
-from rowstamp.drift import find_drift
+from rowstamp.commands import load_config
 from rowstamp.engines.postgresql import function_name
+from rowstamp.review.drift import find_drift
 from rowstamp.testing.base import CheckFailed, MigrationRun
 from rowstamp.testing.stairway import check_stairway
 from tests.helpers import catalog, timestamps
@@ -134,7 +134,7 @@ def test_stairway_notices_a_migration_that_replaces_the_function(
     (versions / "a1b2c3d4e5f6_edit.py").write_text(
         '"""Edit the trigger function"""\n'
         "from alembic import op\n"
-        "from rowstamp.ddl import CreateUpdatedAtFunction, TriggerSpec\n\n"
+        "from rowstamp.engines.ddl import CreateUpdatedAtFunction, TriggerSpec\n\n"
         "revision = 'a1b2c3d4e5f6'\n"
         "down_revision = 'f0654512c599'\n\n\n"
         f"def upgrade():\n    op.execute({EDIT!r})\n\n\n"

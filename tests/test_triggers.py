@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, Integer, MetaData, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rowstamp.columns import NAMING_CONVENTION, MetadataColumns
+from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
 from tests.helpers import catalog, run_ops, timestamps
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from rowstamp.columns import NAMING_CONVENTION, MetadataColumns
+from rowstamp import NAMING_CONVENTION, MetadataColumns
 
 
 class Base(MetadataColumns, DeclarativeBase):

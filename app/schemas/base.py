@@ -4,12 +4,12 @@
 ``BaseCreate``/``BaseUpdate`` write: clients may set ``is_flagged`` and ``notes``;
 sending ``created_at``, ``updated_at`` or ``is_active`` is a validation error,
 because the database keeps the timestamps and soft delete goes through
-``rowstamp.softdelete`` (see docs/soft-delete.md).
+``rowstamp.model.softdelete`` (see docs/soft-delete.md).
 """
 
 from __future__ import annotations
 
-from rowstamp.schemas import MetadataCreate, MetadataFields, MetadataUpdate
+from rowstamp.model.schemas import MetadataCreate, MetadataFields, MetadataUpdate
 
 
 class BaseModel(MetadataFields):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "NAMING_CONVENTION",
     "MetadataColumns",
     "MetadataFields",
     "RowstampError",
@@ -25,29 +26,30 @@ __all__ = [
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "MetadataColumns": "rowstamp.columns",
-    "MetadataFields": "rowstamp.schemas",
+    "NAMING_CONVENTION": "rowstamp.model.columns",
+    "MetadataColumns": "rowstamp.model.columns",
+    "MetadataFields": "rowstamp.model.schemas",
     "RowstampError": "rowstamp.errors",
     "RowstampSettings": "rowstamp.settings",
-    "UTCDateTime": "rowstamp.types",
-    "enable_soft_delete": "rowstamp.softdelete",
-    "restore": "rowstamp.softdelete",
-    "soft_delete": "rowstamp.softdelete",
-    "unique_among_active": "rowstamp.unique_active",
+    "UTCDateTime": "rowstamp.model.types",
+    "enable_soft_delete": "rowstamp.model.softdelete",
+    "restore": "rowstamp.model.softdelete",
+    "soft_delete": "rowstamp.model.softdelete",
+    "unique_among_active": "rowstamp.model.unique_active",
     "load_settings": "rowstamp.settings",
     "settings_loader": "rowstamp.settings",
     "utc_now": "rowstamp.sql",
 }
 
 if TYPE_CHECKING:
-    from rowstamp.columns import MetadataColumns
     from rowstamp.errors import RowstampError
-    from rowstamp.schemas import MetadataFields
+    from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
+    from rowstamp.model.schemas import MetadataFields
+    from rowstamp.model.softdelete import enable_soft_delete, restore, soft_delete
+    from rowstamp.model.types import UTCDateTime
+    from rowstamp.model.unique_active import unique_among_active
     from rowstamp.settings import RowstampSettings, load_settings, settings_loader
-    from rowstamp.softdelete import enable_soft_delete, restore, soft_delete
     from rowstamp.sql import utc_now
-    from rowstamp.types import UTCDateTime
-    from rowstamp.unique_active import unique_among_active
 
 
 def __getattr__(name: str) -> Any:

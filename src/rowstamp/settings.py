@@ -67,7 +67,7 @@ class RowstampSettings(BaseSettings):
     """Optional SQL for "now in UTC", overriding the engine's default expression."""
     delete_means_soft_delete: bool = False
     """``session.delete()`` of an object with ``is_active`` marks it inactive instead
-    (given to ``rowstamp.softdelete.enable_soft_delete``); off: a delete deletes."""
+    (given to ``rowstamp.model.softdelete.enable_soft_delete``); off: a delete deletes."""
 
     migration_lock_timeout: float = Field(default=600.0, ge=0, allow_inf_nan=False)
     """Seconds to wait for another process's migration before giving up."""

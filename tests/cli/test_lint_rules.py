@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from rowstamp.review import RULES
+from rowstamp.review.rules import RULES
 from tests.cli.conftest import project_with_history
 from tests.project import REPO
 

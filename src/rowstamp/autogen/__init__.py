@@ -4,5 +4,5 @@
 (what autogenerate writes) and ``compare`` (what autogenerate detects, loaded by
 Alembic as the ``rowstamp.updated_at`` plugin). This package imports nothing on
 its own, because Alembic loads ``compare`` while it is still importing itself;
-``rowstamp.migration`` imports ``impl`` and ``render`` to register them.
+``rowstamp.runtime.env`` imports ``impl`` and ``render`` to register them.
 """

@@ -68,13 +68,13 @@ def compare_updated_at_trigger(
     """Add or drop the table's ``updated_at`` trigger to match the model."""
     # Imported here: Alembic loads this plugin module while alembic.operations,
     # which ops needs, may still be importing; and every `alembic` command loads it,
-    # so rowstamp.columns (sqlalchemy.orm) and the engines wait until a comparison runs.
+    # so rowstamp.model.columns (sqlalchemy.orm) and the engines wait until a comparison runs.
     from rowstamp.autogen.ops import (
         TRIGGER_VERSION,
         CreateUpdatedAtTriggerOp,
         DropUpdatedAtTriggerOp,
     )
-    from rowstamp.columns import wants_updated_at_trigger
+    from rowstamp.model.columns import wants_updated_at_trigger
 
     _check_now_sql(autogen_context)
     if metadata_table is not None:

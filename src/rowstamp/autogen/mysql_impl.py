@@ -6,7 +6,7 @@ doubled: the index ``ix_back`tick_created_at`` comes back as
 ``ix_back``tick_created_at``, so every autogenerate would drop and re-add it.
 Alembic lets a dialect correct reflected indexes before comparing them
 (``correct_for_autogen_constraints``); these subclasses, registered for the same
-dialect names, undo the doubling first. Imported by ``rowstamp.migration``.
+dialect names, undo the doubling first. Imported by ``rowstamp.runtime.env``.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic.operations import MigrateOperation, Operations
 
-from rowstamp.ddl import TriggerSpec
+from rowstamp.engines.ddl import TriggerSpec
 
 __all__ = [
     "TRIGGER_VERSION",

@@ -24,7 +24,7 @@ from rowstamp.autogen.ops import (
     EnsureUpdatedAtTriggerOp,
     _UpdatedAtTriggerOp,
 )
-from rowstamp.columns import wants_updated_at_trigger
+from rowstamp.model.columns import wants_updated_at_trigger
 
 __all__ = ["order_trigger_operations"]
 

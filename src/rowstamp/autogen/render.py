@@ -22,8 +22,8 @@ from rowstamp.autogen.ops import (
     EnsureUpdatedAtTriggerOp,
     _UpdatedAtTriggerOp,
 )
+from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
-from rowstamp.types import UTCDateTime
 
 __all__ = ["make_render_item"]
 

@@ -32,7 +32,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
-from rowstamp.ddl import TriggerSpec
+from rowstamp.engines.ddl import TriggerSpec
 from rowstamp.errors import IdentifierError, SettingsError, first_line
 
 __all__ = [

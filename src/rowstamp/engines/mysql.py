@@ -40,8 +40,8 @@ from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import VARCHAR, TypeEngine
 
-from rowstamp.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
+from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
@@ -264,7 +264,7 @@ class MySQLSupport(EngineSupport):
     backup_suffix: ClassVar[str] = ".sql"
 
     def backup(self, url: URL, path: Path) -> None:
-        from rowstamp.backup import run_tool
+        from rowstamp.runtime.backup import run_tool
 
         dump = _tool("mariadb-dump", "mysqldump")
         command = [dump, "--single-transaction", "--routines", "--triggers",
@@ -280,7 +280,7 @@ class MySQLSupport(EngineSupport):
         return "dump complete"
 
     def restore(self, path: Path, url: URL) -> None:
-        from rowstamp.backup import run_tool
+        from rowstamp.runtime.backup import run_tool
 
         command = [_tool("mariadb", "mysql"), *_client_args(url), str(url.database)]
         run_tool(command, url, _tool_env(url), stdin=path)

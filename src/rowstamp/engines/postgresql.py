@@ -26,14 +26,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
-from rowstamp.ddl import (
+from rowstamp.engines.base import EDITED_FUNCTION, EngineSupport, database_statement
+from rowstamp.engines.ddl import (
     CreateUpdatedAtFunction,
     CreateUpdatedAtTrigger,
     DropUpdatedAtFunction,
     DropUpdatedAtTrigger,
     TriggerSpec,
 )
-from rowstamp.engines.base import EDITED_FUNCTION, EngineSupport, database_statement
 
 __all__ = ["PostgreSQLSupport", "function_name"]
 
@@ -165,18 +165,18 @@ class PostgreSQLSupport(EngineSupport):
     # Session advisory locks: they need a direct connection, not a transaction-mode
     # pooler such as PgBouncer's, which may hand the session to another client.
     def try_lock(self, connection: Connection, key: str) -> bool:
-        from rowstamp.lock import numeric_key
+        from rowstamp.runtime.lock import numeric_key
 
         query = text("SELECT pg_try_advisory_lock(:key)")
         return bool(connection.execute(query, {"key": numeric_key(key)}).scalar())
 
     def unlock(self, connection: Connection, key: str) -> None:
-        from rowstamp.lock import numeric_key
+        from rowstamp.runtime.lock import numeric_key
 
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": numeric_key(key)})
 
     def lock_holder(self, connection: Connection, key: str) -> str | None:
-        from rowstamp.lock import numeric_key
+        from rowstamp.runtime.lock import numeric_key
 
         number = numeric_key(key) & 0xFFFFFFFFFFFFFFFF
         row = connection.execute(
@@ -208,14 +208,14 @@ class PostgreSQLSupport(EngineSupport):
     backup_suffix: ClassVar[str] = ".dump"
 
     def backup(self, url: URL, path: Path) -> None:
-        from rowstamp.backup import run_tool
+        from rowstamp.runtime.backup import run_tool
 
         command = [_tool("pg_dump"), "--format=custom", "--no-password", f"--file={path}",
                    f"--dbname={_conninfo(url)}"]  # fmt: skip
         run_tool(command, url, _tool_env(url))
 
     def verify_backup(self, path: Path) -> str:
-        from rowstamp.backup import run_tool
+        from rowstamp.runtime.backup import run_tool
 
         listing = run_tool([_tool("pg_restore"), "--list", str(path)], URL.create("x"), {})
         # pg_restore reads the whole table of contents or fails; an empty database
@@ -224,7 +224,7 @@ class PostgreSQLSupport(EngineSupport):
         return f"pg_restore --list: {len(entries)} entries"
 
     def restore(self, path: Path, url: URL) -> None:
-        from rowstamp.backup import run_tool
+        from rowstamp.runtime.backup import run_tool
 
         command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
                    "--no-password", f"--dbname={_conninfo(url)}", str(path)]  # fmt: skip

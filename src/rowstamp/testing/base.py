@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.errors import RowstampError, first_line
-from rowstamp.guard import REHEARSAL_KEY
+from rowstamp.runtime.protection import REHEARSAL_KEY
 
 __all__ = ["CheckFailed", "CheckResult", "MigrationRun", "Skipped"]
 

@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from rowstamp.errors import MessageError
-from rowstamp.messages import check_message
+from rowstamp.history.messages import check_message
 from rowstamp.testing.base import CheckFailed
 
 __all__ = ["check_message_rules"]

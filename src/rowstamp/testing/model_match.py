@@ -7,7 +7,7 @@ or production runs with a schema the code does not expect.
 
 from __future__ import annotations
 
-from rowstamp.drift import find_drift
+from rowstamp.review.drift import find_drift
 from rowstamp.testing.base import CheckFailed, MigrationRun
 
 __all__ = ["check_model_match"]

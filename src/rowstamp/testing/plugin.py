@@ -78,7 +78,7 @@ def _rowstamp_servers() -> Iterator[_Servers]:
 @pytest.fixture
 def rowstamp_config(request: pytest.FixtureRequest) -> Config:
     """Alembic's ``Config`` for the project, as the ``rowstamp`` command loads it."""
-    from rowstamp.api import load_config
+    from rowstamp.commands import load_config
 
     return load_config(request.config.getoption("--rowstamp-config"))
 

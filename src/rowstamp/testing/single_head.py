@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic.config import Config
 
-from rowstamp.heads import find_heads, multiple_heads_error
+from rowstamp.history.heads import find_heads, multiple_heads_error
 from rowstamp.testing.base import CheckFailed
 
 __all__ = ["check_single_head"]

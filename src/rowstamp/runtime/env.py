@@ -23,12 +23,11 @@ from sqlalchemy.pool import NullPool
 # Imported for what they register: op.create_updated_at_trigger and friends; the
 # unique-among-active index form that old migrations replay on MariaDB.
 import rowstamp.autogen.impl
-import rowstamp.unique_active  # noqa: F401
+import rowstamp.model.unique_active  # noqa: F401
 from rowstamp.autogen import mysql_impl  # noqa: F401 - corrects MySQL index names it reflects
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
 from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
-from rowstamp.diagnose import explain, revision_warnings_as_errors
 from rowstamp.engines import for_name
 from rowstamp.errors import (
     DatabaseUnreachableError,
@@ -39,11 +38,12 @@ from rowstamp.errors import (
     TableLockTimeout,
     first_line,
 )
+from rowstamp.runtime.diagnose import explain, revision_warnings_as_errors
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_secrets, mask_url
 
 if TYPE_CHECKING:
-    from rowstamp.progress import Progress
+    from rowstamp.runtime.progress import Progress
 
 __all__ = [
     "SKIP_EMPTY_KEY",
@@ -141,7 +141,7 @@ def online_options(
     They also watch each step as it starts and ends (progress, and a failure
     report naming the revision), through the command's own step function.
     """
-    from rowstamp.progress import PROGRESS_KEY, Progress
+    from rowstamp.runtime.progress import PROGRESS_KEY, Progress
 
     options = _common_options(config, settings, target_metadata)
     engine: Engine | None = config.attributes.get(_ENGINE_KEY)
@@ -157,7 +157,7 @@ def online_options(
 
 def protect(config: Config, settings: RowstampSettings, connection: Connection) -> None:
     """In a protected environment: confirm a downgrade and take a verified backup first."""
-    from rowstamp.guard import protect as guard
+    from rowstamp.runtime.protection import protect as guard
 
     guard(config, settings, connection, _environment())
 
@@ -170,7 +170,7 @@ def _environment() -> EnvironmentContext:
 
     environment = getattr(context, "_proxy", None)
     if not isinstance(environment, EnvironmentContext):
-        raise RuntimeError("rowstamp.migration is meant to be called from alembic/env.py")
+        raise RuntimeError("rowstamp.runtime.env is meant to be called from alembic/env.py")
     return environment
 
 
@@ -236,7 +236,7 @@ def locked(connection: Connection, settings: RowstampSettings) -> Iterator[None]
     A statement that gives up waiting for a table lock becomes one line naming
     the sessions that held it.
     """
-    from rowstamp.lock import migration_lock
+    from rowstamp.runtime.lock import migration_lock
 
     with migration_lock(
         connection,
@@ -333,7 +333,7 @@ def _failed_step(error: BaseException) -> RowstampError | None:
     released), so the state it reports is read from the database as it is now.
     """
     from alembic import context
-    from rowstamp.failstate import AfterFailure
+    from rowstamp.runtime.failure_state import AfterFailure
 
     environment = getattr(context, "_proxy", None)
     if not isinstance(environment, EnvironmentContext):

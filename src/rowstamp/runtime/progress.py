@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rowstamp.errors import MigrationFailedError, TableLockTimeout, first_line
-from rowstamp.failstate import AfterFailure, object_name, undo_statements
+from rowstamp.runtime.failure_state import AfterFailure, object_name, undo_statements
 from rowstamp.urls import mask_secrets
 
 __all__ = ["PROGRESS_KEY", "Progress", "Step"]
 
 log = logging.getLogger("rowstamp")
 
-PROGRESS_KEY = "rowstamp.progress"
+PROGRESS_KEY = "rowstamp.runtime.progress"
 """``Config.attributes`` key of a callable the CLI sets to print each finished step."""
 
 

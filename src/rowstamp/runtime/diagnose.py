@@ -5,7 +5,7 @@ that raises, a revision graph Alembic cannot walk: each is the user's to fix, an
 deserves one line naming the file and line, not forty frames of Alembic and
 SQLAlchemy. An error raised inside rowstamp itself is not explained away: that is
 a bug, and keeps its traceback. Both the ``rowstamp`` command and ``alembic/env.py``
-(through ``rowstamp.migration.user_errors``) use this module; Alembic and SQLAlchemy
+(through ``rowstamp.runtime.env.user_errors``) use this module; Alembic and SQLAlchemy
 are imported only once there is an error to explain, so ``rowstamp --help`` stays cheap.
 """
 

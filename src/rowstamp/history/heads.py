@@ -16,7 +16,7 @@ from alembic.util import CommandError
 
 from alembic import command
 from rowstamp.errors import RevisionError
-from rowstamp.messages import check_message
+from rowstamp.history.messages import check_message
 
 __all__ = ["Branch", "Heads", "find_heads", "merge_heads", "multiple_heads_error"]
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from rowstamp.api import HistoryEntry
-    from rowstamp.heads import Heads
-    from rowstamp.lint import LintReport
-    from rowstamp.review import Finding, Review
+    from rowstamp.commands import HistoryEntry
+    from rowstamp.history.heads import Heads
+    from rowstamp.review.lint import LintReport
+    from rowstamp.review.rules import Finding, Review
 
 __all__ = ["heads_lines", "history_lines", "lint_lines", "relative", "review_lines"]
 
@@ -40,7 +40,7 @@ def _flag(finding: Finding) -> str:
 
 def review_lines(review: Review) -> list[str]:
     """The review report: operations grouped by table, each with its flags."""
-    from rowstamp.describe import describe
+    from rowstamp.review.describe import describe
 
     migration = review.migration
     lines = [

@@ -1,4 +1,4 @@
-"""The ``rowstamp`` command: a thin shell over ``rowstamp.api`` and the check modules.
+"""The ``rowstamp`` command: a thin shell over ``rowstamp.commands`` and the check modules.
 
 User errors print one line (what is wrong; what to do) and exit 1; a traceback
 only with ``--debug`` or ``ROWSTAMP_DEBUG=1``. Heavy imports happen inside the
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from rich.console import Console
 
-    from rowstamp.report import DatabaseStatus
+    from rowstamp.runtime.status import DatabaseStatus
 
 __all__ = ["app", "main"]
 
@@ -62,7 +62,7 @@ def _options(
 
 
 def _config() -> Config:
-    from rowstamp.api import load_config
+    from rowstamp.commands import load_config
 
     return load_config(_state["config"])
 
@@ -79,9 +79,9 @@ def _echo(line: str = "", *, markup: bool = True) -> None:
 
 
 def _review_new(path: Path) -> None:
-    from rowstamp.recording import read_migration
-    from rowstamp.review import Review, review_migration
-    from rowstamp.views import review_lines
+    from rowstamp.cli.output import review_lines
+    from rowstamp.review.reader import read_migration
+    from rowstamp.review.rules import Review, review_migration
 
     migration = read_migration(path)
     for line in review_lines(Review(migration, review_migration(migration))):
@@ -106,9 +106,9 @@ def new(
     """
     from rich.markup import escape
 
-    from rowstamp.api import new_revision
-    from rowstamp.hooks import commit_command
-    from rowstamp.views import relative
+    from rowstamp.cli.output import relative
+    from rowstamp.commands import new_revision
+    from rowstamp.history.hooks import commit_command
 
     result = new_revision(_config(), message, allow_empty=empty)
     _echo(f"Wrote {relative(result.path)}", markup=False)
@@ -152,10 +152,10 @@ def review(
 
     Example: rowstamp review 3f2a9c1b7d4e
     """
-    from rowstamp.lint import lint_migrations
-    from rowstamp.recording import read_migration
-    from rowstamp.review import Review
-    from rowstamp.views import review_lines
+    from rowstamp.cli.output import review_lines
+    from rowstamp.review.lint import lint_migrations
+    from rowstamp.review.reader import read_migration
+    from rowstamp.review.rules import Review
 
     report = lint_migrations(_config(), [revision] if revision else None, squawk=False)
     for result in report.results:
@@ -196,8 +196,8 @@ def lint(
 
     Example: rowstamp lint --all --format json
     """
-    from rowstamp.lint import lint_migrations
-    from rowstamp.views import lint_lines
+    from rowstamp.cli.output import lint_lines
+    from rowstamp.review.lint import lint_migrations
 
     fmt = _choice(output, ("text", "json"), "--format")
     config = _config()
@@ -221,7 +221,7 @@ def check(env: EnvOption = None) -> None:
 
     Example: rowstamp check --env production
     """
-    from rowstamp.drift import find_drift
+    from rowstamp.review.drift import find_drift
 
     _set_env(env)
     drift = find_drift(_config())
@@ -240,8 +240,8 @@ def heads() -> None:
 
     Example: rowstamp heads
     """
-    from rowstamp.heads import find_heads
-    from rowstamp.views import heads_lines
+    from rowstamp.cli.output import heads_lines
+    from rowstamp.history.heads import find_heads
 
     found = find_heads(_config())
     for line in heads_lines(found):
@@ -263,9 +263,9 @@ def merge(
 
     Example: rowstamp merge
     """
-    from rowstamp.heads import merge_heads
-    from rowstamp.hooks import commit_command
-    from rowstamp.views import relative
+    from rowstamp.cli.output import relative
+    from rowstamp.history.heads import merge_heads
+    from rowstamp.history.hooks import commit_command
 
     script = merge_heads(_config(), message)
     _echo(f"Wrote {relative(Path(script.path))}", markup=False)
@@ -281,8 +281,8 @@ def history() -> None:
 
     Example: rowstamp history
     """
-    from rowstamp.api import history as read_history
-    from rowstamp.views import history_lines
+    from rowstamp.cli.output import history_lines
+    from rowstamp.commands import history as read_history
 
     for line in history_lines(read_history(_config())):
         _echo(line)
@@ -294,9 +294,9 @@ def current(env: EnvOption = None) -> None:
 
     Example: rowstamp current --env production
     """
-    from rowstamp.api import current_heads, history, project_settings
+    from rowstamp.cli.output import history_lines
+    from rowstamp.commands import current_heads, history, project_settings
     from rowstamp.urls import mask_url
-    from rowstamp.views import history_lines
 
     _set_env(env)
     config = _config()
@@ -341,8 +341,8 @@ def upgrade(
 
     Example: rowstamp upgrade --env production --rehearse
     """
-    from rowstamp.api import apply_migrations
-    from rowstamp.guard import NO_BACKUP_KEY, VERIFY_RESTORE_KEY
+    from rowstamp.commands import apply_migrations
+    from rowstamp.runtime.protection import NO_BACKUP_KEY, VERIFY_RESTORE_KEY
 
     _set_env(env)
     config = _config()
@@ -351,7 +351,7 @@ def upgrade(
         config.attributes[NO_BACKUP_KEY] = no_backup
     config.attributes[VERIFY_RESTORE_KEY] = verify_restore
     if rehearse:
-        from rowstamp.rehearse import rehearse as run_rehearsal
+        from rowstamp.runtime.rehearse import rehearse as run_rehearsal
 
         rehearsal = run_rehearsal(config, target, verify_restore=verify_restore)
         _echo(f"Rehearsal passed on a copy restored from {rehearsal.backup.path}", markup=False)
@@ -364,7 +364,7 @@ def upgrade(
 
 def _show_progress(config: Config) -> None:
     """Print each revision as the run finishes it: ``Applied 1a2b3c Add posts ... 0.12 s``."""
-    from rowstamp.progress import PROGRESS_KEY, Step
+    from rowstamp.runtime.progress import PROGRESS_KEY, Step
 
     def show(step: Step) -> None:
         verb = "Applied" if step.upgrade else "Undid"
@@ -386,7 +386,7 @@ def downgrade(
 
     Example: rowstamp downgrade -1 --env staging --yes
     """
-    from rowstamp.api import current_heads, project_settings, revert_migrations
+    from rowstamp.commands import current_heads, project_settings, revert_migrations
     from rowstamp.errors import RowstampError
     from rowstamp.settings import DEFAULT_ENVIRONMENT
     from rowstamp.urls import mask_url
@@ -405,7 +405,7 @@ def downgrade(
         if not typer.confirm(f"Downgrade the {where} from {at} to {target}?", default=False):
             _echo("Nothing was changed.")
             raise typer.Exit(1)
-    from rowstamp.guard import CONFIRMED_KEY
+    from rowstamp.runtime.protection import CONFIRMED_KEY
 
     config.attributes[CONFIRMED_KEY] = True  # asked above (or --yes): env.py need not ask again
     _show_progress(config)
@@ -462,8 +462,8 @@ def hooks_install(
 
     Example: rowstamp hooks install
     """
-    from rowstamp.hooks import install_hooks
-    from rowstamp.views import relative
+    from rowstamp.cli.output import relative
+    from rowstamp.history.hooks import install_hooks
 
     hook = install_hooks(force=force)
     _echo(f"Installed {relative(hook)}: commits of migrations must say 'Migration: <message>'.")
@@ -477,7 +477,7 @@ def hooks_commit_msg(
 
     Example: rowstamp hooks commit-msg .git/COMMIT_EDITMSG
     """
-    from rowstamp.hooks import check_commit_message
+    from rowstamp.history.hooks import check_commit_message
 
     result = check_commit_message(message_file)
     for warning in result.warnings:
@@ -493,7 +493,7 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> Literal["text"
 
 
 def _print_status(config: Config) -> None:
-    from rowstamp.report import database_status
+    from rowstamp.runtime.status import database_status
 
     _render_status(database_status(config))
 
@@ -557,7 +557,7 @@ def _revs(revisions: tuple[str, ...]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors become one line on stderr and exit code 1."""
-    from rowstamp.diagnose import revision_warnings_as_errors
+    from rowstamp.runtime.diagnose import revision_warnings_as_errors
 
     try:
         with revision_warnings_as_errors():
@@ -570,9 +570,9 @@ def _fail(exc: Exception) -> None:
     from alembic.util import CommandError
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-    from rowstamp.diagnose import explain
     from rowstamp.errors import RowstampError, first_line
-    from rowstamp.migration import MigrationInterrupted, debug_enabled
+    from rowstamp.runtime.diagnose import explain
+    from rowstamp.runtime.env import MigrationInterrupted, debug_enabled
     from rowstamp.urls import mask_secrets
 
     if debug_enabled():

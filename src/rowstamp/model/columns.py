@@ -14,8 +14,8 @@ from sqlalchemy import Boolean, FetchedValue, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Table
 
+from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
-from rowstamp.types import UTCDateTime
 
 __all__ = [
     "METADATA_COLUMNS",

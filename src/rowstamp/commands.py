@@ -22,8 +22,8 @@ from alembic.util import CommandError
 
 from alembic import command
 from rowstamp.errors import RevisionError, RowstampError, SettingsError
-from rowstamp.messages import check_message
-from rowstamp.migration import SKIP_EMPTY_KEY, MigrationInterrupted, OneLineError, connect
+from rowstamp.history.messages import check_message
+from rowstamp.runtime.env import SKIP_EMPTY_KEY, MigrationInterrupted, OneLineError, connect
 from rowstamp.settings import RowstampSettings
 
 __all__ = [
@@ -139,7 +139,7 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
     With ``allow_empty`` false, a migration with no operations is not written and
     ``NoChangesError`` says so.
     """
-    from rowstamp.blindspots import NOTES_KEY, register
+    from rowstamp.autogen.unseen import NOTES_KEY, register
     from rowstamp.errors import NoChangesError
 
     text = check_message(message, existing_messages(config))

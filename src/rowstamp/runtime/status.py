@@ -12,10 +12,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from rowstamp.api import project_settings, revision_messages
-from rowstamp.columns import METADATA_COLUMNS
+from rowstamp.commands import project_settings, revision_messages
 from rowstamp.engines import for_dialect
-from rowstamp.migration import connect
+from rowstamp.model.columns import METADATA_COLUMNS
+from rowstamp.runtime.env import connect
 from rowstamp.urls import mask_url
 
 __all__ = ["DatabaseStatus", "TableStatus", "database_status"]

@@ -19,8 +19,8 @@ from typing import Literal
 
 from alembic.operations import ops
 
-from rowstamp.describe import table_of
-from rowstamp.recording import MigrationFile, RecordedOp
+from rowstamp.review.describe import table_of
+from rowstamp.review.reader import MigrationFile, RecordedOp
 
 __all__ = ["RULES", "Finding", "Review", "Rule", "review_migration"]
 

@@ -5,7 +5,7 @@ Three shapes, because clients and the database own different fields:
 - ``MetadataFields`` (read): all five fields, read straight from ORM objects.
 - ``MetadataCreate`` / ``MetadataUpdate`` (write): only ``is_flagged`` and ``notes``.
   ``created_at``/``updated_at`` belong to the database (server default and
-  trigger), and ``is_active`` changes through ``rowstamp.softdelete``
+  trigger), and ``is_active`` changes through ``rowstamp.model.softdelete``
   (``soft_delete``/``restore``), so a client that sends any of them gets a
   validation error instead of a silently ignored field. A project that does let
   clients toggle the flag declares ``is_active`` on that one schema.

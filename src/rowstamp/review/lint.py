@@ -22,9 +22,9 @@ from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
 from rowstamp.errors import RevisionError, RowstampError
-from rowstamp.heads import find_heads, multiple_heads_error
-from rowstamp.recording import MigrationFile, read_migration
-from rowstamp.review import Finding, acknowledge, review_migration
+from rowstamp.history.heads import find_heads, multiple_heads_error
+from rowstamp.review.reader import MigrationFile, read_migration
+from rowstamp.review.rules import Finding, acknowledge, review_migration
 
 __all__ = ["SQUAWK_EXCLUDED", "LintReport", "LintResult", "lint_migrations"]
 

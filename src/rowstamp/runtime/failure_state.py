@@ -25,11 +25,11 @@ from rowstamp.autogen.ops import (
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
 )
-from rowstamp.describe import flatten
 from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.engines.base import SchemaObject
 from rowstamp.errors import RowstampError, first_line
-from rowstamp.recording import quiet_alembic, read_migration
+from rowstamp.review.describe import flatten
+from rowstamp.review.reader import quiet_alembic, read_migration
 
 __all__ = ["AfterFailure", "Leftovers", "object_name", "undo_statements"]
 

@@ -31,9 +31,9 @@ from sqlalchemy.orm import object_mapper as _object_mapper
 from sqlalchemy.orm.exc import UnmappedInstanceError
 from sqlalchemy.orm.interfaces import UserDefinedOption
 
-from rowstamp.columns import MetadataColumns
 from rowstamp.errors import RowstampError
-from rowstamp.unique_active import unique_among_active
+from rowstamp.model.columns import MetadataColumns
+from rowstamp.model.unique_active import unique_among_active
 
 __all__ = [
     "INCLUDE_INACTIVE",

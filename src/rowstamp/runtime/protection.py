@@ -20,10 +20,10 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
-from rowstamp.backup import Backup, default_backup_dir, log_no_backup, take_backup
 from rowstamp.errors import ProtectedEnvironmentError
-from rowstamp.messages import invisible_character
-from rowstamp.recording import quiet_alembic, read_migration
+from rowstamp.history.messages import invisible_character
+from rowstamp.review.reader import quiet_alembic, read_migration
+from rowstamp.runtime.backup import Backup, default_backup_dir, log_no_backup, take_backup
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_url
 
@@ -46,7 +46,7 @@ VERIFY_RESTORE_KEY = "rowstamp.verify_restore"
 """``Config.attributes`` key: also prove the backup by restoring it."""
 REHEARSAL_KEY = "rowstamp.rehearsal"
 """``Config.attributes`` key: this run is a rehearsal on a scratch copy."""
-BACKUP_KEY = "rowstamp.backup"
+BACKUP_KEY = "rowstamp.runtime.backup"
 """``Config.attributes`` key where the backup taken is left for the caller."""
 
 
@@ -158,7 +158,7 @@ def _resolve(env: EnvironmentContext, current: tuple[str, ...], target: str) -> 
 
 def _downgrade_plan(env: EnvironmentContext, current: tuple[str, ...], target: str) -> str:
     """The revisions the downgrade reverts and the destructive operations it runs."""
-    from rowstamp.describe import describe, flatten
+    from rowstamp.review.describe import describe, flatten
 
     try:
         lower = None if target == "base" else target

@@ -18,13 +18,13 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from alembic import command
-from rowstamp.api import project_settings
-from rowstamp.backup import Backup, default_backup_dir, scratch_database, take_backup
+from rowstamp.commands import project_settings
 from rowstamp.engines import for_name
 from rowstamp.errors import RowstampError
-from rowstamp.guard import BACKUP_KEY, REHEARSAL_KEY
-from rowstamp.migration import connect, locked
-from rowstamp.progress import PROGRESS_KEY, Step
+from rowstamp.runtime.backup import Backup, default_backup_dir, scratch_database, take_backup
+from rowstamp.runtime.env import connect, locked
+from rowstamp.runtime.progress import PROGRESS_KEY, Step
+from rowstamp.runtime.protection import BACKUP_KEY, REHEARSAL_KEY
 from rowstamp.settings import RowstampSettings
 
 __all__ = ["Rehearsal", "rehearse"]
