@@ -14,7 +14,6 @@ import platform
 import resource
 import shutil
 import statistics
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -201,8 +200,7 @@ def copy_project(root: Path) -> Path:
 @contextmanager
 def postgresql() -> Iterator[Any]:
     """A PostgreSQL server started exactly as the test suite starts it."""
-    sys.path.insert(0, str(ROOT))
-    from tests.servers import postgresql_server
+    from rowstamp.testing.servers import postgresql_server
 
     with postgresql_server() as server:
         yield server
@@ -212,8 +210,7 @@ def postgresql() -> Iterator[Any]:
 def mariadb() -> Iterator[Any | None]:
     """A MariaDB server started exactly as the test suite starts it, or None (the
     reason printed) on a machine that cannot start one."""
-    sys.path.insert(0, str(ROOT))
-    from tests.servers import ServerUnavailable, mariadb_server
+    from rowstamp.testing.servers import ServerUnavailable, mariadb_server
 
     with ExitStack() as stack:
         try:

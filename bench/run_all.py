@@ -289,7 +289,7 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "uv run --frozen --group bench python -m bench.run_all --docs-only  # rewrite this page",
         "```",
         "",
-        "Servers start exactly as the test suite starts them (`tests/servers.py`: a private",
+        "Servers start as the test suite starts them (`rowstamp.testing.servers`: a private",
         "PostgreSQL cluster on `/dev/shm` with `fsync=off`; MariaDB when the suite has it).",
         "`BENCH_RUNS` sets the runs per contender (default 5); each script documents its",
         "own size variables. Raw samples land in `bench/results/*.json` (not committed).",

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
-from tests.servers import Server, ServerUnavailable, mariadb_server, postgresql_server
+from rowstamp.testing.servers import Server, ServerUnavailable, mariadb_server, postgresql_server
 
 ENGINES = [
     pytest.param("sqlite", marks=pytest.mark.sqlite, id="sqlite"),

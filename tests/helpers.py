@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alembic.operations import Operations
@@ -16,6 +18,11 @@ from rowstamp.engines import for_dialect
 
 if TYPE_CHECKING:
     from tests.project import Project
+
+BIN = Path(sys.executable).parent
+"""The running environment's scripts folder (``rowstamp``, ``alembic``, ``squawk``)."""
+ROWSTAMP = (sys.executable, "-m", "rowstamp")
+"""The ``rowstamp`` command of the running environment, as a subprocess."""
 
 
 def interruptible() -> None:

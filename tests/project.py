@@ -9,13 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy.engine import URL
 
-from tests.servers import TEST_PASSWORD
+from rowstamp.testing.servers import TEST_PASSWORD
+from tests.helpers import BIN
 
 REPO = Path(__file__).resolve().parent.parent
 _COPIED = ["alembic.ini", "alembic/env.py", "alembic/script.py.mako", "app", "scripts"]
@@ -47,12 +49,12 @@ class Project:
                 (target / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target / name)
         (target / "alembic" / "versions").mkdir(exist_ok=True)
-        (target / ".venv").symlink_to(REPO / ".venv")
+        (target / ".venv").symlink_to(sys.prefix)  # what scripts/ run: this environment
         return cls(target, url)
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in {"ENVIRONMENT", "DATABASE_URL"}}
-        env["PATH"] = f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
         env.pop("VIRTUAL_ENV", None)
         if self.url is not None:
             env["DATABASE_URL"] = self.url.render_as_string(hide_password=False)

@@ -18,9 +18,9 @@ import app.models  # noqa: F401 - registers the users model on Base.metadata
 from app.db.base import Base
 from rowstamp.errors import BackupError
 from rowstamp.runtime.backup import take_backup
+from rowstamp.testing.servers import TEST_PASSWORD
 from tests.helpers import run_ops
 from tests.project import REPO
-from tests.servers import TEST_PASSWORD
 
 
 def _fill(engine: Engine) -> None:

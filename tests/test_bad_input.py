@@ -33,9 +33,9 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
+from rowstamp.testing.servers import TEST_PASSWORD, Server
 from tests.helpers import catalog
 from tests.project import REPO, Project, Result
-from tests.servers import TEST_PASSWORD, Server
 
 USERS = "f0654512c599"  # the repository's own first migration, applied in the seed
 RAW_PASSWORD = "Pa@ss:w/rd%41#Sekr3t"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
+from rowstamp.testing.servers import TEST_PASSWORD, free_port
 from tests.project import Project, Result
-from tests.servers import TEST_PASSWORD, free_port
 
 
 @pytest.fixture

@@ -36,11 +36,15 @@ SPECS = {
 
 
 def _check(path: Path, sql: str) -> None:
-    if os.environ.get("ROWSTAMP_UPDATE_GOLDEN"):
+    """Compare with the golden file; ``ROWSTAMP_UPDATE_GOLDEN=1`` records a changed one
+    and still fails, so a run that rewrote a file can never pass."""
+    recorded = path.read_text(encoding="utf-8") if path.is_file() else None
+    if sql != recorded and os.environ.get("ROWSTAMP_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(sql, encoding="utf-8")
-    assert path.is_file(), f"no golden file {path}; record it with ROWSTAMP_UPDATE_GOLDEN=1"
-    assert sql == path.read_text(encoding="utf-8")
+        pytest.fail(f"recorded {path}; review it and run again without ROWSTAMP_UPDATE_GOLDEN")
+    assert recorded is not None, f"no golden file {path}; record it with ROWSTAMP_UPDATE_GOLDEN=1"
+    assert sql == recorded
 
 
 @pytest.mark.parametrize("dialect_name", sorted(DIALECTS))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rowstamp.history.hooks import commit_command
+from tests.helpers import BIN, ROWSTAMP
 from tests.project import REPO
 
 MIGRATION = '''"""Add posts table
@@ -26,7 +27,7 @@ Revises:
 def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
     env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    env["PATH"] = f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     done = subprocess.run(
         ["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=120
     )
@@ -44,7 +45,7 @@ def repo(tmp_path: Path) -> Path:
     _git(repo, "add", "README.md")
     _git(repo, "commit", "-q", "-m", "Initial commit")
     subprocess.run(
-        [str(REPO / ".venv" / "bin" / "rowstamp"), "hooks", "install"],
+        [*ROWSTAMP, "hooks", "install"],
         cwd=repo, check=True, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     return repo
@@ -84,9 +85,15 @@ def test_unrelated_files_commit_with_a_warning(repo: Path) -> None:
 
 
 def test_commits_without_migrations_are_not_checked(repo: Path) -> None:
+    hook = repo / ".git" / "hooks" / "commit-msg"
+    assert "rowstamp hooks commit-msg" in hook.read_text()  # the hook is there, and ran
     (repo / "README.md").write_text("changed\n")
     _git(repo, "add", "README.md")
-    _git(repo, "commit", "-q", "-m", "Reword the readme")
+    done = _git(repo, "commit", "-q", "-m", "Reword the readme")
+    assert "rowstamp" not in done.stdout + done.stderr  # no error, no warning
+    assert _git(repo, "log", "-1", "--format=%s").stdout.strip() == "Reword the readme"
+    assert _git(repo, "show", "HEAD:README.md").stdout == "changed\n"
+    assert _git(repo, "status", "--porcelain").stdout == ""
 
 
 def test_install_keeps_a_foreign_hook(tmp_path: Path) -> None:
@@ -96,7 +103,7 @@ def test_install_keeps_a_foreign_hook(tmp_path: Path) -> None:
     hook = repo / ".git" / "hooks" / "commit-msg"
     hook.write_text("#!/bin/sh\nexit 0\n")
     done = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "rowstamp"), "hooks", "install"],
+        [*ROWSTAMP, "hooks", "install"],
         cwd=repo, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 1
@@ -150,7 +157,7 @@ def test_force_never_writes_through_a_symlink(tmp_path: Path) -> None:
     victim.write_text("keep me\n")
     hook = repo / ".git" / "hooks" / "commit-msg"
     hook.symlink_to(victim)
-    command = [str(REPO / ".venv" / "bin" / "rowstamp"), "hooks", "install"]
+    command = [*ROWSTAMP, "hooks", "install"]
     refused = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "--force" in refused.stderr
     done = subprocess.run(

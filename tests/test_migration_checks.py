@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
+from rowstamp.testing.servers import Server
 from tests.project import REPO, Project, Result
-from tests.servers import Server
 
 SCENARIOS = Path(__file__).parent / "migration_checks"
 FIRST = "f0654512c599"

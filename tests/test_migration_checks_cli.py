@@ -10,8 +10,8 @@ from xml.etree import ElementTree
 
 from sqlalchemy.engine import URL
 
+from rowstamp.testing.servers import TEST_PASSWORD
 from tests.project import REPO, Project
-from tests.servers import TEST_PASSWORD
 from tests.test_migration_checks import FIRST, _project, _rowstamp_test, servers  # noqa: F401
 
 SEEDED = (

@@ -17,16 +17,16 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
 from rowstamp.engines.mysql import MariaDBSupport
-from tests.conftest import _unavailable
-from tests.helpers import catalog, timestamps
-from tests.project import REPO, Project
-from tests.servers import (
+from rowstamp.testing.servers import (
     TEST_PASSWORD,
     MariaDBServer,
     ServerUnavailable,
     mariadb_server,
     mysql_password_hash,
 )
+from tests.conftest import _unavailable
+from tests.helpers import catalog, timestamps
+from tests.project import REPO, Project
 
 pytestmark = pytest.mark.mariadb
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rowstamp.engines import supported_engines
+from tests.helpers import BIN
 from tests.project import REPO, Project
 
 OFFLINE_URLS = {
@@ -36,7 +37,7 @@ MODEL_RULES = {
 
 
 def squawk(sql: str, tmp_path: Path, excluded: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    binary = shutil.which("squawk", path=str(REPO / ".venv" / "bin"))
+    binary = shutil.which("squawk", path=str(BIN))
     assert binary, "squawk is part of the dev dependencies (squawk-cli); run make dev"
     path = tmp_path / "migration.sql"
     path.write_text(sql, encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL
 
 from rowstamp.scaffold import SUFFIX, template_files
+from tests.helpers import ROWSTAMP
 from tests.project import REPO, Project
 
 TEMPLATES = REPO / "src" / "rowstamp" / "templates" / "project"
@@ -35,7 +37,7 @@ def _repository_files() -> dict[str, bytes]:
 
 def _rowstamp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(REPO / ".venv" / "bin" / "rowstamp"), *args],
+        [*ROWSTAMP, *args],
         cwd=cwd, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
@@ -68,7 +70,7 @@ def test_init_then_the_two_scripts_work_on_sqlite(tmp_path: Path) -> None:
     assert (target / "docs" / "migrations.md").is_file()
     assert (target / "alembic" / "versions").is_dir()
 
-    (target / ".venv").symlink_to(REPO / ".venv")
+    (target / ".venv").symlink_to(sys.prefix)
     url = URL.create("sqlite", database=str(tmp_path / "service.sqlite3"))
     project = Project(target, url)
     out = project.run("./scripts/migrate", "Create users table").stdout

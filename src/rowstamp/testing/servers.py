@@ -287,6 +287,8 @@ def _wait_until_ready(admin: URL, process: subprocess.Popen[bytes], log: Path) -
             if process.poll() is not None:
                 raise ServerUnavailable(f"mariadbd exited with {process.returncode}")
             try:
+                # PyMySQL leaks the socket of a refused unix-socket connect: probe first.
+                _accepts(str(admin.query["unix_socket"]))
                 with engine.connect():
                     return
             except Exception:  # not accepting connections yet
@@ -295,3 +297,9 @@ def _wait_until_ready(admin: URL, process: subprocess.Popen[bytes], log: Path) -
                 time.sleep(0.05)
     finally:
         engine.dispose()
+
+
+def _accepts(path: str) -> None:
+    """Raise ``OSError`` unless a server listens on the unix socket ``path``."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.connect(path)
