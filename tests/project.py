@@ -1,7 +1,9 @@
 """A throw-away copy of this repository's project layout, driven like a user would.
 
-Commands run as subprocesses (the real ``alembic`` and ``scripts/``) with
-``DATABASE_URL`` pointing at a scratch database.
+``alembic`` and ``scripts/`` run as subprocesses; ``rowstamp`` runs in this process
+through Typer's ``CliRunner`` (a subprocess costs about a second of imports), unless
+the test asks for a real process. Either way ``DATABASE_URL`` points at a scratch
+database and the command sees exactly the environment a subprocess would.
 """
 
 from __future__ import annotations
@@ -10,8 +12,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import quote
 
 from sqlalchemy.engine import URL
@@ -61,12 +68,16 @@ class Project:
         env.update(extra)
         return env
 
-    def run(self, *args: str, check: bool = True, **env: str) -> Result:
-        done = subprocess.run(
-            list(args), cwd=self.root, env=self.env(**env), capture_output=True, text=True,
-            timeout=300,
-        )  # fmt: skip
-        result = Result(done.returncode, done.stdout, done.stderr)
+    def run(self, *args: str, check: bool = True, process: bool = False, **env: str) -> Result:
+        """Run a command in the project; ``rowstamp`` in-process unless ``process``."""
+        if args[0] == "rowstamp" and not process:
+            result = _in_process(self.root, args[1:], self.env(**env))
+        else:
+            done = subprocess.run(
+                list(args), cwd=self.root, env=self.env(**env), capture_output=True, text=True,
+                timeout=300,
+            )  # fmt: skip
+            result = Result(done.returncode, done.stdout, done.stderr)
         assert TEST_PASSWORD not in result.output, "a password reached the output"
         assert quote(TEST_PASSWORD, safe="") not in result.output, "an encoded password leaked"
         if check:
@@ -81,6 +92,57 @@ class Project:
 
     def add_model(self, name: str, source: str) -> None:
         (self.root / "app" / "models" / f"{name}.py").write_text(source, encoding="utf-8")
+
+
+def _in_process(root: Path, args: tuple[str, ...], env: Mapping[str, str]) -> Result:
+    """``rowstamp *args`` through ``rowstamp.cli.main``, as its console script runs it."""
+    from typer.testing import CliRunner
+
+    from rowstamp.cli import main
+
+    code = 0
+    with _process_state(root, env), CliRunner().isolation() as (stdout, stderr, _):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except Exception:
+            sys.stderr.write(traceback.format_exc())  # as the interpreter prints it
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return Result(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+
+
+@contextmanager
+def _process_state(root: Path, env: Mapping[str, str]) -> Iterator[None]:
+    """What a new process would have fresh, and what a command changes in this one:
+    ``os.environ``, the working directory, ``sys.path`` (alembic.ini's
+    ``prepend_sys_path``), the project's ``app`` package in ``sys.modules`` (its cached
+    settings; each scenario project has its own) and ``tempfile``'s cached ``TMPDIR``.
+    Set for the command, restored afterwards, whatever happens."""
+    saved_env, saved_path, saved_cwd = dict(os.environ), list(sys.path), os.getcwd()
+    saved_tempdir = tempfile.tempdir
+    saved_app = _pop_app_modules()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(root)
+    tempfile.tempdir = None
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.path[:] = saved_path
+        tempfile.tempdir = saved_tempdir
+        _pop_app_modules()
+        sys.modules.update(saved_app)
+
+
+def _pop_app_modules() -> dict[str, ModuleType]:
+    names = [name for name in sys.modules if name == "app" or name.startswith("app.")]
+    return {name: sys.modules.pop(name) for name in names}
 
 
 def migration_body(path: Path) -> str:
