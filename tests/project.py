@@ -8,6 +8,7 @@ database and the command sees exactly the environment a subprocess would.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -119,18 +120,32 @@ def _process_state(root: Path, env: Mapping[str, str]) -> Iterator[None]:
     """What a new process would have fresh, and what a command changes in this one:
     ``os.environ``, the working directory, ``sys.path`` (alembic.ini's
     ``prepend_sys_path``), the project's ``app`` package in ``sys.modules`` (its cached
-    settings; each scenario project has its own) and ``tempfile``'s cached ``TMPDIR``.
+    settings; each scenario project has its own), ``tempfile``'s cached ``TMPDIR``, and
+    logging: no handler on the root logger, so warnings reach stderr through
+    ``logging.lastResort`` as in a new process, not pytest's log capture.
     Set for the command, restored afterwards, whatever happens."""
     saved_env, saved_path, saved_cwd = dict(os.environ), list(sys.path), os.getcwd()
     saved_tempdir = tempfile.tempdir
     saved_app = _pop_app_modules()
+    root_logger = logging.getLogger()
+    saved_handlers, saved_level = list(root_logger.handlers), root_logger.level
+    loggers = [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    saved_disabled = {lg: lg.disabled for lg in loggers}
     os.environ.clear()
     os.environ.update(env)
     os.chdir(root)
     tempfile.tempdir = None
+    root_logger.handlers.clear()
+    root_logger.setLevel(logging.WARNING)
     try:
         yield
     finally:
+        root_logger.handlers[:] = saved_handlers
+        root_logger.setLevel(saved_level)
+        for lg, disabled in saved_disabled.items():
+            lg.disabled = disabled
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
