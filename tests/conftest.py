@@ -1,21 +1,29 @@
 """Fixtures: one parametrized database fixture over every engine, on real servers.
 
-Servers start once per test process (per xdist worker); each test gets its own
-scratch database. Locally an engine whose server cannot start is skipped; with
-``CI=true`` that is a failure, never a skip.
+Servers start once per run and are shared by its xdist workers (tests/shared_servers.py);
+each test gets its own scratch database. Locally an engine whose server cannot start
+is skipped; with ``CI=true`` that is a failure, never a skip.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
-from rowstamp.testing.servers import Server, ServerUnavailable, mariadb_server, postgresql_server
+from rowstamp.testing.servers import (
+    MariaDBServer,
+    Server,
+    ServerUnavailable,
+    mariadb_server,
+    postgresql_server,
+)
+from tests.shared_servers import S, shared_server
 
 ENGINES = [
     pytest.param("sqlite", marks=pytest.mark.sqlite, id="sqlite"),
@@ -31,19 +39,36 @@ def _unavailable(engine: str, exc: Exception) -> None:
     pytest.skip(f"{engine} server unavailable here: {exc}")
 
 
+def _run_server(
+    name: str,
+    start: Callable[[], AbstractContextManager[S]],
+    connect: Callable[[URL], S],
+    factory: pytest.TempPathFactory,
+    worker_id: str,
+) -> AbstractContextManager[S]:
+    """The server for this process: shared by the run's xdist workers, else its own."""
+    if worker_id == "master":
+        return start()
+    return shared_server(name, start, connect, factory.getbasetemp().parent)
+
+
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[Server]:
+def pg_server(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Server]:
     try:
-        with postgresql_server() as server:
+        with _run_server("postgresql", postgresql_server, Server, tmp_path_factory,
+                         worker_id) as server:  # fmt: skip
             yield server
     except ServerUnavailable as exc:
         _unavailable("PostgreSQL", exc)
 
 
 @pytest.fixture(scope="session", name="mariadb_server")
-def mariadb_server_fixture() -> Iterator[Server]:
+def mariadb_server_fixture(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[Server]:
     try:
-        with mariadb_server() as server:
+        with _run_server("mariadb", mariadb_server, MariaDBServer, tmp_path_factory,
+                         worker_id) as server:  # fmt: skip
             yield server
     except ServerUnavailable as exc:
         _unavailable("MariaDB", exc)
