@@ -59,7 +59,7 @@ BIN = Path(sys.executable).parent
 TEMPLATE = ROOT / "alembic" / "versions" / "f0654512c599_create_users_table.py"
 MODEL = ROOT / "app" / "models" / "user.py"
 
-_PYTEST_ALEMBIC = '''"""pytest-alembic's tests, as tests/test_pytest_alembic.py binds them."""
+_PYTEST_ALEMBIC = '''"""pytest-alembic's tests, bound as this repository's own suite binds them."""
 
 import pytest
 from pytest_alembic.tests import (  # noqa: F401

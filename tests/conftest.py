@@ -94,6 +94,15 @@ def db_url(engine_name: str, request: pytest.FixtureRequest, tmp_path) -> Iterat
 
 
 @pytest.fixture
+def servers(engine_name: str, request: pytest.FixtureRequest) -> dict[str, URL]:
+    """The admin URL of this run's server, so a command makes its scratch database there."""
+    if engine_name == "sqlite":
+        return {}
+    server: Server = request.getfixturevalue(_SERVER_FIXTURES[engine_name])
+    return {engine_name: server.url}
+
+
+@pytest.fixture
 def db_engine(db_url: URL) -> Iterator[Engine]:
     engine = create_engine(db_url)
     try:

@@ -41,9 +41,16 @@ def run_ops(engine: Engine, fn: Callable[[Operations], None]) -> None:
         fn(Operations(MigrationContext.configure(connection)))
 
 
-def catalog(engine: Engine) -> set[tuple[str, str]]:
+def catalog(engine: Engine, *, version_table: bool = True) -> set[tuple[str, str]]:
+    """The (kind, name) objects in the database; without ``alembic_version`` on request."""
     with engine.connect() as connection:
-        return for_dialect(connection.dialect).catalog_objects(connection)
+        objects = for_dialect(connection.dialect).catalog_objects(connection)
+    return objects if version_table else without_version_table(objects)
+
+
+def without_version_table(objects: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """``objects`` without Alembic's own version table (and what belongs to it)."""
+    return {o for o in objects if "alembic_version" not in o[1]}
 
 
 def timestamps(engine: Engine, table: str, where: str = "1=1") -> tuple[datetime, datetime]:

@@ -28,6 +28,15 @@ from rowstamp.testing.servers import TEST_PASSWORD
 from tests.helpers import BIN
 
 REPO = Path(__file__).resolve().parent.parent
+PROJECTS = REPO / "tests" / "projects"
+"""Scenario projects and the pieces they are built from."""
+FIRST = next((REPO / "alembic" / "versions").glob("*_create_users_table.py"))
+"""The committed first migration (the users table): the history scenarios start from."""
+FIRST_ID = FIRST.name.partition("_")[0]
+POSTS = (PROJECTS / "models" / "post.py").read_text(encoding="utf-8")
+"""The posts model the guide adds after users (a foreign key to users)."""
+POSTS_WITHOUT_AUTHOR = (PROJECTS / "models" / "post_without_author.py").read_text(encoding="utf-8")
+"""A posts model on its own, no foreign key."""
 _COPIED = ["alembic.ini", "alembic/env.py", "alembic/script.py.mako", "app", "scripts"]
 
 
@@ -48,7 +57,8 @@ class Project:
     url: URL | None
 
     @classmethod
-    def copy(cls, target: Path, url: URL | None) -> Project:
+    def copy(cls, target: Path, url: URL | None, *, history: bool = False) -> Project:
+        """Copy the project layout into ``target``; ``history`` adds the ``FIRST`` migration."""
         for name in _COPIED:
             source = REPO / name
             if source.is_dir():
@@ -57,6 +67,8 @@ class Project:
                 (target / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target / name)
         (target / "alembic" / "versions").mkdir(exist_ok=True)
+        if history:
+            shutil.copy2(FIRST, target / "alembic" / "versions" / FIRST.name)
         (target / ".venv").symlink_to(sys.prefix)  # what scripts/ run: this environment
         return cls(target, url)
 
@@ -93,6 +105,44 @@ class Project:
 
     def add_model(self, name: str, source: str) -> None:
         (self.root / "app" / "models" / f"{name}.py").write_text(source, encoding="utf-8")
+
+
+def scenario_project(
+    tmp_path: Path, *migrations: tuple[str, str | None, str, str], widget: str = ""
+) -> Project:
+    """A project copy with ``FIRST`` and ``migrations``, each (revision, down_revision,
+    message, body) under ``projects/migration_checks/header.py.txt``; ``widget`` is the
+    source of an added model."""
+    project = Project.copy(tmp_path / "project", None, history=True)
+    versions = project.root / "alembic" / "versions"
+    header = (PROJECTS / "migration_checks" / "header.py.txt").read_text(encoding="utf-8")
+    for revision, down, message, body in migrations:
+        text = (
+            header.replace("@MESSAGE@", message)
+            .replace("@REVISION_REPR@", repr(revision))
+            .replace("@DOWN_REPR@", repr(down))
+            .replace("@REVISION@", revision)
+            .replace("@DOWN@", str(down))
+        )
+        text += "\n\n" + body
+        (versions / f"{revision}_scenario.py").write_text(text, encoding="utf-8")
+    if widget:
+        project.add_model("widget", widget)
+    return project
+
+
+def widget_model(extra: str = "") -> str:
+    """The widget model of the migration-check scenarios, ``extra`` lines added."""
+    return (PROJECTS / "migration_checks" / "widget_model.py.txt").read_text("utf-8") + extra
+
+
+def rowstamp_test(project: Project, engine: str, servers: dict[str, URL]) -> Result:
+    """``rowstamp test --engine`` making its scratch databases on this run's servers."""
+    env = {
+        f"TEST_{name.upper()}_URL": url.render_as_string(hide_password=False)
+        for name, url in servers.items()
+    }
+    return project.run("rowstamp", "test", "--engine", engine, check=False, **env)
 
 
 def _in_process(root: Path, args: tuple[str, ...], env: Mapping[str, str]) -> Result:

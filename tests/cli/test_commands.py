@@ -12,22 +12,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 from tests.helpers import run_ops
-from tests.project import Project
-
-POSTS = """
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
-
-from app.db.base import Base
-
-
-class Post(Base):
-    __tablename__ = "posts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-"""
+from tests.project import POSTS, Project
 
 
 def _one_line(result_stderr: str, needle: str) -> None:

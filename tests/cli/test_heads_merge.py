@@ -9,29 +9,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.project import Project
+from tests.project import POSTS_WITHOUT_AUTHOR, Project
 
-POSTS = """
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
-
-from app.db.base import Base
-
-
-class Post(Base):
-    __tablename__ = "posts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-"""
-
-TAGS = POSTS.replace("Post", "Tag").replace("posts", "tags").replace("title", "label")
+TAGS = (
+    POSTS_WITHOUT_AUTHOR.replace("Post", "Tag").replace("posts", "tags").replace("title", "label")
+)
 
 
 def _fork(project: Project, tmp_path: Path) -> tuple[Path, Path]:
     """Branch one generates posts, branch two tags, each on top of the first migration."""
     project.run("rowstamp", "upgrade", "--no-report")
-    project.add_model("post", POSTS)
+    project.add_model("post", POSTS_WITHOUT_AUTHOR)
     project.run("rowstamp", "new", "Add posts table")
     [posts] = [p for p in project.versions() if p.name.endswith("_add_posts_table.py")]
     aside = tmp_path / posts.name
@@ -41,7 +29,7 @@ def _fork(project: Project, tmp_path: Path) -> tuple[Path, Path]:
     project.run("rowstamp", "new", "Add tags table")
     [tags] = [p for p in project.versions() if p.name.endswith("_add_tags_table.py")]
     shutil.move(aside, posts)
-    project.add_model("post", POSTS)
+    project.add_model("post", POSTS_WITHOUT_AUTHOR)
     return posts, tags
 
 

@@ -1,4 +1,4 @@
-"""Every review rule has a failing and a passing example migration in tests/scenarios/lint.
+"""Every review rule has a failing and a passing example migration in tests/projects/lint_rules.
 
 The examples are linted as files by the real command, in one run, so each rule
 is proven to fire on its failing example and stay quiet on its passing one.
@@ -13,16 +13,15 @@ from typing import Any
 import pytest
 
 from rowstamp.review.rules import RULES
-from tests.cli.conftest import project_with_history
-from tests.project import REPO
+from tests.project import REPO, Project
 
-SCENARIOS = REPO / "tests" / "scenarios" / "lint"
+SCENARIOS = REPO / "tests" / "projects" / "lint_rules"
 RULE_IDS = [r.id for r in RULES] + ["ack-without-reason"]
 
 
 @pytest.fixture(scope="module")
 def linted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    project = project_with_history(tmp_path_factory.mktemp("lint") / "project", None)
+    project = Project.copy(tmp_path_factory.mktemp("lint") / "project", None, history=True)
     files = sorted(str(p) for p in SCENARIOS.glob("*.py"))
     result = project.run("rowstamp", "lint", "--no-squawk", "--format", "json", *files, check=False)
     assert result.returncode == 1, result.output  # the failing examples fail the run

@@ -11,8 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 
 from tests.helpers import catalog
-from tests.project import Project, Result
-from tests.test_migration_checks import _project
+from tests.project import Project, Result, scenario_project
 
 
 def _render(url: URL) -> str:
@@ -41,7 +40,7 @@ def _snapshot(url: URL) -> tuple[set[tuple[str, str]], list[tuple[object, ...]]]
 
 def _populated(tmp_path: Path, url: URL) -> Project:
     """A project whose database is at head with two users: what F1 destroyed."""
-    project = _project(tmp_path)
+    project = scenario_project(tmp_path)
     project.alembic("upgrade", "head", DATABASE_URL=_render(url))
     _execute(url, "INSERT INTO users (email) VALUES ('ada@example.com')",
              "INSERT INTO users (email) VALUES ('bob@example.com')")  # fmt: skip
@@ -73,7 +72,7 @@ def test_a_populated_database_is_refused_and_left_intact(tmp_path: Path, db_url:
 def test_a_view_or_a_version_row_is_enough_to_refuse(
     tmp_path: Path, db_url: URL, statement: str, held: str | None
 ) -> None:
-    project = _project(tmp_path)
+    project = scenario_project(tmp_path)
     _execute(db_url, statement)
     if held is None:
         _execute(db_url, "INSERT INTO alembic_version VALUES ('f0654512c599')")
@@ -86,7 +85,7 @@ def test_a_view_or_a_version_row_is_enough_to_refuse(
 
 @pytest.mark.parametrize("engine_name", ["postgresql"], indirect=True)
 def test_a_materialized_view_is_enough_to_refuse(tmp_path: Path, db_url: URL) -> None:
-    project = _project(tmp_path)
+    project = scenario_project(tmp_path)
     _execute(db_url, "CREATE MATERIALIZED VIEW answer AS SELECT 42 AS x")
     before = _snapshot(db_url)
     line = _refused(project.run("rowstamp", "test", "--url", _render(db_url), check=False))
@@ -118,7 +117,7 @@ def _same_database(tmp_path: Path, url: URL) -> URL:
 def test_the_environments_own_database_is_refused_even_with_destroy_data(
     tmp_path: Path, db_url: URL
 ) -> None:
-    project = _project(tmp_path)
+    project = scenario_project(tmp_path)
     (project.root / "app" / "envs" / "development.env").write_text(
         f"DATABASE_URL={_render(db_url)}\n", encoding="utf-8"
     )
@@ -135,14 +134,14 @@ def test_the_environments_own_database_is_refused_even_with_destroy_data(
 
 @pytest.mark.sqlite
 def test_a_sqlite_file_uri_of_the_environments_database_is_refused(tmp_path: Path) -> None:
-    project = _project(tmp_path)  # development: sqlite:///dev.sqlite3 in the project
+    project = scenario_project(tmp_path)  # development: sqlite:///dev.sqlite3 in the project
     given = f"sqlite:///file:{project.root / 'dev.sqlite3'}?mode=rw&uri=true"
     line = _refused(project.run("rowstamp", "test", "--url", given, "--destroy-data", check=False))
     assert "is the database of the development environment's DATABASE_URL" in line
 
 
 def test_destroy_data_needs_url(tmp_path: Path) -> None:
-    result = _project(tmp_path).run("rowstamp", "test", "--destroy-data", check=False)
+    result = scenario_project(tmp_path).run("rowstamp", "test", "--destroy-data", check=False)
     assert "--destroy-data applies only to --url" in _refused(result)
 
 

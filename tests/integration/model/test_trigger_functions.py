@@ -22,25 +22,11 @@ from rowstamp.review.drift import find_drift
 from rowstamp.testing.base import CheckFailed, MigrationRun
 from rowstamp.testing.stairway import check_stairway
 from tests.helpers import catalog, timestamps
-from tests.project import REPO, Project
+from tests.project import POSTS_WITHOUT_AUTHOR, REPO, Project
 
 POSTGRESQL = pytest.mark.parametrize("engine_name", ["postgresql"], indirect=True)
 
 PINNED = "now() - interval '1 day'"
-FIRST = "f0654512c599_create_users_table.py"
-POSTS = """
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
-
-from app.db.base import Base
-
-
-class Post(Base):
-    __tablename__ = "posts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-"""
 # What a hand edit did to the shared function (and a pinned migration did, before the fix).
 EDIT = (
     "CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS "
@@ -81,13 +67,12 @@ def _users_get_the_true_now(engine: Engine) -> None:
 
 @POSTGRESQL
 def test_a_pinned_now_changes_no_other_tables_trigger(db_url: URL, tmp_path: Path) -> None:
-    project = Project.copy(tmp_path / "project", db_url)
-    shutil.copy2(REPO / "alembic" / "versions" / FIRST, project.root / "alembic" / "versions")
+    project = Project.copy(tmp_path / "project", db_url, history=True)
     project.run("rowstamp", "upgrade", "--no-report")
     engine = create_engine(db_url)
     before = _snapshot(engine)
 
-    project.add_model("post", POSTS)
+    project.add_model("post", POSTS_WITHOUT_AUTHOR)
     project.run("rowstamp", "new", "Add posts table", DATABASE_TIMESTAMP_UTC=PINNED)
     [posts] = [p for p in project.versions() if p.name.endswith("_add_posts_table.py")]
     assert f"op.create_updated_at_trigger('posts', version=1, now={PINNED!r})" in posts.read_text()

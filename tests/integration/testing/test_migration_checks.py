@@ -1,7 +1,7 @@
 """``rowstamp test`` on broken example migrations: each breaks exactly one check.
 
 Every scenario is a copy of this repository's project with the committed first
-migration plus hand-written ones from ``tests/migration_checks/``, driven through
+migration plus hand-written ones from ``tests/projects/migration_checks/``, driven through
 the real CLI on every engine. Which check catches which mistake:
 
 - a downgrade that forgets the trigger -> stairway (the step down leaves the trigger);
@@ -15,68 +15,20 @@ the real CLI on every engine. Which check catches which mistake:
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
 
-from rowstamp.testing.servers import Server
-from tests.project import REPO, Project, Result
+from tests.project import FIRST_ID as FIRST
+from tests.project import Result, rowstamp_test, scenario_project, widget_model
 
-SCENARIOS = Path(__file__).parent / "migration_checks"
-FIRST = "f0654512c599"
 CHECKS = ("single head", "message rules", "model match", "metadata contract", "stairway",
           "round trip", "clean downgrade")  # fmt: skip
 
 
-def _project(tmp_path: Path, *migrations: tuple[str, str | None, str, str], widget: str = ""
-             ) -> Project:  # fmt: skip
-    """A project copy; each migration is (revision, down_revision, message, body)."""
-    project = Project.copy(tmp_path / "project", None)
-    versions = project.root / "alembic" / "versions"
-    shutil.copy2(REPO / "alembic" / "versions" / f"{FIRST}_create_users_table.py", versions)
-    header = (SCENARIOS / "header.py.txt").read_text(encoding="utf-8")
-    for revision, down, message, body in migrations:
-        text = (
-            header.replace("@MESSAGE@", message)
-            .replace("@REVISION_REPR@", repr(revision))
-            .replace("@DOWN_REPR@", repr(down))
-            .replace("@REVISION@", revision)
-            .replace("@DOWN@", str(down))
-        )
-        text += "\n\n" + body
-        (versions / f"{revision}_scenario.py").write_text(text, encoding="utf-8")
-    if widget is not None and widget != "":
-        project.add_model("widget", widget)
-    return project
-
-
-def _widget(extra: str = "") -> str:
-    source = (SCENARIOS / "widget_model.py.txt").read_text(encoding="utf-8")
-    return source + extra
-
-
-def _rowstamp_test(project: Project, engine: str, servers: dict[str, URL]) -> Result:
-    env = {
-        f"TEST_{name.upper()}_URL": url.render_as_string(hide_password=False)
-        for name, url in servers.items()
-    }
-    return project.run("rowstamp", "test", "--engine", engine, check=False, **env)
-
-
 def _failed(result: Result) -> list[str]:
     return [c for c in CHECKS if f"FAILED {c} (" in result.output]
-
-
-@pytest.fixture
-def servers(engine_name: str, request: pytest.FixtureRequest) -> dict[str, URL]:
-    """The admin URL of this worker's server, so the command makes its scratch database there."""
-    if engine_name == "sqlite":
-        return {}
-    fixture = {"postgresql": "pg_server", "mariadb": "mariadb_server"}[engine_name]
-    server: Server = request.getfixturevalue(fixture)
-    return {engine_name: server.url}
 
 
 FORGETS_TRIGGER = (
@@ -158,10 +110,10 @@ DUD_TRIGGER = (
 @pytest.mark.parametrize(
     ("migrations", "model", "expected"),
     [
-        pytest.param(FORGETS_TRIGGER, _widget(), ["stairway"], id="forgets-trigger"),
-        pytest.param(DOWNGRADE_PASS, _widget(), ["stairway"], id="downgrade-pass"),
-        pytest.param(DRIFTED, _widget(DRIFTED_MODEL), ["model match"], id="model-drifted"),
-        pytest.param(NOT_A_ROUND_TRIP, _widget(), ["round trip"], id="not-a-round-trip"),
+        pytest.param(FORGETS_TRIGGER, widget_model(), ["stairway"], id="forgets-trigger"),
+        pytest.param(DOWNGRADE_PASS, widget_model(), ["stairway"], id="downgrade-pass"),
+        pytest.param(DRIFTED, widget_model(DRIFTED_MODEL), ["model match"], id="model-drifted"),
+        pytest.param(NOT_A_ROUND_TRIP, widget_model(), ["round trip"], id="not-a-round-trip"),
         pytest.param(TWO_HEADS, "", ["single head"], id="two-heads"),
         pytest.param(DUD_TRIGGER, "", ["metadata contract"], id="dud-trigger"),
     ],
@@ -170,8 +122,8 @@ def test_broken_migration_fails_exactly_its_check(
     tmp_path: Path, engine_name: str, servers: dict[str, URL],
     migrations: tuple[tuple[str, str | None, str, str], ...], model: str, expected: list[str],
 ) -> None:  # fmt: skip
-    project = _project(tmp_path, *migrations, widget=model)
-    result = _rowstamp_test(project, engine_name, servers)
+    project = scenario_project(tmp_path, *migrations, widget=model)
+    result = rowstamp_test(project, engine_name, servers)
     assert result.returncode == 1, result.output
     assert _failed(result) == expected, result.output
     assert "Traceback" not in result.output
@@ -180,8 +132,8 @@ def test_broken_migration_fails_exactly_its_check(
 def test_failure_names_revision_and_statement(
     tmp_path: Path, engine_name: str, servers: dict[str, URL]
 ) -> None:
-    result = _rowstamp_test(_project(tmp_path, *DOWNGRADE_PASS, widget=_widget()), engine_name,
-                            servers)  # fmt: skip
+    project = scenario_project(tmp_path, *DOWNGRADE_PASS, widget=widget_model())
+    result = rowstamp_test(project, engine_name, servers)
     line = next(x for x in result.output.splitlines() if x.startswith("FAILED stairway"))
     assert "a1b2c3d4e5f6: downgrade did not undo the upgrade: " in line
     assert re.search(r"left behind table (public\.)?widgets\b", line), line

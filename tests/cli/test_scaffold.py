@@ -54,7 +54,7 @@ def test_templates_equal_this_repository() -> None:
     stale = sorted(k for k in mine if templates.get(k) != mine[k])
     assert not stale, (
         f"templates differ for {stale}; update them: ROWSTAMP_UPDATE_TEMPLATES=1 pytest "
-        "tests/test_scaffold.py"
+        "tests/cli/test_scaffold.py"
     )
     assert sorted(mirrored) == sorted(mine)
     assert "docs/migrations.md" in templates

@@ -2,7 +2,7 @@
 
 Migrations are history: if this test fails, an existing migration would now do
 something else. Change the SQL only under a new operation version. To record a
-new golden file on purpose: ROWSTAMP_UPDATE_GOLDEN=1 pytest tests/test_golden_sql.py
+new golden file on purpose: ROWSTAMP_UPDATE_GOLDEN=1 pytest tests/unit/engines/test_golden_sql.py
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from sqlalchemy.schema import Column, CreateTable, MetaData, Table
 from rowstamp.engines import for_dialect
 from rowstamp.engines.ddl import TriggerSpec
 from rowstamp.sql import utc_now
+from tests.project import REPO
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = REPO / "tests" / "golden"
 DIALECTS: dict[str, Dialect] = {
     "mysql": mysql.dialect(paramstyle="named"),  # type: ignore[no-untyped-call]
     "postgresql": postgresql.dialect(paramstyle="named"),  # type: ignore[no-untyped-call]

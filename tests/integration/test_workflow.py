@@ -13,27 +13,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from tests.helpers import catalog, timestamps
-from tests.project import REPO, Project, migration_body
-
-POSTS = """
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
-
-from app.db.base import Base
-
-
-class Post(Base):
-    __tablename__ = "posts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-"""
-
-
-def _without_version_table(objects: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    return {o for o in objects if "alembic_version" not in o[1]}
+from tests.helpers import catalog, timestamps, without_version_table
+from tests.project import POSTS, REPO, Project, migration_body
 
 
 def test_guide_workflow(db_url: URL, tmp_path: Path) -> None:
@@ -84,7 +65,7 @@ def test_guide_workflow(db_url: URL, tmp_path: Path) -> None:
 
     # 5. Down to base leaves no table, index, trigger or function behind.
     project.alembic("downgrade", "base")
-    assert _without_version_table(catalog(engine)) == _without_version_table(empty)
+    assert without_version_table(catalog(engine)) == without_version_table(empty)
 
     # 6. Up again; a second autogenerate finds nothing.
     project.alembic("upgrade", "head")

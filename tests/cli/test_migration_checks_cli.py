@@ -11,8 +11,8 @@ from xml.etree import ElementTree
 from sqlalchemy.engine import URL
 
 from rowstamp.testing.servers import TEST_PASSWORD
-from tests.project import REPO, Project
-from tests.test_migration_checks import FIRST, _project, _rowstamp_test, servers  # noqa: F401
+from tests.project import FIRST_ID as FIRST
+from tests.project import REPO, Project, rowstamp_test, scenario_project, widget_model
 
 SEEDED = (
     ("a1b2c3d4e5f6", FIRST, "Backfill user names from emails",
@@ -31,7 +31,7 @@ SEEDED = (
 def test_this_repository_passes_on_every_engine(
     tmp_path: Path,
     engine_name: str,
-    servers: dict[str, URL],  # noqa: F811
+    servers: dict[str, URL],
 ) -> None:
     project = Project.copy(tmp_path / "project", None)
     for path in (REPO / "alembic" / "versions").glob("*.py"):
@@ -63,12 +63,12 @@ def _seeded(expected: str) -> tuple[tuple[str, str, str, str], ...]:
 def test_data_tests_run_around_their_revision(
     tmp_path: Path,
     engine_name: str,
-    servers: dict[str, URL],  # noqa: F811
+    servers: dict[str, URL],
 ) -> None:
-    ok = _rowstamp_test(_project(tmp_path / "ok", *_seeded("'ada'")), engine_name, servers)
+    ok = rowstamp_test(scenario_project(tmp_path / "ok", *_seeded("'ada'")), engine_name, servers)
     assert ok.returncode == 0, ok.output
     assert "data tests" in ok.stdout
-    bad = _rowstamp_test(_project(tmp_path / "bad", *_seeded("'bob'")), engine_name, servers)
+    bad = rowstamp_test(scenario_project(tmp_path / "bad", *_seeded("'bob'")), engine_name, servers)
     assert bad.returncode == 1, bad.output
     assert [line for line in bad.output.splitlines() if line.startswith("FAILED")] == [
         f"FAILED data tests ({engine_name}): a1b2c3d4e5f6: rowstamp_check failed: names are ['ada']"
@@ -76,7 +76,7 @@ def test_data_tests_run_around_their_revision(
 
 
 def test_user_errors_are_one_line_and_masked(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = scenario_project(tmp_path)
     result = project.run("rowstamp", "test", "--engine", "oracle", check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == (
@@ -92,11 +92,11 @@ def test_user_errors_are_one_line_and_masked(tmp_path: Path) -> None:
 def test_pytest_plugin_runs_the_checks_in_a_users_suite(
     tmp_path: Path,
     engine_name: str,
-    servers: dict[str, URL],  # noqa: F811
+    servers: dict[str, URL],
 ) -> None:
-    from tests.test_migration_checks import DRIFTED, DRIFTED_MODEL, _widget
+    from tests.integration.testing.test_migration_checks import DRIFTED, DRIFTED_MODEL
 
-    project = _project(tmp_path, *DRIFTED, widget=_widget(DRIFTED_MODEL))
+    project = scenario_project(tmp_path, *DRIFTED, widget=widget_model(DRIFTED_MODEL))
     (project.root / "test_migrations.py").write_text(
         "from rowstamp.testing.tests import *  # noqa: F403\n", encoding="utf-8"
     )

@@ -1,1 +1,0 @@
-"""Broken example migrations for ``tests/test_migration_checks.py``: each breaks one check."""
