@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from alembic.runtime.plugins import Plugin, _all_plugins
+from alembic.runtime.plugins import Plugin
 from alembic.util import PriorityDispatchResult
 from sqlalchemy import Enum
+
+from rowstamp.compat import plugin_registered
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -85,5 +87,5 @@ def setup(plugin: Plugin) -> None:
 
 def register() -> None:
     """Make the plugin available to autogenerate runs of this process (matched by rowstamp.*)."""
-    if PLUGIN not in _all_plugins:
+    if not plugin_registered(PLUGIN):
         Plugin.setup_plugin_from_module(__import__(__name__, fromlist=["setup"]), PLUGIN)
