@@ -145,6 +145,11 @@ def rowstamp_test(project: Project, engine: str, servers: dict[str, URL]) -> Res
     return project.run("rowstamp", "test", "--engine", engine, check=False, **env)
 
 
+def run_rowstamp(cwd: Path, *args: str) -> Result:
+    """``rowstamp *args`` in ``cwd``, in-process, with this process's environment."""
+    return _in_process(cwd, args, dict(os.environ))
+
+
 def _in_process(root: Path, args: tuple[str, ...], env: Mapping[str, str]) -> Result:
     """``rowstamp *args`` through ``rowstamp.cli.main``, as its console script runs it."""
     from typer.testing import CliRunner
