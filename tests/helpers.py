@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 BIN = Path(sys.executable).parent
 """The running environment's scripts folder (``rowstamp``, ``alembic``, ``squawk``)."""
-ROWSTAMP = (sys.executable, "-m", "rowstamp")
-"""The ``rowstamp`` command of the running environment, as a subprocess."""
 
 
 def interruptible() -> None:

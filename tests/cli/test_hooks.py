@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from rowstamp.history.hooks import commit_command
-from tests.helpers import BIN, ROWSTAMP
-from tests.project import REPO
+from tests.helpers import BIN
+from tests.project import REPO, run_rowstamp
 
 MIGRATION = '''"""Add posts table
 
@@ -44,10 +44,8 @@ def repo(tmp_path: Path) -> Path:
     (repo / "README.md").write_text("hello\n")
     _git(repo, "add", "README.md")
     _git(repo, "commit", "-q", "-m", "Initial commit")
-    subprocess.run(
-        [*ROWSTAMP, "hooks", "install"],
-        cwd=repo, check=True, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    installed = run_rowstamp(repo, "hooks", "install")
+    assert installed.returncode == 0, installed.output
     return repo
 
 
@@ -102,10 +100,7 @@ def test_install_keeps_a_foreign_hook(tmp_path: Path) -> None:
     _git(repo, "init", "-q")
     hook = repo / ".git" / "hooks" / "commit-msg"
     hook.write_text("#!/bin/sh\nexit 0\n")
-    done = subprocess.run(
-        [*ROWSTAMP, "hooks", "install"],
-        cwd=repo, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = run_rowstamp(repo, "hooks", "install")
     assert done.returncode == 1
     assert done.stderr.startswith("rowstamp: error: ") and "--force" in done.stderr
     assert hook.read_text() == "#!/bin/sh\nexit 0\n"
@@ -157,12 +152,9 @@ def test_force_never_writes_through_a_symlink(tmp_path: Path) -> None:
     victim.write_text("keep me\n")
     hook = repo / ".git" / "hooks" / "commit-msg"
     hook.symlink_to(victim)
-    command = [*ROWSTAMP, "hooks", "install"]
-    refused = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
+    refused = run_rowstamp(repo, "hooks", "install")
     assert refused.returncode == 1 and "--force" in refused.stderr
-    done = subprocess.run(
-        [*command, "--force"], cwd=repo, capture_output=True, text=True, timeout=120
-    )
+    done = run_rowstamp(repo, "hooks", "install", "--force")
     assert done.returncode == 0, done.stderr
     assert victim.read_text() == "keep me\n" and not os.access(victim, os.X_OK)
     assert not hook.is_symlink() and "rowstamp hooks commit-msg" in hook.read_text()
