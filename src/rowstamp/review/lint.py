@@ -25,6 +25,7 @@ from rowstamp.errors import RevisionError, RowstampError
 from rowstamp.history.heads import find_heads, multiple_heads_error
 from rowstamp.review.reader import MigrationFile, read_migration
 from rowstamp.review.rules import Finding, acknowledge, review_migration
+from rowstamp.runtime.options import RunOptions
 
 __all__ = ["SQUAWK_EXCLUDED", "LintReport", "LintResult", "lint_migrations"]
 
@@ -199,7 +200,10 @@ def offline_sql(config: Config, migration: MigrationFile) -> str:
     down = migration.down_revision[0] if migration.down_revision else None
     span = f"{down}:{migration.revision}" if down else migration.revision
     ini = Path(config.config_file_name or "alembic.ini").resolve()
+    options = RunOptions.of(config)  # the caller's --env and --debug, for the child process
     env = {**os.environ, "DATABASE_URL": _OFFLINE_URL}
+    env.update({"ENVIRONMENT": options.environment} if options.environment else {})
+    env.update({"ROWSTAMP_DEBUG": "1"} if options.debug else {})
     done = subprocess.run(
         [sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", span, "--sql"],
         cwd=ini.parent, env=env, capture_output=True, text=True, check=False, timeout=300,
