@@ -151,12 +151,10 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
     With ``allow_empty`` false, a migration with no operations is not written and
     ``NoChangesError`` says so.
     """
-    from rowstamp.autogen.unseen import register
     from rowstamp.errors import NoChangesError
 
     text = check_message(message, existing_messages(config))
     run = RunOptions.of(config).but(skip_empty=not allow_empty, state=RunState())
-    register()
     with _alembic_errors(), run.applied(config):
         written = command.revision(config, message=text, autogenerate=True)
     script = written[0] if isinstance(written, list) and written else written

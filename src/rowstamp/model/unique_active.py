@@ -29,6 +29,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.elements import conv
 
+from rowstamp.compat import explicit_dialect_options
 from rowstamp.engines import bounded_name
 from rowstamp.errors import UnsupportedEngineError
 
@@ -81,7 +82,7 @@ def is_unique_among_active(index: Index) -> bool:
 def _filters_on_active(index: Index) -> bool:
     # A migration's op.drop_index() carries the WHERE arguments but not unique=True.
     for dialect in _PARTIAL_DIALECTS:
-        where = index.dialect_options[dialect]._non_defaults.get("where")
+        where = explicit_dialect_options(index, dialect).get("where")
         if where is not None and str(where).strip() == _ACTIVE:
             return True
     return False

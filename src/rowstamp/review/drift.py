@@ -20,6 +20,7 @@ from rowstamp.errors import RevisionError, RowstampError
 from rowstamp.history.heads import find_heads, multiple_heads_error
 from rowstamp.review.describe import describe, flatten, table_of
 from rowstamp.runtime.env import OneLineError
+from rowstamp.runtime.options import RunOptions
 
 __all__ = ["Drift", "find_drift"]
 
@@ -60,9 +61,16 @@ def find_drift(config: Config) -> Drift:
 
 
 def _schema_differences(config: Config) -> list[str]:
+    """What autogenerate would write, then what it cannot see (``autogen.unseen``)."""
     from rowstamp.commands import run_options
+    from rowstamp.runtime.options import RunState
 
-    run = run_options(config).but(skip_empty=False)
+    run = run_options(config).but(skip_empty=False, state=RunState())
+    differences = _autogenerate_differences(config, run)
+    return differences + run.state.notes
+
+
+def _autogenerate_differences(config: Config, run: RunOptions) -> list[str]:
     stdout, config.stdout = config.stdout, StringIO()  # Alembic's own "No new upgrade ..." line
     try:
         with run.applied(config):

@@ -20,12 +20,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import Connection, Engine
 
 if TYPE_CHECKING:
     from types import ModuleType
+
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
 
     from rowstamp.runtime.backup import Backup
     from rowstamp.runtime.progress import Progress, Step
@@ -162,15 +163,14 @@ class RunOptions:
 
 
 def alembic_environment() -> EnvironmentContext | None:
-    """The ``EnvironmentContext`` running ``env.py`` now, else None.
+    """The ``EnvironmentContext`` running ``env.py`` now, else None: its ``context_opts``
+    hold the command's step function (``fn``) and target. Alembic offers it only
+    through a private proxy (``rowstamp.compat.current_environment``)."""
+    from alembic.runtime.environment import EnvironmentContext
 
-    Alembic exposes it to env.py only as the module proxy ``alembic.context``,
-    whose instance is the private ``_proxy``: its ``context_opts`` hold the
-    command's step function (``fn``) and target. The one place rowstamp reads it.
-    """
-    from alembic import context
+    from rowstamp.compat import current_environment
 
-    environment = getattr(context, "_proxy", None)
+    environment = current_environment()
     return environment if isinstance(environment, EnvironmentContext) else None
 
 
