@@ -42,6 +42,7 @@ from sqlalchemy.types import VARCHAR, TypeEngine
 
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
+from rowstamp.engines.tools import run_tool
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
@@ -264,8 +265,6 @@ class MySQLSupport(EngineSupport):
     backup_suffix: ClassVar[str] = ".sql"
 
     def backup(self, url: URL, path: Path) -> None:
-        from rowstamp.runtime.backup import run_tool
-
         dump = _tool("mariadb-dump", "mysqldump")
         command = [dump, "--single-transaction", "--routines", "--triggers",
                    *_client_args(url), f"--result-file={path}", str(url.database)]  # fmt: skip
@@ -280,8 +279,6 @@ class MySQLSupport(EngineSupport):
         return "dump complete"
 
     def restore(self, path: Path, url: URL) -> None:
-        from rowstamp.runtime.backup import run_tool
-
         command = [_tool("mariadb", "mysql"), *_client_args(url), str(url.database)]
         run_tool(command, url, _tool_env(url), stdin=path)
 
