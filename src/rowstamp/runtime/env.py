@@ -24,7 +24,6 @@ from sqlalchemy.pool import NullPool
 # unique-among-active index form that old migrations replay on MariaDB.
 import rowstamp.autogen.impl
 import rowstamp.model.unique_active  # noqa: F401
-from rowstamp.autogen import mysql_impl  # noqa: F401 - corrects MySQL index names it reflects
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
 from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
