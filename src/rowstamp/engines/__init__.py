@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Dialect
 
+import rowstamp.engines.mysql_ddl  # noqa: F401 - registers MySQL's and MariaDB's @compiles
 from rowstamp.engines.base import EngineSupport, bounded_name
 from rowstamp.engines.mysql import MariaDBSupport, MySQLSupport
 from rowstamp.engines.postgresql import PostgreSQLSupport
@@ -14,8 +15,10 @@ __all__ = [
     "EngineSupport",
     "bounded_name",
     "check_table_name",
+    "dialects_without_partial_indexes",
     "for_dialect",
     "for_name",
+    "portable_identifier_limit",
     "supported_engines",
 ]
 
@@ -51,3 +54,14 @@ def check_table_name(table_name: str) -> None:
     written on one engine must run on every other (``IdentifierError`` names the engine)."""
     for support in dict.fromkeys(_REGISTRY.values()):
         support.check_table_name(table_name)
+
+
+def portable_identifier_limit() -> int:
+    """The longest name, in bytes, every supported engine keeps: a name rowstamp makes
+    up (an index's) must fit them all, as one migration runs on each."""
+    return min(support.identifier_limit for support in _REGISTRY.values())
+
+
+def dialects_without_partial_indexes() -> list[str]:
+    """Dialect names whose engine emulates or refuses a unique-among-active index."""
+    return [name for name, support in _REGISTRY.items() if not support.partial_indexes]

@@ -107,6 +107,11 @@ class EngineSupport:
     identifier_unit: ClassVar[str] = "bytes"
     """How the engine measures identifiers: ``bytes`` or ``characters``."""
 
+    partial_indexes: ClassVar[bool] = True
+    """False where the engine has no partial indexes (``CREATE INDEX ... WHERE``): there
+    a unique-among-active index is emulated or refused, and autogenerate must not see
+    the emulation as a change."""
+
     rebuilds_tables_in_batch: ClassVar[bool] = False
     """True where Alembic's batch mode rebuilds a table, dropping the table's triggers."""
 
