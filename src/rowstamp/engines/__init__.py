@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
 import rowstamp.engines.mysql_ddl  # noqa: F401 - registers MySQL's and MariaDB's @compiles
 from rowstamp.engines.base import EngineSupport, bounded_name
@@ -20,6 +24,7 @@ __all__ = [
     "for_name",
     "portable_identifier_limit",
     "supported_engines",
+    "type_variants",
 ]
 
 _REGISTRY: dict[str, EngineSupport] = {}
@@ -65,3 +70,18 @@ def portable_identifier_limit() -> int:
 def dialects_without_partial_indexes() -> list[str]:
     """Dialect names whose engine emulates or refuses a unique-among-active index."""
     return [name for name, support in _REGISTRY.items() if not support.partial_indexes]
+
+
+def type_variants(
+    kind: Callable[[EngineSupport], TypeEngine[Any] | None],
+) -> list[tuple[TypeEngine[Any], tuple[str, ...]]]:
+    """The engines' own forms of a portable type (``kind``, e.g.
+    ``methodcaller("timestamp_type")``), each with the dialect names it is for, in
+    registry order; engines with the same form share one entry, as in
+    ``with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")``."""
+    grouped: dict[str, tuple[TypeEngine[Any], list[str]]] = {}
+    for name, support in _REGISTRY.items():
+        variant = kind(support)
+        if variant is not None:
+            grouped.setdefault(repr(variant), (variant, []))[1].append(name)
+    return [(variant, tuple(names)) for variant, names in grouped.values()]

@@ -165,6 +165,16 @@ class EngineSupport:
             return self.trigger_prefix
         return bounded_name(f"{self.trigger_prefix}_{table_name}", self.identifier_limit)
 
+    def timestamp_type(self) -> TypeEngine[datetime] | None:
+        """The timestamp columns' type here where the portable ``DateTime(timezone=True)``
+        is not it (MySQL's, for microseconds); None where it is. Migrations pin it."""
+        return None
+
+    def unsized_string_type(self) -> TypeEngine[str] | None:
+        """What ``String()`` without a length is here where the engine refuses it bare
+        (MySQL's ``VARCHAR``); None where it is fine. Migrations pin it."""
+        return None
+
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         """SQL for the current UTC time in the form of the engine's timestamp columns."""
         raise NotImplementedError

@@ -19,6 +19,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -94,6 +95,12 @@ class MySQLSupport(EngineSupport):
 
     default_string_length: ClassVar[int] = 255
     """``VARCHAR`` length for ``String()`` without one: MySQL refuses ``VARCHAR`` bare."""
+
+    def timestamp_type(self) -> TypeEngine[datetime]:
+        return mysql_types.DATETIME(fsp=self.timestamp_precision)
+
+    def unsized_string_type(self) -> TypeEngine[str]:
+        return mysql_types.VARCHAR(length=self.default_string_length)
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # A bare function call: SQLAlchemy wraps it in parentheses for DEFAULT, which
