@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.types import TypeEngine
 
 import rowstamp.engines.mysql_ddl  # noqa: F401 - registers MySQL's and MariaDB's @compiles
@@ -22,6 +23,7 @@ __all__ = [
     "dialects_without_partial_indexes",
     "for_dialect",
     "for_name",
+    "neutral_dialect",
     "portable_identifier_limit",
     "supported_engines",
     "type_variants",
@@ -52,6 +54,15 @@ def for_name(dialect_name: str) -> EngineSupport:
 def for_dialect(dialect: Dialect) -> EngineSupport:
     """The engine module for a SQLAlchemy dialect."""
     return for_name(dialect.name)
+
+
+@cache
+def neutral_dialect() -> Dialect:
+    """The dialect rowstamp shows migrations in when no database is at hand: ``review``
+    and ``check`` describe types in it, the reader replays migration files in it, and
+    ``lint`` hands its offline SQL to squawk, which reads PostgreSQL only. PostgreSQL:
+    its SQL shows every lock and validation a migration takes."""
+    return URL.create("postgresql").get_dialect()()
 
 
 def check_table_name(table_name: str) -> None:
