@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     Connection,
     DateTime,
+    Engine,
     create_engine,
     func,
     inspect,
@@ -285,13 +286,26 @@ class EngineSupport:
     database_names_sql: ClassVar[str] = ""
     """A query listing every database on the server, one name per row."""
 
+    unicode_database_options: ClassVar[str] = ""
+    """What ``CREATE DATABASE`` adds for a database that stores all of Unicode whatever
+    the server's default (MySQL's ``CHARACTER SET utf8mb4``)."""
+
+    def create_database(self, url: URL, name: str, *, unicode: bool = False) -> URL:
+        """Create the empty database ``name`` on ``url``'s server and return its URL;
+        with ``unicode``, one that stores all of Unicode (``unicode_database_options``)."""
+        options = self.unicode_database_options if unicode else ""
+        database_statement(url, "CREATE DATABASE {}" + options, name)
+        return url.set(database=name)
+
+    def drop_database(self, url: URL, name: str) -> None:
+        """Drop the database ``name`` on ``url``'s server if it exists."""
+        database_statement(url, "DROP DATABASE IF EXISTS {}", name)
+
     def create_scratch_database(self, url: URL) -> URL:
         """Create an empty database beside ``url``'s and return its URL (server
         engines: ``CREATE DATABASE <database>_rowstamp_<8 hex digits>``, the database's
         part shortened to keep the whole within the identifier limit)."""
-        name = f"{self._scratch_prefix(url)}{secrets.token_hex(4)}"
-        database_statement(url, "CREATE DATABASE {}", name)
-        return url.set(database=name)
+        return self.create_database(url, f"{self._scratch_prefix(url)}{secrets.token_hex(4)}")
 
     def scratch_databases(self, url: URL) -> list[URL]:
         """The scratch databases of ``url``'s database that exist now: only names
@@ -309,9 +323,13 @@ class EngineSupport:
         limit = self.identifier_limit - len(_SCRATCH_MARK) - 8
         return f"{bounded_name(str(url.database), limit)}{_SCRATCH_MARK}"
 
+    def tune_scratch_engine(self, engine: Engine) -> None:
+        """Make ``engine``, on a database that lives for one run, faster where durability
+        costs much here; nothing by default."""
+
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
         """Drop a database made by ``create_scratch_database``."""
-        database_statement(url, "DROP DATABASE IF EXISTS {}", str(scratch.database))
+        self.drop_database(url, str(scratch.database))
 
     def row_counts(self, connection: Connection) -> dict[str, int]:
         """Exact row count of every table. One count per table: only statistics are

@@ -93,6 +93,8 @@ class MySQLSupport(EngineSupport):
     timestamp_precision: ClassVar[int] = 6
     """Fractional-second digits of the timestamp columns (``DATETIME(6)``) and of "now"."""
 
+    unicode_database_options: ClassVar[str] = " CHARACTER SET utf8mb4"
+
     default_string_length: ClassVar[int] = 255
     """``VARCHAR`` length for ``String()`` without one: MySQL refuses ``VARCHAR`` bare."""
 

@@ -221,8 +221,9 @@ class PostgreSQLSupport(EngineSupport):
 
     database_names_sql: ClassVar[str] = "SELECT datname FROM pg_catalog.pg_database"
 
-    def drop_scratch_database(self, url: URL, scratch: URL) -> None:
-        database_statement(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", str(scratch.database))
+    def drop_database(self, url: URL, name: str) -> None:
+        """Drop the database ``name`` if it exists, even with sessions still on it."""
+        database_statement(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 _SUPPORT = PostgreSQLSupport()

@@ -157,7 +157,7 @@ def _record(function: Callable[[], Any], path: Path, direction: Direction) -> li
         recorded.append(RecordedOp(operation, _caller_line(filename), direction))
 
     context = MigrationContext.configure(
-        dialect_name=neutral_dialect().name, opts={"as_sql": True, "output_buffer": StringIO()}
+        dialect=neutral_dialect(), opts={"as_sql": True, "output_buffer": StringIO()}
     )
     operations = Operations(context)
     operations.invoke = invoke  # type: ignore[method-assign,assignment]

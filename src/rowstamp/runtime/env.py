@@ -27,7 +27,7 @@ import rowstamp.model.unique_active  # noqa: F401
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
 from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
-from rowstamp.engines import for_name
+from rowstamp.engines import for_dialect, for_name
 from rowstamp.errors import (
     DatabaseUnreachableError,
     DatabaseUrlError,
@@ -110,9 +110,7 @@ def _common_options(
 def _compare_type(context: MigrationContext, inspected_column: Any, metadata_column: Any,
                   inspected_type: Any, metadata_type: Any) -> bool | None:  # fmt: skip
     """Alembic's ``compare_type`` hook: the engine module's opinion, else Alembic's."""
-    return for_name(context.dialect.name).compare_type(
-        context.dialect, inspected_type, metadata_type
-    )
+    return for_dialect(context.dialect).compare_type(context.dialect, inspected_type, metadata_type)
 
 
 def _schemas(target_metadata: MetaData) -> set[str]:
@@ -144,7 +142,7 @@ def online_options(
 
     options = _common_options(config, settings, target_metadata)
     engine: Engine | None = config.attributes.get(_ENGINE_KEY)
-    if engine is not None and for_name(engine.dialect.name).transaction_per_revision:
+    if engine is not None and for_dialect(engine.dialect).transaction_per_revision:
         options.update(transactional_ddl=True, transaction_per_migration=True)
     fn = _environment().context_opts.get("fn")
     if fn is None:
@@ -223,7 +221,7 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
 @contextmanager
 def _session(connection: Connection) -> Iterator[None]:
     """The engine's setup of a migration session: one clock, DDL inside transactions."""
-    support = for_name(connection.dialect.name)
+    support = for_dialect(connection.dialect)
     with support.ddl_transactions(connection), support.migration_clock(connection):
         yield
 
@@ -245,7 +243,7 @@ def locked(connection: Connection, settings: RowstampSettings) -> Iterator[None]
         try:
             yield
         except DBAPIError as exc:
-            support = for_name(connection.dialect.name)
+            support = for_dialect(connection.dialect)
             if not support.is_lock_timeout(exc):
                 raise
             raise _lock_timeout_error(connection, settings) from None
@@ -257,7 +255,7 @@ def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> T
     with suppress(DBAPIError):
         if connection.in_transaction():
             connection.rollback()
-        blockers = for_name(connection.dialect.name).lock_blockers(connection)
+        blockers = for_dialect(connection.dialect).lock_blockers(connection)
     return TableLockTimeout(
         f"waited {settings.database_lock_timeout:g} s for a table lock and gave up; "
         f"held by {'; '.join(blockers) or 'another session'}"
