@@ -1,4 +1,14 @@
-"""The engine registry: one module per database engine, looked up by dialect name."""
+"""The engine registry: one module per database engine, looked up by dialect name.
+
+Everything rowstamp knows about an engine lives in this folder, as class attributes
+and methods of its ``EngineSupport`` (``base``): ``postgresql``, ``sqlite`` and
+``mysql`` (MariaDB as a subclass). Beside them: ``ddl`` (the engine-neutral
+constructs they compile), ``mysql_ddl`` (MySQL's ``@compiles``), the
+``*_alembic`` modules (Alembic's DDL implementations, corrected; they import
+Alembic, so only ``rowstamp.autogen.impl`` loads them) and ``tools`` (the client
+tools backups run). Features ask this registry (``for_dialect``) instead of
+comparing dialect names.
+"""
 
 from __future__ import annotations
 
