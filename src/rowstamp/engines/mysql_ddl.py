@@ -5,7 +5,7 @@ and a unique-among-active index (``rowstamp.model.unique_active``). MariaDB has
 neither partial nor functional indexes, so there that index is an invisible
 virtual column named like the index, ``1`` for active rows and ``NULL``
 otherwise, plus a unique index on ``(email, that column)``: ``NULL`` never
-collides, so only active rows count. MySQL refuses such an index in one line.
+collides, so only active rows count. On MySQL such an index is refused in one line.
 
 Registered when ``rowstamp.engines`` is imported.
 """
