@@ -1,24 +1,32 @@
-"""``rowstamp init`` writes exactly this repository's layout, and its scripts work.
+"""``rowstamp init`` writes exactly this repository's layout, from a checkout or a wheel.
 
-The templates are copies of the repository's own files; when one of those files
-changes, this test names it; ``ROWSTAMP_UPDATE_TEMPLATES=1`` copies the changed files
-to their ``.tmpl`` under ``src/rowstamp/templates/project/``.
+The template has one copy: the repository's own files. A checkout (and an editable
+install) reads them in place; a wheel carries them, mapped in at build time. These
+tests compare what ``init`` writes with the repository's files, run the two scripts of
+a fresh project, and build and install a real wheel to run ``init`` outside the checkout.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import subprocess
+import sys
+import sysconfig
+import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL
 
-from rowstamp.scaffold import SUFFIX, template_files
+from rowstamp.project_template import checkout_root, template_files
+from rowstamp.scaffold import GUIDE_PAGE, project_files
 from tests.project import REPO, Project
 
-TEMPLATES = REPO / "src" / "rowstamp" / "templates" / "project"
+# What a new project gets from this repository, named here independently of the code.
 MIRRORED = ["app", "alembic.ini", "alembic/env.py", "alembic/script.py.mako", "scripts"]
 
 
@@ -40,22 +48,26 @@ def _rowstamp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_templates_equal_this_repository() -> None:
-    mine = _repository_files()
-    if os.environ.get("ROWSTAMP_UPDATE_TEMPLATES") == "1":
-        for name, content in mine.items():
-            target = TEMPLATES / f"{name}{SUFFIX}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-    templates = template_files()
-    mirrored = {k: v for k, v in templates.items() if k in mine or not k.startswith("docs/")}
-    stale = sorted(k for k in mine if templates.get(k) != mine[k])
-    assert not stale, (
-        f"templates differ for {stale}; update them: ROWSTAMP_UPDATE_TEMPLATES=1 pytest "
-        "tests/test_scaffold.py"
+def _uv() -> str:
+    found = (
+        os.environ.get("UV") or shutil.which("uv") or shutil.which("uv", path=REPO / ".tools/bin")
     )
-    assert sorted(mirrored) == sorted(mine)
-    assert "docs/migrations.md" in templates
+    if found is None:
+        pytest.fail("uv not found: run the tests with `uv run pytest` (or make test)")
+    return found
+
+
+def test_a_checkout_reads_its_own_files() -> None:
+    assert checkout_root() == REPO
+    assert template_files() == _repository_files()
+
+
+def test_the_docs_page_links_the_guide_at_the_installed_version() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    url = f"{project['urls']['Repository']}/blob/v{project['version']}/docs/migrations.md"
+    page = project_files()[GUIDE_PAGE].decode()
+    assert f"\n{url}\n" in page
+    assert len(page.splitlines()) < 40, "a link to the guide, not a copy of it"
 
 
 def test_init_then_the_two_scripts_work_on_sqlite(tmp_path: Path) -> None:
@@ -63,9 +75,11 @@ def test_init_then_the_two_scripts_work_on_sqlite(tmp_path: Path) -> None:
     done = _rowstamp("init", str(target), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "wrote scripts/migrate" in done.stdout
+    written = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
+    assert written == {*_repository_files(), GUIDE_PAGE}
     for name, content in _repository_files().items():
         assert (target / name).read_bytes() == content, name
-    assert (target / "docs" / "migrations.md").is_file()
+    assert (target / GUIDE_PAGE).read_bytes() == project_files()[GUIDE_PAGE]
     assert (target / "alembic" / "versions").is_dir()
 
     (target / ".venv").symlink_to(REPO / ".venv")
@@ -94,3 +108,52 @@ def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path: Path, existing: 
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == [
         existing
     ]
+
+
+def test_the_wheel_carries_the_template_and_init_works_from_it(tmp_path: Path) -> None:
+    uv = _uv()
+    dist = tmp_path / "dist"
+    build = [uv, "build", "--wheel", "--offline", "--quiet", "--out-dir", str(dist)]
+    built = subprocess.run(build, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = dist.glob("rowstamp-*.whl")
+    mine = _repository_files()
+    with zipfile.ZipFile(wheel) as archive:
+        packed = {
+            info.filename.removeprefix("rowstamp/_project/"): info
+            for info in archive.infolist()
+            if info.filename.startswith("rowstamp/_project/")
+        }
+        assert sorted(packed) == sorted(mine)
+        for name, info in packed.items():
+            assert archive.read(info) == mine[name], name
+            executable = bool((info.external_attr >> 16) & stat.S_IXUSR)
+            assert executable == name.startswith("scripts/"), name
+
+    # A fresh environment holding only the wheel; its dependencies come from this
+    # environment's site-packages (as a plain path, so the editable install stays out).
+    venv = tmp_path / "venv"
+    python = str(venv / "bin" / "python")
+    for command in (
+        [uv, "venv", "--offline", "--quiet", "--python", sys.executable, str(venv)],
+        [uv, "pip", "install", "--offline", "--no-deps", "--quiet", "--python", python, wheel],
+    ):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    (site,) = venv.glob("lib/python*/site-packages")
+    (site / "rowstamp_test_deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+
+    probe = "import rowstamp.project_template as t; print(t.checkout_root(), t.__file__)"
+    where = subprocess.run(
+        [python, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert where[0] == "None" and Path(where[1]).is_relative_to(site)
+
+    target = tmp_path / "service"
+    init = [str(venv / "bin" / "rowstamp"), "init", str(target)]
+    done = subprocess.run(init, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    for name, content in mine.items():
+        assert (target / name).read_bytes() == content, name
+    assert (target / GUIDE_PAGE).read_bytes() == project_files()[GUIDE_PAGE]
+    assert os.access(target / "scripts" / "migrate", os.X_OK)

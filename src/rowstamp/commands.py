@@ -139,13 +139,12 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
     With ``allow_empty`` false, a migration with no operations is not written and
     ``NoChangesError`` says so.
     """
-    from rowstamp.autogen.unseen import NOTES_KEY, register
+    from rowstamp.autogen.unseen import NOTES_KEY
     from rowstamp.errors import NoChangesError
 
     text = check_message(message, existing_messages(config))
     config.attributes[SKIP_EMPTY_KEY] = not allow_empty
     config.attributes[NOTES_KEY] = []
-    register()
     with _alembic_errors():
         written = command.revision(config, message=text, autogenerate=True)
     script = written[0] if isinstance(written, list) and written else written

@@ -1,23 +1,26 @@
 """``rowstamp init``: the guide's project layout, written into a new or existing project.
 
-The templates are this repository's own ``app/``, ``alembic.ini``, ``alembic/``,
-``scripts/`` and ``docs/migrations.md``, stored with a ``.tmpl`` suffix so no
-tool mistakes them for rowstamp's own modules; a test keeps them identical to
-the originals. Nothing is written when any file would be overwritten.
+It writes this repository's own example project (see ``rowstamp.project_template``)
+and a short ``docs/migrations.md`` that links the guide at the installed rowstamp
+version, instead of copying the guide: a copy would go stale in every project, while a
+link to the release tag stays the guide these files were written for. Nothing is
+written when any file would be overwritten.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
-from importlib.resources.abc import Traversable
+from importlib import metadata
 from pathlib import Path
 
 from rowstamp.errors import RowstampError
+from rowstamp.project_template import template_files
 
-__all__ = ["SUFFIX", "Scaffold", "scaffold", "template_files"]
+__all__ = ["GUIDE_PAGE", "Scaffold", "guide_url", "project_files", "scaffold"]
 
-SUFFIX = ".tmpl"
+GUIDE_PAGE = "docs/migrations.md"
+"""The one file a new project gets that is not a repository file: a link to the guide."""
+
 _EXECUTABLE = ("scripts/",)
 _EMPTY_DIRS = ("alembic/versions",)
 
@@ -31,28 +34,54 @@ class Scaffold:
     unchanged: list[str] = field(default_factory=list)
 
 
-def _walk(node: Traversable, prefix: str = "") -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for child in node.iterdir():
-        name = f"{prefix}{child.name}"
-        if child.is_dir():
-            if child.name != "__pycache__":
-                files.update(_walk(child, f"{name}/"))
-        elif child.name.endswith(SUFFIX):
-            files[name.removesuffix(SUFFIX)] = child.read_bytes()
-    return files
+_GUIDE_TEXT = """\
+# Database migrations
+
+This project follows the team's database migration guide, as enforced by
+rowstamp {version}, which wrote this layout:
+
+{url}
+
+The link points at rowstamp's release tag `v{version}`, so it keeps describing the
+commands, settings and files written here even as the guide moves on. After
+upgrading rowstamp, read the guide at the new version's tag.
+
+## Quick start
+
+```sh
+./scripts/migrate "Add posts table"  # autogenerate alembic/versions/<hash>_add_posts_table.py
+./scripts/dev_migrate                # apply it to the development database
+rowstamp --help                      # review, lint, check, heads, upgrade, downgrade, ...
+```
+
+Models live in `app/models/`, one file each, inheriting `Base` from
+`app/db/base.py`. The database URL comes from `app/envs/<ENVIRONMENT>.env`
+(`ENVIRONMENT` defaults to development); real environment variables override it.
+"""
 
 
-def template_files() -> dict[str, bytes]:
+def guide_url() -> str:
+    """The guide at the installed rowstamp's release tag, under its Repository URL.
+
+    Both come from the installed package's metadata (pyproject.toml's ``version`` and
+    ``[project.urls]``), so the link always names the version that wrote the project.
+    """
+    dist = metadata.metadata("rowstamp")
+    urls = dict(entry.split(", ", 1) for entry in dist.get_all("Project-URL") or [])
+    return f"{urls['Repository']}/blob/v{dist['Version']}/docs/migrations.md"
+
+
+def project_files() -> dict[str, bytes]:
     """Relative path to content of every file ``init`` writes."""
-    return _walk(resources.files("rowstamp") / "templates" / "project")
+    page = _GUIDE_TEXT.format(version=metadata.version("rowstamp"), url=guide_url())
+    return {**template_files(), GUIDE_PAGE: page.encode()}
 
 
 def scaffold(target: Path) -> Scaffold:
     """Write the layout into ``target``; refuse, writing nothing, if a file would change."""
     if target.exists() and not target.is_dir():
         raise RowstampError(f"{target} is a file, not a directory", "pass a directory")
-    files = template_files()
+    files = project_files()
     conflicts = [
         name
         for name, content in files.items()

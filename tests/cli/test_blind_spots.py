@@ -36,6 +36,17 @@ def test_server_default_change_is_reported(db_project: Project) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
     assert project.versions() == before
 
+    # `rowstamp check` runs the same comparator and reports the same difference.
+    check = project.run("rowstamp", "check", check=False)
+    assert check.returncode == 1
+    assert "tickets.status: only the model has a server default" in check.stdout + check.stderr
+
+    # Plain `alembic revision --autogenerate` runs the same comparator and says the same.
+    plain = project.run("alembic", "revision", "--autogenerate", "-m", "Default ticket status")
+    assert "[rowstamp] tickets.status: only the model has a server default" in plain.stderr
+    for path in set(project.versions()) - set(before):
+        path.unlink()
+
     # With a visible change as well, the migration is written and the blind spot flagged.
     extra = "    title: Mapped[str | None] = mapped_column(String(100))\n"
     project.add_model("ticket", TICKETS.format(default=', server_default="open"', extra=extra))

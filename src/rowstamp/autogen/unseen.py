@@ -1,17 +1,20 @@
-"""What autogenerate does not see: server defaults and enum values (``rowstamp new``).
+"""What autogenerate does not see: server defaults and enum values.
 
 Alembic leaves ``compare_server_default`` off (comparing expressions gives false
 positives) and never compares enum values, so a changed default or a new enum
 value in a model writes nothing into the migration. This Alembic comparator
 changes nothing either: it notes, for the review, where the model and the
 database disagree on *whether* a column has a default and on an enum's values.
+It is an ``alembic.plugins`` entry point, so plain ``alembic revision --autogenerate``
+logs the same notes (logger ``rowstamp``) that ``rowstamp new`` prints in its review.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
-from alembic.runtime.plugins import Plugin, _all_plugins
+from alembic.runtime.plugins import Plugin
 from alembic.util import PriorityDispatchResult
 from sqlalchemy import Enum
 
@@ -20,11 +23,13 @@ if TYPE_CHECKING:
     from alembic.operations.ops import ModifyTableOps
     from sqlalchemy import Column, Table
 
-__all__ = ["NOTES_KEY", "PLUGIN", "register", "setup"]
+__all__ = ["NOTES_KEY", "PLUGIN", "setup"]
 
-PLUGIN = "rowstamp.blind_spots"
-NOTES_KEY = "rowstamp.blind_spots"
+PLUGIN = "rowstamp.unseen_changes"
+NOTES_KEY = "rowstamp.unseen_changes"
 """``Config.attributes`` key where the comparator leaves one line per blind spot."""
+
+log = logging.getLogger("rowstamp")
 
 
 def _has_default(column: Column[Any]) -> bool:
@@ -57,6 +62,7 @@ def compare_blind_spots(
     if conn_table is None or metadata_table is None or config is None:
         return PriorityDispatchResult.CONTINUE
     notes: list[str] = config.attributes.setdefault(NOTES_KEY, [])
+    first = len(notes)
     for column in metadata_table.columns:
         if column.name not in conn_table.columns or _serial(column):
             continue
@@ -75,15 +81,11 @@ def compare_blind_spots(
                 f"{table_name}.{column.name}: enum values differ (missing in the database: "
                 f"{missing}); autogenerate does not change enums: write that step by hand"
             )
+    for note in notes[first:]:
+        log.info("%s", note)
     return PriorityDispatchResult.CONTINUE
 
 
 def setup(plugin: Plugin) -> None:
     """Alembic plugin entry: a table-level comparator that only takes notes."""
     plugin.add_autogenerate_comparator(compare_blind_spots, "table")
-
-
-def register() -> None:
-    """Make the plugin available to autogenerate runs of this process (matched by rowstamp.*)."""
-    if PLUGIN not in _all_plugins:
-        Plugin.setup_plugin_from_module(__import__(__name__, fromlist=["setup"]), PLUGIN)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from sqlalchemy import Index
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
+from rowstamp.compat import explicit_dialect_options
+
 __all__ = [
     "ACTIVE_FLAG",
     "PARTIAL_INDEX_DIALECTS",
@@ -41,7 +43,7 @@ def filters_on_active(index: Index) -> bool:
     a migration's ``op.drop_index()``, which carries them but not ``unique=True``.
     """
     for dialect in PARTIAL_INDEX_DIALECTS:
-        where = index.dialect_options[dialect]._non_defaults.get("where")
+        where = explicit_dialect_options(index, dialect).get("where")
         if where is not None and str(where).strip() == ACTIVE_FLAG:
             return True
     return False

@@ -60,6 +60,15 @@ def find_drift(config: Config) -> Drift:
 
 
 def _schema_differences(config: Config) -> list[str]:
+    """What autogenerate would write, then what it cannot see (``autogen.unseen``)."""
+    from rowstamp.autogen.unseen import NOTES_KEY
+
+    notes: list[str] = []
+    config.attributes[NOTES_KEY] = notes
+    return _autogenerate_differences(config) + notes
+
+
+def _autogenerate_differences(config: Config) -> list[str]:
     config.attributes[SKIP_EMPTY_KEY] = False
     stdout, config.stdout = config.stdout, StringIO()  # Alembic's own "No new upgrade ..." line
     try:

@@ -23,9 +23,9 @@ from typing import Any, Literal
 
 from alembic.operations import BatchOperations, MigrateOperation, Operations
 from alembic.runtime.migration import MigrationContext
-from alembic.util.pyfiles import load_module_py
 
 import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trigger
+from rowstamp.compat import caller_line, load_python_file, operations_proxy
 from rowstamp.engines import neutral_dialect
 from rowstamp.errors import RowstampError, first_line
 
@@ -124,7 +124,7 @@ def _read(path: Path) -> str:
 def _load(path: Path) -> ModuleType:
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     try:
-        return load_module_py(f"rowstamp_review_{digest}", path)
+        return load_python_file(f"rowstamp_review_{digest}", path)
     except Exception as exc:
         raise RowstampError(
             f"cannot import {path.name}: {type(exc).__name__}: {first_line(exc)}",
@@ -154,7 +154,7 @@ def _record(function: Callable[[], Any], path: Path, direction: Direction) -> li
     filename = str(path.resolve())
 
     def invoke(operation: MigrateOperation) -> None:
-        recorded.append(RecordedOp(operation, _caller_line(filename), direction))
+        recorded.append(RecordedOp(operation, caller_line(filename), direction))
 
     context = MigrationContext.configure(
         dialect=neutral_dialect(), opts={"as_sql": True, "output_buffer": StringIO()}
@@ -163,11 +163,8 @@ def _record(function: Callable[[], Any], path: Path, direction: Direction) -> li
     operations.invoke = invoke  # type: ignore[method-assign,assignment]
     operations.batch_alter_table = _batch(context, invoke)  # type: ignore[method-assign]
     operations.get_bind = _no_database  # type: ignore[method-assign]
-    operations._install_proxy()
-    try:
+    with operations_proxy(operations):
         function()
-    finally:
-        operations._remove_proxy()
     return recorded
 
 
@@ -187,12 +184,3 @@ def _batch(
         yield batch
 
     return batch_alter_table
-
-
-def _caller_line(filename: str) -> int:
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code.co_filename == filename:
-            return frame.f_lineno or 0
-        frame = frame.f_back  # type: ignore[assignment]
-    return 0

@@ -22,6 +22,7 @@ from alembic.util import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from rowstamp.compat import downgrade_steps, upgrade_steps
 from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.errors import RowstampError, first_line
 from rowstamp.runtime.protection import REHEARSAL_KEY
@@ -85,14 +86,14 @@ class MigrationRun:
         with _step("upgrade", revision or target):
             scripts = self.scripts
             # what alembic.command.upgrade does, on the run's ScriptDirectory
-            self._run_env(target, lambda rev, _: scripts._upgrade_revs(target, rev))
+            self._run_env(target, lambda rev, _: upgrade_steps(scripts, target, rev))
 
     def downgrade(self, target: str, revision: str) -> None:
         """Downgrade to ``target``; a failure names ``revision`` and the statement."""
         with _step("downgrade", revision):
             scripts = self.scripts
             # what alembic.command.downgrade does, on the run's ScriptDirectory
-            self._run_env(target, lambda rev, _: scripts._downgrade_revs(target, rev))
+            self._run_env(target, lambda rev, _: downgrade_steps(scripts, target, rev))
 
     def _run_env(self, target: str, fn: Callable[[Any, Any], Any]) -> None:
         with EnvironmentContext(self.config, self.scripts, fn=fn, destination_rev=target):

@@ -1,0 +1,116 @@
+"""Every private Alembic, SQLAlchemy and CPython API rowstamp uses, in one place.
+
+Each one saves real work (a second reload of every revision file, a reimplementation of
+Alembic's module loader), but none is promised to stay. Keeping them here means an
+upgrade that breaks one breaks here, named, and ``tests/unit/test_compat.py`` fails
+with a clear message on versions other than the ones these were checked against.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType, ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Index
+
+__all__ = [
+    "CHECKED_WITH",
+    "caller_line",
+    "current_environment",
+    "downgrade_steps",
+    "explicit_dialect_options",
+    "installed_versions",
+    "load_python_file",
+    "operations_proxy",
+    "plugin_registered",
+    "unchecked_versions",
+    "upgrade_steps",
+]
+
+CHECKED_WITH = {"alembic": "1.20", "sqlalchemy": "2.1"}
+"""The minor versions whose private APIs below were read and tested."""
+
+
+def installed_versions() -> dict[str, str]:
+    """The installed versions of the packages in ``CHECKED_WITH``."""
+    import sqlalchemy
+
+    import alembic
+
+    return {"alembic": alembic.__version__, "sqlalchemy": sqlalchemy.__version__}
+
+
+def unchecked_versions() -> list[str]:
+    """One line per installed package whose minor version was not checked here."""
+    return [
+        f"{name} {version} (rowstamp.compat was checked against {CHECKED_WITH[name]}.x)"
+        for name, version in installed_versions().items()
+        if ".".join(version.split(".")[:2]) != CHECKED_WITH[name]
+    ]
+
+
+def current_environment() -> EnvironmentContext | None:
+    """The ``EnvironmentContext`` ``env.py`` runs in, if any: ``alembic.context`` is a
+    module-level proxy whose instance is ``_proxy`` while a command runs."""
+    from alembic import context
+
+    return getattr(context, "_proxy", None)
+
+
+@contextmanager
+def operations_proxy(operations: Operations) -> Iterator[None]:
+    """Make ``alembic.op`` call ``operations`` while a migration function is read."""
+    operations._install_proxy()
+    try:
+        yield
+    finally:
+        operations._remove_proxy()
+
+
+def upgrade_steps(scripts: ScriptDirectory, target: str, revision: Any) -> Any:
+    """The steps ``alembic.command.upgrade`` runs, on an already loaded ``ScriptDirectory``
+    (the public command builds a new one, reloading every revision file)."""
+    return scripts._upgrade_revs(target, revision)
+
+
+def downgrade_steps(scripts: ScriptDirectory, target: str, revision: Any) -> Any:
+    """The steps ``alembic.command.downgrade`` runs, as ``upgrade_steps``."""
+    return scripts._downgrade_revs(target, revision)
+
+
+def plugin_registered(name: str) -> bool:
+    """Whether an Alembic plugin of this name is set up in this process."""
+    from alembic.runtime.plugins import _all_plugins
+
+    return name in _all_plugins
+
+
+def explicit_dialect_options(index: Index, dialect: str) -> Mapping[str, Any]:
+    """The ``<dialect>_*`` keyword arguments an index was given, without defaults."""
+    options: Mapping[str, Any] = index.dialect_options[dialect]._non_defaults
+    return options
+
+
+def load_python_file(module_name: str, path: Path) -> ModuleType:
+    """Import a revision file the way Alembic's ``ScriptDirectory`` does."""
+    from alembic.util.pyfiles import load_module_py
+
+    return load_module_py(module_name, path)
+
+
+def caller_line(filename: str) -> int:
+    """The line of ``filename`` that is on the current call stack (0 if none)."""
+    frame: FrameType | None = inspect.currentframe()
+    while frame is not None:
+        if frame.f_code.co_filename == filename:
+            return frame.f_lineno or 0
+        frame = frame.f_back
+    return 0

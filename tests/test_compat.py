@@ -1,0 +1,51 @@
+"""rowstamp.compat: the private APIs it wraps exist, on the versions it was checked with."""
+
+from __future__ import annotations
+
+import inspect
+
+import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.script import ScriptDirectory
+from alembic.util import pyfiles
+
+from rowstamp import compat
+
+
+def test_installed_versions_are_the_ones_compat_was_checked_against() -> None:
+    unchecked = compat.unchecked_versions()
+    assert not unchecked, (
+        "re-read every private API in src/rowstamp/compat.py against "
+        + "; ".join(unchecked)
+        + ", then update CHECKED_WITH"
+    )
+
+
+def test_every_wrapped_private_api_still_exists() -> None:
+    from alembic.runtime import plugins
+    from alembic.runtime.environment import EnvironmentContext
+
+    # EnvironmentContext.__enter__ installs itself as alembic.context._proxy
+    assert hasattr(EnvironmentContext, "_install_proxy")
+    assert hasattr(Operations, "_install_proxy")
+    assert hasattr(Operations, "_remove_proxy")
+    assert hasattr(ScriptDirectory, "_upgrade_revs")
+    assert hasattr(ScriptDirectory, "_downgrade_revs")
+    assert "alembic.autogenerate.tables" in plugins._all_plugins
+    assert list(inspect.signature(pyfiles.load_module_py).parameters)[:2] == [
+        "module_id",
+        "path",
+    ]
+
+
+def test_explicit_dialect_options_keep_only_what_was_given() -> None:
+    table = sa.Table("t", sa.MetaData(), sa.Column("a", sa.Integer))
+    index = sa.Index("ix", table.c.a, postgresql_where=sa.text("a > 0"))
+    assert set(compat.explicit_dialect_options(index, "postgresql")) == {"where"}
+    assert dict(compat.explicit_dialect_options(index, "sqlite")) == {}
+
+
+def test_plugin_registered_sees_alembic_and_rowstamp_plugins() -> None:
+    assert compat.plugin_registered("alembic.autogenerate.tables")
+    assert compat.plugin_registered("rowstamp.updated_at")
+    assert not compat.plugin_registered("rowstamp.no_such_plugin")
