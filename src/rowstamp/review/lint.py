@@ -21,6 +21,7 @@ from alembic.config import Config
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
+from rowstamp.engines import neutral_dialect
 from rowstamp.errors import RevisionError, RowstampError
 from rowstamp.history.heads import find_heads, multiple_heads_error
 from rowstamp.review.reader import MigrationFile, read_migration
@@ -54,7 +55,8 @@ _SQUAWK_TO_RULE = {
 }
 """squawk rules that say what a rowstamp rule already says (with the file's line)."""
 
-_OFFLINE_URL = "postgresql+psycopg://rowstamp@offline.invalid/rowstamp"
+_OFFLINE_URL = f"{neutral_dialect().name}://rowstamp@offline.invalid/rowstamp"
+"""Never reached: Alembic's offline mode only needs the dialect (the settings add the driver)."""
 
 
 @dataclass(frozen=True)
