@@ -17,10 +17,8 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-# Imported for what they register: op.create_updated_at_trigger and friends; the
-# unique-among-active index form that old migrations replay on MariaDB.
-import rowstamp.autogen.impl
-import rowstamp.model.unique_active  # noqa: F401
+# Imported for what it registers: op.create_updated_at_trigger and friends.
+import rowstamp.autogen.impl  # noqa: F401
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
 from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
