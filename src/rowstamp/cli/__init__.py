@@ -443,7 +443,7 @@ def init(
 
     Example: rowstamp init my-service
     """
-    from rowstamp.scaffold import scaffold
+    from rowstamp.project.scaffold import scaffold
 
     result = scaffold(directory)
     for name in result.written:
