@@ -9,38 +9,39 @@ from alembic import context
 from app.core.config import get_settings
 from app.db.base import Base
 from rowstamp.runtime import env as migration
+from rowstamp.runtime.options import RunOptions
 
 config = context.config
+options = RunOptions.of(config)  # what a caller (the rowstamp CLI, a test) asks of this run
 # Alembic's logging setup from alembic.ini, unless a caller (the rowstamp CLI) prints its own.
-if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+if config.config_file_name is not None and options.configure_logger:
     fileConfig(config.config_file_name)
 
 target_metadata = Base.metadata
 
 
-def run_migrations_offline() -> None:
+def run_migrations_offline(run: RunOptions) -> None:
     """Emit SQL to stdout (``--sql``) without connecting to the database."""
-    context.configure(**migration.offline_options(config, get_settings(), target_metadata))
+    context.configure(**migration.offline_options(run, target_metadata))
     with context.begin_transaction():
         context.run_migrations()
 
 
-def run_migrations_online() -> None:
+def run_migrations_online(run: RunOptions) -> None:
     """Run migrations on a connection to the environment's database."""
-    settings = get_settings()
-    with migration.connect(config, settings) as connection, migration.locked(connection, settings):
-        migration.protect(config, settings, connection)  # production: confirm, verified backup
-        context.configure(
-            connection=connection, **migration.online_options(config, settings, target_metadata)
-        )
+    with migration.connect(run) as connection, migration.locked(connection, run):
+        migration.protect(run, connection)  # production: confirm, verified backup
+        context.configure(connection=connection, **migration.online_options(run, target_metadata))
         with context.begin_transaction():
             context.run_migrations()
 
 
-with migration.user_errors():  # also for a model that fails to import: one line, no traceback
+# One line, no traceback, also for a model that fails to import or bad settings.
+with migration.user_errors(options):
     import app.models  # noqa: F401 - imports every model module, filling Base.metadata
 
+    run = RunOptions.from_alembic(context, get_settings)
     if context.is_offline_mode():
-        run_migrations_offline()
+        run_migrations_offline(run)
     else:
-        run_migrations_online()
+        run_migrations_online(run)

@@ -10,7 +10,7 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +23,9 @@ from alembic.util import CommandError
 from alembic import command
 from rowstamp.errors import RevisionError, RowstampError, SettingsError
 from rowstamp.history.messages import check_message
-from rowstamp.runtime.env import SKIP_EMPTY_KEY, MigrationInterrupted, OneLineError, connect
-from rowstamp.settings import RowstampSettings
+from rowstamp.runtime.env import MigrationInterrupted, OneLineError, connect
+from rowstamp.runtime.options import RunOptions, RunState, debug_requested
+from rowstamp.settings import RowstampSettings, SettingsLoader
 
 __all__ = [
     "HistoryEntry",
@@ -37,6 +38,7 @@ __all__ = [
     "new_revision",
     "project_settings",
     "revert_migrations",
+    "run_options",
 ]
 
 SETTINGS_OPTION = "settings"
@@ -63,8 +65,9 @@ class UpgradeResult:
     applied: list[Script]
 
 
-def load_config(path: Path | str | None = None) -> Config:
-    """Alembic's ``Config`` for ``path`` (default ``$ALEMBIC_CONFIG`` or ``./alembic.ini``)."""
+def load_config(path: Path | str | None = None, options: RunOptions | None = None) -> Config:
+    """Alembic's ``Config`` for ``path`` (default ``$ALEMBIC_CONFIG`` or ``./alembic.ini``),
+    carrying ``options`` to env.py (default: Alembic's logging off, ``$ROWSTAMP_DEBUG``)."""
     ini = Path(path or os.environ.get("ALEMBIC_CONFIG") or "alembic.ini")
     if not ini.is_file():
         raise SettingsError(
@@ -73,15 +76,16 @@ def load_config(path: Path | str | None = None) -> Config:
         )
     config = Config(str(ini))
     # The CLI reports what happened itself; Alembic's INFO lines would repeat it.
-    config.attributes["configure_logger"] = False
+    (options or RunOptions(configure_logger=False, debug=debug_requested())).install(config)
     for entry in reversed(config.get_prepend_sys_paths_list() or []):
         if entry not in sys.path:
             sys.path.insert(0, entry)
     return config
 
 
-def project_settings(config: Config) -> RowstampSettings:
-    """The application's settings, through its cached loader named in alembic.ini."""
+def project_settings(config: Config, environment: str | None = None) -> RowstampSettings:
+    """The settings of ``environment`` (default: ``$ENVIRONMENT``, else development),
+    through the application's loader named in alembic.ini."""
     target = config.get_section_option("rowstamp", SETTINGS_OPTION)
     if not target or ":" not in target:
         raise SettingsError(
@@ -90,14 +94,22 @@ def project_settings(config: Config) -> RowstampSettings:
         )
     module_name, _, attribute = target.partition(":")
     try:
-        loader: Callable[[], RowstampSettings] = getattr(
+        loader: SettingsLoader[RowstampSettings] = getattr(
             importlib.import_module(module_name), attribute
         )
     except (ImportError, AttributeError) as exc:
         raise SettingsError(
             f"cannot load settings from {target}: {exc}", "fix alembic.ini"
         ) from None
-    return loader()
+    return loader(environment)
+
+
+def run_options(config: Config) -> RunOptions:
+    """``config``'s run options with their settings, loaded once (and installed)."""
+    options = RunOptions.of(config)
+    if options.settings is not None:
+        return options
+    return options.but(settings=project_settings(config, options.environment)).install(config)
 
 
 @contextmanager
@@ -139,16 +151,14 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
     With ``allow_empty`` false, a migration with no operations is not written and
     ``NoChangesError`` says so.
     """
-    from rowstamp.autogen.unseen import NOTES_KEY
     from rowstamp.errors import NoChangesError
 
     text = check_message(message, existing_messages(config))
-    config.attributes[SKIP_EMPTY_KEY] = not allow_empty
-    config.attributes[NOTES_KEY] = []
-    with _alembic_errors():
+    run = RunOptions.of(config).but(skip_empty=not allow_empty, state=RunState())
+    with _alembic_errors(), run.applied(config):
         written = command.revision(config, message=text, autogenerate=True)
     script = written[0] if isinstance(written, list) and written else written
-    notes = list(config.attributes.get(NOTES_KEY, []))
+    notes = list(run.state.notes)
     if not isinstance(script, Script):
         if notes:
             raise NoChangesError(
@@ -164,15 +174,15 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
 
 def current_heads(config: Config) -> tuple[str, ...]:
     """Revisions the database is at (empty before the first migration)."""
-    settings = project_settings(config)
-    with connect(config, settings) as connection:
+    with connect(run_options(config)) as connection:
         return tuple(MigrationContext.configure(connection).get_current_heads())
 
 
 def apply_migrations(config: Config, target: str = "head") -> UpgradeResult:
     """Upgrade to ``target`` and report which revisions were applied."""
     before = current_heads(config)
-    with _alembic_errors("check the revision with: alembic history"):
+    run = run_options(config).but(command="upgrade")
+    with _alembic_errors("check the revision with: alembic history"), run.applied(config):
         command.upgrade(config, target)
     after = current_heads(config)
     return UpgradeResult(before, after, _applied(config, before, after))
@@ -251,8 +261,9 @@ def revert_migrations(config: Config, target: str = "-1") -> UpgradeResult:
             "the database has no migration applied, so there is nothing to downgrade",
             "see: rowstamp current",
         )
+    run = run_options(config).but(command="downgrade")
     try:
-        with _alembic_errors("check the revision with: rowstamp history"):
+        with _alembic_errors("check the revision with: rowstamp history"), run.applied(config):
             command.downgrade(config, target)
     except RevisionError as exc:
         if "Ambiguous walk" not in str(exc):

@@ -11,9 +11,8 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +26,7 @@ from rowstamp.urls import mask_secrets
 __all__ = [
     "DEFAULT_ENVIRONMENT",
     "RowstampSettings",
+    "SettingsLoader",
     "known_environments",
     "load_settings",
     "settings_loader",
@@ -51,6 +51,7 @@ _UNENCODED_PASSWORD = (
 )
 
 S = TypeVar("S", bound="RowstampSettings")
+S_co = TypeVar("S_co", bound="RowstampSettings", covariant=True)
 
 
 class RowstampSettings(BaseSettings):
@@ -140,6 +141,16 @@ class RowstampSettings(BaseSettings):
         """The database URL as a SQLAlchemy ``URL`` object."""
         return make_url(self.database_url)
 
+    def with_url(self, database_url: str) -> Self:
+        """These settings on another database (normalised as ``DATABASE_URL`` is)."""
+        return self.model_copy(update={"database_url": self._normalise_url(database_url)})
+
+
+class SettingsLoader(Protocol[S_co]):
+    """An application's ``get_settings``: the settings of one environment, by name."""
+
+    def __call__(self, environment: str | None = None) -> S_co: ...
+
 
 def known_environments(env_dir: Path) -> list[str]:
     """Environments that have an env file in ``env_dir``."""
@@ -187,12 +198,23 @@ def load_settings(
 
 def settings_loader(
     settings_cls: type[S], env_dir: Path, project_root: Path | None = None
-) -> Callable[[], S]:
-    """Return the application's one cached ``get_settings()`` function."""
+) -> SettingsLoader[S]:
+    """Return the application's one ``get_settings(environment=None)`` function.
+
+    Settings are read once per environment name, not once per process: a caller
+    naming the environment (``rowstamp --env``) gets that one's settings without
+    changing ``ENVIRONMENT``, and the default follows ``$ENVIRONMENT``.
+    """
 
     @functools.cache
-    def get_settings() -> S:
-        return load_settings(settings_cls, env_dir, project_root=project_root)
+    def cached(environment: str) -> S:
+        return load_settings(
+            settings_cls, env_dir, environment=environment, project_root=project_root
+        )
+
+    def get_settings(environment: str | None = None) -> S:
+        """The settings of ``environment`` (default ``$ENVIRONMENT``, else development)."""
+        return cached(environment or os.environ.get("ENVIRONMENT") or DEFAULT_ENVIRONMENT)
 
     return get_settings
 

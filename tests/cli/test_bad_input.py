@@ -79,7 +79,7 @@ def _model(source: str) -> Callable[[Project], None]:
 def _env_raises(project: Project) -> None:
     env = project.root / "alembic" / "env.py"
     text = env.read_text(encoding="utf-8")
-    marker = "    settings = get_settings()\n"
+    marker = "    run = RunOptions.from_alembic(context, get_settings)\n"
     env.write_text(text.replace(marker, marker + '    raise RuntimeError("env.py is broken")\n'))
 
 

@@ -18,16 +18,16 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import PriorityDispatchResult
 from sqlalchemy import Enum
 
+from rowstamp.runtime.options import RunOptions
+
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
     from alembic.operations.ops import ModifyTableOps
     from sqlalchemy import Column, Table
 
-__all__ = ["NOTES_KEY", "PLUGIN", "setup"]
+__all__ = ["PLUGIN", "setup"]
 
 PLUGIN = "rowstamp.unseen_changes"
-NOTES_KEY = "rowstamp.unseen_changes"
-"""``Config.attributes`` key where the comparator leaves one line per blind spot."""
 
 log = logging.getLogger("rowstamp")
 
@@ -57,11 +57,12 @@ def compare_blind_spots(
     conn_table: Table | None,
     metadata_table: Table | None,
 ) -> PriorityDispatchResult:
-    """Note default and enum differences between an existing table and its model."""
+    """Note default and enum differences between an existing table and its model,
+    in the run's ``RunState.notes``."""
     config = autogen_context.migration_context.config
     if conn_table is None or metadata_table is None or config is None:
         return PriorityDispatchResult.CONTINUE
-    notes: list[str] = config.attributes.setdefault(NOTES_KEY, [])
+    notes = RunOptions.of(config).state.notes
     first = len(notes)
     for column in metadata_table.columns:
         if column.name not in conn_table.columns or _serial(column):

@@ -8,7 +8,6 @@ plain everywhere else.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -34,7 +33,7 @@ app = typer.Typer(
 hooks_app = typer.Typer(help="Git hooks for the Migration: commit rule.", no_args_is_help=True)
 app.add_typer(hooks_app, name="hooks")
 
-_state: dict[str, Path | None] = {"config": None}
+_state: dict[str, Path | str | bool | None] = {"config": None, "env": None, "debug": False}
 
 EnvOption = Annotated[
     str | None,
@@ -44,7 +43,7 @@ EnvOption = Annotated[
 
 def _set_env(env: str | None) -> None:
     if env:
-        os.environ["ENVIRONMENT"] = env
+        _state["env"] = env
 
 
 @app.callback()
@@ -55,16 +54,22 @@ def _options(
     env: EnvOption = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
-    _state["config"] = config
-    _set_env(env)
-    if debug:
-        os.environ["ROWSTAMP_DEBUG"] = "1"
+    from rowstamp.runtime.options import debug_requested
+
+    _state.update(config=config, env=env, debug=debug or debug_requested())
 
 
 def _config() -> Config:
     from rowstamp.commands import load_config
+    from rowstamp.runtime.options import RunOptions
 
-    return load_config(_state["config"])
+    path, env = _state["config"], _state["env"]
+    options = RunOptions(
+        environment=env if isinstance(env, str) else None,
+        debug=_state["debug"] is True,
+        configure_logger=False,
+    )
+    return load_config(path if isinstance(path, Path) else None, options)
 
 
 _consoles: dict[str, Console] = {}
@@ -295,12 +300,12 @@ def current(env: EnvOption = None) -> None:
     Example: rowstamp current --env production
     """
     from rowstamp.cli.output import history_lines
-    from rowstamp.commands import current_heads, history, project_settings
+    from rowstamp.commands import current_heads, history, run_options
     from rowstamp.urls import mask_url
 
     _set_env(env)
     config = _config()
-    settings = project_settings(config)
+    settings = run_options(config).required_settings()
     at = current_heads(config)
     entries = [e for e in history(config, at) if e.is_current]
     _echo(f"{settings.environment}: {mask_url(settings.url)}", markup=False)
@@ -342,14 +347,12 @@ def upgrade(
     Example: rowstamp upgrade --env production --rehearse
     """
     from rowstamp.commands import apply_migrations
-    from rowstamp.runtime.protection import NO_BACKUP_KEY, VERIFY_RESTORE_KEY
+    from rowstamp.runtime.options import RunOptions
 
     _set_env(env)
     config = _config()
     _show_progress(config)
-    if no_backup is not None:
-        config.attributes[NO_BACKUP_KEY] = no_backup
-    config.attributes[VERIFY_RESTORE_KEY] = verify_restore
+    RunOptions.of(config).but(no_backup=no_backup, verify_restore=verify_restore).install(config)
     if rehearse:
         from rowstamp.runtime.rehearse import rehearse as run_rehearsal
 
@@ -364,13 +367,14 @@ def upgrade(
 
 def _show_progress(config: Config) -> None:
     """Print each revision as the run finishes it: ``Applied 1a2b3c Add posts ... 0.12 s``."""
-    from rowstamp.runtime.progress import PROGRESS_KEY, Step
+    from rowstamp.runtime.options import RunOptions
+    from rowstamp.runtime.progress import Step
 
     def show(step: Step) -> None:
         verb = "Applied" if step.upgrade else "Undid"
         _echo(f"{verb} {step.revision}  {step.message} ... {step.seconds:.2f} s", markup=False)
 
-    config.attributes[PROGRESS_KEY] = show
+    RunOptions.of(config).but(printer=show).install(config)
 
 
 @app.command("downgrade")
@@ -386,14 +390,14 @@ def downgrade(
 
     Example: rowstamp downgrade -1 --env staging --yes
     """
-    from rowstamp.commands import current_heads, project_settings, revert_migrations
+    from rowstamp.commands import current_heads, revert_migrations, run_options
     from rowstamp.errors import RowstampError
     from rowstamp.settings import DEFAULT_ENVIRONMENT
     from rowstamp.urls import mask_url
 
     _set_env(env)
     config = _config()
-    settings = project_settings(config)
+    settings = run_options(config).required_settings()
     if settings.environment != DEFAULT_ENVIRONMENT and not yes:
         where = f"{settings.environment} database {mask_url(settings.url)}"
         if not sys.stdin.isatty():
@@ -405,9 +409,9 @@ def downgrade(
         if not typer.confirm(f"Downgrade the {where} from {at} to {target}?", default=False):
             _echo("Nothing was changed.")
             raise typer.Exit(1)
-    from rowstamp.runtime.protection import CONFIRMED_KEY
+    from rowstamp.runtime.options import RunOptions
 
-    config.attributes[CONFIRMED_KEY] = True  # asked above (or --yes): env.py need not ask again
+    RunOptions.of(config).but(confirmed=True).install(config)  # asked above (or --yes)
     _show_progress(config)
     result = revert_migrations(config, target)
     _echo(f"The database is now at {_revs(result.after)}.", markup=False)
@@ -439,7 +443,7 @@ def init(
 
     Example: rowstamp init my-service
     """
-    from rowstamp.scaffold import scaffold
+    from rowstamp.project.scaffold import scaffold
 
     result = scaffold(directory)
     for name in result.written:
@@ -572,10 +576,11 @@ def _fail(exc: Exception) -> None:
 
     from rowstamp.errors import RowstampError, first_line
     from rowstamp.runtime.diagnose import explain
-    from rowstamp.runtime.env import MigrationInterrupted, debug_enabled
+    from rowstamp.runtime.env import MigrationInterrupted
+    from rowstamp.runtime.options import debug_requested
     from rowstamp.urls import mask_secrets
 
-    if debug_enabled():
+    if _state["debug"] is True or debug_requested():
         raise exc
     if isinstance(exc, RowstampError | CommandError):
         line = str(exc)

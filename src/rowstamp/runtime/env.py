@@ -6,29 +6,23 @@ and its error handling; it holds no SQL and parses no environment itself.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from alembic.config import Config
 from alembic.operations.ops import MigrationScript
-from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, MetaData, create_engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-# Imported for what they register: op.create_updated_at_trigger and friends; the
-# unique-among-active index form that old migrations replay on MariaDB.
-import rowstamp.autogen.impl
-import rowstamp.model.unique_active  # noqa: F401
-from rowstamp.autogen import mysql_impl  # noqa: F401 - corrects MySQL index names it reflects
+# Imported for what it registers: op.create_updated_at_trigger and friends.
+import rowstamp.autogen.impl  # noqa: F401
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
 from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
-from rowstamp.engines import for_name
+from rowstamp.engines import for_dialect, for_name
 from rowstamp.errors import (
     DatabaseUnreachableError,
     DatabaseUrlError,
@@ -39,18 +33,14 @@ from rowstamp.errors import (
     first_line,
 )
 from rowstamp.runtime.diagnose import explain, revision_warnings_as_errors
+from rowstamp.runtime.options import RunOptions, alembic_environment
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_secrets, mask_url
 
-if TYPE_CHECKING:
-    from rowstamp.runtime.progress import Progress
-
 __all__ = [
-    "SKIP_EMPTY_KEY",
     "MigrationInterrupted",
     "OneLineError",
     "connect",
-    "debug_enabled",
     "locked",
     "offline_options",
     "online_options",
@@ -58,27 +48,11 @@ __all__ = [
     "user_errors",
 ]
 
-SKIP_EMPTY_KEY = "rowstamp.skip_empty"
-"""``Config.attributes`` key: when true, an empty autogenerate writes no file."""
-
-_RUN_KEY = "rowstamp.run"
-"""``Config.attributes`` key of the current run's ``Progress``."""
-
-_ENGINE_KEY = "rowstamp.engine"
-"""``Config.attributes`` key of the Engine ``connect`` migrates on: it tells
-``online_options`` the engine, and a failure report reads the true state through it."""
-
 AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "rowstamp.*"]
 
 
-def debug_enabled() -> bool:
-    """True when ``ROWSTAMP_DEBUG`` asks for tracebacks instead of one-line errors."""
-    return os.environ.get("ROWSTAMP_DEBUG", "").lower() in {"1", "true", "yes"}
-
-
-def _common_options(
-    config: Config, settings: RowstampSettings, target_metadata: MetaData
-) -> dict[str, Any]:
+def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]:
+    settings = run.required_settings()
     for_name(settings.url.get_backend_name())  # an unsupported engine fails here, in one line
 
     def process_revision_directives(
@@ -86,7 +60,7 @@ def _common_options(
     ) -> None:
         for script in directives:
             order_trigger_operations(script, target_metadata, settings.database_timestamp_utc)
-        if config.attributes.get(SKIP_EMPTY_KEY) and all(
+        if run.skip_empty and all(
             d.upgrade_ops is None or d.upgrade_ops.is_empty() for d in directives
         ):
             directives[:] = []
@@ -111,9 +85,7 @@ def _common_options(
 def _compare_type(context: MigrationContext, inspected_column: Any, metadata_column: Any,
                   inspected_type: Any, metadata_type: Any) -> bool | None:  # fmt: skip
     """Alembic's ``compare_type`` hook: the engine module's opinion, else Alembic's."""
-    return for_name(context.dialect.name).compare_type(
-        context.dialect, inspected_type, metadata_type
-    )
+    return for_dialect(context.dialect).compare_type(context.dialect, inspected_type, metadata_type)
 
 
 def _schemas(target_metadata: MetaData) -> set[str]:
@@ -133,54 +105,41 @@ def _only_model_schemas(schemas: set[str]) -> Any:
     return include_name
 
 
-def online_options(
-    config: Config, settings: RowstampSettings, target_metadata: MetaData
-) -> dict[str, Any]:
+def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]:
     """``context.configure`` options for running against a live connection.
 
     They also watch each step as it starts and ends (progress, and a failure
     report naming the revision), through the command's own step function.
     """
-    from rowstamp.runtime.progress import PROGRESS_KEY, Progress
+    from rowstamp.runtime.progress import Progress
 
-    options = _common_options(config, settings, target_metadata)
-    engine: Engine | None = config.attributes.get(_ENGINE_KEY)
-    if engine is not None and for_name(engine.dialect.name).transaction_per_revision:
+    options = _common_options(run, target_metadata)
+    engine = run.state.engine
+    if engine is not None and for_dialect(engine.dialect).transaction_per_revision:
         options.update(transactional_ddl=True, transaction_per_migration=True)
-    fn = _environment().context_opts.get("fn")
+    environment = alembic_environment()
+    fn = environment.context_opts.get("fn") if environment is not None else None
     if fn is None:
         return options
-    progress = Progress(printer=config.attributes.get(PROGRESS_KEY))
-    config.attributes[_RUN_KEY] = progress
+    progress = run.state.progress = Progress(printer=run.printer)
     return {**options, "fn": progress.observe(fn), "on_version_apply": progress.applied}
 
 
-def protect(config: Config, settings: RowstampSettings, connection: Connection) -> None:
+def protect(run: RunOptions, connection: Connection) -> None:
     """In a protected environment: confirm a downgrade and take a verified backup first."""
     from rowstamp.runtime.protection import protect as guard
 
-    guard(config, settings, connection, _environment())
+    environment = alembic_environment()
+    if environment is None:
+        raise RuntimeError("rowstamp.runtime.env.protect is meant to be called from env.py")
+    guard(run, connection, environment)
 
 
-def _environment() -> EnvironmentContext:
-    """The ``EnvironmentContext`` running ``env.py``: its options say which command
-    runs (``fn``) and where to. Alembic exposes it to env.py only as the module
-    proxy ``alembic.context``, whose instance is ``_proxy``."""
-    from alembic import context
-
-    environment = getattr(context, "_proxy", None)
-    if not isinstance(environment, EnvironmentContext):
-        raise RuntimeError("rowstamp.runtime.env is meant to be called from alembic/env.py")
-    return environment
-
-
-def offline_options(
-    config: Config, settings: RowstampSettings, target_metadata: MetaData
-) -> dict[str, Any]:
+def offline_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]:
     """``context.configure`` options for ``--sql`` mode (no database connection)."""
     return {
-        **_common_options(config, settings, target_metadata),
-        "url": settings.url,
+        **_common_options(run, target_metadata),
+        "url": run.required_settings().url,
         "literal_binds": True,
         # named paramstyle: percent signs in trigger bodies come out single (Alembic #562)
         "dialect_opts": {"paramstyle": "named"},
@@ -188,21 +147,23 @@ def offline_options(
 
 
 @contextmanager
-def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
+def connect(run: RunOptions) -> Iterator[Connection]:
     """The connection migrations run on: one handed in by a caller, or a fresh one.
 
-    Callers (tests, pytest-alembic) may put an ``Engine`` or a ``Connection`` in
-    ``config.attributes["connection"]``.
+    Callers (rehearsals, tests, pytest-alembic) may hand in an ``Engine`` or a
+    ``Connection`` (``RunOptions.connection``, or ``config.attributes["connection"]``
+    as Alembic's cookbook does).
     """
+    settings = run.required_settings()
     for_name(settings.url.get_backend_name())  # an unsupported engine fails before connecting
-    given = config.attributes.get("connection")
+    given = run.connection
     if isinstance(given, Connection):
-        config.attributes[_ENGINE_KEY] = given.engine
+        run.state.engine = given.engine
         with _session(given):
             yield given
         return
     engine = given if isinstance(given, Engine) else _engine(settings)
-    config.attributes[_ENGINE_KEY] = engine
+    run.state.engine = engine
     # Refused, unreachable, or a URL option the driver does not know: psycopg refuses it
     # (a DBAPI error), PyMySQL's connect() raises TypeError for the unexpected keyword.
     try:
@@ -224,13 +185,13 @@ def connect(config: Config, settings: RowstampSettings) -> Iterator[Connection]:
 @contextmanager
 def _session(connection: Connection) -> Iterator[None]:
     """The engine's setup of a migration session: one clock, DDL inside transactions."""
-    support = for_name(connection.dialect.name)
+    support = for_dialect(connection.dialect)
     with support.ddl_transactions(connection), support.migration_clock(connection):
         yield
 
 
 @contextmanager
-def locked(connection: Connection, settings: RowstampSettings) -> Iterator[None]:
+def locked(connection: Connection, run: RunOptions) -> Iterator[None]:
     """Hold the migration lock for the whole Alembic run on ``connection``.
 
     A statement that gives up waiting for a table lock becomes one line naming
@@ -238,6 +199,7 @@ def locked(connection: Connection, settings: RowstampSettings) -> Iterator[None]
     """
     from rowstamp.runtime.lock import migration_lock
 
+    settings = run.required_settings()
     with migration_lock(
         connection,
         wait_seconds=settings.migration_lock_timeout,
@@ -246,7 +208,7 @@ def locked(connection: Connection, settings: RowstampSettings) -> Iterator[None]
         try:
             yield
         except DBAPIError as exc:
-            support = for_name(connection.dialect.name)
+            support = for_dialect(connection.dialect)
             if not support.is_lock_timeout(exc):
                 raise
             raise _lock_timeout_error(connection, settings) from None
@@ -258,7 +220,7 @@ def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> T
     with suppress(DBAPIError):
         if connection.in_transaction():
             connection.rollback()
-        blockers = for_name(connection.dialect.name).lock_blockers(connection)
+        blockers = for_dialect(connection.dialect).lock_blockers(connection)
     return TableLockTimeout(
         f"waited {settings.database_lock_timeout:g} s for a table lock and gave up; "
         f"held by {'; '.join(blockers) or 'another session'}"
@@ -292,12 +254,13 @@ class MigrationInterrupted(OneLineError):
 
 
 @contextmanager
-def user_errors(*urls: str) -> Iterator[None]:
+def user_errors(options: RunOptions, *urls: str) -> Iterator[None]:
     """Turn rowstamp's user errors into Alembic's ``FAILED: ...`` one-liners.
 
-    With ``ROWSTAMP_DEBUG=1`` the original exception and its traceback pass through.
+    With ``options.debug`` (``--debug``, ``ROWSTAMP_DEBUG=1``) the original exception
+    and its traceback pass through.
     """
-    if debug_enabled():
+    if options.debug:
         yield
         return
     try:
@@ -332,14 +295,13 @@ def _failed_step(error: BaseException) -> RowstampError | None:
     It runs after env.py's ``with`` blocks ended (transaction rolled back, lock
     released), so the state it reports is read from the database as it is now.
     """
-    from alembic import context
     from rowstamp.runtime.failure_state import AfterFailure
 
-    environment = getattr(context, "_proxy", None)
-    if not isinstance(environment, EnvironmentContext):
+    environment = alembic_environment()
+    if environment is None:
         return None
-    progress: Progress | None = environment.config.attributes.get(_RUN_KEY)
-    engine: Engine | None = environment.config.attributes.get(_ENGINE_KEY)
+    state = RunOptions.of(environment.config).state
+    progress, engine = state.progress, state.engine
     if progress is None or engine is None or environment._migration_context is None:
         return None  # stopped before Alembic was configured: nothing ran yet
     after = AfterFailure(engine, environment.get_context(), environment.script)

@@ -20,12 +20,9 @@ from rowstamp.errors import MigrationFailedError, TableLockTimeout, first_line
 from rowstamp.runtime.failure_state import AfterFailure, object_name, undo_statements
 from rowstamp.urls import mask_secrets
 
-__all__ = ["PROGRESS_KEY", "Progress", "Step"]
+__all__ = ["Progress", "Step"]
 
 log = logging.getLogger("rowstamp")
-
-PROGRESS_KEY = "rowstamp.runtime.progress"
-"""``Config.attributes`` key of a callable the CLI sets to print each finished step."""
 
 
 @dataclass(frozen=True)

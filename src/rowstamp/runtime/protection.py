@@ -13,9 +13,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
@@ -24,70 +22,49 @@ from rowstamp.errors import ProtectedEnvironmentError
 from rowstamp.history.messages import invisible_character
 from rowstamp.review.reader import quiet_alembic, read_migration
 from rowstamp.runtime.backup import Backup, default_backup_dir, log_no_backup, take_backup
+from rowstamp.runtime.options import RunOptions
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_url
 
-__all__ = [
-    "BACKUP_KEY",
-    "CONFIRMED_KEY",
-    "NO_BACKUP_KEY",
-    "REHEARSAL_KEY",
-    "VERIFY_RESTORE_KEY",
-    "protect",
-]
+__all__ = ["protect"]
 
 log = logging.getLogger("rowstamp")
 
-NO_BACKUP_KEY = "rowstamp.no_backup"
-"""``Config.attributes`` key: the reason given for migrating without a backup."""
-CONFIRMED_KEY = "rowstamp.confirmed"
-"""``Config.attributes`` key: the caller already confirmed this downgrade."""
-VERIFY_RESTORE_KEY = "rowstamp.verify_restore"
-"""``Config.attributes`` key: also prove the backup by restoring it."""
-REHEARSAL_KEY = "rowstamp.rehearsal"
-"""``Config.attributes`` key: this run is a rehearsal on a scratch copy."""
-BACKUP_KEY = "rowstamp.runtime.backup"
-"""``Config.attributes`` key where the backup taken is left for the caller."""
 
-
-def protect(
-    config: Config, settings: RowstampSettings, connection: Connection, env: EnvironmentContext
-) -> Backup | None:
+def protect(run: RunOptions, connection: Connection, env: EnvironmentContext) -> Backup | None:
     """Before an upgrade or downgrade in a protected environment: confirm, back up."""
-    command = getattr(env.context_opts.get("fn"), "__name__", "")
-    if not settings.is_protected or command not in {"upgrade", "downgrade"}:
+    settings = run.required_settings()
+    if not settings.is_protected or run.command not in {"upgrade", "downgrade"}:
         return None
-    options: dict[str, Any] = env.get_x_argument(as_dictionary=True)
     current = _current_heads(connection)
-    if command == "downgrade":
-        _confirm_downgrade(config, settings, env, current, options)
+    if run.command == "downgrade":
+        _confirm_downgrade(run, settings, env, current)
     elif set(current) == set(env.script.get_heads()) and env.context_opts.get(
         "destination_rev"
     ) in {"head", "heads"}:
         return None  # nothing to apply, nothing to protect
-    if config.attributes.get(REHEARSAL_KEY):
+    if run.scratch:
         return None  # a rehearsal runs on a scratch copy restored from the backup
-    taken = config.attributes.get(BACKUP_KEY)
-    if isinstance(taken, Backup):
-        log.warning("Backup of %s taken before the rehearsal: %s", settings.environment, taken.path)
-        return taken
-    reason = config.attributes.get(NO_BACKUP_KEY, options.get("no-backup"))
-    if reason is not None:
-        _skip_backup(settings, str(reason))
+    if run.backup is not None:
+        log.warning(
+            "Backup of %s taken before the rehearsal: %s", settings.environment, run.backup.path
+        )
+        return run.backup
+    if run.no_backup is not None:
+        _skip_backup(settings, run.no_backup)
         return None
-    root = Path(config.config_file_name or ".").resolve().parent
+    root = Path(env.config.config_file_name or ".").resolve().parent
     backup = take_backup(
         settings.url,
         settings.environment,
         directory=settings.backup_dir or default_backup_dir(),
         project_root=root,
-        verify_restore=bool(config.attributes.get(VERIFY_RESTORE_KEY) or settings.verify_restore),
+        verify_restore=run.verify_restore or settings.verify_restore,
     )
     log.warning(
         "Backup of %s: %s (%s bytes, %.1f s); %s",
         settings.environment, backup.path, f"{backup.size:,}", backup.seconds, backup.verified,
     )  # fmt: skip
-    config.attributes[BACKUP_KEY] = backup
     return backup
 
 
@@ -123,9 +100,9 @@ def _skip_backup(settings: RowstampSettings, reason: str) -> None:
     log.warning("No backup of %s: %s (logged in %s)", settings.environment, reason.strip(), audit)
 
 
-def _confirm_downgrade(config: Config, settings: RowstampSettings, env: EnvironmentContext,
-                       current: tuple[str, ...], options: dict[str, Any]) -> None:  # fmt: skip
-    if config.attributes.get(CONFIRMED_KEY) or options.get("confirm") == settings.environment:
+def _confirm_downgrade(run: RunOptions, settings: RowstampSettings, env: EnvironmentContext,
+                       current: tuple[str, ...]) -> None:  # fmt: skip
+    if run.confirmed:
         return
     target = _resolve(env, current, str(env.context_opts.get("destination_rev")))
     plan = _downgrade_plan(env, current, target)

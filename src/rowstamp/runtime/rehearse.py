@@ -18,14 +18,13 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from alembic import command
-from rowstamp.commands import project_settings
+from rowstamp.commands import run_options
 from rowstamp.engines import for_name
 from rowstamp.errors import RowstampError
 from rowstamp.runtime.backup import Backup, default_backup_dir, scratch_database, take_backup
 from rowstamp.runtime.env import connect, locked
-from rowstamp.runtime.progress import PROGRESS_KEY, Step
-from rowstamp.runtime.protection import BACKUP_KEY, REHEARSAL_KEY
-from rowstamp.settings import RowstampSettings
+from rowstamp.runtime.options import RunOptions, RunState
+from rowstamp.runtime.progress import Step
 
 __all__ = ["Rehearsal", "rehearse"]
 
@@ -43,39 +42,39 @@ def rehearse(config: Config, target: str = "head", *, verify_restore: bool = Fal
 
     The whole rehearsal holds the real database's migration lock: no migration
     changes it meanwhile, and a scratch copy the next lock holder finds is one a
-    killed run left behind (``backup.scratch_database`` removes it).
+    killed run left behind (``backup.scratch_database`` removes it). The real run
+    that follows on ``config`` reuses the rehearsal's verified backup.
     """
-    settings = project_settings(config)
-    with connect(config, settings) as connection, locked(connection, settings):
-        return _rehearse(config, settings, target, verify_restore=verify_restore)
+    run = run_options(config)
+    with connect(run) as connection, locked(connection, run):
+        rehearsal = _rehearse(config, run, target, verify_restore=verify_restore)
+    run.but(backup=rehearsal.backup).install(config)
+    return rehearsal
 
 
-def _rehearse(
-    config: Config, settings: RowstampSettings, target: str, *, verify_restore: bool
-) -> Rehearsal:
+def _rehearse(config: Config, run: RunOptions, target: str, *, verify_restore: bool) -> Rehearsal:
+    settings = run.required_settings()
     root = Path(config.config_file_name or ".").resolve().parent
     backup = take_backup(settings.url, settings.environment,
                          directory=settings.backup_dir or default_backup_dir(),
                          project_root=root, verify_restore=verify_restore)  # fmt: skip
     steps: list[Step] = []
-    printer = config.attributes.get(PROGRESS_KEY)
 
     def record(step: Step) -> None:
         steps.append(step)
-        if printer is not None:
-            printer(step)
+        if run.printer is not None:
+            run.printer(step)
 
     support = for_name(settings.url.get_backend_name())
     with scratch_database(settings.url) as scratch:
         support.restore(backup.path, scratch)
         engine = create_engine(scratch, poolclass=NullPool)
-        saved = dict(config.attributes)
         try:
             with engine.connect() as connection:
-                config.attributes.update(
-                    {"connection": connection, REHEARSAL_KEY: True, PROGRESS_KEY: record}
-                )
-                command.upgrade(config, target)
+                on_copy = run.but(command="upgrade", connection=connection, scratch=True,
+                                  printer=record, state=RunState())  # fmt: skip
+                with on_copy.applied(config):
+                    command.upgrade(config, target)
         except (CommandError, RowstampError) as exc:
             raise RowstampError(
                 f"the rehearsal on a restored copy failed, so {settings.environment} was not "
@@ -83,8 +82,5 @@ def _rehearse(
                 f"fix the migration; the backup is {backup.path}",
             ) from None
         finally:
-            config.attributes.clear()
-            config.attributes.update(saved)
             engine.dispose()
-    config.attributes[BACKUP_KEY] = backup  # the real run reuses this verified backup
     return Rehearsal(backup, steps)

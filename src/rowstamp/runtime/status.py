@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from rowstamp.commands import project_settings, revision_messages
+from rowstamp.commands import revision_messages, run_options
 from rowstamp.engines import for_dialect
 from rowstamp.model.columns import METADATA_COLUMNS
 from rowstamp.runtime.env import connect
@@ -50,9 +50,10 @@ class DatabaseStatus:
 
 def database_status(config: Config) -> DatabaseStatus:
     """Revision, tables, metadata columns and triggers of the configured database."""
-    settings = project_settings(config)
+    run = run_options(config)
+    settings = run.required_settings()
     scripts = ScriptDirectory.from_config(config)
-    with connect(config, settings) as connection:
+    with connect(run) as connection:
         support = for_dialect(connection.dialect)
         version_table = MigrationContext.configure(connection)
         current = tuple(version_table.get_current_heads())

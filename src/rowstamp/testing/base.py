@@ -1,8 +1,8 @@
 """What every migration check shares: a run on one scratch database, and its result.
 
 Migrations run in-process through Alembic's command API, with the scratch
-database's Engine in ``config.attributes["connection"]`` (``migration.connect``
-in env.py uses it instead of the configured URL), so a check can never touch the
+database's Engine in its ``RunOptions.connection`` (``migration.connect`` in
+env.py uses it instead of the configured URL), so a check can never touch the
 development or production database by accident.
 """
 
@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from rowstamp.compat import downgrade_steps, upgrade_steps
 from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.errors import RowstampError, first_line
-from rowstamp.runtime.protection import REHEARSAL_KEY
+from rowstamp.runtime.options import RunOptions
 
 __all__ = ["CheckFailed", "CheckResult", "MigrationRun", "Skipped"]
 
@@ -62,9 +62,11 @@ class MigrationRun:
     engine: Engine
 
     def __post_init__(self) -> None:
-        self.config.attributes["connection"] = self.engine
-        self.config.attributes[REHEARSAL_KEY] = True  # a scratch database: no backup, no prompt
-        self.config.attributes["configure_logger"] = False
+        # a scratch database: no backup, no prompt
+        options = RunOptions.of(self.config)
+        options.but(connection=self.engine, scratch=True, configure_logger=False).install(
+            self.config
+        )
 
     @property
     def support(self) -> EngineSupport:
