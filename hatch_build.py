@@ -1,6 +1,6 @@
 """Build hook: put ``rowstamp init``'s project template into the wheel, and only there.
 
-The template is this repository's own example project. src/rowstamp/project_template.py
+The template is this repository's own example project. src/rowstamp/project/template.py
 names its files (``TEMPLATE_PATHS``) and their folder in the package (``PACKAGED``);
 they are read here without importing rowstamp, whose dependencies the build environment
 lacks. An editable install gets no copy: rowstamp then reads the checkout itself.
@@ -14,7 +14,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-_LOCATOR = Path("src/rowstamp/project_template.py")
+_LOCATOR = Path("src/rowstamp/project/template.py")
 
 
 def _constants(root: Path) -> dict[str, Any]:

@@ -49,3 +49,22 @@ def test_plugin_registered_sees_alembic_and_rowstamp_plugins() -> None:
     assert compat.plugin_registered("alembic.autogenerate.tables")
     assert compat.plugin_registered("rowstamp.updated_at")
     assert not compat.plugin_registered("rowstamp.no_such_plugin")
+
+
+def test_every_rowstamp_alembic_extension_is_an_entry_point() -> None:
+    """Registered the same way, so plain ``alembic`` and ``rowstamp`` see the same ones."""
+    from importlib.metadata import entry_points
+    from pathlib import Path
+
+    import rowstamp
+
+    names = {e.name for e in entry_points(group="alembic.plugins") if e.name.startswith("rowstamp")}
+    assert names == {
+        "rowstamp.updated_at",
+        "rowstamp.unseen_changes",
+        "rowstamp.unique_among_active",
+    }
+    assert all(compat.plugin_registered(name) for name in names)
+    package = Path(rowstamp.__file__).parent
+    by_hand = [p for p in package.rglob("*.py") if "setup_plugin_from_module" in p.read_text()]
+    assert by_hand == []

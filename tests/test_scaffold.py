@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL
 
-from rowstamp.project_template import checkout_root, template_files
-from rowstamp.scaffold import GUIDE_PAGE, project_files
+from rowstamp.project.scaffold import GUIDE_PAGE, project_files
+from rowstamp.project.template import checkout_root, template_files
 from tests.project import REPO, Project
 
 # What a new project gets from this repository, named here independently of the code.
@@ -143,7 +143,7 @@ def test_the_wheel_carries_the_template_and_init_works_from_it(tmp_path: Path) -
     (site,) = venv.glob("lib/python*/site-packages")
     (site / "rowstamp_test_deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
 
-    probe = "import rowstamp.project_template as t; print(t.checkout_root(), t.__file__)"
+    probe = "import rowstamp.project.template as t; print(t.checkout_root(), t.__file__)"
     where = subprocess.run(
         [python, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout.split()

@@ -29,12 +29,12 @@ from rowstamp.runtime.options import RunOptions, RunState
 if TYPE_CHECKING:
     from rowstamp.history.heads import Heads
     from rowstamp.history.hooks import CommitCheck
+    from rowstamp.project.scaffold import Scaffold
     from rowstamp.review.drift import Drift
     from rowstamp.review.lint import LintReport
     from rowstamp.review.rules import Review
     from rowstamp.runtime.rehearse import Rehearsal
     from rowstamp.runtime.status import DatabaseStatus
-    from rowstamp.scaffold import Scaffold
     from rowstamp.settings import RowstampSettings
 
 __all__ = [
@@ -342,7 +342,7 @@ def status(config: Config) -> DatabaseStatus:
 
 def init(directory: Path) -> Scaffold:
     """Write the guide's project layout into ``directory``; nothing if any file would change."""
-    from rowstamp.scaffold import scaffold
+    from rowstamp.project.scaffold import scaffold
 
     return scaffold(directory)
 

@@ -12,7 +12,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -140,6 +140,10 @@ class RowstampSettings(BaseSettings):
     def url(self) -> URL:
         """The database URL as a SQLAlchemy ``URL`` object."""
         return make_url(self.database_url)
+
+    def with_url(self, database_url: str) -> Self:
+        """These settings on another database (normalised as ``DATABASE_URL`` is)."""
+        return self.model_copy(update={"database_url": self._normalise_url(database_url)})
 
 
 class SettingsLoader(Protocol[S_co]):

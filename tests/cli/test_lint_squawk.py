@@ -70,3 +70,19 @@ def test_unknown_revision_is_one_line(offline_project: Project) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("rowstamp: error: unknown revision 'nosuchrev'")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_a_revision_that_fails_offline_is_a_warning_and_the_lint_goes_on(
+    offline_project: Project,
+) -> None:
+    path = offline_project.root / "alembic" / "versions" / "5c0e00000001_add_users_score.py"
+    path.write_text(
+        RAW_SQL.replace("{ack}", 'raise RuntimeError("needs the rows")\n    '), encoding="utf-8"
+    )
+    result = offline_project.run("rowstamp", "lint", "--all", "--squawk", check=False)
+    assert result.returncode == 0, result.output
+    assert (
+        "warning squawk: alembic --sql failed for 5c0e00000001: "
+        "alembic/versions/5c0e00000001_add_users_score.py:15: RuntimeError: needs the rows"
+    ) in result.stdout
+    assert "passed: 2 migration(s), 0 error(s), 2 warning(s)" in result.stdout

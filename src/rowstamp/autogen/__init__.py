@@ -1,8 +1,10 @@
-"""The ``updated_at`` trigger as Alembic operations, in Alembic's own four parts.
+"""rowstamp's Alembic extension, in Alembic's own parts.
 
-``ops`` (operations with ``reverse()``), ``impl`` (what they run), ``render``
-(what autogenerate writes) and ``compare`` (what autogenerate detects, loaded by
-Alembic as the ``rowstamp.updated_at`` plugin). This package imports nothing on
-its own, because Alembic loads ``compare`` while it is still importing itself;
-``rowstamp.runtime.env`` imports ``impl`` and ``render`` to register them.
+``ops`` (operations with ``reverse()``), ``impl`` (what they run), ``render`` (what
+autogenerate writes) and ``ordering`` (the final pass over a generated migration);
+the comparators ``compare`` (``updated_at`` triggers), ``unseen`` (what autogenerate
+cannot see) and ``unique_active`` (MariaDB's emulated index), each an
+``alembic.plugins`` entry point. This package imports nothing on its own, because
+Alembic loads the comparators while it is still importing itself;
+``rowstamp.runtime.env`` imports ``impl`` to register the operations.
 """

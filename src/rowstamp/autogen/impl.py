@@ -12,8 +12,11 @@ from weakref import WeakSet
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
-import rowstamp.autogen.postgresql_impl  # registered: reads sequence names with quotes
-import rowstamp.autogen.render  # noqa: F401 - autogenerate can write what runs here
+# Imported for what they register: autogenerate can write what runs here, and
+# Alembic's own DDL implementations get the engines' reflection slips corrected.
+import rowstamp.autogen.render
+import rowstamp.engines.mysql_alembic
+import rowstamp.engines.postgresql_alembic  # noqa: F401
 from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,

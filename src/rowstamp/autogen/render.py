@@ -8,6 +8,7 @@ migration generated on SQLite runs unchanged on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import methodcaller
 from typing import Any
 
 from alembic.autogenerate import renderers
@@ -15,6 +16,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import String
 from sqlalchemy.schema import DefaultClause
 from sqlalchemy.sql.elements import False_, True_
+from sqlalchemy.types import TypeEngine
 
 from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,
@@ -22,6 +24,7 @@ from rowstamp.autogen.ops import (
     EnsureUpdatedAtTriggerOp,
     _UpdatedAtTriggerOp,
 )
+from rowstamp.engines import EngineSupport, type_variants
 from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
 
@@ -68,23 +71,38 @@ def make_render_item(timestamp_utc: str | None) -> RenderItem:
 
     def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
         if kind == "type" and isinstance(obj, UTCDateTime):
-            autogen_context.imports.add("from sqlalchemy.dialects import mysql")
-            sa = _sa_prefix(autogen_context)
-            return (
-                f"{sa}DateTime(timezone=True)"
-                ".with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb')"
+            return _with_variants(
+                "DateTime(timezone=True)", methodcaller("timestamp_type"), autogen_context
             )
         if kind == "type" and type(obj) is String and obj.length is None:
-            # MySQL/MariaDB refuse VARCHAR without a length; pin 255 there (the guide's
-            # own User.name is String()), so models need no edit to switch engines.
-            autogen_context.imports.add("from sqlalchemy.dialects import mysql")
-            sa = _sa_prefix(autogen_context)
-            return f"{sa}String().with_variant(mysql.VARCHAR(length=255), 'mysql', 'mariadb')"
+            # MySQL/MariaDB refuse VARCHAR without a length; the engine pins one there
+            # (the guide's own User.name is String()), so models need no edit to switch.
+            return _with_variants("String()", methodcaller("unsized_string_type"), autogen_context)
         if kind == "server_default" and isinstance(obj, DefaultClause):
             return _render_default(obj.arg, autogen_context, timestamp_utc)
         return False
 
     return render_item
+
+
+def _with_variants(
+    portable: str,
+    kind: Callable[[EngineSupport], TypeEngine[Any] | None],
+    autogen_context: AutogenContext,
+) -> str:
+    """``sa.<portable>`` with each engine's own form pinned by ``with_variant``."""
+    source = f"{_sa_prefix(autogen_context)}{portable}"
+    for variant, dialects in type_variants(kind):
+        names = ", ".join(repr(name) for name in dialects)
+        source += f".with_variant({_type_source(variant, autogen_context)}, {names})"
+    return source
+
+
+def _type_source(type_: TypeEngine[Any], autogen_context: AutogenContext) -> str:
+    """A dialect's type as Alembic writes one: ``mysql.DATETIME(fsp=6)``, its module imported."""
+    dialect = type(type_).__module__.split(".")[2]  # sqlalchemy.dialects.<dialect>.types
+    autogen_context.imports.add(f"from sqlalchemy.dialects import {dialect}")
+    return f"{dialect}.{type_!r}"
 
 
 def _render_default(arg: Any, autogen_context: AutogenContext, timestamp_utc: str | None

@@ -1,9 +1,25 @@
-"""The engine registry: one module per database engine, looked up by dialect name."""
+"""The engine registry: one module per database engine, looked up by dialect name.
+
+Everything rowstamp knows about an engine lives in this folder, as class attributes
+and methods of its ``EngineSupport`` (``base``): ``postgresql``, ``sqlite`` and
+``mysql`` (MariaDB as a subclass). Beside them: ``ddl`` (the engine-neutral
+constructs they compile), ``mysql_ddl`` (MySQL's ``@compiles``), the
+``*_alembic`` modules (Alembic's DDL implementations, corrected; they import
+Alembic, so only ``rowstamp.autogen.impl`` loads them) and ``tools`` (the client
+tools backups run). Features ask this registry (``for_dialect``) instead of
+comparing dialect names.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Dialect
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
+from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.types import TypeEngine
+
+import rowstamp.engines.mysql_ddl  # noqa: F401 - registers MySQL's and MariaDB's @compiles
 from rowstamp.engines.base import EngineSupport, bounded_name
 from rowstamp.engines.mysql import MariaDBSupport, MySQLSupport
 from rowstamp.engines.postgresql import PostgreSQLSupport
@@ -14,9 +30,13 @@ __all__ = [
     "EngineSupport",
     "bounded_name",
     "check_table_name",
+    "dialects_without_partial_indexes",
     "for_dialect",
     "for_name",
+    "neutral_dialect",
+    "portable_identifier_limit",
     "supported_engines",
+    "type_variants",
 ]
 
 _REGISTRY: dict[str, EngineSupport] = {}
@@ -46,8 +66,43 @@ def for_dialect(dialect: Dialect) -> EngineSupport:
     return for_name(dialect.name)
 
 
+@cache
+def neutral_dialect() -> Dialect:
+    """The dialect rowstamp shows migrations in when no database is at hand: ``review``
+    and ``check`` describe types in it, the reader replays migration files in it, and
+    ``lint`` hands its offline SQL to squawk, which reads PostgreSQL only. PostgreSQL:
+    its SQL shows every lock and validation a migration takes."""
+    return URL.create("postgresql").get_dialect()()
+
+
 def check_table_name(table_name: str) -> None:
     """Refuse a table name any supported engine would truncate or refuse: a migration
     written on one engine must run on every other (``IdentifierError`` names the engine)."""
     for support in dict.fromkeys(_REGISTRY.values()):
         support.check_table_name(table_name)
+
+
+def portable_identifier_limit() -> int:
+    """The longest name, in bytes, every supported engine keeps: a name rowstamp makes
+    up (an index's) must fit them all, as one migration runs on each."""
+    return min(support.identifier_limit for support in _REGISTRY.values())
+
+
+def dialects_without_partial_indexes() -> list[str]:
+    """Dialect names whose engine emulates or refuses a unique-among-active index."""
+    return [name for name, support in _REGISTRY.items() if not support.partial_indexes]
+
+
+def type_variants(
+    kind: Callable[[EngineSupport], TypeEngine[Any] | None],
+) -> list[tuple[TypeEngine[Any], tuple[str, ...]]]:
+    """The engines' own forms of a portable type (``kind``, e.g.
+    ``methodcaller("timestamp_type")``), each with the dialect names it is for, in
+    registry order; engines with the same form share one entry, as in
+    ``with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")``."""
+    grouped: dict[str, tuple[TypeEngine[Any], list[str]]] = {}
+    for name, support in _REGISTRY.items():
+        variant = kind(support)
+        if variant is not None:
+            grouped.setdefault(repr(variant), (variant, []))[1].append(name)
+    return [(variant, tuple(names)) for variant, names in grouped.values()]

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     Connection,
     DateTime,
+    Engine,
     create_engine,
     func,
     inspect,
@@ -107,6 +108,11 @@ class EngineSupport:
     identifier_unit: ClassVar[str] = "bytes"
     """How the engine measures identifiers: ``bytes`` or ``characters``."""
 
+    partial_indexes: ClassVar[bool] = True
+    """False where the engine has no partial indexes (``CREATE INDEX ... WHERE``): there
+    a unique-among-active index is emulated or refused, and autogenerate must not see
+    the emulation as a change."""
+
     rebuilds_tables_in_batch: ClassVar[bool] = False
     """True where Alembic's batch mode rebuilds a table, dropping the table's triggers."""
 
@@ -159,6 +165,16 @@ class EngineSupport:
         if self.trigger_name_per_table:
             return self.trigger_prefix
         return bounded_name(f"{self.trigger_prefix}_{table_name}", self.identifier_limit)
+
+    def timestamp_type(self) -> TypeEngine[datetime] | None:
+        """The timestamp columns' type here where the portable ``DateTime(timezone=True)``
+        is not it (MySQL's, for microseconds); None where it is. Migrations pin it."""
+        return None
+
+    def unsized_string_type(self) -> TypeEngine[str] | None:
+        """What ``String()`` without a length is here where the engine refuses it bare
+        (MySQL's ``VARCHAR``); None where it is fine. Migrations pin it."""
+        return None
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         """SQL for the current UTC time in the form of the engine's timestamp columns."""
@@ -270,13 +286,26 @@ class EngineSupport:
     database_names_sql: ClassVar[str] = ""
     """A query listing every database on the server, one name per row."""
 
+    unicode_database_options: ClassVar[str] = ""
+    """What ``CREATE DATABASE`` adds for a database that stores all of Unicode whatever
+    the server's default (MySQL's ``CHARACTER SET utf8mb4``)."""
+
+    def create_database(self, url: URL, name: str, *, unicode: bool = False) -> URL:
+        """Create the empty database ``name`` on ``url``'s server and return its URL;
+        with ``unicode``, one that stores all of Unicode (``unicode_database_options``)."""
+        options = self.unicode_database_options if unicode else ""
+        database_statement(url, "CREATE DATABASE {}" + options, name)
+        return url.set(database=name)
+
+    def drop_database(self, url: URL, name: str) -> None:
+        """Drop the database ``name`` on ``url``'s server if it exists."""
+        database_statement(url, "DROP DATABASE IF EXISTS {}", name)
+
     def create_scratch_database(self, url: URL) -> URL:
         """Create an empty database beside ``url``'s and return its URL (server
         engines: ``CREATE DATABASE <database>_rowstamp_<8 hex digits>``, the database's
         part shortened to keep the whole within the identifier limit)."""
-        name = f"{self._scratch_prefix(url)}{secrets.token_hex(4)}"
-        database_statement(url, "CREATE DATABASE {}", name)
-        return url.set(database=name)
+        return self.create_database(url, f"{self._scratch_prefix(url)}{secrets.token_hex(4)}")
 
     def scratch_databases(self, url: URL) -> list[URL]:
         """The scratch databases of ``url``'s database that exist now: only names
@@ -294,9 +323,13 @@ class EngineSupport:
         limit = self.identifier_limit - len(_SCRATCH_MARK) - 8
         return f"{bounded_name(str(url.database), limit)}{_SCRATCH_MARK}"
 
+    def tune_scratch_engine(self, engine: Engine) -> None:
+        """Make ``engine``, on a database that lives for one run, faster where durability
+        costs much here; nothing by default."""
+
     def drop_scratch_database(self, url: URL, scratch: URL) -> None:
         """Drop a database made by ``create_scratch_database``."""
-        database_statement(url, "DROP DATABASE IF EXISTS {}", str(scratch.database))
+        self.drop_database(url, str(scratch.database))
 
     def row_counts(self, connection: Connection) -> dict[str, int]:
         """Exact row count of every table. One count per table: only statistics are

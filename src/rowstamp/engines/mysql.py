@@ -5,7 +5,8 @@ Trigger names are unique per schema (database), so each table gets
 MySQL DDL commits implicitly, so a failed migration can stop half-way: creating a
 trigger does nothing when it exists and dropping one does nothing when it is gone,
 so trigger operations can simply be run again; for the rest, the failure report
-lists what exists (``schema_objects``) and how to undo it. ``CREATE TRIGGER IF NOT EXISTS`` needs
+lists what exists (``schema_objects``) and how to undo it. What the SQL looks like
+(``@compiles``) is in ``mysql_ddl``. ``CREATE TRIGGER IF NOT EXISTS`` needs
 MariaDB 10.1.4 or MySQL 8.0.29; expression defaults need MySQL 8.0.13.
 
 With binary logging on, the server refuses ``CREATE TRIGGER`` to a user without
@@ -18,6 +19,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,18 +37,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects.mysql import types as mysql_types
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
-from sqlalchemy.types import VARCHAR, TypeEngine
+from sqlalchemy.types import TypeEngine
 
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
+from rowstamp.engines.tools import run_tool
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
 
-_DIALECTS = ("mysql", "mariadb")
 _FRACTIONAL = (mysql_types.DATETIME, mysql_types.TIMESTAMP, mysql_types.TIME)
 
 # One query: is the binary log on, are routine/trigger creators trusted, and does
@@ -85,14 +86,23 @@ class MySQLSupport(EngineSupport):
     table_name_limit: ClassVar[int | None] = 64
     identifier_unit: ClassVar[str] = "characters"
     naive_timestamps: ClassVar[bool] = True
+    partial_indexes: ClassVar[bool] = False
     utc_now_function: ClassVar[str] = "UTC_TIMESTAMP"
     """UTC wall time whatever the session ``time_zone``; ``NOW()`` would follow the session."""
 
     timestamp_precision: ClassVar[int] = 6
     """Fractional-second digits of the timestamp columns (``DATETIME(6)``) and of "now"."""
 
+    unicode_database_options: ClassVar[str] = " CHARACTER SET utf8mb4"
+
     default_string_length: ClassVar[int] = 255
     """``VARCHAR`` length for ``String()`` without one: MySQL refuses ``VARCHAR`` bare."""
+
+    def timestamp_type(self) -> TypeEngine[datetime]:
+        return mysql_types.DATETIME(fsp=self.timestamp_precision)
+
+    def unsized_string_type(self) -> TypeEngine[str]:
+        return mysql_types.VARCHAR(length=self.default_string_length)
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # A bare function call: SQLAlchemy wraps it in parentheses for DEFAULT, which
@@ -264,8 +274,6 @@ class MySQLSupport(EngineSupport):
     backup_suffix: ClassVar[str] = ".sql"
 
     def backup(self, url: URL, path: Path) -> None:
-        from rowstamp.runtime.backup import run_tool
-
         dump = _tool("mariadb-dump", "mysqldump")
         command = [dump, "--single-transaction", "--routines", "--triggers",
                    *_client_args(url), f"--result-file={path}", str(url.database)]  # fmt: skip
@@ -280,8 +288,6 @@ class MySQLSupport(EngineSupport):
         return "dump complete"
 
     def restore(self, path: Path, url: URL) -> None:
-        from rowstamp.runtime.backup import run_tool
-
         command = [_tool("mariadb", "mysql"), *_client_args(url), str(url.database)]
         run_tool(command, url, _tool_env(url), stdin=path)
 
@@ -291,9 +297,6 @@ class MariaDBSupport(MySQLSupport):
 
     name: ClassVar[str] = "MariaDB"
     dialects: ClassVar[tuple[str, ...]] = ("mariadb",)
-
-
-_SUPPORT = MySQLSupport()
 
 
 def _lock_name(connection: Connection, key: str) -> str:
@@ -307,46 +310,6 @@ def _session_statement(connection: Connection, statement: str) -> None:
         cursor.execute(statement)
     finally:
         cursor.close()
-
-
-def _qualified(compiler: DDLCompiler, name: str, schema: str | None) -> str:
-    quoted = compiler.preparer.quote(name)
-    if schema is not None:
-        return f"{compiler.preparer.quote_schema(schema)}.{quoted}"
-    return quoted
-
-
-def _create_trigger(element: CreateUpdatedAtTrigger, compiler: DDLCompiler, **kw: Any) -> str:
-    spec = element.spec
-    trigger = _qualified(compiler, _SUPPORT.trigger_name(spec.table_name), spec.schema)
-    col = compiler.preparer.quote("updated_at")
-    now = _SUPPORT.now_sql(compiler.sql_compiler, spec, **kw)
-    return (
-        f"CREATE TRIGGER IF NOT EXISTS {trigger}\n"
-        f"BEFORE UPDATE ON {_qualified(compiler, spec.table_name, spec.schema)}\n"
-        f"FOR EACH ROW SET NEW.{col} = {now}"
-    )
-
-
-def _drop_trigger(element: DropUpdatedAtTrigger, compiler: DDLCompiler, **kw: Any) -> str:
-    spec = element.spec
-    name = _qualified(compiler, _SUPPORT.trigger_name(spec.table_name), spec.schema)
-    return f"DROP TRIGGER IF EXISTS {name}"
-
-
-def _string(element: String, compiler: Any, **kw: Any) -> str:
-    # create_all() of a model with String() must agree with its migration, which
-    # pins VARCHAR(255) here; any other string type compiles as SQLAlchemy does.
-    if type(element) is String and element.length is None:
-        pinned = VARCHAR(_SUPPORT.default_string_length, collation=element.collation)
-        return str(compiler.process(pinned, **kw))
-    return str(compiler.visit_string(element, **kw))
-
-
-for _dialect in _DIALECTS:
-    compiles(CreateUpdatedAtTrigger, _dialect)(_create_trigger)
-    compiles(DropUpdatedAtTrigger, _dialect)(_drop_trigger)
-    compiles(String, _dialect)(_string)
 
 
 def _tool(*names: str) -> str:

@@ -34,6 +34,7 @@ from rowstamp.engines.ddl import (
     DropUpdatedAtTrigger,
     TriggerSpec,
 )
+from rowstamp.engines.tools import run_tool
 
 __all__ = ["PostgreSQLSupport", "function_name"]
 
@@ -165,20 +166,14 @@ class PostgreSQLSupport(EngineSupport):
     # Session advisory locks: they need a direct connection, not a transaction-mode
     # pooler such as PgBouncer's, which may hand the session to another client.
     def try_lock(self, connection: Connection, key: str) -> bool:
-        from rowstamp.runtime.lock import numeric_key
-
         query = text("SELECT pg_try_advisory_lock(:key)")
-        return bool(connection.execute(query, {"key": numeric_key(key)}).scalar())
+        return bool(connection.execute(query, {"key": _numeric_key(key)}).scalar())
 
     def unlock(self, connection: Connection, key: str) -> None:
-        from rowstamp.runtime.lock import numeric_key
-
-        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": numeric_key(key)})
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _numeric_key(key)})
 
     def lock_holder(self, connection: Connection, key: str) -> str | None:
-        from rowstamp.runtime.lock import numeric_key
-
-        number = numeric_key(key) & 0xFFFFFFFFFFFFFFFF
+        number = _numeric_key(key) & 0xFFFFFFFFFFFFFFFF
         row = connection.execute(
             _LOCK_HOLDER, {"classid": number >> 32, "objid": number & 0xFFFFFFFF}
         ).first()
@@ -208,15 +203,11 @@ class PostgreSQLSupport(EngineSupport):
     backup_suffix: ClassVar[str] = ".dump"
 
     def backup(self, url: URL, path: Path) -> None:
-        from rowstamp.runtime.backup import run_tool
-
         command = [_tool("pg_dump"), "--format=custom", "--no-password", f"--file={path}",
                    f"--dbname={_conninfo(url)}"]  # fmt: skip
         run_tool(command, url, _tool_env(url))
 
     def verify_backup(self, path: Path) -> str:
-        from rowstamp.runtime.backup import run_tool
-
         listing = run_tool([_tool("pg_restore"), "--list", str(path)], URL.create("x"), {})
         # pg_restore reads the whole table of contents or fails; an empty database
         # (before its first migration) has a valid, empty one
@@ -224,16 +215,15 @@ class PostgreSQLSupport(EngineSupport):
         return f"pg_restore --list: {len(entries)} entries"
 
     def restore(self, path: Path, url: URL) -> None:
-        from rowstamp.runtime.backup import run_tool
-
         command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
                    "--no-password", f"--dbname={_conninfo(url)}", str(path)]  # fmt: skip
         run_tool(command, url, _tool_env(url))
 
     database_names_sql: ClassVar[str] = "SELECT datname FROM pg_catalog.pg_database"
 
-    def drop_scratch_database(self, url: URL, scratch: URL) -> None:
-        database_statement(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", str(scratch.database))
+    def drop_database(self, url: URL, name: str) -> None:
+        """Drop the database ``name`` if it exists, even with sessions still on it."""
+        database_statement(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 _SUPPORT = PostgreSQLSupport()
@@ -246,6 +236,11 @@ def function_name(now: str | None) -> str:
     if now is None:
         return _FUNCTION
     return f"{_FUNCTION}_{hashlib.sha256(now.encode()).hexdigest()[:8]}"
+
+
+def _numeric_key(key: str) -> int:
+    """The migration lock's name as the signed 64-bit number advisory locks take."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
 
 
 def _body(column: str, now: str) -> str:

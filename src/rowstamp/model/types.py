@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from operator import methodcaller
 from typing import Any
 
 from sqlalchemy import DateTime
-from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -14,8 +14,14 @@ __all__ = ["UTCDateTime", "portable_timestamp_type"]
 
 
 def portable_timestamp_type() -> TypeEngine[datetime]:
-    """The column type migrations pin: zone-aware where the engine has it, microseconds on MySQL."""
-    return DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+    """The column type migrations pin: zone-aware where the engine has it, with each
+    engine module's own type where that is not enough (MySQL's microseconds)."""
+    from rowstamp.engines import type_variants
+
+    portable = DateTime(timezone=True)
+    for variant, dialects in type_variants(methodcaller("timestamp_type")):
+        portable = portable.with_variant(variant, *dialects)
+    return portable
 
 
 class UTCDateTime(TypeDecorator[datetime]):

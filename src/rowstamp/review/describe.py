@@ -7,17 +7,16 @@ Shared by ``rowstamp review`` (operations read from a file) and ``rowstamp check
 from __future__ import annotations
 
 import re
+from functools import singledispatch
 from typing import Any
 
 from alembic.operations import ops
 from sqlalchemy import Column, Constraint, ForeignKeyConstraint, Index
-from sqlalchemy.dialects import postgresql
 
 from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
+from rowstamp.engines import neutral_dialect
 
 __all__ = ["describe", "flatten", "table_of"]
-
-_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 def flatten(operations: list[ops.MigrateOperation]) -> list[ops.MigrateOperation]:
@@ -42,8 +41,8 @@ def table_of(op: ops.MigrateOperation) -> str | None:
 
 def _type(type_: Any) -> str:
     try:
-        return str(type_.compile(dialect=_DIALECT))
-    except Exception:  # a type PostgreSQL cannot compile (e.g. a SQLite-only type)
+        return str(type_.compile(dialect=neutral_dialect()))
+    except Exception:  # a type the neutral dialect cannot compile (e.g. a SQLite-only type)
         return type(type_).__name__.upper()
 
 
@@ -62,6 +61,44 @@ def _columns(item: Index | Constraint | Any) -> str:
     return ", ".join(names)
 
 
+@singledispatch
+def describe(op: ops.MigrateOperation) -> str:
+    """What the operation does, in a few words, without the table name.
+
+    One function per operation type (``describe.register``); any other operation
+    is named after its class: ``ensure updated at trigger``.
+    """
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(op).__name__.removesuffix("Op"))
+    return words.lower()
+
+
+@describe.register
+def _create_table(op: ops.CreateTableOp) -> str:
+    columns = sum(isinstance(c, Column) for c in op.columns)
+    return f"create table ({columns} columns)"
+
+
+@describe.register
+def _drop_table(op: ops.DropTableOp) -> str:
+    return "drop table"
+
+
+@describe.register
+def _rename_table(op: ops.RenameTableOp) -> str:
+    return f"rename table to {op.new_table_name}"
+
+
+@describe.register
+def _add_column(op: ops.AddColumnOp) -> str:
+    return f"add column {_column(op.column)}"
+
+
+@describe.register
+def _drop_column(op: ops.DropColumnOp) -> str:
+    return f"drop column {op.column_name}"
+
+
+@describe.register
 def _alter(op: ops.AlterColumnOp) -> str:
     changes = []
     if op.modify_type is not None:
@@ -78,6 +115,7 @@ def _alter(op: ops.AlterColumnOp) -> str:
     return f"alter column {op.column_name}: {', '.join(changes) or 'no change'}"
 
 
+@describe.register
 def _create_index(op: ops.CreateIndexOp) -> str:
     kind = "unique index" if op.unique else "index"
     columns = ", ".join(str(getattr(c, "name", c)) for c in op.columns)
@@ -85,58 +123,66 @@ def _create_index(op: ops.CreateIndexOp) -> str:
     return f"create {kind} {op.index_name} ({columns}){concurrently}"
 
 
-def _add_constraint(op: ops.MigrateOperation) -> str:
-    if isinstance(op, ops.CreateForeignKeyOp):
-        not_valid = " NOT VALID" if op.kw.get("postgresql_not_valid") else ""
-        local = ", ".join(op.local_cols)
-        remote = ", ".join(op.remote_cols)
-        return (
-            f"add foreign key {op.constraint_name} ({local}) -> "
-            f"{op.referent_table}({remote}){not_valid}"
-        )
-    if isinstance(op, ops.CreateUniqueConstraintOp):
-        return f"add unique constraint {op.constraint_name} ({', '.join(op.columns)})"
-    if isinstance(op, ops.CreateCheckConstraintOp):
-        return f"add check constraint {op.constraint_name}"
-    if isinstance(op, ops.CreatePrimaryKeyOp):
-        return f"add primary key {op.constraint_name} ({', '.join(op.columns)})"
+@describe.register
+def _drop_index(op: ops.DropIndexOp) -> str:
+    return f"drop index {op.index_name}"
+
+
+@describe.register
+def _add_constraint(op: ops.AddConstraintOp) -> str:
     constraint = getattr(op, "constraint", None)
     if isinstance(constraint, ForeignKeyConstraint):
         return f"add foreign key {constraint.name} ({_columns(constraint)})"
     return f"add constraint {getattr(op, 'constraint_name', '')}".rstrip()
 
 
-def describe(op: ops.MigrateOperation) -> str:
-    """What the operation does, in a few words, without the table name."""
-    if isinstance(op, ops.CreateTableOp):
-        columns = sum(isinstance(c, Column) for c in op.columns)
-        return f"create table ({columns} columns)"
-    if isinstance(op, ops.DropTableOp):
-        return "drop table"
-    if isinstance(op, ops.RenameTableOp):
-        return f"rename table to {op.new_table_name}"
-    if isinstance(op, ops.AddColumnOp):
-        return f"add column {_column(op.column)}"
-    if isinstance(op, ops.DropColumnOp):
-        return f"drop column {op.column_name}"
-    if isinstance(op, ops.AlterColumnOp):
-        return _alter(op)
-    if isinstance(op, ops.CreateIndexOp):
-        return _create_index(op)
-    if isinstance(op, ops.DropIndexOp):
-        return f"drop index {op.index_name}"
-    if isinstance(op, ops.AddConstraintOp):
-        return _add_constraint(op)
-    if isinstance(op, ops.DropConstraintOp):
-        return f"drop {op.constraint_type or ''} constraint {op.constraint_name}".replace("  ", " ")
-    if isinstance(op, CreateUpdatedAtTriggerOp):
-        return "create updated_at trigger"
-    if isinstance(op, DropUpdatedAtTriggerOp):
-        return "drop updated_at trigger"
-    if isinstance(op, ops.ExecuteSQLOp):
-        sql = " ".join(str(op.sqltext).split())
-        return f"execute SQL: {sql[:60]}{'...' if len(sql) > 60 else ''}"
-    if isinstance(op, ops.BulkInsertOp):
-        return f"insert {len(op.rows)} rows"
-    words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(op).__name__.removesuffix("Op"))
-    return words.lower()
+@describe.register
+def _create_foreign_key(op: ops.CreateForeignKeyOp) -> str:
+    not_valid = " NOT VALID" if op.kw.get("postgresql_not_valid") else ""
+    local = ", ".join(op.local_cols)
+    remote = ", ".join(op.remote_cols)
+    return (
+        f"add foreign key {op.constraint_name} ({local}) -> "
+        f"{op.referent_table}({remote}){not_valid}"
+    )
+
+
+@describe.register
+def _create_unique_constraint(op: ops.CreateUniqueConstraintOp) -> str:
+    return f"add unique constraint {op.constraint_name} ({', '.join(op.columns)})"
+
+
+@describe.register
+def _create_check_constraint(op: ops.CreateCheckConstraintOp) -> str:
+    return f"add check constraint {op.constraint_name}"
+
+
+@describe.register
+def _create_primary_key(op: ops.CreatePrimaryKeyOp) -> str:
+    return f"add primary key {op.constraint_name} ({', '.join(op.columns)})"
+
+
+@describe.register
+def _drop_constraint(op: ops.DropConstraintOp) -> str:
+    return f"drop {op.constraint_type or ''} constraint {op.constraint_name}".replace("  ", " ")
+
+
+@describe.register
+def _create_trigger(op: CreateUpdatedAtTriggerOp) -> str:
+    return "create updated_at trigger"
+
+
+@describe.register
+def _drop_trigger(op: DropUpdatedAtTriggerOp) -> str:
+    return "drop updated_at trigger"
+
+
+@describe.register
+def _execute(op: ops.ExecuteSQLOp) -> str:
+    sql = " ".join(str(op.sqltext).split())
+    return f"execute SQL: {sql[:60]}{'...' if len(sql) > 60 else ''}"
+
+
+@describe.register
+def _bulk_insert(op: ops.BulkInsertOp) -> str:
+    return f"insert {len(op.rows)} rows"

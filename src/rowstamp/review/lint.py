@@ -9,23 +9,25 @@ Alembic's offline mode, so no server is needed). A finding is acknowledged with
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
-from rowstamp.errors import RevisionError, RowstampError
+from rowstamp.compat import upgrade_steps
+from rowstamp.engines import neutral_dialect
+from rowstamp.errors import RevisionError, RowstampError, first_line
 from rowstamp.history.heads import find_heads, multiple_heads_error
-from rowstamp.review.reader import MigrationFile, read_migration
+from rowstamp.review.reader import MigrationFile, quiet_alembic, read_migration
 from rowstamp.review.rules import Finding, acknowledge, review_migration
-from rowstamp.runtime.options import RunOptions
 
 __all__ = ["SQUAWK_EXCLUDED", "LintReport", "LintResult", "lint_migrations"]
 
@@ -54,7 +56,8 @@ _SQUAWK_TO_RULE = {
 }
 """squawk rules that say what a rowstamp rule already says (with the file's line)."""
 
-_OFFLINE_URL = "postgresql+psycopg://rowstamp@offline.invalid/rowstamp"
+_OFFLINE_URL = f"{neutral_dialect().name}://rowstamp@offline.invalid/rowstamp"
+"""Never reached: Alembic's offline mode only needs the dialect (the settings add the driver)."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def lint_migrations(
         migration = read_migration(path)
         findings = review_migration(migration)
         if state == "ran" and executable and script is not None:
-            extra = _squawk(config, executable, migration, findings)
+            extra = _squawk(config, scripts, executable, migration, findings)
             findings = [*findings, *acknowledge(migration, extra)]
             checked += 1
         results.append(LintResult(path, migration.revision, migration.message, findings))
@@ -195,32 +198,48 @@ def _venv_squawk() -> str | None:
     return str(candidate) if candidate.is_file() else None
 
 
-def offline_sql(config: Config, migration: MigrationFile) -> str:
-    """The PostgreSQL SQL of one revision's upgrade, from Alembic's offline (``--sql``) mode."""
+def offline_sql(config: Config, scripts: ScriptDirectory, migration: MigrationFile) -> str:
+    """The PostgreSQL SQL of one revision's upgrade, from Alembic's offline (``--sql``)
+    mode, run in this process as ``alembic upgrade <down>:<revision> --sql`` runs it,
+    on the lint's one ``ScriptDirectory``."""
+    from rowstamp.runtime.config import run_options
+
     down = migration.down_revision[0] if migration.down_revision else None
-    span = f"{down}:{migration.revision}" if down else migration.revision
-    ini = Path(config.config_file_name or "alembic.ini").resolve()
-    options = RunOptions.of(config)  # the caller's --env and --debug, for the child process
-    env = {**os.environ, "DATABASE_URL": _OFFLINE_URL}
-    env.update({"ENVIRONMENT": options.environment} if options.environment else {})
-    env.update({"ROWSTAMP_DEBUG": "1"} if options.debug else {})
-    done = subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", span, "--sql"],
-        cwd=ini.parent, env=env, capture_output=True, text=True, check=False, timeout=300,
-    )  # fmt: skip
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RowstampError(f"alembic --sql failed for {migration.revision}: {last}")
-    return done.stdout
+    options = run_options(config)  # the caller's environment and --debug
+    offline = options.but(
+        settings=options.required_settings().with_url(_OFFLINE_URL), configure_logger=False
+    )
+    sql, previous = StringIO(), config.output_buffer
+    config.output_buffer = sql
+    try:
+        with offline.applied(config), quiet_alembic(), EnvironmentContext(
+            config, scripts, as_sql=True, starting_rev=down,
+            destination_rev=migration.revision,
+            fn=lambda rev, _: upgrade_steps(scripts, migration.revision, rev),
+        ):  # fmt: skip
+            scripts.run_env()
+    except Exception as exc:
+        if options.debug:
+            raise
+        raise RowstampError(
+            f"alembic --sql failed for {migration.revision}: {first_line(exc)}"
+        ) from None
+    finally:
+        config.output_buffer = previous
+    return sql.getvalue()
 
 
 def _squawk(
-    config: Config, executable: str, migration: MigrationFile, findings: list[Finding]
+    config: Config,
+    scripts: ScriptDirectory,
+    executable: str,
+    migration: MigrationFile,
+    findings: list[Finding],
 ) -> list[Finding]:
     if migration.is_merge:
         return []
     try:
-        sql = offline_sql(config, migration)
+        sql = offline_sql(config, scripts, migration)
     except RowstampError as exc:
         return [Finding("squawk", "warning", f"{exc}; squawk did not run")]
     done = subprocess.run(

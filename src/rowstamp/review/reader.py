@@ -26,6 +26,7 @@ from alembic.runtime.migration import MigrationContext
 
 import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trigger
 from rowstamp.compat import caller_line, load_python_file, operations_proxy
+from rowstamp.engines import neutral_dialect
 from rowstamp.errors import RowstampError, first_line
 
 __all__ = ["Direction", "MigrationFile", "RecordedOp", "quiet_alembic", "read_migration"]
@@ -156,7 +157,7 @@ def _record(function: Callable[[], Any], path: Path, direction: Direction) -> li
         recorded.append(RecordedOp(operation, caller_line(filename), direction))
 
     context = MigrationContext.configure(
-        dialect_name="postgresql", opts={"as_sql": True, "output_buffer": StringIO()}
+        dialect=neutral_dialect(), opts={"as_sql": True, "output_buffer": StringIO()}
     )
     operations = Operations(context)
     operations.invoke = invoke  # type: ignore[method-assign,assignment]

@@ -17,15 +17,12 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-# Imported for what they register: op.create_updated_at_trigger and friends; the
-# unique-among-active index form that old migrations replay on MariaDB.
-import rowstamp.autogen.impl
-import rowstamp.model.unique_active  # noqa: F401
-from rowstamp.autogen import mysql_impl  # noqa: F401 - corrects MySQL index names it reflects
+# Imported for what it registers: op.create_updated_at_trigger and friends.
+import rowstamp.autogen.impl  # noqa: F401
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
 from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
-from rowstamp.engines import for_name
+from rowstamp.engines import for_dialect, for_name
 from rowstamp.errors import (
     DatabaseUnreachableError,
     DatabaseUrlError,
@@ -88,9 +85,7 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
 def _compare_type(context: MigrationContext, inspected_column: Any, metadata_column: Any,
                   inspected_type: Any, metadata_type: Any) -> bool | None:  # fmt: skip
     """Alembic's ``compare_type`` hook: the engine module's opinion, else Alembic's."""
-    return for_name(context.dialect.name).compare_type(
-        context.dialect, inspected_type, metadata_type
-    )
+    return for_dialect(context.dialect).compare_type(context.dialect, inspected_type, metadata_type)
 
 
 def _schemas(target_metadata: MetaData) -> set[str]:
@@ -120,7 +115,7 @@ def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]
 
     options = _common_options(run, target_metadata)
     engine = run.state.engine
-    if engine is not None and for_name(engine.dialect.name).transaction_per_revision:
+    if engine is not None and for_dialect(engine.dialect).transaction_per_revision:
         options.update(transactional_ddl=True, transaction_per_migration=True)
     environment = alembic_environment()
     fn = environment.context_opts.get("fn") if environment is not None else None
@@ -190,7 +185,7 @@ def connect(run: RunOptions) -> Iterator[Connection]:
 @contextmanager
 def _session(connection: Connection) -> Iterator[None]:
     """The engine's setup of a migration session: one clock, DDL inside transactions."""
-    support = for_name(connection.dialect.name)
+    support = for_dialect(connection.dialect)
     with support.ddl_transactions(connection), support.migration_clock(connection):
         yield
 
@@ -213,7 +208,7 @@ def locked(connection: Connection, run: RunOptions) -> Iterator[None]:
         try:
             yield
         except DBAPIError as exc:
-            support = for_name(connection.dialect.name)
+            support = for_dialect(connection.dialect)
             if not support.is_lock_timeout(exc):
                 raise
             raise _lock_timeout_error(connection, settings) from None
@@ -225,7 +220,7 @@ def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> T
     with suppress(DBAPIError):
         if connection.in_transaction():
             connection.rollback()
-        blockers = for_name(connection.dialect.name).lock_blockers(connection)
+        blockers = for_dialect(connection.dialect).lock_blockers(connection)
     return TableLockTimeout(
         f"waited {settings.database_lock_timeout:g} s for a table lock and gave up; "
         f"held by {'; '.join(blockers) or 'another session'}"

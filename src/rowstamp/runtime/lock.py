@@ -10,7 +10,6 @@ beside a SQLite database.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -33,11 +32,6 @@ def lock_key(version_table: str, version_table_schema: str | None) -> str:
     """The lock's name: derived from the version table, so projects sharing a
     database with different version tables do not block each other."""
     return f"rowstamp:{version_table_schema or ''}.{version_table}"
-
-
-def numeric_key(key: str) -> int:
-    """A signed 64-bit number for engines whose locks are numbers (PostgreSQL)."""
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
 
 
 @contextmanager

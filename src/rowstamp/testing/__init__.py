@@ -1,1 +1,3 @@
-"""Migration tests for projects that use rowstamp: one module per check."""
+"""Migration tests for projects that use rowstamp: one module per check, the runner that
+runs them on scratch databases of each engine, ``rowstamp test``, the pytest plugin, and
+the real database servers the checks (and rowstamp's own suite) start on demand."""

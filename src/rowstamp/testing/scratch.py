@@ -14,12 +14,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
-from rowstamp.engines import for_name
+from rowstamp.engines import for_dialect, for_name
 from rowstamp.errors import RowstampError
 from rowstamp.testing.servers import ServerUnavailable, mariadb_server, postgresql_server
 
@@ -89,13 +88,8 @@ def scratch_engine(url: URL) -> Engine:
     lives for one run, does not wait for the disk at each commit (half of a
     stairway's time there)."""
     engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _no_sync)
+    for_dialect(engine.dialect).tune_scratch_engine(engine)
     return engine
-
-
-def _no_sync(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA synchronous = OFF")
 
 
 @contextlib.contextmanager

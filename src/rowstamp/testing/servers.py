@@ -34,6 +34,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+from rowstamp.engines import for_name
+
 __all__ = [
     "TEST_PASSWORD",
     "MariaDBServer",
@@ -60,20 +62,15 @@ class Server:
     url: URL
 
     def create_database(self, prefix: str = "t") -> URL:
-        """Create an empty database with a unique name; return its URL."""
+        """Create an empty database with a unique name that stores all of Unicode;
+        return its URL."""
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return self.url.set(database=name)
+        return for_name(self.url.get_backend_name()).create_database(self.url, name, unicode=True)
 
     def drop_database(self, url: URL) -> None:
-        """Drop a database made by ``create_database``, even with sessions still on it."""
-        engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        engine.dispose()
+        """Drop a database made by ``create_database`` (on PostgreSQL even with sessions
+        still on it)."""
+        for_name(self.url.get_backend_name()).drop_database(self.url, str(url.database))
 
 
 def free_port() -> int:
@@ -163,23 +160,7 @@ def postgresql_server() -> Iterator[Server]:
 
 
 class MariaDBServer(Server):
-    """A MariaDB/MySQL server: databases are created with utf8mb4, dropped plainly."""
-
-    def create_database(self, prefix: str = "t") -> URL:
-        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        engine = create_engine(self.url)
-        with engine.connect() as conn:
-            quoted = engine.dialect.identifier_preparer.quote(name)
-            conn.execute(text(f"CREATE DATABASE {quoted} CHARACTER SET utf8mb4"))
-        engine.dispose()
-        return self.url.set(database=name)
-
-    def drop_database(self, url: URL) -> None:
-        engine = create_engine(self.url)
-        with engine.connect() as conn:
-            quoted = engine.dialect.identifier_preparer.quote(str(url.database))
-            conn.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
-        engine.dispose()
+    """A MariaDB/MySQL server (its databases are utf8mb4, whatever the server's default)."""
 
 
 def mysql_password_hash(password: str) -> str:

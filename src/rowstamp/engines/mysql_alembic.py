@@ -6,7 +6,9 @@ doubled: the index ``ix_back`tick_created_at`` comes back as
 ``ix_back``tick_created_at``, so every autogenerate would drop and re-add it.
 Alembic lets a dialect correct reflected indexes before comparing them
 (``correct_for_autogen_constraints``); these subclasses, registered for the same
-dialect names, undo the doubling first. Imported by ``rowstamp.runtime.env``.
+dialect names, undo the doubling first. Kept apart from ``mysql.py`` because it
+imports Alembic, which an application using only the models never loads;
+registered by importing it, as ``rowstamp.autogen.impl`` does.
 """
 
 from __future__ import annotations

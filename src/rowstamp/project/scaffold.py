@@ -1,6 +1,6 @@
 """``rowstamp init``: the guide's project layout, written into a new or existing project.
 
-It writes this repository's own example project (see ``rowstamp.project_template``)
+It writes this repository's own example project (see ``rowstamp.project.template``)
 and a short ``docs/migrations.md`` that links the guide at the installed rowstamp
 version, instead of copying the guide: a copy would go stale in every project, while a
 link to the release tag stays the guide these files were written for. Nothing is
@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 
 from rowstamp.errors import RowstampError
-from rowstamp.project_template import template_files
+from rowstamp.project.template import template_files
 
 __all__ = ["GUIDE_PAGE", "Scaffold", "guide_url", "project_files", "scaffold"]
 

@@ -6,7 +6,9 @@ SQL literal without undoing its doubled quotes: for a table called ``o'brien`` i
 asks for the relation ``"o''brien_id_seq"``, which does not exist, and every
 autogenerate and ``rowstamp check`` fails. This subclass, registered for the same
 dialect name, hands Alembic the default with the literal's quotes undone and puts
-the original back if Alembic keeps it. Imported by ``rowstamp.autogen.impl``.
+the original back if Alembic keeps it. Kept apart from ``postgresql.py`` because
+it imports Alembic, which an application using only the models never loads;
+registered by importing it, as ``rowstamp.autogen.impl`` does.
 """
 
 from __future__ import annotations

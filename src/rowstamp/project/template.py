@@ -3,8 +3,8 @@
 The template is the repository's ``app/``, ``alembic.ini``, ``alembic/env.py``,
 ``alembic/script.py.mako`` and ``scripts/``: the very files ``make dev`` and the tests
 run, so what ``init`` writes cannot drift from a project known to work. There is no
-second copy: a wheel carries them under ``rowstamp/_project/`` (pyproject.toml's
-``force-include`` maps them at build time), and a source checkout or an editable
+second copy: a wheel carries them under ``rowstamp/_project/`` (``hatch_build.py``
+maps them at build time), and a source checkout or an editable
 install reads the checkout itself.
 """
 
@@ -40,7 +40,7 @@ def checkout_root() -> Path | None:
     That is ``<root>/src/rowstamp`` with ``<root>/pyproject.toml`` naming rowstamp and
     every template path present; anything else (a wheel in site-packages) is not one.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     root = package.parent.parent
     if package.parent.name != "src" or not _names_rowstamp(root / "pyproject.toml"):
         return None
