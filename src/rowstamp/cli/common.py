@@ -16,7 +16,7 @@ import typer
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["CliOptions", "EnvOption", "echo", "project_config", "revisions"]
+__all__ = ["CliOptions", "EnvOption", "echo", "options_of", "project_config", "revisions"]
 
 EnvOption = Annotated[
     str | None,
