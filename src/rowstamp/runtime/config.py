@@ -46,9 +46,12 @@ def load_config(path: Path | str | None = None, options: RunOptions | None = Non
     return config
 
 
-def project_settings(config: Config, environment: str | None = None) -> RowstampSettings:
+def project_settings(
+    config: Config, environment: str | None = None, *, database_url: str | None = None
+) -> RowstampSettings:
     """The settings of ``environment`` (default: ``$ENVIRONMENT``, else development),
-    through the application's loader named in alembic.ini."""
+    through the application's loader named in alembic.ini (on ``database_url`` when
+    given)."""
     target = config.get_section_option("rowstamp", SETTINGS_OPTION)
     if not target or ":" not in target:
         raise SettingsError(
@@ -64,6 +67,8 @@ def project_settings(config: Config, environment: str | None = None) -> Rowstamp
         raise SettingsError(
             f"cannot load settings from {target}: {exc}", "fix alembic.ini"
         ) from None
+    if database_url is not None:
+        return loader(environment, database_url=database_url)
     return loader(environment)
 
 
