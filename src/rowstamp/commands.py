@@ -1,48 +1,69 @@
 """The typed Python API behind the ``rowstamp`` command and the ``scripts/``.
 
-Each function does one step of the guide's workflow on an Alembic ``Config``;
-the CLI only parses arguments and prints what these return.
+As in Alembic's ``command`` module, each function is one command of the guide's
+workflow on an Alembic ``Config``; what a caller wants of the run (environment,
+progress printer, backup choices) travels on the ``Config`` as ``RunOptions``.
+The CLI only parses arguments, calls these and prints what they return.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
 from alembic import command
-from rowstamp.errors import RevisionError, RowstampError, SettingsError
-from rowstamp.history.messages import check_message
-from rowstamp.runtime.env import MigrationInterrupted, OneLineError, connect
-from rowstamp.runtime.options import RunOptions, RunState, debug_requested
-from rowstamp.settings import RowstampSettings, SettingsLoader
+from rowstamp.errors import RevisionError, RowstampError
+from rowstamp.history.messages import check_message, revision_messages
+from rowstamp.runtime.config import current_heads, load_config, project_settings, run_options
+from rowstamp.runtime.env import MigrationInterrupted, OneLineError
+from rowstamp.runtime.options import RunOptions, RunState
+
+if TYPE_CHECKING:
+    from rowstamp.history.heads import Heads
+    from rowstamp.history.hooks import CommitCheck
+    from rowstamp.project.scaffold import Scaffold
+    from rowstamp.review.drift import Drift
+    from rowstamp.review.lint import LintReport
+    from rowstamp.review.rules import Review
+    from rowstamp.runtime.rehearse import Rehearsal
+    from rowstamp.runtime.status import DatabaseStatus
+    from rowstamp.settings import RowstampSettings
 
 __all__ = [
+    "CurrentRevision",
     "HistoryEntry",
     "NewRevision",
+    "Reviewed",
     "UpgradeResult",
     "apply_migrations",
+    "check",
+    "check_commit",
+    "current",
     "current_heads",
+    "heads",
     "history",
+    "init",
+    "install_hooks",
+    "lint",
     "load_config",
+    "merge",
     "new_revision",
     "project_settings",
+    "rehearse",
     "revert_migrations",
+    "review",
+    "run_migration_tests",
     "run_options",
+    "status",
 ]
-
-SETTINGS_OPTION = "settings"
-"""``[rowstamp] settings = module:function`` in alembic.ini: the app's cached loader."""
 
 
 @dataclass(frozen=True)
@@ -58,58 +79,19 @@ class NewRevision:
 
 @dataclass(frozen=True)
 class UpgradeResult:
-    """What an upgrade changed."""
+    """What an upgrade (or a downgrade) changed."""
 
     before: tuple[str, ...]
     after: tuple[str, ...]
     applied: list[Script]
 
 
-def load_config(path: Path | str | None = None, options: RunOptions | None = None) -> Config:
-    """Alembic's ``Config`` for ``path`` (default ``$ALEMBIC_CONFIG`` or ``./alembic.ini``),
-    carrying ``options`` to env.py (default: Alembic's logging off, ``$ROWSTAMP_DEBUG``)."""
-    ini = Path(path or os.environ.get("ALEMBIC_CONFIG") or "alembic.ini")
-    if not ini.is_file():
-        raise SettingsError(
-            f"no Alembic configuration at {ini}",
-            "run from the project root (where alembic.ini is) or pass --config",
-        )
-    config = Config(str(ini))
-    # The CLI reports what happened itself; Alembic's INFO lines would repeat it.
-    (options or RunOptions(configure_logger=False, debug=debug_requested())).install(config)
-    for entry in reversed(config.get_prepend_sys_paths_list() or []):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
-    return config
+@dataclass(frozen=True)
+class Reviewed:
+    """Each migration reviewed, and what could not be read."""
 
-
-def project_settings(config: Config, environment: str | None = None) -> RowstampSettings:
-    """The settings of ``environment`` (default: ``$ENVIRONMENT``, else development),
-    through the application's loader named in alembic.ini."""
-    target = config.get_section_option("rowstamp", SETTINGS_OPTION)
-    if not target or ":" not in target:
-        raise SettingsError(
-            f"alembic.ini has no [rowstamp] {SETTINGS_OPTION} = module:function",
-            "add it, e.g. settings = app.core.config:get_settings",
-        )
-    module_name, _, attribute = target.partition(":")
-    try:
-        loader: SettingsLoader[RowstampSettings] = getattr(
-            importlib.import_module(module_name), attribute
-        )
-    except (ImportError, AttributeError) as exc:
-        raise SettingsError(
-            f"cannot load settings from {target}: {exc}", "fix alembic.ini"
-        ) from None
-    return loader(environment)
-
-
-def run_options(config: Config) -> RunOptions:
-    """``config``'s run options with their settings, loaded once (and installed)."""
-    options = RunOptions.of(config)
-    if options.settings is not None:
-        return options
-    return options.but(settings=project_settings(config, options.environment)).install(config)
+    reviews: list[Review]
+    problems: list[str]
 
 
 @contextmanager
@@ -140,11 +122,6 @@ def existing_messages(config: Config) -> dict[str, str]:
         return revision_messages(scripts)
 
 
-def revision_messages(scripts: ScriptDirectory) -> dict[str, str]:
-    """Revision id to message, for every revision ``scripts`` holds."""
-    return {s.revision: (s.doc or "") for s in scripts.walk_revisions()}
-
-
 def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> NewRevision:
     """Autogenerate a migration named by ``message``; no file is written on any failure.
 
@@ -172,35 +149,49 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
     return NewRevision(script.revision, text, Path(script.path), notes)
 
 
-def current_heads(config: Config) -> tuple[str, ...]:
-    """Revisions the database is at (empty before the first migration)."""
-    with connect(run_options(config)) as connection:
-        return tuple(MigrationContext.configure(connection).get_current_heads())
+def review(config: Config, revision: str | None = None) -> Reviewed:
+    """Every operation of a migration (default: the newest), flagged where a human must look."""
+    from rowstamp.review.lint import lint_migrations
+    from rowstamp.review.reader import read_migration
+    from rowstamp.review.rules import Review
+
+    report = lint_migrations(config, [revision] if revision else None, squawk=False)
+    reviews = [Review(read_migration(r.path), r.findings) for r in report.results]
+    return Reviewed(reviews, list(report.problems))
 
 
-def apply_migrations(config: Config, target: str = "head") -> UpgradeResult:
-    """Upgrade to ``target`` and report which revisions were applied."""
-    before = current_heads(config)
-    run = run_options(config).but(command="upgrade")
-    with _alembic_errors("check the revision with: alembic history"), run.applied(config):
-        command.upgrade(config, target)
-    after = current_heads(config)
-    return UpgradeResult(before, after, _applied(config, before, after))
+def lint(
+    config: Config,
+    revisions: Sequence[str] = (),
+    *,
+    every: bool = False,
+    squawk: bool | None = None,
+) -> LintReport:
+    """The review rules as pass/fail (default: the heads), plus squawk when installed."""
+    from rowstamp.review.lint import lint_migrations
+
+    return lint_migrations(config, list(revisions) or None, every=every, squawk=squawk)
 
 
-def _applied(config: Config, before: tuple[str, ...], after: tuple[str, ...]) -> list[Script]:
-    """Revisions reachable from ``after`` but not from ``before``, oldest first."""
-    if set(before) == set(after):
-        return []
-    scripts = ScriptDirectory.from_config(config)
-    with _alembic_errors("check the history with: rowstamp history"):
-        reached = [s for s in scripts.iterate_revisions(after, "base") if isinstance(s, Script)]
-        known = (
-            {s.revision for s in scripts.iterate_revisions(before, "base") if s}
-            if (before)
-            else set()
-        )
-    return [s for s in reversed(reached) if s.revision not in known]
+def check(config: Config) -> Drift:
+    """Drift between the models, the history and the database, one line per difference."""
+    from rowstamp.review.drift import find_drift
+
+    return find_drift(config)
+
+
+def heads(config: Config) -> Heads:
+    """The heads, and with several, what each branch added since they forked."""
+    from rowstamp.history.heads import find_heads
+
+    return find_heads(config)
+
+
+def merge(config: Config, message: str | None = None) -> Script:
+    """Join the heads with a merge revision."""
+    from rowstamp.history.heads import merge_heads
+
+    return merge_heads(config, message)
 
 
 @dataclass(frozen=True)
@@ -224,7 +215,7 @@ def history(config: Config, current: tuple[str, ...] = ()) -> list[HistoryEntry]
     """Every revision, newest first, marking the heads and the ``current`` ones."""
     scripts = ScriptDirectory.from_config(config)
     with _alembic_errors("fix the migration files in alembic/versions"):
-        heads = set(scripts.get_heads())
+        head_ids = set(scripts.get_heads())
         walked = [s for s in scripts.walk_revisions() if isinstance(s, Script)]
     unknown = sorted(set(current) - {s.revision for s in walked})
     if unknown:
@@ -246,22 +237,72 @@ def history(config: Config, current: tuple[str, ...] = ()) -> list[HistoryEntry]
                 message=script.doc or "",
                 path=Path(script.path),
                 created=found["date"] if found else "",
-                is_head=script.revision in heads,
+                is_head=script.revision in head_ids,
                 is_current=script.revision in current,
             )
         )
     return entries
 
 
-def revert_migrations(config: Config, target: str = "-1") -> UpgradeResult:
-    """Downgrade to ``target`` (default: undo the newest applied migration)."""
+@dataclass(frozen=True)
+class CurrentRevision:
+    """The environment, and the revisions its database is at (none: base)."""
+
+    settings: RowstampSettings
+    entries: list[HistoryEntry]
+
+
+def current(config: Config) -> CurrentRevision:
+    """Where the environment's database is in the history."""
+    settings = run_options(config).required_settings()
+    at = current_heads(config)
+    return CurrentRevision(settings, [e for e in history(config, at) if e.is_current])
+
+
+def rehearse(config: Config, target: str = "head") -> Rehearsal:
+    """Apply the pending revisions to a copy restored from a fresh verified backup first;
+    the next ``apply_migrations`` on ``config`` reuses that backup."""
+    from rowstamp.runtime.rehearse import rehearse as run_rehearsal
+
+    return run_rehearsal(config, target, verify_restore=RunOptions.of(config).verify_restore)
+
+
+def apply_migrations(config: Config, target: str = "head") -> UpgradeResult:
+    """Upgrade to ``target`` and report which revisions were applied."""
+    before = current_heads(config)
+    run = run_options(config).but(command="upgrade")
+    with _alembic_errors("check the revision with: alembic history"), run.applied(config):
+        command.upgrade(config, target)
+    after = current_heads(config)
+    return UpgradeResult(before, after, _applied(config, before, after))
+
+
+def revert_migrations(
+    config: Config, target: str = "-1", *, ask: Callable[[str], bool] | None = None
+) -> UpgradeResult:
+    """Downgrade to ``target`` (default: undo the newest applied migration).
+
+    Outside development it must be confirmed first (``RunOptions.confirmed``, or
+    ``ask`` answering yes): see ``rowstamp.runtime.protection.confirm_downgrade``.
+    """
+    from rowstamp.runtime.protection import confirm_downgrade
+
+    run = run_options(config)
+    confirm_downgrade(
+        run.required_settings(),
+        target,
+        lambda: current_heads(config),
+        via="rowstamp",
+        confirmed=run.confirmed,
+        ask=ask,
+    )
     before = current_heads(config)
     if not before:
         raise RevisionError(
             "the database has no migration applied, so there is nothing to downgrade",
             "see: rowstamp current",
         )
-    run = run_options(config).but(command="downgrade")
+    run = run.but(command="downgrade", confirmed=True)  # env.py need not ask again
     try:
         with _alembic_errors("check the revision with: rowstamp history"), run.applied(config):
             command.downgrade(config, target)
@@ -275,3 +316,60 @@ def revert_migrations(config: Config, target: str = "-1") -> UpgradeResult:
     after = current_heads(config)
     undone = list(reversed(_applied(config, after, before)))
     return UpgradeResult(before, after, undone)
+
+
+def _applied(config: Config, before: tuple[str, ...], after: tuple[str, ...]) -> list[Script]:
+    """Revisions reachable from ``after`` but not from ``before``, oldest first."""
+    if set(before) == set(after):
+        return []
+    scripts = ScriptDirectory.from_config(config)
+    with _alembic_errors("check the history with: rowstamp history"):
+        reached = [s for s in scripts.iterate_revisions(after, "base") if isinstance(s, Script)]
+        known = (
+            {s.revision for s in scripts.iterate_revisions(before, "base") if s}
+            if (before)
+            else set()
+        )
+    return [s for s in reversed(reached) if s.revision not in known]
+
+
+def status(config: Config) -> DatabaseStatus:
+    """Revision, tables, metadata columns and triggers of the environment's database."""
+    from rowstamp.runtime.status import database_status
+
+    return database_status(config)
+
+
+def init(directory: Path) -> Scaffold:
+    """Write the guide's project layout into ``directory``; nothing if any file would change."""
+    from rowstamp.project.scaffold import scaffold
+
+    return scaffold(directory)
+
+
+def install_hooks(*, force: bool = False) -> Path:
+    """Install the commit-msg hook into the current git repository."""
+    from rowstamp.history.hooks import install_hooks as install
+
+    return install(force=force)
+
+
+def check_commit(message_file: Path) -> CommitCheck:
+    """Check a commit message against the staged migrations (git's commit-msg hook)."""
+    from rowstamp.history.hooks import check_commit_message
+
+    return check_commit_message(message_file)
+
+
+def run_migration_tests(
+    config: Config,
+    engines: Sequence[str] = (),
+    url: str | None = None,
+    junit_xml: str | None = None,
+    *,
+    destroy_data: bool = False,
+) -> bool:
+    """Test the migrations on scratch databases, printing a table per engine; True: passed."""
+    from rowstamp.testing.command import test_command
+
+    return test_command(config, engines, url, junit_xml, destroy_data=destroy_data)

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from alembic.operations import Operations
     from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
     from sqlalchemy import Index
 
 __all__ = [
     "CHECKED_WITH",
     "caller_line",
+    "configured_context",
     "current_environment",
     "downgrade_steps",
     "explicit_dialect_options",
@@ -63,6 +65,12 @@ def current_environment() -> EnvironmentContext | None:
     from alembic import context
 
     return getattr(context, "_proxy", None)
+
+
+def configured_context(environment: EnvironmentContext) -> MigrationContext | None:
+    """The environment's ``MigrationContext`` once ``env.py`` called ``configure``, else
+    None (the public ``get_context`` raises a bare ``Exception`` before that)."""
+    return environment._migration_context
 
 
 @contextmanager

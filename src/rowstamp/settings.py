@@ -149,7 +149,9 @@ class RowstampSettings(BaseSettings):
 class SettingsLoader(Protocol[S_co]):
     """An application's ``get_settings``: the settings of one environment, by name."""
 
-    def __call__(self, environment: str | None = None) -> S_co: ...
+    def __call__(
+        self, environment: str | None = None, *, database_url: str | None = None
+    ) -> S_co: ...
 
 
 def known_environments(env_dir: Path) -> list[str]:
@@ -163,8 +165,12 @@ def load_settings(
     *,
     environment: str | None = None,
     project_root: Path | None = None,
+    database_url: str | None = None,
 ) -> S:
     """Build settings for ``environment`` (default: ``$ENVIRONMENT`` or development).
+
+    ``database_url`` replaces the environment's own (``rowstamp lint``'s offline SQL
+    needs only a dialect, and CI may not know the deploy's URL).
 
     Relative SQLite paths are resolved against ``project_root`` (default: the
     parent of ``env_dir``'s parent), so the database does not depend on the
@@ -187,7 +193,8 @@ def load_settings(
         )
     files = [p for p in (env_dir / ".env", env_file) if p.is_file()]
     try:
-        settings = settings_cls(_env_file=tuple(files), environment=name)
+        given: dict[str, Any] = {"database_url": database_url} if database_url else {}
+        settings = settings_cls(_env_file=tuple(files), environment=name, **given)
     except ValidationError as exc:
         raise _settings_error(exc, name, files) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -207,14 +214,20 @@ def settings_loader(
     """
 
     @functools.cache
-    def cached(environment: str) -> S:
+    def cached(environment: str, database_url: str | None) -> S:
         return load_settings(
-            settings_cls, env_dir, environment=environment, project_root=project_root
+            settings_cls,
+            env_dir,
+            environment=environment,
+            project_root=project_root,
+            database_url=database_url,
         )
 
-    def get_settings(environment: str | None = None) -> S:
-        """The settings of ``environment`` (default ``$ENVIRONMENT``, else development)."""
-        return cached(environment or os.environ.get("ENVIRONMENT") or DEFAULT_ENVIRONMENT)
+    def get_settings(environment: str | None = None, *, database_url: str | None = None) -> S:
+        """The settings of ``environment`` (default ``$ENVIRONMENT``, else development),
+        on ``database_url`` instead of its own when given."""
+        name = environment or os.environ.get("ENVIRONMENT") or DEFAULT_ENVIRONMENT
+        return cached(name, database_url)
 
     return get_settings
 

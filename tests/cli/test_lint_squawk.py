@@ -86,3 +86,12 @@ def test_a_revision_that_fails_offline_is_a_warning_and_the_lint_goes_on(
         "alembic/versions/5c0e00000001_add_users_score.py:15: RuntimeError: needs the rows"
     ) in result.stdout
     assert "passed: 2 migration(s), 0 error(s), 2 warning(s)" in result.stdout
+
+
+def test_squawk_needs_no_database_url(offline_project: Project) -> None:
+    """CI lints with the deploy's environment, whose URL only the deploy knows."""
+    (offline_project.root / "app" / "envs" / "ci.env").write_text("PROTECTED=true\n")
+    _write(offline_project)
+    result = offline_project.run("rowstamp", "lint", "--squawk", check=False, ENVIRONMENT="ci")
+    assert "squawk/adding-required-field" in result.stdout, result.output
+    assert "squawk did not run" not in result.stdout

@@ -28,6 +28,7 @@ def test_every_wrapped_private_api_still_exists() -> None:
     # EnvironmentContext.__enter__ installs itself as alembic.context._proxy
     assert hasattr(EnvironmentContext, "_install_proxy")
     assert hasattr(Operations, "_install_proxy")
+    assert EnvironmentContext._migration_context is None  # a class default, set by configure
     assert hasattr(Operations, "_remove_proxy")
     assert hasattr(ScriptDirectory, "_upgrade_revs")
     assert hasattr(ScriptDirectory, "_downgrade_revs")

@@ -16,8 +16,16 @@ if TYPE_CHECKING:
     from rowstamp.history.heads import Heads
     from rowstamp.review.lint import LintReport
     from rowstamp.review.rules import Finding, Review
+    from rowstamp.runtime.status import DatabaseStatus
 
-__all__ = ["heads_lines", "history_lines", "lint_lines", "relative", "review_lines"]
+__all__ = [
+    "heads_lines",
+    "history_lines",
+    "lint_lines",
+    "relative",
+    "review_lines",
+    "status_lines",
+]
 
 ACK_EXAMPLE = "# rowstamp: allow <rule> -- <why it is safe>"
 _STYLE = {"error": "bold red", "warning": "yellow"}
@@ -129,4 +137,22 @@ def heads_lines(heads: Heads) -> list[str]:
         "Alembic cannot upgrade to one head until they are joined. Check the branches do "
         "not change the same tables, then run: rowstamp merge"
     )
+    return lines
+
+
+def status_lines(status: DatabaseStatus) -> list[str]:
+    """``rowstamp status``: the environment, its database, revision and tables (plain text)."""
+    current = ", ".join(f"{r} ({status.messages.get(r, '?')})" for r in status.current) or "none"
+    head = ", ".join(status.head) or "base (no migrations applied)"
+    at_head = "" if status.at_head else " - NOT at head " + head
+    lines = [
+        f"Environment: {status.environment}",
+        f"Database:    {status.url} ({status.engine})",
+        f"Revision:    {current}{at_head}",
+        f"Tables:      {len(status.tables)}",
+    ]
+    for table in status.tables:
+        columns = ", ".join(table.metadata_columns) or "no metadata columns"
+        trigger = f"trigger {table.trigger}" if table.trigger else "no updated_at trigger"
+        lines.append(f"  {table.name}: {columns}; {trigger}")
     return lines

@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rowstamp.errors import MessageError
 
-__all__ = ["check_message", "invisible_character"]
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
+__all__ = ["check_message", "invisible_character", "revision_messages"]
 
 _EXAMPLE = '"Add posts table"'
 _GENERIC_WORDS = frozenset({
@@ -93,3 +97,8 @@ def check_message(message: str, existing: Mapping[str, str] | None = None) -> st
                 "describe what this migration changes that the other does not",
             )
     return text
+
+
+def revision_messages(scripts: ScriptDirectory) -> dict[str, str]:
+    """Revision id to message, for every revision ``scripts`` holds."""
+    return {s.revision: (s.doc or "") for s in scripts.walk_revisions()}

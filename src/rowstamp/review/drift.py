@@ -40,7 +40,7 @@ class Drift:
 
 def find_drift(config: Config) -> Drift:
     """Compare history, database revision and schema; each difference is one line."""
-    from rowstamp.commands import current_heads
+    from rowstamp.runtime.config import current_heads
 
     heads = find_heads(config)
     head_ids = tuple(b.head.revision for b in heads.branches)
@@ -62,7 +62,7 @@ def find_drift(config: Config) -> Drift:
 
 def _schema_differences(config: Config) -> list[str]:
     """What autogenerate would write, then what it cannot see (``autogen.unseen``)."""
-    from rowstamp.commands import run_options
+    from rowstamp.runtime.config import run_options
     from rowstamp.runtime.options import RunState
 
     run = run_options(config).but(skip_empty=False, state=RunState())
@@ -94,8 +94,8 @@ def _autogenerate_differences(config: Config, run: RunOptions) -> list[str]:
 
 
 def _edited_functions(config: Config) -> list[str]:
-    from rowstamp.commands import run_options
     from rowstamp.engines import for_dialect
+    from rowstamp.runtime.config import run_options
     from rowstamp.runtime.env import connect
 
     with connect(run_options(config)) as connection:

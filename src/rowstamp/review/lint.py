@@ -28,6 +28,7 @@ from rowstamp.errors import RevisionError, RowstampError, first_line
 from rowstamp.history.heads import find_heads, multiple_heads_error
 from rowstamp.review.reader import MigrationFile, quiet_alembic, read_migration
 from rowstamp.review.rules import Finding, acknowledge, review_migration
+from rowstamp.runtime.options import RunOptions
 
 __all__ = ["SQUAWK_EXCLUDED", "LintReport", "LintResult", "lint_migrations"]
 
@@ -202,13 +203,16 @@ def offline_sql(config: Config, scripts: ScriptDirectory, migration: MigrationFi
     """The PostgreSQL SQL of one revision's upgrade, from Alembic's offline (``--sql``)
     mode, run in this process as ``alembic upgrade <down>:<revision> --sql`` runs it,
     on the lint's one ``ScriptDirectory``."""
-    from rowstamp.commands import run_options
+    from rowstamp.runtime.config import project_settings
 
     down = migration.down_revision[0] if migration.down_revision else None
-    options = run_options(config)  # the caller's environment and --debug
-    offline = options.but(
-        settings=options.required_settings().with_url(_OFFLINE_URL), configure_logger=False
-    )
+    options = RunOptions.of(config)  # the caller's environment and --debug
+    settings = (
+        options.settings.with_url(_OFFLINE_URL)
+        if options.settings is not None
+        else project_settings(config, options.environment, database_url=_OFFLINE_URL)
+    )  # the environment's own URL is not needed, and may be unknown here (CI)
+    offline = options.but(settings=settings, configure_logger=False)
     sql, previous = StringIO(), config.output_buffer
     config.output_buffer = sql
     try:

@@ -295,6 +295,7 @@ def _failed_step(error: BaseException) -> RowstampError | None:
     It runs after env.py's ``with`` blocks ended (transaction rolled back, lock
     released), so the state it reports is read from the database as it is now.
     """
+    from rowstamp.compat import configured_context
     from rowstamp.runtime.failure_state import AfterFailure
 
     environment = alembic_environment()
@@ -302,9 +303,10 @@ def _failed_step(error: BaseException) -> RowstampError | None:
         return None
     state = RunOptions.of(environment.config).state
     progress, engine = state.progress, state.engine
-    if progress is None or engine is None or environment._migration_context is None:
+    context = configured_context(environment)
+    if progress is None or engine is None or context is None:
         return None  # stopped before Alembic was configured: nothing ran yet
-    after = AfterFailure(engine, environment.get_context(), environment.script)
+    after = AfterFailure(engine, context, environment.script)
     if progress.running is None:
         if not isinstance(error, KeyboardInterrupt):
             return None

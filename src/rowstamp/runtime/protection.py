@@ -4,29 +4,32 @@ An environment is protected when its settings say ``PROTECTED=true`` (``producti
 is, unless its settings say otherwise). Applies to plain ``alembic upgrade`` and
 ``alembic downgrade`` through ``env.py`` as well as to the ``rowstamp`` command.
 ``-x no-backup="reason"`` (``rowstamp upgrade --no-backup REASON``) skips the backup;
-the reason is logged beside the backups.
+the reason is logged beside the backups. Who must confirm a downgrade, and how, is
+one rule for both ways in: ``confirm_downgrade``.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
-from rowstamp.errors import ProtectedEnvironmentError
+from rowstamp.errors import ProtectedEnvironmentError, RowstampError
 from rowstamp.history.messages import invisible_character
 from rowstamp.review.reader import quiet_alembic, read_migration
 from rowstamp.runtime.backup import Backup, default_backup_dir, log_no_backup, take_backup
 from rowstamp.runtime.options import RunOptions
-from rowstamp.settings import RowstampSettings
+from rowstamp.settings import DEFAULT_ENVIRONMENT, RowstampSettings
 from rowstamp.urls import mask_url
 
-__all__ = ["protect"]
+__all__ = ["DowngradeDeclined", "confirm_downgrade", "protect"]
 
 log = logging.getLogger("rowstamp")
 
@@ -38,7 +41,14 @@ def protect(run: RunOptions, connection: Connection, env: EnvironmentContext) ->
         return None
     current = _current_heads(connection)
     if run.command == "downgrade":
-        _confirm_downgrade(run, settings, env, current)
+        confirm_downgrade(
+            settings,
+            str(env.context_opts.get("destination_rev")),
+            lambda: current,
+            via="alembic",
+            confirmed=run.confirmed,
+            plan=lambda target: _plan(env, current, target),
+        )
     elif set(current) == set(env.script.get_heads()) and env.context_opts.get(
         "destination_rev"
     ) in {"head", "heads"}:
@@ -100,22 +110,67 @@ def _skip_backup(settings: RowstampSettings, reason: str) -> None:
     log.warning("No backup of %s: %s (logged in %s)", settings.environment, reason.strip(), audit)
 
 
-def _confirm_downgrade(run: RunOptions, settings: RowstampSettings, env: EnvironmentContext,
-                       current: tuple[str, ...]) -> None:  # fmt: skip
-    if run.confirmed:
+class DowngradeDeclined(ProtectedEnvironmentError):
+    """The person asked to confirm a downgrade did not: nothing was changed."""
+
+    def __init__(self) -> None:
+        super().__init__("downgrade not confirmed", "nothing was changed")
+
+
+def confirm_downgrade(
+    settings: RowstampSettings,
+    target: str,
+    current: Callable[[], tuple[str, ...]],
+    *,
+    via: Literal["rowstamp", "alembic"],
+    confirmed: bool = False,
+    ask: Callable[[str], bool] | None = None,
+    plan: Callable[[str], tuple[str, str]] | None = None,
+) -> None:
+    """The one rule for confirming a downgrade: return when it may run, else raise.
+
+    ``rowstamp downgrade`` asks ``ask`` (yes or no) in every environment but
+    development, unless ``--yes`` confirmed it. Plain ``alembic downgrade`` asks for
+    the environment's name in a protected one, after showing ``plan`` (the target as
+    resolved, and what reverting to it drops), unless ``-x confirm=<env>``. Without a
+    terminal nothing waits for an answer: the downgrade is refused, naming the flag
+    that confirms it. A "no" raises ``DowngradeDeclined``.
+    """
+    name = settings.environment
+    if confirmed:
         return
-    target = _resolve(env, current, str(env.context_opts.get("destination_rev")))
-    plan = _downgrade_plan(env, current, target)
+    if via == "rowstamp":
+        if name == DEFAULT_ENVIRONMENT:
+            return
+        where = f"{name} database {mask_url(settings.url)}"
+        if ask is None or not sys.stdin.isatty():
+            raise RowstampError(
+                f"refusing to downgrade the {where} without confirmation",
+                "pass --yes to confirm (there is no terminal to ask on); back it up first",
+            )
+        at = ", ".join(current()) or "base (no migrations applied)"
+        if not ask(f"Downgrade the {where} from {at} to {target}?"):
+            raise DowngradeDeclined
+        return
+    if not settings.is_protected or plan is None:
+        return
+    heads = current()
+    resolved, reverts = plan(target)
     if not sys.stdin.isatty():
         raise ProtectedEnvironmentError(
-            f"downgrade of protected environment {settings.environment!r} from "
-            f"{', '.join(current) or 'base'} to {target} is not confirmed ({plan})",
-            f"run it in a terminal, or pass -x confirm={settings.environment}",
+            f"downgrade of protected environment {name!r} from "
+            f"{', '.join(heads) or 'base'} to {resolved} is not confirmed ({reverts})",
+            f"run it in a terminal, or pass -x confirm={name}",
         )
-    sys.stderr.write(f"Downgrade {settings.environment} ({mask_url(settings.url)}): {plan}\n")
-    answer = input(f"Type {settings.environment!r} to run this downgrade: ").strip()
-    if answer != settings.environment:
-        raise ProtectedEnvironmentError("downgrade not confirmed", "nothing was changed")
+    sys.stderr.write(f"Downgrade {name} ({mask_url(settings.url)}): {reverts}\n")
+    if input(f"Type {name!r} to run this downgrade: ").strip() != name:
+        raise DowngradeDeclined
+
+
+def _plan(env: EnvironmentContext, current: tuple[str, ...], target: str) -> tuple[str, str]:
+    """The downgrade's target as resolved, and what reverting to it drops."""
+    resolved = _resolve(env, current, target)
+    return resolved, _downgrade_plan(env, current, resolved)
 
 
 def _resolve(env: EnvironmentContext, current: tuple[str, ...], target: str) -> str:

@@ -18,10 +18,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from alembic import command
-from rowstamp.commands import run_options
 from rowstamp.engines import for_name
 from rowstamp.errors import RowstampError
 from rowstamp.runtime.backup import Backup, default_backup_dir, scratch_database, take_backup
+from rowstamp.runtime.config import run_options
 from rowstamp.runtime.env import connect, locked
 from rowstamp.runtime.options import RunOptions, RunState
 from rowstamp.runtime.progress import Step

@@ -12,9 +12,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from rowstamp.commands import revision_messages, run_options
 from rowstamp.engines import for_dialect
+from rowstamp.history.messages import revision_messages
 from rowstamp.model.columns import METADATA_COLUMNS
+from rowstamp.runtime.config import run_options
 from rowstamp.runtime.env import connect
 from rowstamp.urls import mask_url
 

@@ -36,7 +36,7 @@ def check_target(config: Config, url: URL, *, destroy_data: bool = False) -> Non
 def _refuse_configured(config: Config, url: URL) -> None:
     """The environment's ``DATABASE_URL``, from the project's settings or the process
     environment, compared as a database (server, port, name; SQLite: the real path)."""
-    from rowstamp.commands import run_options
+    from rowstamp.runtime.config import run_options
 
     configured: list[tuple[str, URL]] = []
     try:

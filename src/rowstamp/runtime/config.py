@@ -1,0 +1,86 @@
+"""The project as Alembic sees it: its ``Config``, its settings, and the run options
+the ``Config`` carries to env.py.
+
+The settings come from the application's loader named in alembic.ini
+(``[rowstamp] settings = app.core.config:get_settings``), for the environment the
+caller named, and are loaded once per ``Config``: they are a value handed to env.py,
+not something it reads again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from rowstamp.errors import SettingsError
+from rowstamp.runtime.env import connect
+from rowstamp.runtime.options import RunOptions, debug_requested
+from rowstamp.settings import RowstampSettings, SettingsLoader
+
+__all__ = ["SETTINGS_OPTION", "current_heads", "load_config", "project_settings", "run_options"]
+
+SETTINGS_OPTION = "settings"
+"""``[rowstamp] settings = module:function`` in alembic.ini: the app's settings loader."""
+
+
+def load_config(path: Path | str | None = None, options: RunOptions | None = None) -> Config:
+    """Alembic's ``Config`` for ``path`` (default ``$ALEMBIC_CONFIG`` or ``./alembic.ini``),
+    carrying ``options`` to env.py (default: Alembic's logging off, ``$ROWSTAMP_DEBUG``)."""
+    ini = Path(path or os.environ.get("ALEMBIC_CONFIG") or "alembic.ini")
+    if not ini.is_file():
+        raise SettingsError(
+            f"no Alembic configuration at {ini}",
+            "run from the project root (where alembic.ini is) or pass --config",
+        )
+    config = Config(str(ini))
+    # The CLI reports what happened itself; Alembic's INFO lines would repeat it.
+    (options or RunOptions(configure_logger=False, debug=debug_requested())).install(config)
+    for entry in reversed(config.get_prepend_sys_paths_list() or []):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    return config
+
+
+def project_settings(
+    config: Config, environment: str | None = None, *, database_url: str | None = None
+) -> RowstampSettings:
+    """The settings of ``environment`` (default: ``$ENVIRONMENT``, else development),
+    through the application's loader named in alembic.ini (on ``database_url`` when
+    given)."""
+    target = config.get_section_option("rowstamp", SETTINGS_OPTION)
+    if not target or ":" not in target:
+        raise SettingsError(
+            f"alembic.ini has no [rowstamp] {SETTINGS_OPTION} = module:function",
+            "add it, e.g. settings = app.core.config:get_settings",
+        )
+    module_name, _, attribute = target.partition(":")
+    try:
+        loader: SettingsLoader[RowstampSettings] = getattr(
+            importlib.import_module(module_name), attribute
+        )
+    except (ImportError, AttributeError) as exc:
+        raise SettingsError(
+            f"cannot load settings from {target}: {exc}", "fix alembic.ini"
+        ) from None
+    if database_url is not None:
+        return loader(environment, database_url=database_url)
+    return loader(environment)
+
+
+def run_options(config: Config) -> RunOptions:
+    """``config``'s run options with their settings, loaded once (and installed)."""
+    options = RunOptions.of(config)
+    if options.settings is not None:
+        return options
+    return options.but(settings=project_settings(config, options.environment)).install(config)
+
+
+def current_heads(config: Config) -> tuple[str, ...]:
+    """Revisions the database is at (empty before the first migration)."""
+    with connect(run_options(config)) as connection:
+        return tuple(MigrationContext.configure(connection).get_current_heads())
