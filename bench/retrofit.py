@@ -80,10 +80,11 @@ def _generate(conn: Connection, url: str, metadata: MetaData) -> tuple[str, str]
     render = opts.get("render_item")
     batch = bool(opts.get("render_as_batch", False))
     return tuple(  # type: ignore[return-value]
-        render_python_code(ops, render_item=render, migration_context=context,
-                           render_as_batch=batch)
+        render_python_code(
+            ops, render_item=render, migration_context=context, render_as_batch=batch
+        )
         for ops in (script.upgrade_ops, script.downgrade_ops)
-    )  # fmt: skip
+    )
 
 
 def _compile(body: str) -> Any:
@@ -178,14 +179,23 @@ def main() -> Result:
     base = statistics.median(without_trigger)
     verdict = "rewritten" if any(rewritten) else "not rewritten (filenode unchanged)"
     case = f"PostgreSQL, {ROWS:,} rows"
-    result.add(Row(MEASURE, case, "columns + indexes (Alembic part)", base,
-                   runs=without_trigger))  # fmt: skip
-    result.add(Row(MEASURE, case, "whole rowstamp migration", statistics.median(total),
-                   ratio=statistics.median(total) / base, baseline="columns + indexes",
-                   runs=total, note=f"table {verdict}"))  # fmt: skip
+    result.add(Row(MEASURE, case, "columns + indexes (Alembic part)", base, runs=without_trigger))
+    result.add(
+        Row(
+            MEASURE,
+            case,
+            "whole rowstamp migration",
+            statistics.median(total),
+            ratio=statistics.median(total) / base,
+            baseline="columns + indexes",
+            runs=total,
+            note=f"table {verdict}",
+        )
+    )
     for kind, samples in sorted(runs.items()):
-        result.add(Row(MEASURE, case, f"  of which {kind}", statistics.median(samples),
-                       runs=samples))  # fmt: skip
+        result.add(
+            Row(MEASURE, case, f"  of which {kind}", statistics.median(samples), runs=samples)
+        )
     result.notes.append(f"Table {verdict} in every run ({RUNS} runs).")
     result.seconds = time.perf_counter() - started
     result.save()

@@ -125,10 +125,13 @@ def _targets(results: dict[str, Result]) -> list[str]:
 
     write = results.get("write_cost")
     pg = next(
-        (r for r in (write.rows if write else []) if r.case.startswith("PostgreSQL")
-         and r.contender == "rowstamp trigger"),
+        (
+            r
+            for r in (write.rows if write else [])
+            if r.case.startswith("PostgreSQL") and r.contender == "rowstamp trigger"
+        ),
         None,
-    )  # fmt: skip
+    )
     lines.append(
         "| 2. write cost, PostgreSQL | trigger <= 1.3x explicit SET | "
         f"{_both(pg, write.rows) if pg and write else '-'} "
@@ -136,8 +139,10 @@ def _targets(results: dict[str, Result]) -> list[str]:
     )
 
     retro = results.get("retrofit")
-    whole = next((r for r in (retro.rows if retro else []) if r.contender == "whole rowstamp "
-                  "migration"), None)  # fmt: skip
+    whole = next(
+        (r for r in (retro.rows if retro else []) if r.contender == "whole rowstamp migration"),
+        None,
+    )
     rewritten = None if whole is None else "not rewritten" not in whole.note
     lines.append(
         "| 3. retrofit, PostgreSQL | table not rewritten | "
@@ -207,8 +212,14 @@ def plot(results: dict[str, Result]) -> None:
             )
             if points:
                 xs, ys = zip(*points, strict=True)
-                left.plot(xs, ys, ":", marker="s", color="black",
-                          label="PostgreSQL at head - alembic_utils")  # fmt: skip
+                left.plot(
+                    xs,
+                    ys,
+                    ":",
+                    marker="s",
+                    color="black",
+                    label="PostgreSQL at head - alembic_utils",
+                )
         left.set_xscale("log")
         left.set_yscale("log")
         left.set_xlabel("tables (N)")

@@ -67,8 +67,10 @@ def plain_venv() -> Path:
         )
     frozen = subprocess.run(
         [_uv(), "pip", "freeze", "--python", sys.executable],
-        check=True, capture_output=True, text=True,
-    ).stdout.splitlines()  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
     wanted = [line for line in frozen if line and not line.startswith(("rowstamp", "-e"))]
     requirements = RESULTS / "plain-venv.txt"
     requirements.write_text("\n".join(wanted) + "\n", encoding="utf-8")

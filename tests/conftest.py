@@ -55,8 +55,9 @@ def _run_server(
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Server]:
     try:
-        with _run_server("postgresql", postgresql_server, Server, tmp_path_factory,
-                         worker_id) as server:  # fmt: skip
+        with _run_server(
+            "postgresql", postgresql_server, Server, tmp_path_factory, worker_id
+        ) as server:
             yield server
     except ServerUnavailable as exc:
         _unavailable("PostgreSQL", exc)
@@ -67,8 +68,9 @@ def mariadb_server_fixture(
     tmp_path_factory: pytest.TempPathFactory, worker_id: str
 ) -> Iterator[Server]:
     try:
-        with _run_server("mariadb", mariadb_server, MariaDBServer, tmp_path_factory,
-                         worker_id) as server:  # fmt: skip
+        with _run_server(
+            "mariadb", mariadb_server, MariaDBServer, tmp_path_factory, worker_id
+        ) as server:
             yield server
     except ServerUnavailable as exc:
         _unavailable("MariaDB", exc)

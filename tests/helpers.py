@@ -91,16 +91,25 @@ def write_revision(
     project: Project, rev: str, down: str | None, upgrade: str, downgrade: str
 ) -> None:
     (project.root / "alembic" / "versions" / f"{rev}_{rev}.py").write_text(
-        REVISION.format(message=f"Step {rev}", rev=rev, down=down, upgrade=upgrade,
-                        downgrade=downgrade),
+        REVISION.format(
+            message=f"Step {rev}", rev=rev, down=down, upgrade=upgrade, downgrade=downgrade
+        ),
         encoding="utf-8",
-    )  # fmt: skip
+    )
 
 
 def simple_chain(project: Project) -> None:
-    write_revision(project, "b1", None,
-           "    op.create_table('things', sa.Column('id', sa.Integer, primary_key=True))",
-           "    op.drop_table('things')")  # fmt: skip
-    write_revision(project, "b2", "b1",
-           "    op.add_column('things', sa.Column('label', sa.String(20)))",
-           "    op.drop_column('things', 'label')")  # fmt: skip
+    write_revision(
+        project,
+        "b1",
+        None,
+        "    op.create_table('things', sa.Column('id', sa.Integer, primary_key=True))",
+        "    op.drop_table('things')",
+    )
+    write_revision(
+        project,
+        "b2",
+        "b1",
+        "    op.add_column('things', sa.Column('label', sa.String(20)))",
+        "    op.drop_column('things', 'label')",
+    )

@@ -87,9 +87,13 @@ class Project:
             result = _in_process(self.root, args[1:], self.env(**env))
         else:
             done = subprocess.run(
-                list(args), cwd=self.root, env=self.env(**env), capture_output=True, text=True,
+                list(args),
+                cwd=self.root,
+                env=self.env(**env),
+                capture_output=True,
+                text=True,
                 timeout=300,
-            )  # fmt: skip
+            )
             result = Result(done.returncode, done.stdout, done.stderr)
         assert TEST_PASSWORD not in result.output, "a password reached the output"
         assert quote(TEST_PASSWORD, safe="") not in result.output, "an encoded password leaked"

@@ -51,13 +51,45 @@ def _utc_now_unknown(element: utc_now, compiler: SQLCompiler, **kw: Any) -> str:
 # What may not appear anywhere in an expression spliced into a trigger body: the end
 # of a statement, comments (MySQL's # too), and $-quoting, which could close the
 # $rowstamp$ quote around PostgreSQL's function body.
-_FORBIDDEN = {";": "';'", "--": "a comment", "/*": "a comment", "#": "a comment",
-              "$": "'$' (dollar quoting)", "\\": "a backslash"}  # fmt: skip
-_STATEMENT_WORDS = frozenset({
-    "alter", "begin", "call", "commit", "copy", "create", "declare", "delete", "do", "drop",
-    "execute", "grant", "insert", "into", "lock", "merge", "perform", "raise", "return",
-    "revoke", "rollback", "select", "set", "truncate", "update", "values", "with",
-})  # fmt: skip
+_FORBIDDEN = {
+    ";": "';'",
+    "--": "a comment",
+    "/*": "a comment",
+    "#": "a comment",
+    "$": "'$' (dollar quoting)",
+    "\\": "a backslash",
+}
+_STATEMENT_WORDS = frozenset(
+    {
+        "alter",
+        "begin",
+        "call",
+        "commit",
+        "copy",
+        "create",
+        "declare",
+        "delete",
+        "do",
+        "drop",
+        "execute",
+        "grant",
+        "insert",
+        "into",
+        "lock",
+        "merge",
+        "perform",
+        "raise",
+        "return",
+        "revoke",
+        "rollback",
+        "select",
+        "set",
+        "truncate",
+        "update",
+        "values",
+        "with",
+    }
+)
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\w+|\S")
 
 

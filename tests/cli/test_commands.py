@@ -73,9 +73,13 @@ def test_downgrade_asks_outside_development(db_project: Project) -> None:
     # production without --yes and without a terminal: refuse at once, change nothing.
     refused = subprocess.run(
         ["rowstamp", "downgrade", "--env", "production"],
-        cwd=project.root, env=project.env(), stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=project.root,
+        env=project.env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode == 1
     _one_line(refused.stderr, "refusing to downgrade the production database")
     assert "--yes" in refused.stderr

@@ -31,9 +31,13 @@ def _one_line_error(result: Result, *needles: str) -> str:
 
 @pytest.mark.parametrize(
     ("message", "needle"),
-    [("", "empty"), ("Update", "single word"), ("Add posts table.", "ends with a period"),
-     ("add posts table", "capital letter")],
-)  # fmt: skip
+    [
+        ("", "empty"),
+        ("Update", "single word"),
+        ("Add posts table.", "ends with a period"),
+        ("add posts table", "capital letter"),
+    ],
+)
 def test_bad_messages_write_nothing(project: Project, message: str, needle: str) -> None:
     project.run("./scripts/dev_migrate")
     _one_line_error(project.run("./scripts/migrate", message, check=False), needle)
@@ -92,8 +96,14 @@ def test_unsupported_engine_names_the_supported_ones(project: Project) -> None:
 
 @pytest.mark.parametrize("driver", ["postgresql+psycopg", "mariadb+pymysql"])
 def test_unreachable_database_masks_the_password(project: Project, driver: str) -> None:
-    url = URL.create(driver, username="app", password=TEST_PASSWORD,
-                     host="127.0.0.1", port=free_port(), database="app")  # fmt: skip
+    url = URL.create(
+        driver,
+        username="app",
+        password=TEST_PASSWORD,
+        host="127.0.0.1",
+        port=free_port(),
+        database="app",
+    )
     plain = url.render_as_string(hide_password=False)
     line = _one_line_error(
         project.run("rowstamp", "status", check=False, DATABASE_URL=plain), "cannot connect to"

@@ -11,10 +11,22 @@ from typer.testing import CliRunner
 from rowstamp.cli import app
 
 COMMANDS = [
-    ["new"], ["migrate"], ["review"], ["lint"], ["check"], ["heads"], ["merge"], ["history"],
-    ["current"], ["upgrade"], ["downgrade"], ["status"], ["init"], ["hooks", "install"],
+    ["new"],
+    ["migrate"],
+    ["review"],
+    ["lint"],
+    ["check"],
+    ["heads"],
+    ["merge"],
+    ["history"],
+    ["current"],
+    ["upgrade"],
+    ["downgrade"],
+    ["status"],
+    ["init"],
+    ["hooks", "install"],
     ["hooks", "commit-msg"],
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -135,8 +135,9 @@ def test_hook_hint_is_quoted(repo: Path) -> None:
     versions = repo / "alembic" / "versions"
     versions.mkdir(parents=True)
     doc = "Add posts $(touch pwned) table"
-    (versions / "0a1b2c3d4e5f_add_posts_table.py").write_text(MIGRATION.replace(
-        "Add posts table", doc))  # fmt: skip
+    (versions / "0a1b2c3d4e5f_add_posts_table.py").write_text(
+        MIGRATION.replace("Add posts table", doc)
+    )
     _git(repo, "add", "alembic")
     refused = _git(repo, "commit", "-q", "-m", "Add the posts table", check=False)
     hint = refused.stderr.strip().split("; write: ", 1)[1]

@@ -15,17 +15,21 @@ from tests.project import FIRST_ID as FIRST
 from tests.project import REPO, Project, rowstamp_test, scenario_project, widget_model
 
 SEEDED = (
-    ("a1b2c3d4e5f6", FIRST, "Backfill user names from emails",
-     "def rowstamp_seed(connection):\n"
-     "    insert = \"INSERT INTO users (email) VALUES ('ada@example.com')\"\n"
-     "    connection.execute(sa.text(insert))\n\n\n"
-     "def rowstamp_check(connection):\n"
-     "    names = connection.execute(sa.text('SELECT name FROM users')).scalars().all()\n"
-     "    assert names == [@EXPECTED@], f'names are {names}'\n\n\n"
-     "def upgrade():\n"
-     "    op.execute(\"UPDATE users SET name = 'ada' WHERE name IS NULL\")\n\n\n"
-     "def downgrade():\n    pass\n"),
-)  # fmt: skip
+    (
+        "a1b2c3d4e5f6",
+        FIRST,
+        "Backfill user names from emails",
+        "def rowstamp_seed(connection):\n"
+        "    insert = \"INSERT INTO users (email) VALUES ('ada@example.com')\"\n"
+        "    connection.execute(sa.text(insert))\n\n\n"
+        "def rowstamp_check(connection):\n"
+        "    names = connection.execute(sa.text('SELECT name FROM users')).scalars().all()\n"
+        "    assert names == [@EXPECTED@], f'names are {names}'\n\n\n"
+        "def upgrade():\n"
+        "    op.execute(\"UPDATE users SET name = 'ada' WHERE name IS NULL\")\n\n\n"
+        "def downgrade():\n    pass\n",
+    ),
+)
 
 
 def test_this_repository_passes_on_every_engine(
@@ -50,13 +54,20 @@ def test_this_repository_passes_on_every_engine(
     assert "FAILED" not in result.output
     suite = ElementTree.parse(junit).getroot()
     names = [case.get("name") for case in suite.iter("testcase")]
-    assert names == ["single head", "message rules", "model match", "metadata contract",
-                     "stairway", "round trip", "clean downgrade"]  # fmt: skip
+    assert names == [
+        "single head",
+        "message rules",
+        "model match",
+        "metadata contract",
+        "stairway",
+        "round trip",
+        "clean downgrade",
+    ]
     assert suite.get("failures") == "0"
 
 
 def _seeded(expected: str) -> tuple[tuple[str, str, str, str], ...]:
-    (revision, down, message, body), = SEEDED  # fmt: skip
+    ((revision, down, message, body),) = SEEDED
     return ((revision, down, message, body.replace("@EXPECTED@", expected)),)
 
 
@@ -105,11 +116,19 @@ def test_pytest_plugin_runs_the_checks_in_a_users_suite(
         for name, url in servers.items()
     }
     result = project.run(
-        "pytest", "-q", "-p", "no:cacheprovider", "test_migrations.py",
-        "--rowstamp-engine", engine_name, check=False, **env,
-    )  # fmt: skip
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "test_migrations.py",
+        "--rowstamp-engine",
+        engine_name,
+        check=False,
+        **env,
+    )
     assert result.returncode == 1, result.output
-    failed = sorted(line.split()[1] for line in result.stdout.splitlines()
-                    if line.startswith("FAILED"))  # fmt: skip
+    failed = sorted(
+        line.split()[1] for line in result.stdout.splitlines() if line.startswith("FAILED")
+    )
     assert failed == [f"test_migrations.py::test_rowstamp_model_match[{engine_name}]"]
     assert "7 passed" in result.stdout

@@ -38,9 +38,13 @@ def test_real_environment_variables_override_both_files(
 
 @pytest.mark.parametrize(
     ("given", "driver"),
-    [("postgres://h/db", "postgresql+psycopg"), ("mysql://h/db", "mysql+pymysql"),
-     ("mariadb://h/db", "mariadb+pymysql"), ("postgresql+psycopg2://h/db", "postgresql+psycopg2")],
-)  # fmt: skip
+    [
+        ("postgres://h/db", "postgresql+psycopg"),
+        ("mysql://h/db", "mysql+pymysql"),
+        ("mariadb://h/db", "mariadb+pymysql"),
+        ("postgresql+psycopg2://h/db", "postgresql+psycopg2"),
+    ],
+)
 def test_driverless_urls_get_the_installed_driver(
     env_dir: Path, monkeypatch: pytest.MonkeyPatch, given: str, driver: str
 ) -> None:

@@ -14,13 +14,17 @@ from rowstamp.urls import mask_secrets, mask_url
     ("url", "masked"),
     [
         ("postgresql://app:pw@h/db", "postgresql://app:***@h/db"),
-        ("postgresql://app@h/db?password=TopSecret99&sslmode=require",
-         "postgresql://app@h/db?password=***&sslmode=require"),
-        ("postgresql://app@h/db?sslmode=require&Api_Key=k1&auth_token=t1&client_secret=s1",
-         "postgresql://app@h/db?Api_Key=***&auth_token=***&client_secret=***&sslmode=require"),
+        (
+            "postgresql://app@h/db?password=TopSecret99&sslmode=require",
+            "postgresql://app@h/db?password=***&sslmode=require",
+        ),
+        (
+            "postgresql://app@h/db?sslmode=require&Api_Key=k1&auth_token=t1&client_secret=s1",
+            "postgresql://app@h/db?Api_Key=***&auth_token=***&client_secret=***&sslmode=require",
+        ),
         ("sqlite:////tmp/x.db?mode=ro", "sqlite:////tmp/x.db?mode=ro"),
     ],
-)  # fmt: skip
+)
 def test_mask_url(url: str, masked: str) -> None:
     assert mask_url(url) == masked
 
@@ -29,17 +33,25 @@ def test_mask_url(url: str, masked: str) -> None:
     ("text", "masked"),
     [
         # the password runs to the last "@" of the URL, not the first
-        ("cannot connect to postgresql://app:hunter2x@foo@127.0.0.1/db: refused",
-         "cannot connect to postgresql://app:***@127.0.0.1/db: refused"),
-        ("at postgresql://app:Pa@ss:w/rd%41#Sekr3t@127.0.0.1/db now",
-         "at postgresql://app:***@127.0.0.1/db now"),
+        (
+            "cannot connect to postgresql://app:hunter2x@foo@127.0.0.1/db: refused",
+            "cannot connect to postgresql://app:***@127.0.0.1/db: refused",
+        ),
+        (
+            "at postgresql://app:Pa@ss:w/rd%41#Sekr3t@127.0.0.1/db now",
+            "at postgresql://app:***@127.0.0.1/db now",
+        ),
         # a query secret ends where the URL does, before the message's own ":"
-        ("cannot connect to postgresql://app@h/db?password=Top:Secret99: refused",
-         "cannot connect to postgresql://app@h/db?password=***: refused"),
-        ("'postgresql://app@h/db?sslmode=require&token=abc' failed",
-         "'postgresql://app@h/db?sslmode=require&token=***' failed"),
+        (
+            "cannot connect to postgresql://app@h/db?password=Top:Secret99: refused",
+            "cannot connect to postgresql://app@h/db?password=***: refused",
+        ),
+        (
+            "'postgresql://app@h/db?sslmode=require&token=abc' failed",
+            "'postgresql://app@h/db?sslmode=require&token=***' failed",
+        ),
     ],
-)  # fmt: skip
+)
 def test_mask_secrets_in_free_text(text: str, masked: str) -> None:
     assert mask_secrets(text) == masked
 

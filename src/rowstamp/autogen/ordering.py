@@ -44,8 +44,9 @@ def _tables_wanting_trigger(
     return {_key(t.schema, t.name) for t in tables if wants_updated_at_trigger(t)}
 
 
-def _lift(upgrade: list[ops.MigrateOperation], wanting: set[tuple[str | None, str]],
-          now: str | None) -> list[ops.MigrateOperation]:  # fmt: skip
+def _lift(
+    upgrade: list[ops.MigrateOperation], wanting: set[tuple[str | None, str]], now: str | None
+) -> list[ops.MigrateOperation]:
     result: list[ops.MigrateOperation] = []
     for op in upgrade:
         if not isinstance(op, ops.ModifyTableOps):
@@ -62,9 +63,10 @@ def _lift(upgrade: list[ops.MigrateOperation], wanting: set[tuple[str | None, st
         rebuilds = any(not isinstance(o, _IN_PLACE) for o in op.ops)
         if rebuilds and not created and not triggers and key in wanting:
             result.append(
-                EnsureUpdatedAtTriggerOp(op.table_name, schema=op.schema,
-                                         version=TRIGGER_VERSION, now=now)
-            )  # fmt: skip
+                EnsureUpdatedAtTriggerOp(
+                    op.table_name, schema=op.schema, version=TRIGGER_VERSION, now=now
+                )
+            )
     return result
 
 
@@ -120,8 +122,9 @@ def _known_reverses(
     return known
 
 
-def _reverse(op: ops.MigrateOperation, known: dict[int, ops.MigrateOperation]
-             ) -> ops.MigrateOperation:  # fmt: skip
+def _reverse(
+    op: ops.MigrateOperation, known: dict[int, ops.MigrateOperation]
+) -> ops.MigrateOperation:
     if isinstance(op, ops.ModifyTableOps):
         inner = [_reverse(o, known) for o in reversed(op.ops)]
         return ops.ModifyTableOps(op.table_name, ops=inner, schema=op.schema)

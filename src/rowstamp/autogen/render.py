@@ -105,8 +105,9 @@ def _type_source(type_: TypeEngine[Any], autogen_context: AutogenContext) -> str
     return f"{dialect}.{type_!r}"
 
 
-def _render_default(arg: Any, autogen_context: AutogenContext, timestamp_utc: str | None
-                    ) -> str | bool:  # fmt: skip
+def _render_default(
+    arg: Any, autogen_context: AutogenContext, timestamp_utc: str | None
+) -> str | bool:
     sa = _sa_prefix(autogen_context)
     if isinstance(arg, True_):
         return f"{sa}true()"

@@ -115,8 +115,10 @@ def _fail(exc: Exception, *, debug: bool) -> None:
     elif (explained := explain(exc)) is not None:
         line = str(explained)
     elif isinstance(exc, DBAPIError):
-        line = (f"the database refused a statement: {first_line(exc)}; "
-                "run again with --debug for details")  # fmt: skip
+        line = (
+            f"the database refused a statement: {first_line(exc)}; "
+            "run again with --debug for details"
+        )
     elif isinstance(exc, SQLAlchemyError):
         line = f"{first_line(exc)}; run again with --debug for details"
     else:

@@ -239,8 +239,9 @@ class EngineSupport:
         Needed only where DDL commits at once."""
         raise NotImplementedError
 
-    def compare_type(self, dialect: Dialect, reflected: TypeEngine[Any],
-                     model: TypeEngine[Any]) -> bool | None:  # fmt: skip
+    def compare_type(
+        self, dialect: Dialect, reflected: TypeEngine[Any], model: TypeEngine[Any]
+    ) -> bool | None:
         """Alembic's ``compare_type`` hook: False when ``reflected`` is what this engine
         makes of ``model``, True for a real change, None to let Alembic decide."""
         return None

@@ -117,9 +117,13 @@ class MySQLSupport(EngineSupport):
 
     def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
         triggers = _info_schema(
-            "TRIGGERS", "trigger_schema", "trigger_name", "event_object_table",
-            "event_manipulation", "action_timing",
-        )  # fmt: skip
+            "TRIGGERS",
+            "trigger_schema",
+            "trigger_name",
+            "event_object_table",
+            "event_manipulation",
+            "action_timing",
+        )
         where = triggers.c.trigger_schema == (
             literal(schema, String) if schema is not None else func.database()
         )
@@ -257,8 +261,9 @@ class MySQLSupport(EngineSupport):
             if not connection.invalidated and not connection.closed:
                 _session_statement(connection, "SET @@session.timestamp = DEFAULT")
 
-    def compare_type(self, dialect: Dialect, reflected: TypeEngine[Any],
-                     model: TypeEngine[Any]) -> bool | None:  # fmt: skip
+    def compare_type(
+        self, dialect: Dialect, reflected: TypeEngine[Any], model: TypeEngine[Any]
+    ) -> bool | None:
         """Catch what Alembic misses here: a timestamp's fractional-second digits.
 
         Alembic takes ``DATETIME`` and ``DATETIME(6)`` for the same type, but the
@@ -275,8 +280,15 @@ class MySQLSupport(EngineSupport):
 
     def backup(self, url: URL, path: Path) -> None:
         dump = _tool("mariadb-dump", "mysqldump")
-        command = [dump, "--single-transaction", "--routines", "--triggers",
-                   *_client_args(url), f"--result-file={path}", str(url.database)]  # fmt: skip
+        command = [
+            dump,
+            "--single-transaction",
+            "--routines",
+            "--triggers",
+            *_client_args(url),
+            f"--result-file={path}",
+            str(url.database),
+        ]
         run_tool(command, url, _tool_env(url))
 
     def verify_backup(self, path: Path) -> str:

@@ -24,9 +24,12 @@ class _UnescapedNames:
     """Undo the doubled backticks in reflected names, then let Alembic correct the rest."""
 
     def correct_for_autogen_constraints(
-        self, conn_unique_constraints: Any, conn_indexes: Any,
-        metadata_unique_constraints: Any, metadata_indexes: Any,
-    ) -> None:  # fmt: skip
+        self,
+        conn_unique_constraints: Any,
+        conn_indexes: Any,
+        metadata_unique_constraints: Any,
+        metadata_indexes: Any,
+    ) -> None:
         for item in [*conn_unique_constraints, *conn_indexes]:
             if item.name and "``" in item.name:
                 item.name = item.name.replace("``", "`")

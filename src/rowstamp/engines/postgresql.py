@@ -203,8 +203,13 @@ class PostgreSQLSupport(EngineSupport):
     backup_suffix: ClassVar[str] = ".dump"
 
     def backup(self, url: URL, path: Path) -> None:
-        command = [_tool("pg_dump"), "--format=custom", "--no-password", f"--file={path}",
-                   f"--dbname={_conninfo(url)}"]  # fmt: skip
+        command = [
+            _tool("pg_dump"),
+            "--format=custom",
+            "--no-password",
+            f"--file={path}",
+            f"--dbname={_conninfo(url)}",
+        ]
         run_tool(command, url, _tool_env(url))
 
     def verify_backup(self, path: Path) -> str:
@@ -215,8 +220,15 @@ class PostgreSQLSupport(EngineSupport):
         return f"pg_restore --list: {len(entries)} entries"
 
     def restore(self, path: Path, url: URL) -> None:
-        command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-                   "--no-password", f"--dbname={_conninfo(url)}", str(path)]  # fmt: skip
+        command = [
+            _tool("pg_restore"),
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--no-password",
+            f"--dbname={_conninfo(url)}",
+            str(path),
+        ]
         run_tool(command, url, _tool_env(url))
 
     database_names_sql: ClassVar[str] = "SELECT datname FROM pg_catalog.pg_database"
@@ -342,8 +354,15 @@ def _major(version: str) -> int:
 def _conninfo(url: URL) -> str:
     """A libpq URI without the password, in the userinfo or as ``?password=``: it goes
     through PGPASSWORD, as a command line is visible to every local user."""
-    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database,
-                      {k: v for k, v in url.query.items() if k != "password"})  # fmt: skip
+    bare = URL.create(
+        "postgresql",
+        url.username,
+        None,
+        url.host,
+        url.port,
+        url.database,
+        {k: v for k, v in url.query.items() if k != "password"},
+    )
     return bare.render_as_string(hide_password=False)
 
 

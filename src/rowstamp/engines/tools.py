@@ -20,8 +20,14 @@ from rowstamp.urls import mask_secrets
 __all__ = ["run_tool"]
 
 
-def run_tool(command: list[str], url: URL, env: Mapping[str, str | bytes], *,
-             stdin: Path | None = None, stdout: Path | None = None) -> str:  # fmt: skip
+def run_tool(
+    command: list[str],
+    url: URL,
+    env: Mapping[str, str | bytes],
+    *,
+    stdin: Path | None = None,
+    stdout: Path | None = None,
+) -> str:
     """Run a database client tool; its failure is one line with the password masked.
 
     ``env`` values may be bytes, for a password that must reach the tool as exactly
@@ -37,9 +43,14 @@ def run_tool(command: list[str], url: URL, env: Mapping[str, str | bytes], *,
             open(stdout, "wb") if stdout else open(os.devnull, "wb") as taken,
         ):
             done = subprocess.run(
-                command, stdin=given, stdout=taken if stdout else subprocess.PIPE,
-                stderr=subprocess.PIPE, env=environment, timeout=3600, check=False,
-            )  # fmt: skip
+                command,
+                stdin=given,
+                stdout=taken if stdout else subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=environment,
+                timeout=3600,
+                check=False,
+            )
     except FileNotFoundError:
         raise BackupError(
             f"{command[0]} is not installed", "install the database's client tools"

@@ -21,11 +21,32 @@ if TYPE_CHECKING:
 __all__ = ["check_message", "invisible_character", "revision_messages"]
 
 _EXAMPLE = '"Add posts table"'
-_GENERIC_WORDS = frozenset({
-    "update", "updates", "fix", "fixes", "change", "changes", "misc", "wip", "stuff", "things",
-    "migration", "migrations", "database", "db", "schema", "model", "models", "table", "tables",
-    "new", "more", "some",
-})  # fmt: skip
+_GENERIC_WORDS = frozenset(
+    {
+        "update",
+        "updates",
+        "fix",
+        "fixes",
+        "change",
+        "changes",
+        "misc",
+        "wip",
+        "stuff",
+        "things",
+        "migration",
+        "migrations",
+        "database",
+        "db",
+        "schema",
+        "model",
+        "models",
+        "table",
+        "tables",
+        "new",
+        "more",
+        "some",
+    }
+)
 """Words that alone describe no change: "Update models" or "Fix migration" says nothing."""
 
 _SLUG_WORD = re.compile(r"\w+")

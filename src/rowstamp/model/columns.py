@@ -46,22 +46,35 @@ class MetadataColumns:
     """Soft-delete flag, general flag, notes, and database-maintained UTC timestamps."""
 
     is_active: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, server_default=true(), index=True,
+        Boolean,
+        nullable=False,
+        server_default=true(),
+        index=True,
         sort_order=_AFTER_MODEL_COLUMNS,
-    )  # fmt: skip
+    )
     is_flagged: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, server_default=false(), index=True,
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        index=True,
         sort_order=_AFTER_MODEL_COLUMNS,
-    )  # fmt: skip
+    )
     notes: Mapped[str | None] = mapped_column(Text, nullable=True, sort_order=_AFTER_MODEL_COLUMNS)
     created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, server_default=utc_now(), index=True,
+        UTCDateTime,
+        nullable=False,
+        server_default=utc_now(),
+        index=True,
         sort_order=_AFTER_MODEL_COLUMNS,
-    )  # fmt: skip
+    )
     updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, server_default=utc_now(), server_onupdate=FetchedValue(),
-        info={UPDATED_AT_MARK: True}, sort_order=_AFTER_MODEL_COLUMNS,
-    )  # fmt: skip
+        UTCDateTime,
+        nullable=False,
+        server_default=utc_now(),
+        server_onupdate=FetchedValue(),
+        info={UPDATED_AT_MARK: True},
+        sort_order=_AFTER_MODEL_COLUMNS,
+    )
 
 
 def wants_updated_at_trigger(table: Table) -> bool:

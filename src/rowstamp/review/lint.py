@@ -216,11 +216,18 @@ def offline_sql(config: Config, scripts: ScriptDirectory, migration: MigrationFi
     sql, previous = StringIO(), config.output_buffer
     config.output_buffer = sql
     try:
-        with offline.applied(config), quiet_alembic(), EnvironmentContext(
-            config, scripts, as_sql=True, starting_rev=down,
-            destination_rev=migration.revision,
-            fn=lambda rev, _: upgrade_steps(scripts, migration.revision, rev),
-        ):  # fmt: skip
+        with (
+            offline.applied(config),
+            quiet_alembic(),
+            EnvironmentContext(
+                config,
+                scripts,
+                as_sql=True,
+                starting_rev=down,
+                destination_rev=migration.revision,
+                fn=lambda rev, _: upgrade_steps(scripts, migration.revision, rev),
+            ),
+        ):
             scripts.run_env()
     except Exception as exc:
         if options.debug:
@@ -248,11 +255,20 @@ def _squawk(
         return [Finding("squawk", "warning", f"{exc}; squawk did not run")]
     done = subprocess.run(
         [
-            executable, "--reporter", "json", "--stdin-filepath", f"{migration.revision}.sql",
-            "--exclude", ",".join(sorted(SQUAWK_EXCLUDED)),
+            executable,
+            "--reporter",
+            "json",
+            "--stdin-filepath",
+            f"{migration.revision}.sql",
+            "--exclude",
+            ",".join(sorted(SQUAWK_EXCLUDED)),
         ],
-        input=sql, capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+        input=sql,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     try:
         reported: list[dict[str, Any]] = json.loads(done.stdout or "[]")
     except json.JSONDecodeError:

@@ -278,9 +278,11 @@ def review_migration(migration: MigrationFile) -> list[Finding]:
     """Every rule's findings on ``migration``, acknowledged where the file says so."""
     ctx = _Context(migration, migration.upgrade)
     ctx.new_tables = {
-        t for item in migration.upgrade if isinstance(item.op, ops.CreateTableOp)
+        t
+        for item in migration.upgrade
+        if isinstance(item.op, ops.CreateTableOp)
         if (t := table_of(item.op))
-    }  # fmt: skip
+    }
     findings: list[Finding] = []
     for rule in RULES:
         for item, message in rule.check(ctx):

@@ -82,9 +82,13 @@ def _repository_root(project_dir: Path) -> Path:
     folder), or ``project_dir`` itself without git or a repository."""
     try:
         done = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"], cwd=project_dir, capture_output=True,
-            text=True, timeout=60, check=False,
-        )  # fmt: skip
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return project_dir
     top = done.stdout.strip()
@@ -263,8 +267,9 @@ def _verify_by_restore(url: URL, path: Path) -> str:
         support.restore(path, scratch)
         original, restored = (_row_counts(u) for u in (url, scratch))
     if original != restored:
-        differing = sorted(t for t in original.keys() | restored.keys()
-                           if original.get(t) != restored.get(t))  # fmt: skip
+        differing = sorted(
+            t for t in original.keys() | restored.keys() if original.get(t) != restored.get(t)
+        )
         raise BackupError(
             f"the restored backup differs in {len(differing)} tables ({', '.join(differing[:5])})",
             "do not migrate; investigate the backup before trying again",

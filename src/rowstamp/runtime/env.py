@@ -82,8 +82,13 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
     }
 
 
-def _compare_type(context: MigrationContext, inspected_column: Any, metadata_column: Any,
-                  inspected_type: Any, metadata_type: Any) -> bool | None:  # fmt: skip
+def _compare_type(
+    context: MigrationContext,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_type: Any,
+    metadata_type: Any,
+) -> bool | None:
     """Alembic's ``compare_type`` hook: the engine module's opinion, else Alembic's."""
     return for_dialect(context.dialect).compare_type(context.dialect, inspected_type, metadata_type)
 

@@ -52,8 +52,12 @@ class Progress:
         def steps(heads: Any, context: Any) -> Iterator[Any]:
             for step in fn(heads, context):
                 info = step.info  # up_revision is the one applied, or the one reverted
-                self.running = Step(str(info.up_revision_id), _doc(info), bool(info.is_upgrade),
-                                    down_revisions=tuple(info.down_revision_ids))  # fmt: skip
+                self.running = Step(
+                    str(info.up_revision_id),
+                    _doc(info),
+                    bool(info.is_upgrade),
+                    down_revisions=tuple(info.down_revision_ids),
+                )
                 self._started = time.monotonic()
                 yield step
 
@@ -63,8 +67,12 @@ class Progress:
         """Alembic's ``on_version_apply`` callback: the running step finished."""
         if self.running is None:
             return
-        step = Step(self.running.revision, self.running.message, self.running.upgrade,
-                    time.monotonic() - self._started)  # fmt: skip
+        step = Step(
+            self.running.revision,
+            self.running.message,
+            self.running.upgrade,
+            time.monotonic() - self._started,
+        )
         self.done.append(step)
         self.running = None
         verb = "Applied" if step.upgrade else "Reverted"
@@ -118,9 +126,12 @@ class Progress:
         )
         stamp = f"alembic stamp {step.revision if step.upgrade else down}"
         undo = undo_statements(left, after.context.dialect)
-        undo_hint = (f"undo with: {'; '.join(undo)}; then: {resume}" if undo else
-                     f"what it dropped only the backup has: restore it, or finish the revision "
-                     f"by hand and run: {stamp}")  # fmt: skip
+        undo_hint = (
+            f"undo with: {'; '.join(undo)}; then: {resume}"
+            if undo
+            else f"what it dropped only the backup has: restore it, or finish the revision "
+            f"by hand and run: {stamp}"
+        )
         if left.complete:
             everything = "everything it creates " if not dropped else "all of it is done: "
             return MigrationFailedError(

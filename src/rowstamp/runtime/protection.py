@@ -73,8 +73,12 @@ def protect(run: RunOptions, connection: Connection, env: EnvironmentContext) ->
     )
     log.warning(
         "Backup of %s: %s (%s bytes, %.1f s); %s",
-        settings.environment, backup.path, f"{backup.size:,}", backup.seconds, backup.verified,
-    )  # fmt: skip
+        settings.environment,
+        backup.path,
+        f"{backup.size:,}",
+        backup.seconds,
+        backup.verified,
+    )
     return backup
 
 
@@ -103,10 +107,13 @@ def _skip_backup(settings: RowstampSettings, reason: str) -> None:
         )
     audit = log_no_backup(
         settings.backup_dir or default_backup_dir(),
-        {"time": datetime.now(UTC).isoformat(timespec="seconds"),
-         "environment": settings.environment, "url": mask_url(settings.url),
-         "reason": reason.strip()},
-    )  # fmt: skip
+        {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "environment": settings.environment,
+            "url": mask_url(settings.url),
+            "reason": reason.strip(),
+        },
+    )
     log.warning("No backup of %s: %s (logged in %s)", settings.environment, reason.strip(), audit)
 
 
@@ -201,7 +208,10 @@ def _downgrade_plan(env: EnvironmentContext, current: tuple[str, ...], target: s
     for script in revisions:
         with quiet_alembic():
             downgrade = read_migration(Path(script.path)).downgrade
-        drops = [describe(o) for o in flatten([r.op for r in downgrade])
-                 if type(o).__name__.startswith("Drop")]  # fmt: skip
+        drops = [
+            describe(o)
+            for o in flatten([r.op for r in downgrade])
+            if type(o).__name__.startswith("Drop")
+        ]
         parts.append(f"{script.revision} {script.doc}: {', '.join(drops) or 'no drops'}")
     return "; ".join(parts) or "nothing to revert"

@@ -55,9 +55,13 @@ def rehearse(config: Config, target: str = "head", *, verify_restore: bool = Fal
 def _rehearse(config: Config, run: RunOptions, target: str, *, verify_restore: bool) -> Rehearsal:
     settings = run.required_settings()
     root = Path(config.config_file_name or ".").resolve().parent
-    backup = take_backup(settings.url, settings.environment,
-                         directory=settings.backup_dir or default_backup_dir(),
-                         project_root=root, verify_restore=verify_restore)  # fmt: skip
+    backup = take_backup(
+        settings.url,
+        settings.environment,
+        directory=settings.backup_dir or default_backup_dir(),
+        project_root=root,
+        verify_restore=verify_restore,
+    )
     steps: list[Step] = []
 
     def record(step: Step) -> None:
@@ -71,8 +75,13 @@ def _rehearse(config: Config, run: RunOptions, target: str, *, verify_restore: b
         engine = create_engine(scratch, poolclass=NullPool)
         try:
             with engine.connect() as connection:
-                on_copy = run.but(command="upgrade", connection=connection, scratch=True,
-                                  printer=record, state=RunState())  # fmt: skip
+                on_copy = run.but(
+                    command="upgrade",
+                    connection=connection,
+                    scratch=True,
+                    printer=record,
+                    state=RunState(),
+                )
                 with on_copy.applied(config):
                     command.upgrade(config, target)
         except (CommandError, RowstampError) as exc:

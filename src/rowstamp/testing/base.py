@@ -147,8 +147,16 @@ def describe_error(exc: DBAPIError) -> str:
     return f"{first} (statement: {statement})" if statement else first
 
 
-_KINDS = {"r": "table", "i": "index", "S": "sequence", "v": "view", "m": "materialized view",
-          "p": "table", "I": "index", "base table": "table"}  # fmt: skip
+_KINDS = {
+    "r": "table",
+    "i": "index",
+    "S": "sequence",
+    "v": "view",
+    "m": "materialized view",
+    "p": "table",
+    "I": "index",
+    "base table": "table",
+}
 """Catalog kinds as people say them (PostgreSQL's relkind letters, MySQL's table types)."""
 
 

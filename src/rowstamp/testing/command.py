@@ -22,8 +22,12 @@ from rowstamp.urls import mask_secrets, mask_url
 
 __all__ = ["parse_engines", "render_report", "test_command"]
 
-_ENGINE_OF_BACKEND = {"sqlite": "sqlite", "postgresql": "postgresql",
-                      "mysql": "mariadb", "mariadb": "mariadb"}  # fmt: skip
+_ENGINE_OF_BACKEND = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql",
+    "mysql": "mariadb",
+    "mariadb": "mariadb",
+}
 
 
 def parse_engines(engines: Sequence[str], url: str | None) -> tuple[list[str], URL | None]:
@@ -81,10 +85,14 @@ def test_command(
 def render_report(report: EngineReport, echo: Callable[[str], None] | None = None) -> None:
     """A table (check, revisions, time), then one line per failure."""
     rows = [
-        (r.name, "FAILED" if not r.ok else "skipped" if r.skipped else "ok",
-         str(r.revisions) if r.ok and not r.skipped else "-", f"{r.seconds:.2f} s")
+        (
+            r.name,
+            "FAILED" if not r.ok else "skipped" if r.skipped else "ok",
+            str(r.revisions) if r.ok and not r.skipped else "-",
+            f"{r.seconds:.2f} s",
+        )
         for r in report.results
-    ]  # fmt: skip
+    ]
     title = f"{report.engine}: {'passed' if report.ok else 'FAILED'}"
     if echo is None and sys.stdout.isatty():
         from rich.console import Console
@@ -100,13 +108,18 @@ def render_report(report: EngineReport, echo: Callable[[str], None] | None = Non
     else:
         out = echo or print
         out(title)
-        widths = [max(len(row[i]) for row in [("check", "result", "revisions", "time"), *rows])
-                  for i in range(4)]  # fmt: skip
+        widths = [
+            max(len(row[i]) for row in [("check", "result", "revisions", "time"), *rows])
+            for i in range(4)
+        ]
         for row in [("check", "result", "revisions", "time"), *rows]:
-            out("  " + "  ".join(
-                cell.rjust(w) if i >= 2 else cell.ljust(w)
-                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-            ).rstrip())  # fmt: skip
+            out(
+                "  "
+                + "  ".join(
+                    cell.rjust(w) if i >= 2 else cell.ljust(w)
+                    for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+                ).rstrip()
+            )
     out_line = echo or print
     for result in report.results:
         if result.failure is not None:

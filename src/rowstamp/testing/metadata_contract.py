@@ -116,8 +116,10 @@ def _trigger(connection: Connection, table: Table) -> list[str]:
     ).one()
     problems = []
     if _utc(updated) <= _PAST:
-        problems.append(f"{table.name}: a raw-SQL UPDATE left updated_at at {updated} "
-                        "(the updated_at trigger did not fire)")  # fmt: skip
+        problems.append(
+            f"{table.name}: a raw-SQL UPDATE left updated_at at {updated} "
+            "(the updated_at trigger did not fire)"
+        )
     if _utc(created) != _PAST:
         problems.append(f"{table.name}: a raw-SQL UPDATE changed created_at to {created}")
     return problems
@@ -131,9 +133,16 @@ def _utc(value: Any) -> dt.datetime:
 
 
 _SAMPLES: dict[type, Any] = {
-    int: 1, str: "rowstamp", bool: False, float: 1.0, decimal.Decimal: decimal.Decimal(1),
-    dt.datetime: _PAST, dt.date: _PAST.date(), bytes: b"rowstamp", uuid.UUID: uuid.uuid4(),
-}  # fmt: skip
+    int: 1,
+    str: "rowstamp",
+    bool: False,
+    float: 1.0,
+    decimal.Decimal: decimal.Decimal(1),
+    dt.datetime: _PAST,
+    dt.date: _PAST.date(),
+    bytes: b"rowstamp",
+    uuid.UUID: uuid.uuid4(),
+}
 
 
 def _row(table: Table) -> dict[str, Any] | None:

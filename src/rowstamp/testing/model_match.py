@@ -24,6 +24,7 @@ def check_model_match(run: MigrationRun) -> int:
         run.config.stdout = stdout
     if not drift.ok:
         heads = ", ".join(drift.heads)
-        raise CheckFailed(f"{heads}: the models and the migrations differ: "
-                          + "; ".join(drift.differences))  # fmt: skip
+        raise CheckFailed(
+            f"{heads}: the models and the migrations differ: " + "; ".join(drift.differences)
+        )
     return len(run.revisions())

@@ -41,9 +41,12 @@ __all__ = [
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rowstamp", "rowstamp migration checks")
     group.addoption(
-        "--rowstamp-engine", action="append", choices=ENGINES, default=None,
+        "--rowstamp-engine",
+        action="append",
+        choices=ENGINES,
+        default=None,
         help="engine the migration checks run on; repeatable (default: sqlite)",
-    )  # fmt: skip
+    )
     group.addoption(
         "--rowstamp-config", default="alembic.ini", help="Alembic config file (alembic.ini)"
     )

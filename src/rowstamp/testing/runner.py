@@ -33,8 +33,16 @@ from rowstamp.testing.target import check_target
 
 __all__ = ["CHECKS", "EngineReport", "run_checks", "write_junit"]
 
-CHECKS = ("single head", "message rules", "model match", "metadata contract", "stairway",
-          "round trip", "clean downgrade", "data tests")  # fmt: skip
+CHECKS = (
+    "single head",
+    "message rules",
+    "model match",
+    "metadata contract",
+    "stairway",
+    "round trip",
+    "clean downgrade",
+    "data tests",
+)
 
 
 _Fresh = Callable[[], AbstractContextManager[tuple[MigrationRun, set[tuple[str, str]]]]]
@@ -78,9 +86,11 @@ def _run_database_checks(
     report: EngineReport, config: Config, fresh: _Fresh, blocked: str | None
 ) -> None:
     def step(
-        name: str, check: Callable[[MigrationRun], int], run: MigrationRun,
+        name: str,
+        check: Callable[[MigrationRun], int],
+        run: MigrationRun,
         needs: tuple[str, ...] = (),
-    ) -> None:  # fmt: skip
+    ) -> None:
         failed = [n for n in needs if not _passed(report, n)]
         if blocked or failed:
             reason = f"{blocked or failed[0]} failed"
@@ -161,9 +171,12 @@ def write_junit(reports: list[EngineReport], path: str) -> None:
     )
     for result in results:
         case = ElementTree.SubElement(
-            suite, "testcase", classname=f"rowstamp.{result.engine}", name=result.name,
+            suite,
+            "testcase",
+            classname=f"rowstamp.{result.engine}",
+            name=result.name,
             time=f"{result.seconds:.3f}",
-        )  # fmt: skip
+        )
         if result.failure is not None:
             ElementTree.SubElement(case, "failure", message=result.failure).text = result.failure
         elif result.skipped is not None:

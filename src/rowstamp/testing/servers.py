@@ -128,11 +128,24 @@ def postgresql_server() -> Iterator[Server]:
     log = root / "log"
     try:
         subprocess.run(
-            _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                          f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8",
-                          "--locale=C.UTF-8", "--no-sync"]),
-            check=True, capture_output=True,
-        )  # fmt: skip
+            _as_postgres(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    f"--pwfile={pwfile}",
+                    "--auth=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
         log.touch()
         _chown_postgres(log)
         options = (
@@ -140,17 +153,37 @@ def postgresql_server() -> Iterator[Server]:
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log),
-                          "-w", "-t", "60", "start"]),
-            check=True, capture_output=True,
-        )  # fmt: skip
+            _as_postgres(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
     except (subprocess.CalledProcessError, OSError) as exc:
         detail = getattr(exc, "stderr", b"") or b""
         logtext = log.read_text(errors="replace") if log.exists() else ""
         shutil.rmtree(root, ignore_errors=True)
         raise ServerUnavailable(f"PostgreSQL did not start: {exc} {detail!r} {logtext}") from exc
-    url = URL.create("postgresql+psycopg", username="postgres", password=TEST_PASSWORD,
-                     host="127.0.0.1", port=port, database="postgres")  # fmt: skip
+    url = URL.create(
+        "postgresql+psycopg",
+        username="postgres",
+        password=TEST_PASSWORD,
+        host="127.0.0.1",
+        port=port,
+        database="postgres",
+    )
     try:
         yield Server(url)
     finally:
@@ -210,26 +243,48 @@ def mariadb_server(*, binlog: bool = False, user: str = "rowstamp") -> Iterator[
     process: subprocess.Popen[bytes] | None = None
     try:
         subprocess.run(
-            [install_db, "--no-defaults", f"--datadir={data}", *as_root,
-             "--auth-root-authentication-method=normal", "--skip-test-db"],
-            check=True, capture_output=True,
-        )  # fmt: skip
+            [
+                install_db,
+                "--no-defaults",
+                f"--datadir={data}",
+                *as_root,
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            check=True,
+            capture_output=True,
+        )
         logging = (
             [f"--log-bin={root / 'binlog'}", "--server-id=1"] if binlog else ["--skip-log-bin"]
         )
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [mariadbd, "--no-defaults", f"--datadir={data}", *as_root, *logging,
-                 "--bind-address=127.0.0.1", f"--port={port}", f"--socket={sock}",
-                 f"--pid-file={root / 'pid'}", f"--tmpdir={tmp}", "--skip-name-resolve",
-                 "--skip-ssl",
-                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-                 "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0",
-                 "--innodb-doublewrite=0", "--max-connections=300"],
-                stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        admin = URL.create("mariadb+pymysql", username="root", database="mysql",
-                           query={"unix_socket": str(sock)})  # fmt: skip
+                [
+                    mariadbd,
+                    "--no-defaults",
+                    f"--datadir={data}",
+                    *as_root,
+                    *logging,
+                    "--bind-address=127.0.0.1",
+                    f"--port={port}",
+                    f"--socket={sock}",
+                    f"--pid-file={root / 'pid'}",
+                    f"--tmpdir={tmp}",
+                    "--skip-name-resolve",
+                    "--skip-ssl",
+                    "--character-set-server=utf8mb4",
+                    "--collation-server=utf8mb4_unicode_ci",
+                    "--innodb-buffer-pool-size=64M",
+                    "--innodb-flush-log-at-trx-commit=0",
+                    "--innodb-doublewrite=0",
+                    "--max-connections=300",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        admin = URL.create(
+            "mariadb+pymysql", username="root", database="mysql", query={"unix_socket": str(sock)}
+        )
         _wait_until_ready(admin, process, log)
         engine = create_engine(admin)
         with engine.connect() as conn:
@@ -250,8 +305,14 @@ def mariadb_server(*, binlog: bool = False, user: str = "rowstamp") -> Iterator[
         logtext = log.read_text(errors="replace") if log.exists() else ""
         shutil.rmtree(root, ignore_errors=True)
         raise ServerUnavailable(f"MariaDB did not start: {exc} {detail!r} {logtext}") from exc
-    url = URL.create("mariadb+pymysql", username=user, password=TEST_PASSWORD,
-                     host="127.0.0.1", port=port, database="mysql")  # fmt: skip
+    url = URL.create(
+        "mariadb+pymysql",
+        username=user,
+        password=TEST_PASSWORD,
+        host="127.0.0.1",
+        port=port,
+        database="mysql",
+    )
     try:
         yield MariaDBServer(url)
     finally:

@@ -95,8 +95,12 @@ def _stamps(engine, name: str, schema: str | None):  # type: ignore[no-untyped-d
 
     from rowstamp.model.types import UTCDateTime
 
-    t = table(name, column("created_at", UTCDateTime()), column("updated_at", UTCDateTime()),
-              schema=schema)  # fmt: skip
+    t = table(
+        name,
+        column("created_at", UTCDateTime()),
+        column("updated_at", UTCDateTime()),
+        schema=schema,
+    )
     with engine.connect() as conn:
         return tuple(conn.execute(select(t.c.created_at, t.c.updated_at)).one())
 

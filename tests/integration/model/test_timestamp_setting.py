@@ -19,10 +19,16 @@ from tests.project import Project
 
 @pytest.mark.parametrize(
     "expression",
-    ["now()", "now() - interval '1 day'", "now() AT TIME ZONE 'UTC'", "UTC_TIMESTAMP(6)",
-     "strftime('%Y-%m-%d %H:%M:%f000', 'now')", "CASE WHEN true THEN now() END",
-     "(SELECT now())"],
-)  # fmt: skip
+    [
+        "now()",
+        "now() - interval '1 day'",
+        "now() AT TIME ZONE 'UTC'",
+        "UTC_TIMESTAMP(6)",
+        "strftime('%Y-%m-%d %H:%M:%f000', 'now')",
+        "CASE WHEN true THEN now() END",
+        "(SELECT now())",
+    ],
+)
 def test_one_expression_is_accepted(
     env_dir: Path, monkeypatch: pytest.MonkeyPatch, expression: str
 ) -> None:
@@ -32,18 +38,20 @@ def test_one_expression_is_accepted(
 
 @pytest.mark.parametrize(
     ("expression", "problem"),
-    [("now(); DELETE FROM users", "';' is not allowed"),
-     ("now() -- later", "a comment is not allowed"),
-     ("now() /* later */", "a comment is not allowed"),
-     ("now() # later", "a comment is not allowed"),
-     ("$rowstamp$ now() $rowstamp$", "'$' (dollar quoting) is not allowed"),
-     ("now() DELETE FROM users", "'DELETE' starts a statement"),
-     ("SELECT now()", "'SELECT' starts a statement"),
-     ("WITH d AS (DELETE FROM users RETURNING 1) SELECT now()", "'WITH' starts a statement"),
-     ("now('", "a quote is not closed"),
-     ("now(", "a '(' is not closed"),
-     ("now())", "a ')' closes nothing")],
-)  # fmt: skip
+    [
+        ("now(); DELETE FROM users", "';' is not allowed"),
+        ("now() -- later", "a comment is not allowed"),
+        ("now() /* later */", "a comment is not allowed"),
+        ("now() # later", "a comment is not allowed"),
+        ("$rowstamp$ now() $rowstamp$", "'$' (dollar quoting) is not allowed"),
+        ("now() DELETE FROM users", "'DELETE' starts a statement"),
+        ("SELECT now()", "'SELECT' starts a statement"),
+        ("WITH d AS (DELETE FROM users RETURNING 1) SELECT now()", "'WITH' starts a statement"),
+        ("now('", "a quote is not closed"),
+        ("now(", "a '(' is not closed"),
+        ("now())", "a ')' closes nothing"),
+    ],
+)
 def test_anything_else_is_one_line_naming_the_variable(
     env_dir: Path, monkeypatch: pytest.MonkeyPatch, expression: str, problem: str
 ) -> None:

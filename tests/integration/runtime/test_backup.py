@@ -35,8 +35,9 @@ def _fill(engine: Engine) -> None:
 
 def test_backup_is_verified_by_a_restore(db_engine: Engine, db_url: URL, tmp_path: Path) -> None:
     _fill(db_engine)
-    backup = take_backup(db_url, "production", directory=tmp_path / "backups",
-                         project_root=REPO, verify_restore=True)  # fmt: skip
+    backup = take_backup(
+        db_url, "production", directory=tmp_path / "backups", project_root=REPO, verify_restore=True
+    )
     assert backup.path.is_file() and backup.size > 0
     assert backup.path.parent == tmp_path / "backups"
     assert backup.path.name.startswith("production-")
@@ -96,16 +97,16 @@ def test_backups_never_go_inside_the_git_repository(db_url: URL, tmp_path: Path)
     (mono / "backend").mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(mono)], check=True)
     with pytest.raises(BackupError) as info:
-        take_backup(db_url, "production", directory=mono / "backups",
-                    project_root=mono / "backend")  # fmt: skip
+        take_backup(db_url, "production", directory=mono / "backups", project_root=mono / "backend")
     assert f"is inside the repository {mono}; set BACKUP_DIR" in str(info.value)
     assert len(str(info.value).splitlines()) == 1
     assert not (mono / "backups").exists()
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("variable", ["GIT_CEILING_DIRECTORIES", "PATH"],
-                         ids=["no-repository", "no-git"])  # fmt: skip
+@pytest.mark.parametrize(
+    "variable", ["GIT_CEILING_DIRECTORIES", "PATH"], ids=["no-repository", "no-git"]
+)
 def test_without_git_the_project_directory_is_the_repository(
     db_url: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
@@ -162,9 +163,11 @@ def test_a_backup_on_a_full_disk_leaves_nothing(
 
 @pytest.mark.parametrize(
     ("where", "problem"),
-    [("file", "cannot create backup directory {d}: File exists;"),
-     ("file/backups", "cannot create backup directory {d}: {d.parent}: File exists")],
-)  # fmt: skip
+    [
+        ("file", "cannot create backup directory {d}: File exists;"),
+        ("file/backups", "cannot create backup directory {d}: {d.parent}: File exists"),
+    ],
+)
 def test_a_backup_dir_that_is_or_is_under_a_file_is_one_line(
     db_url: URL, tmp_path: Path, where: str, problem: str
 ) -> None:

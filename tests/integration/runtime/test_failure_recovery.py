@@ -75,8 +75,9 @@ def _assert_reported(line: str, db_url: URL) -> None:
 def test_a_revision_failing_after_its_ddl_reports_the_true_state(
     project: Project, db_url: URL
 ) -> None:
-    write_revision(project, "b3", "b2", CREATE_T3 + "    op.execute('SELECT * FROM nowhere')",
-                   DROP_T3)  # fmt: skip
+    write_revision(
+        project, "b3", "b2", CREATE_T3 + "    op.execute('SELECT * FROM nowhere')", DROP_T3
+    )
     result = project.alembic("upgrade", "head", check=False)
     [line] = _error_lines(result.output)
     assert result.returncode != 0
@@ -108,9 +109,14 @@ def _interrupted(
     mark = project.root / "ddl-done"
     write_revision(project, "b3", "b2", CREATE_T3 + SLEEP, DROP_T3)
     process = subprocess.Popen(
-        command, cwd=project.root, env=project.env(MARK=str(mark)), text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=interruptible,
-    )  # fmt: skip
+        command,
+        cwd=project.root,
+        env=project.env(MARK=str(mark)),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=interruptible,
+    )
     deadline = time.monotonic() + 60
     while not mark.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
@@ -171,10 +177,14 @@ def test_a_batch_rebuild_that_fails_next_to_a_view_is_rolled_back(
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO things (id, label) VALUES (1, 'kept')"))
         conn.execute(text("CREATE VIEW things_v AS SELECT id, label FROM things"))
-    write_revision(project, "b3", "b2",
-                   "    with op.batch_alter_table('things', recreate='always') as batch:\n"
-                   "        batch.add_column(sa.Column('n', sa.Integer))",
-                   "    pass")  # fmt: skip
+    write_revision(
+        project,
+        "b3",
+        "b2",
+        "    with op.batch_alter_table('things', recreate='always') as batch:\n"
+        "        batch.add_column(sa.Column('n', sa.Integer))",
+        "    pass",
+    )
     result = project.alembic("upgrade", "head", check=False)
     [line] = _error_lines(result.output)
     assert "error in view things_v" in line
@@ -195,8 +205,9 @@ def test_an_engine_handed_in_gets_transactional_ddl_too(db_url: URL, tmp_path: P
 
     project = Project.copy(tmp_path / "project", db_url)
     simple_chain(project)
-    write_revision(project, "b3", "b2", CREATE_T3 + "    op.execute('SELECT * FROM nowhere')",
-                   DROP_T3)  # fmt: skip
+    write_revision(
+        project, "b3", "b2", CREATE_T3 + "    op.execute('SELECT * FROM nowhere')", DROP_T3
+    )
     engine = create_engine(db_url)
     run = MigrationRun(load_config(project.root / "alembic.ini"), engine)
     with pytest.raises(CheckFailed, match="no such table: nowhere"):
@@ -207,8 +218,9 @@ def test_an_engine_handed_in_gets_transactional_ddl_too(db_url: URL, tmp_path: P
 
 @pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
 def test_a_half_applied_downgrade_says_what_it_dropped(project: Project, db_url: URL) -> None:
-    write_revision(project, "b3", "b2", CREATE_T3,
-                   DROP_T3 + "\n    op.execute('SELECT * FROM nowhere')")  # fmt: skip
+    write_revision(
+        project, "b3", "b2", CREATE_T3, DROP_T3 + "\n    op.execute('SELECT * FROM nowhere')"
+    )
     project.alembic("upgrade", "head")
     [line] = _error_lines(project.alembic("downgrade", "-1", check=False).output)
     assert line.startswith("FAILED: downgrade of revision b3 (Step b3) failed:")

@@ -44,10 +44,15 @@ def test_parallel_upgrades_apply_each_revision_once(db_url: URL, tmp_path: Path)
         processes = []
         for log in logs:
             with log.open("w") as out:
-                processes.append(subprocess.Popen(
-                    ["alembic", "upgrade", "head"], cwd=project.root, env=project.env(),
-                    stdout=out, stderr=subprocess.STDOUT,
-                ))  # fmt: skip
+                processes.append(
+                    subprocess.Popen(
+                        ["alembic", "upgrade", "head"],
+                        cwd=project.root,
+                        env=project.env(),
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and not all(_waiting(log) for log in logs):
             time.sleep(0.2)
@@ -134,8 +139,12 @@ def test_an_in_memory_sqlite_uri_needs_no_lock() -> None:
     from rowstamp.engines.sqlite import database_file
 
     uri = {"uri": "true"}
-    for database, query in [("file::memory:?cache=shared", uri), ("file:x?mode=memory", uri),
-                            ("file:x", {**uri, "mode": "memory"}), (":memory:", {})]:  # fmt: skip
+    for database, query in [
+        ("file::memory:?cache=shared", uri),
+        ("file:x?mode=memory", uri),
+        ("file:x", {**uri, "mode": "memory"}),
+        (":memory:", {}),
+    ]:
         assert database_file(URL.create("sqlite", database=database, query=query)) is None
 
 
@@ -146,8 +155,10 @@ def test_a_scratch_sqlite_file_goes_with_its_lock_file() -> None:
     with scratch_databases("sqlite") as make:
         with make() as url:
             engine = create_engine(url)
-            with engine.connect() as conn, migration_lock(conn, wait_seconds=0,
-                                                          statement_lock_timeout=5):  # fmt: skip
+            with (
+                engine.connect() as conn,
+                migration_lock(conn, wait_seconds=0, statement_lock_timeout=5),
+            ):
                 folder = Path(str(url.database)).parent
                 assert len(list(folder.iterdir())) == 2  # the database and its lock file
             engine.dispose()

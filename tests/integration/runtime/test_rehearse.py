@@ -38,8 +38,15 @@ def _version(url: URL) -> str | None:
 
 def test_rehearsal_then_production(project: Project, db_url: URL, tmp_path: Path) -> None:
     backups = tmp_path / "backups"
-    out = project.run("rowstamp", "--env", "production", "upgrade", "--rehearse", "--no-report",
-                      BACKUP_DIR=str(backups)).stdout  # fmt: skip
+    out = project.run(
+        "rowstamp",
+        "--env",
+        "production",
+        "upgrade",
+        "--rehearse",
+        "--no-report",
+        BACKUP_DIR=str(backups),
+    ).stdout
     assert out.count("Applied b1  Step b1 ... ") == 2  # on the copy, then for real
     assert out.count("Applied b2  Step b2 ... ") == 2
     [backup] = list(backups.iterdir())
@@ -53,8 +60,9 @@ def test_a_failed_rehearsal_leaves_production_untouched(
     env = {"BACKUP_DIR": str(tmp_path / "backups")}
     project.run("rowstamp", "--env", "production", "upgrade", "--no-report", **env)
     write_revision(project, "b3", "b2", "    op.execute('SELECT * FROM no_such_table')", "    pass")
-    result = project.run("rowstamp", "--env", "production", "upgrade", "--rehearse", check=False,
-                         **env)  # fmt: skip
+    result = project.run(
+        "rowstamp", "--env", "production", "upgrade", "--rehearse", check=False, **env
+    )
     assert result.returncode == 1 and "Traceback" not in result.output
     assert "the rehearsal on a restored copy failed, so production was not touched" in result.stderr
     assert "upgrade of revision b3 (Step b3) failed" in result.stderr
@@ -62,8 +70,16 @@ def test_a_failed_rehearsal_leaves_production_untouched(
 
 
 def test_no_backup_needs_a_reason(project: Project, tmp_path: Path) -> None:
-    result = project.run("rowstamp", "--env", "production", "upgrade", "--no-backup", "",
-                         check=False, BACKUP_DIR=str(tmp_path / "b"))  # fmt: skip
+    result = project.run(
+        "rowstamp",
+        "--env",
+        "production",
+        "upgrade",
+        "--no-backup",
+        "",
+        check=False,
+        BACKUP_DIR=str(tmp_path / "b"),
+    )
     assert result.returncode == 1 and "Traceback" not in result.output
     assert "without a backup needs a reason" in result.stderr
 
@@ -79,8 +95,10 @@ def _left_behind(db_url: URL, tmp: Path) -> list[str]:
     return sorted(name for name in names if name.startswith(f"{db_url.database}_rowstamp_"))
 
 
-_DATABASES = {"postgresql": "SELECT datname FROM pg_database",
-              "mariadb": "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"}  # fmt: skip
+_DATABASES = {
+    "postgresql": "SELECT datname FROM pg_database",
+    "mariadb": "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA",
+}
 
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
@@ -89,16 +107,25 @@ def test_an_interrupted_rehearsal_leaves_no_copy_of_production(
 ) -> None:
     marker, tmp = tmp_path / "rehearsing", tmp_path / "tmp"
     tmp.mkdir()
-    write_revision(project, "b3", "b2", "    if os.environ.get('SLOW'):\n"
-                   "        open(os.environ['SLOW'], 'w').close()\n        time.sleep(120)",
-                   "    pass")  # fmt: skip
+    write_revision(
+        project,
+        "b3",
+        "b2",
+        "    if os.environ.get('SLOW'):\n"
+        "        open(os.environ['SLOW'], 'w').close()\n        time.sleep(120)",
+        "    pass",
+    )
     project.alembic("upgrade", "b2")
     env = {"BACKUP_DIR": str(tmp_path / "backups"), "TMPDIR": str(tmp)}
     command = ["rowstamp", "--env", "production", "upgrade", "--rehearse", "--no-report"]
     process = subprocess.Popen(
-        command, cwd=project.root, env=project.env(SLOW=str(marker), **env),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        command,
+        cwd=project.root,
+        env=project.env(SLOW=str(marker), **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -136,8 +163,11 @@ def test_only_this_databases_scratch_copies_count_as_left_behind(
         mine = support.create_scratch_database(source)
         assert len(str(mine.database)) <= support.identifier_limit
         name = str(mine.database)
-        decoys = [source.set(database=f"{name[:-1]}g"), source.set(database=f"u{name[1:]}"),
-                  db_url.set(database=f"{db_url.database}_rowstamp_0123abcd")]  # fmt: skip
+        decoys = [
+            source.set(database=f"{name[:-1]}g"),
+            source.set(database=f"u{name[1:]}"),
+            db_url.set(database=f"{db_url.database}_rowstamp_0123abcd"),
+        ]
         for decoy in decoys:
             database_statement(db_url, "CREATE DATABASE {}", str(decoy.database))
     try:

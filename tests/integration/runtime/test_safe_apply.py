@@ -39,8 +39,9 @@ def test_every_run_reports_each_revision_with_its_time(project: Project) -> None
 def test_protected_upgrade_takes_a_verified_backup_first(project: Project, tmp_path: Path) -> None:
     backups = tmp_path / "backups"
     backups.write_text("")  # unusable: one line, and nothing is migrated
-    result = project.alembic("upgrade", "b1", check=False, ENVIRONMENT="production",
-                             BACKUP_DIR=str(backups))  # fmt: skip
+    result = project.alembic(
+        "upgrade", "b1", check=False, ENVIRONMENT="production", BACKUP_DIR=str(backups)
+    )
     assert result.returncode != 0 and "Traceback" not in result.output
     [line] = [line for line in result.stderr.splitlines() if line.strip()]
     assert f"cannot create backup directory {backups}: File exists; set BACKUP_DIR" in line
@@ -82,8 +83,9 @@ def test_no_backup_needs_a_one_line_reason_that_is_logged(project: Project, tmp_
     "hidden", ["\n2026-01-01T00:00:00+00:00\tforged", "\r", "\x1b[2J", "\x7f", "\u202e", "\u2066"]
 )
 def test_a_no_backup_reason_must_be_plain_text(tmp_path: Path, hidden: str) -> None:
-    settings = RowstampSettings(environment="production", database_url="sqlite://",
-                                backup_dir=tmp_path)  # fmt: skip
+    settings = RowstampSettings(
+        environment="production", database_url="sqlite://", backup_dir=tmp_path
+    )
     with pytest.raises(ProtectedEnvironmentError) as info:
         _skip_backup(settings, f"restored {hidden}snapshot")
     assert f"control character (U+{ord(hidden[0]):04X})" in str(info.value)
@@ -106,9 +108,15 @@ def test_a_backup_interrupted_by_ctrl_c_leaves_nothing(
     backups = tmp_path / "backups"
     env = project.env(ENVIRONMENT="production", BACKUP_DIR=str(backups))
     env["PATH"] = f"{tools}{os.pathsep}{env['PATH']}"
-    process = subprocess.Popen(["alembic", "upgrade", "head"], cwd=project.root, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True, preexec_fn=interruptible)  # fmt: skip
+    process = subprocess.Popen(
+        ["alembic", "upgrade", "head"],
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=interruptible,
+    )
     deadline = time.monotonic() + 60
     while not [p for p in backups.glob("*.partial") if p.stat().st_size]:
         assert time.monotonic() < deadline and process.poll() is None, "no dump started"
@@ -138,22 +146,35 @@ def test_protected_downgrade_must_be_confirmed(project: Project, tmp_path: Path)
 @pytest.mark.parametrize("engine_name", ["postgresql", "mariadb"], indirect=True)
 def test_an_upgrade_killed_mid_revision_resumes_to_head(project: Project, db_url: URL) -> None:
     sleep = "pg_sleep" if db_url.get_backend_name() == "postgresql" else "SLEEP"
-    write_revision(project, "b3", "b2",
-           "    op.create_updated_at_trigger('users', version=1)\n"
-           f"    op.execute('SELECT {sleep}(' + os.environ.get('SLOW', '0') + ')')",
-           "    op.drop_updated_at_trigger('users', version=1)")  # fmt: skip
+    write_revision(
+        project,
+        "b3",
+        "b2",
+        "    op.create_updated_at_trigger('users', version=1)\n"
+        f"    op.execute('SELECT {sleep}(' + os.environ.get('SLOW', '0') + ')')",
+        "    op.drop_updated_at_trigger('users', version=1)",
+    )
     write_revision(project, "b0", None, "    pass", "    pass")
     # b3's trigger needs a users table with updated_at: add one in b1
-    write_revision(project, "b1", None,
-           "    op.create_table('things', sa.Column('id', sa.Integer, primary_key=True))\n"
-           "    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True),\n"
-           "                    sa.Column('updated_at', sa.DateTime))",
-           "    op.drop_table('users')\n    op.drop_table('things')")  # fmt: skip
+    write_revision(
+        project,
+        "b1",
+        None,
+        "    op.create_table('things', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True),\n"
+        "                    sa.Column('updated_at', sa.DateTime))",
+        "    op.drop_table('users')\n    op.drop_table('things')",
+    )
     (project.root / "alembic" / "versions" / "b0_b0.py").unlink()
     engine = create_engine(db_url)
-    process = subprocess.Popen(["alembic", "upgrade", "head"], cwd=project.root,
-                               env=project.env(SLOW="20"), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        ["alembic", "upgrade", "head"],
+        cwd=project.root,
+        env=project.env(SLOW="20"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with engine.connect() as conn:

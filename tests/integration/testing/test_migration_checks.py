@@ -23,8 +23,15 @@ from sqlalchemy.engine import URL
 from tests.project import FIRST_ID as FIRST
 from tests.project import Result, rowstamp_test, scenario_project, widget_model
 
-CHECKS = ("single head", "message rules", "model match", "metadata contract", "stairway",
-          "round trip", "clean downgrade")  # fmt: skip
+CHECKS = (
+    "single head",
+    "message rules",
+    "model match",
+    "metadata contract",
+    "stairway",
+    "round trip",
+    "clean downgrade",
+)
 
 
 def _failed(result: Result) -> list[str]:
@@ -32,79 +39,110 @@ def _failed(result: Result) -> list[str]:
 
 
 FORGETS_TRIGGER = (
-    ("a1b2c3d4e5f6", FIRST, "Create widgets table",
-     "def upgrade():\n    widgets_table()\n\n\n"
-     "def downgrade():\n    op.drop_table('widgets')\n"),
-    ("b2c3d4e5f6a7", "a1b2c3d4e5f6", "Index widget names and stamp updates",
-     "def upgrade():\n"
-     "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
-     "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
-     "def downgrade():\n    op.drop_index(op.f('ix_widgets_name'), table_name='widgets')\n"),
-)  # fmt: skip
+    (
+        "a1b2c3d4e5f6",
+        FIRST,
+        "Create widgets table",
+        "def upgrade():\n    widgets_table()\n\n\ndef downgrade():\n    op.drop_table('widgets')\n",
+    ),
+    (
+        "b2c3d4e5f6a7",
+        "a1b2c3d4e5f6",
+        "Index widget names and stamp updates",
+        "def upgrade():\n"
+        "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
+        "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
+        "def downgrade():\n    op.drop_index(op.f('ix_widgets_name'), table_name='widgets')\n",
+    ),
+)
 
 DOWNGRADE_PASS = (
-    ("a1b2c3d4e5f6", FIRST, "Create widgets table",
-     "def upgrade():\n    widgets_table()\n"
-     "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
-     "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
-     "def downgrade():\n    pass\n"),
-)  # fmt: skip
+    (
+        "a1b2c3d4e5f6",
+        FIRST,
+        "Create widgets table",
+        "def upgrade():\n    widgets_table()\n"
+        "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
+        "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
+        "def downgrade():\n    pass\n",
+    ),
+)
 
 DRIFTED = (
-    ("a1b2c3d4e5f6", FIRST, "Create widgets table",
-     "def upgrade():\n    widgets_table()\n"
-     "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
-     "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
-     "def downgrade():\n    op.drop_updated_at_trigger('widgets', version=1)\n"
-     "    op.drop_index(op.f('ix_widgets_name'), table_name='widgets')\n"
-     "    op.drop_table('widgets')\n"),
-)  # fmt: skip
+    (
+        "a1b2c3d4e5f6",
+        FIRST,
+        "Create widgets table",
+        "def upgrade():\n    widgets_table()\n"
+        "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
+        "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
+        "def downgrade():\n    op.drop_updated_at_trigger('widgets', version=1)\n"
+        "    op.drop_index(op.f('ix_widgets_name'), table_name='widgets')\n"
+        "    op.drop_table('widgets')\n",
+    ),
+)
 DRIFTED_MODEL = "    color: Mapped[str | None] = mapped_column(String(20), nullable=True)\n"
 
 # The downgrade leaves a row behind (data, not catalog), and the upgrade indexes names
 # only while users is empty: each step down restores the catalog, the second step up
 # does not give back what the first one made.
 NOT_A_ROUND_TRIP = (
-    ("a1b2c3d4e5f6", FIRST, "Create widgets table",
-     "USERS = sa.text('SELECT count(*) FROM users')\n\n\n"
-     "def upgrade():\n    widgets_table()\n"
-     "    if not op.get_bind().execute(USERS).scalar():\n"
-     "        op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
-     "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
-     "def downgrade():\n    op.drop_updated_at_trigger('widgets', version=1)\n"
-     "    op.drop_table('widgets')\n"
-     "    if not op.get_bind().execute(USERS).scalar():\n"
-     "        op.execute(\"INSERT INTO users (email) VALUES ('round-trip@example.com')\")\n"),
-)  # fmt: skip
+    (
+        "a1b2c3d4e5f6",
+        FIRST,
+        "Create widgets table",
+        "USERS = sa.text('SELECT count(*) FROM users')\n\n\n"
+        "def upgrade():\n    widgets_table()\n"
+        "    if not op.get_bind().execute(USERS).scalar():\n"
+        "        op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
+        "    op.create_updated_at_trigger('widgets', version=1)\n\n\n"
+        "def downgrade():\n    op.drop_updated_at_trigger('widgets', version=1)\n"
+        "    op.drop_table('widgets')\n"
+        "    if not op.get_bind().execute(USERS).scalar():\n"
+        "        op.execute(\"INSERT INTO users (email) VALUES ('round-trip@example.com')\")\n",
+    ),
+)
 
 TWO_HEADS = (
-    ("a1b2c3d4e5f6", FIRST, "Add nickname to users",
-     "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"),
-    ("b2c3d4e5f6a7", FIRST, "Add avatar to users",
-     "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"),
-)  # fmt: skip
+    (
+        "a1b2c3d4e5f6",
+        FIRST,
+        "Add nickname to users",
+        "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n",
+    ),
+    (
+        "b2c3d4e5f6a7",
+        FIRST,
+        "Add avatar to users",
+        "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n",
+    ),
+)
 
 # The trigger keeps rowstamp's name (so autogenerate sees it) but never changes updated_at.
 DUD_TRIGGER = (
-    ("a1b2c3d4e5f6", FIRST, "Replace the users trigger by a dud",
-     "DUD = {\n"
-     "    'sqlite': ['DROP TRIGGER update_timestamp_users',\n"
-     "               'CREATE TRIGGER update_timestamp_users AFTER UPDATE ON users WHEN 0 '\n"
-     "               'BEGIN SELECT 1; END'],\n"
-     "    'postgresql': ['DROP TRIGGER update_timestamp ON users',\n"
-     "                   'CREATE TRIGGER update_timestamp BEFORE UPDATE ON users FOR EACH ROW '\n"
-     "                   'WHEN (false) EXECUTE FUNCTION set_updated_at()'],\n"
-     "    'mariadb': ['DROP TRIGGER update_timestamp_users',\n"
-     "              'CREATE TRIGGER update_timestamp_users BEFORE UPDATE ON users '\n"
-     "              'FOR EACH ROW SET @rowstamp_dud = 1'],\n"
-     "}\n\n\n"
-     "def upgrade():\n"
-     "    for statement in DUD[op.get_bind().dialect.name]:\n"
-     "        op.execute(statement)\n\n\n"
-     "def downgrade():\n"
-     "    op.execute(DUD[op.get_bind().dialect.name][0])\n"
-     "    op.create_updated_at_trigger('users', version=1)\n"),
-)  # fmt: skip
+    (
+        "a1b2c3d4e5f6",
+        FIRST,
+        "Replace the users trigger by a dud",
+        "DUD = {\n"
+        "    'sqlite': ['DROP TRIGGER update_timestamp_users',\n"
+        "               'CREATE TRIGGER update_timestamp_users AFTER UPDATE ON users WHEN 0 '\n"
+        "               'BEGIN SELECT 1; END'],\n"
+        "    'postgresql': ['DROP TRIGGER update_timestamp ON users',\n"
+        "                   'CREATE TRIGGER update_timestamp BEFORE UPDATE ON users '\n"
+        "                   'FOR EACH ROW WHEN (false) EXECUTE FUNCTION set_updated_at()'],\n"
+        "    'mariadb': ['DROP TRIGGER update_timestamp_users',\n"
+        "              'CREATE TRIGGER update_timestamp_users BEFORE UPDATE ON users '\n"
+        "              'FOR EACH ROW SET @rowstamp_dud = 1'],\n"
+        "}\n\n\n"
+        "def upgrade():\n"
+        "    for statement in DUD[op.get_bind().dialect.name]:\n"
+        "        op.execute(statement)\n\n\n"
+        "def downgrade():\n"
+        "    op.execute(DUD[op.get_bind().dialect.name][0])\n"
+        "    op.create_updated_at_trigger('users', version=1)\n",
+    ),
+)
 
 
 @pytest.mark.parametrize(
@@ -119,9 +157,13 @@ DUD_TRIGGER = (
     ],
 )
 def test_broken_migration_fails_exactly_its_check(
-    tmp_path: Path, engine_name: str, servers: dict[str, URL],
-    migrations: tuple[tuple[str, str | None, str, str], ...], model: str, expected: list[str],
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    engine_name: str,
+    servers: dict[str, URL],
+    migrations: tuple[tuple[str, str | None, str, str], ...],
+    model: str,
+    expected: list[str],
+) -> None:
     project = scenario_project(tmp_path, *migrations, widget=model)
     result = rowstamp_test(project, engine_name, servers)
     assert result.returncode == 1, result.output

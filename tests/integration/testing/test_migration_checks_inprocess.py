@@ -25,8 +25,11 @@ def test_clean_downgrade_names_what_is_left_at_base(run: MigrationRun, db_engine
     run.upgrade("head")
     with db_engine.begin() as connection:
         connection.execute(text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
-    with pytest.raises(CheckFailed, match=r"base: the database is not empty after downgrade: "
-                       r".*left behind table (public\.)?stray"):  # fmt: skip
+    with pytest.raises(
+        CheckFailed,
+        match=r"base: the database is not empty after downgrade: "
+        r".*left behind table (public\.)?stray",
+    ):
         check_clean_downgrade(run, empty)
 
 

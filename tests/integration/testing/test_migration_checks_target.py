@@ -42,8 +42,11 @@ def _populated(tmp_path: Path, url: URL) -> Project:
     """A project whose database is at head with two users: what F1 destroyed."""
     project = scenario_project(tmp_path)
     project.alembic("upgrade", "head", DATABASE_URL=_render(url))
-    _execute(url, "INSERT INTO users (email) VALUES ('ada@example.com')",
-             "INSERT INTO users (email) VALUES ('bob@example.com')")  # fmt: skip
+    _execute(
+        url,
+        "INSERT INTO users (email) VALUES ('ada@example.com')",
+        "INSERT INTO users (email) VALUES ('bob@example.com')",
+    )
     return project
 
 
@@ -66,9 +69,11 @@ def test_a_populated_database_is_refused_and_left_intact(tmp_path: Path, db_url:
 
 @pytest.mark.parametrize(
     "statement, held",
-    [("CREATE VIEW answer AS SELECT 42 AS x", "view answer"),
-     ("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)", None)],
-)  # fmt: skip
+    [
+        ("CREATE VIEW answer AS SELECT 42 AS x", "view answer"),
+        ("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)", None),
+    ],
+)
 def test_a_view_or_a_version_row_is_enough_to_refuse(
     tmp_path: Path, db_url: URL, statement: str, held: str | None
 ) -> None:
@@ -126,8 +131,17 @@ def test_the_environments_own_database_is_refused_even_with_destroy_data(
     line = _refused(project.run("rowstamp", "test", "--url", given, "--destroy-data", check=False))
     assert "is the database of the development environment's DATABASE_URL" in line
     # without loadable settings, a DATABASE_URL in the process environment still counts
-    result = project.run("rowstamp", "--env", "nosuch", "test", "--url", given, "--destroy-data",
-                         check=False, DATABASE_URL=_render(db_url))  # fmt: skip
+    result = project.run(
+        "rowstamp",
+        "--env",
+        "nosuch",
+        "test",
+        "--url",
+        given,
+        "--destroy-data",
+        check=False,
+        DATABASE_URL=_render(db_url),
+    )
     assert "is the database of DATABASE_URL" in _refused(result)
     assert _snapshot(db_url) == before
 
@@ -159,8 +173,9 @@ def test_the_pytest_plugin_keeps_the_rule(tmp_path: Path) -> None:
         "from rowstamp.testing.tests import test_rowstamp_stairway  # noqa: F401\n",
         encoding="utf-8",
     )
-    result = project.run("pytest", "-q", "-p", "no:cacheprovider", "test_migrations.py",
-                         check=False)  # fmt: skip
+    result = project.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "test_migrations.py", check=False
+    )
     assert result.returncode == 1, result.output
     assert "is not empty (table users, alembic_version rows)" in result.stdout
     assert _snapshot(url) == before

@@ -9,18 +9,31 @@ from rowstamp.history.messages import check_message
 
 
 @pytest.mark.parametrize(
-    "message", ["Add posts table", "Create users table", "Add email index, drop legacy column",
-                "Rename user.name to full_name", "  Add posts table  ", "3 new lookup tables"],
-)  # fmt: skip
+    "message",
+    [
+        "Add posts table",
+        "Create users table",
+        "Add email index, drop legacy column",
+        "Rename user.name to full_name",
+        "  Add posts table  ",
+        "3 new lookup tables",
+    ],
+)
 def test_good_messages_pass(message: str) -> None:
     assert check_message(message) == message.strip()
 
 
 @pytest.mark.parametrize(
     ("message", "rule"),
-    [("", "empty"), ("   ", "empty"), ("Update", "single word"), ("Add posts table.", "period"),
-     ("add posts table", "capital letter"), ("Add posts\ntable", "several lines")],
-)  # fmt: skip
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("Update", "single word"),
+        ("Add posts table.", "period"),
+        ("add posts table", "capital letter"),
+        ("Add posts\ntable", "several lines"),
+    ],
+)
 def test_bad_messages_say_which_rule(message: str, rule: str) -> None:
     with pytest.raises(MessageError, match=rule):
         check_message(message)
@@ -32,9 +45,9 @@ def test_duplicate_message_names_the_revision() -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["Add posts\x07 table", "Add \u202eelbat stsop", "Add posts\u200b table",
-                "Add\tposts table"],
-)  # fmt: skip
+    "message",
+    ["Add posts\x07 table", "Add \u202eelbat stsop", "Add posts\u200b table", "Add\tposts table"],
+)
 def test_invisible_characters_are_refused(message: str) -> None:
     with pytest.raises(MessageError, match="invisible character U\\+"):
         check_message(message)
