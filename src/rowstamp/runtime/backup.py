@@ -139,18 +139,16 @@ def take_backup(
     support = for_name(url.get_backend_name())
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     name = Path(url.database or "database").name
-    path = directory / f"{environment}-{name}-{stamp}{support.backup_suffix}"
-    if path.parent != directory:
+    stem = f"{environment}-{name}-{stamp}"
+    if (directory / stem).parent != directory:
         raise BackupError(
             f"environment name {environment!r} would put the backup outside {directory}",
             "use letters, digits, '-' and '_' only, e.g. production",
         )
     _private_directory(directory)
-    partial = path.with_name(f"{path.name}.partial")
     started = time.monotonic()
     try:
-        # created 0600 before the tool writes into it: the dump tools and SQLite keep the mode
-        os.close(_private_file(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        path, partial = _new_backup_file(directory, stem, support.backup_suffix)
     except OSError as exc:
         raise BackupError(
             f"cannot write a backup in {directory}: {_reason(exc, directory)}",
@@ -179,6 +177,23 @@ def take_backup(
         _remove(partial)
         raise
     return Backup(path, path.stat().st_size, time.monotonic() - started, verified)
+
+
+def _new_backup_file(directory: Path, stem: str, suffix: str) -> tuple[Path, Path]:
+    """A backup name not taken yet (``-2``, ``-3``... after the stamp when a backup of
+    the same second exists), and its ``.partial`` file, created empty and 0600 before
+    the tool writes into it: the dump tools and SQLite keep the mode."""
+    for number in range(1, 1000):
+        path = directory / f"{stem}{'' if number == 1 else f'-{number}'}{suffix}"
+        partial = path.with_name(f"{path.name}.partial")
+        if path.exists():
+            continue
+        try:
+            os.close(_private_file(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        except FileExistsError:  # another run is writing this one now
+            continue
+        return path, partial
+    raise FileExistsError(f"1000 backups named {stem}* already")
 
 
 def _private_file(path: str | Path, flags: int) -> int:

@@ -44,6 +44,18 @@ def test_backup_is_verified_by_a_restore(db_engine: Engine, db_url: URL, tmp_pat
     assert "row counts equal" in backup.verified
 
 
+def test_two_backups_in_one_second_are_both_kept(
+    db_engine: Engine, db_url: URL, tmp_path: Path
+) -> None:
+    """The name is stamped to the second; a second backup must not replace the first."""
+    _fill(db_engine)
+    backups = tmp_path / "backups"
+    first = take_backup(db_url, "production", directory=backups, project_root=REPO)
+    second = take_backup(db_url, "production", directory=backups, project_root=REPO)
+    assert first.path != second.path
+    assert sorted(backups.iterdir()) == sorted([first.path, second.path])
+
+
 def test_backups_never_go_inside_the_repository(db_engine: Engine, db_url: URL) -> None:
     with pytest.raises(BackupError, match="inside the repository"):
         take_backup(db_url, "production", directory=REPO / "backups", project_root=REPO)
