@@ -1,9 +1,10 @@
 """A throw-away copy of this repository's project layout, driven like a user would.
 
-``alembic`` and ``scripts/`` run as subprocesses; ``rowstamp`` runs in this process
-through Typer's ``CliRunner`` (a subprocess costs about a second of imports), unless
-the test asks for a real process. Either way ``DATABASE_URL`` points at a scratch
-database and the command sees exactly the environment a subprocess would.
+``scripts/`` run as subprocesses; ``rowstamp`` and ``alembic`` run in this process
+through their console scripts' functions in Typer's ``CliRunner`` isolation (a
+subprocess costs about a second of imports), unless the test asks for a real process.
+Either way ``DATABASE_URL`` points at a scratch database and the command sees exactly
+the environment a subprocess would.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy.engine import URL
@@ -82,9 +84,10 @@ class Project:
         return env
 
     def run(self, *args: str, check: bool = True, process: bool = False, **env: str) -> Result:
-        """Run a command in the project; ``rowstamp`` in-process unless ``process``."""
-        if args[0] == "rowstamp" and not process:
-            result = _in_process(self.root, args[1:], self.env(**env))
+        """Run a command in the project; ``rowstamp`` and ``alembic`` in-process unless
+        ``process``."""
+        if args[0] in _IN_PROCESS and not process:
+            result = _in_process(self.root, args, self.env(**env))
         else:
             done = subprocess.run(
                 list(args),
@@ -151,21 +154,41 @@ def rowstamp_test(project: Project, engine: str, servers: dict[str, URL]) -> Res
 
 def run_rowstamp(cwd: Path, *args: str) -> Result:
     """``rowstamp *args`` in ``cwd``, in-process, with this process's environment."""
-    return _in_process(cwd, args, dict(os.environ))
+    return _in_process(cwd, ("rowstamp", *args), dict(os.environ))
+
+
+def _rowstamp(args: list[str]) -> None:
+    from rowstamp.cli import main
+
+    main(args)
+
+
+def _alembic(args: list[str]) -> None:
+    from alembic.config import CommandLine, Config
+
+    class _CommandLine(CommandLine):
+        def run_cmd(self, config: Config, options: Any) -> None:
+            config.stdout = sys.stdout  # Config's default is the sys.stdout of import time
+            super().run_cmd(config, options)
+
+    _CommandLine(prog="alembic").main(args)
+
+
+_IN_PROCESS = {"rowstamp": _rowstamp, "alembic": _alembic}
+"""Commands run through their console script's function, as the script runs them."""
 
 
 def _in_process(root: Path, args: tuple[str, ...], env: Mapping[str, str]) -> Result:
-    """``rowstamp *args`` through ``rowstamp.cli.main``, as its console script runs it."""
+    """``args`` (``rowstamp ...`` or ``alembic ...``) through the console script's
+    function, in this process; the exit code is what a process would return."""
     from typer.testing import CliRunner
-
-    from rowstamp.cli import main
 
     code = 0
     with _process_state(root, env), CliRunner().isolation() as (stdout, stderr, _):
         try:
-            main(list(args))
+            _IN_PROCESS[args[0]](list(args[1:]))
         except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
+            code = (exc.code if isinstance(exc.code, int) else 1) & 0xFF  # Alembic exits -1
         except Exception:
             sys.stderr.write(traceback.format_exc())  # as the interpreter prints it
             code = 1
