@@ -104,8 +104,8 @@ class Project:
             assert result.returncode == 0, result.output
         return result
 
-    def alembic(self, *args: str, check: bool = True, **env: str) -> Result:
-        return self.run("alembic", *args, check=check, **env)
+    def alembic(self, *args: str, check: bool = True, process: bool = False, **env: str) -> Result:
+        return self.run("alembic", *args, check=check, process=process, **env)
 
     def versions(self) -> list[Path]:
         return sorted((self.root / "alembic" / "versions").glob("*.py"))
