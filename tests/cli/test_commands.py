@@ -93,6 +93,22 @@ def test_downgrade_asks_outside_development(db_project: Project) -> None:
     _one_line(project.run("rowstamp", "downgrade", check=False).stderr, "nothing to downgrade")
 
 
+def test_downgrade_takes_a_relative_target(db_project: Project) -> None:
+    """``-1`` is the target, not an unknown option, wherever the options go (the --help
+    example), while an unknown option is still refused."""
+    project = db_project
+    (project.root / "app" / "envs" / "staging.env").write_text("", encoding="utf-8")
+    for args in (("-1", "--env", "staging", "--yes"), ("--yes", "--env", "staging", "-1")):
+        project.run("rowstamp", "upgrade", "--no-report")
+        done = project.run("rowstamp", "downgrade", *args).stdout
+        assert "Undid " in done and "Create users table" in done
+        assert "base (no migrations applied)" in project.run("rowstamp", "current").stdout
+
+    bogus = project.run("rowstamp", "downgrade", "--bogus", check=False)
+    assert bogus.returncode == 1
+    _one_line(bogus.stderr, "no such option: --bogus; see: rowstamp downgrade --help")
+
+
 def test_bad_input_is_one_line_and_writes_nothing(db_project: Project) -> None:
     project = db_project
     project.run("rowstamp", "upgrade", "--no-report")

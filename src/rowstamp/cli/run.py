@@ -3,7 +3,8 @@ status, check."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import re
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -62,6 +63,13 @@ def upgrade(
         _print_status(config)
 
 
+DOWNGRADE_CONTEXT: dict[str, Any] = {"ignore_unknown_options": True}
+"""Click would read the target ``-1`` as an unknown option; this hands it to the
+argument instead, and :func:`downgrade` refuses any other unknown option itself."""
+
+_RELATIVE = re.compile(r"-\d+")
+
+
 def downgrade(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="Revision to go back to.")] = "-1",
@@ -76,8 +84,11 @@ def downgrade(
     Example: rowstamp downgrade -1 --env staging --yes
     """
     from rowstamp import commands
+    from rowstamp.errors import RowstampError
     from rowstamp.runtime.protection import DowngradeDeclined
 
+    if target.startswith("-") and not _RELATIVE.fullmatch(target):
+        raise RowstampError(f"no such option: {target}", "see: rowstamp downgrade --help")
     config = project_config(ctx, env)
     _with_progress(config, confirmed=yes)
     try:
