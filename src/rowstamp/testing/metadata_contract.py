@@ -152,16 +152,8 @@ def _row(table: Table) -> dict[str, Any] | None:
         needed = not column.nullable and column.server_default is None
         if not needed or column.default is not None:
             continue
-        if (
-            column.primary_key
-            and column.autoincrement in (True, "auto")
-            and not column.foreign_keys
-        ):
-            try:
-                if column.type.python_type is int:
-                    continue
-            except NotImplementedError:
-                pass
+        if column is table.autoincrement_column:
+            continue  # SQLAlchemy's own rule: never a column of a composite key unless marked
         if column.foreign_keys:
             return None
         try:

@@ -179,3 +179,60 @@ def test_failure_names_revision_and_statement(
     line = next(x for x in result.output.splitlines() if x.startswith("FAILED stairway"))
     assert "a1b2c3d4e5f6: downgrade did not undo the upgrade: " in line
     assert re.search(r"left behind table (public\.)?widgets\b", line), line
+
+
+# A key of two integer columns: SQLAlchemy autoincrements neither, so the contract's test
+# row has to fill both.
+COMPOSITE_KEY = (
+    (
+        "a1b2c3d4e5f6",
+        FIRST,
+        "Create memberships table",
+        "def upgrade():\n"
+        "    op.create_table(\n"
+        "      'memberships',\n"
+        "      sa.Column('group_id', sa.Integer(), nullable=False),\n"
+        "      sa.Column('member_id', sa.Integer(), nullable=False),\n"
+        "      sa.Column('is_active', sa.Boolean(), server_default=sa.true(), nullable=False),\n"
+        "      sa.Column('is_flagged', sa.Boolean(), server_default=sa.false(), nullable=False),\n"
+        "      sa.Column('notes', sa.Text(), nullable=True),\n"
+        "      sa.Column('created_at', STAMP, server_default=utc_now(version=1), nullable=False),\n"
+        "      sa.Column('updated_at', STAMP, server_default=utc_now(version=1), nullable=False),\n"
+        "      sa.PrimaryKeyConstraint('group_id', 'member_id', name=op.f('pk_memberships')),\n"
+        "    )\n"
+        "    for column in ('created_at', 'is_active', 'is_flagged'):\n"
+        "        op.create_index(op.f(f'ix_memberships_{column}'), 'memberships', [column])\n"
+        "    op.create_updated_at_trigger('memberships', version=1)\n\n\n"
+        "def downgrade():\n"
+        "    op.drop_updated_at_trigger('memberships', version=1)\n"
+        "    op.drop_table('memberships')\n",
+    ),
+)
+COMPOSITE_KEY_MODEL = '''"""Memberships: a primary key of two integer columns."""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, PrimaryKeyConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (PrimaryKeyConstraint("group_id", "member_id"),)
+
+    group_id: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(Integer)
+'''
+
+
+def test_composite_integer_key_passes_the_contract(
+    tmp_path: Path, engine_name: str, servers: dict[str, URL]
+) -> None:
+    project = scenario_project(tmp_path, *COMPOSITE_KEY)
+    project.add_model("membership", COMPOSITE_KEY_MODEL)
+    result = rowstamp_test(project, engine_name, servers)
+    assert result.returncode == 0, result.output
+    assert f"{engine_name}: passed" in result.stdout
+    assert "FAILED" not in result.output
