@@ -57,3 +57,16 @@ def test_every_rule_says_which_failure_it_prevents() -> None:
     for rule in RULES:
         assert rule.prevents, rule.id
         assert (SCENARIOS / f"{rule.id.replace('-', '_')}_fail.py").is_file(), rule.id
+
+
+@pytest.mark.parametrize("example", ["sql_text", "batch", "utc_now"])
+def test_sql_expression_server_default_is_a_default(example: str, offline_project: Project) -> None:
+    """The fix not-null-without-default asks for (server_default=sa.text(...) or utc_now())
+    is a SQL expression, which has no truth value: lint and review must take it, not crash."""
+    path = str(SCENARIOS / f"not_null_without_default_{example}_pass.py")
+    lint = offline_project.run("rowstamp", "lint", "--no-squawk", "--format", "json", path)
+    [migration] = json.loads(lint.stdout)["migrations"]
+    assert migration["ok"] and not migration["findings"], migration
+    review = offline_project.run("rowstamp", "review", path)
+    assert "not-null-without-default" not in review.output
+    assert "Traceback" not in review.output

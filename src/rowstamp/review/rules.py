@@ -143,16 +143,28 @@ def _not_null(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
                         "a table with rows; add server_default= or fill it in steps"
                     ),
                 )
-        elif isinstance(op, ops.AlterColumnOp) and op.modify_nullable is False:
-            default = op.modify_server_default or op.existing_server_default
-            if op.existing_nullable is not False and not default:
-                yield (
-                    item,
-                    (
-                        f"makes {op.column_name} NOT NULL without a default: fails if any row "
-                        "holds NULL; update those rows first, in this migration or an earlier one"
-                    ),
-                )
+        elif (
+            isinstance(op, ops.AlterColumnOp)
+            and op.modify_nullable is False
+            and op.existing_nullable is not False
+            and not _has_server_default(op)
+        ):
+            yield (
+                item,
+                (
+                    f"makes {op.column_name} NOT NULL without a default: fails if any row "
+                    "holds NULL; update those rows first, in this migration or an earlier one"
+                ),
+            )
+
+
+def _has_server_default(op: ops.AlterColumnOp) -> bool:
+    """Whether the column keeps or gets a server default: ``False`` leaves it as it was,
+    ``None`` drops it. Compared, never truth-tested: a SQL expression (``sa.text()``,
+    ``utc_now()``) has no truth value."""
+    modified = op.modify_server_default
+    default = op.existing_server_default if modified is False else modified
+    return default is not None and default is not False
 
 
 @_rule("index-locks-table", "error")
