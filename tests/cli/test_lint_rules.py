@@ -70,3 +70,13 @@ def test_sql_expression_server_default_is_a_default(example: str, offline_projec
     review = offline_project.run("rowstamp", "review", path)
     assert "not-null-without-default" not in review.output
     assert "Traceback" not in review.output
+
+
+def test_get_bind_inside_try_is_unreadable_not_empty(linted: dict[str, dict[str, Any]]) -> None:
+    """mlflow's history wraps op.get_bind() in try/except Exception: the review cannot see
+    what upgrade() does, which is a warning, not proof that it does nothing."""
+    example = linted["empty_upgrade_get_bind_in_try_pass"]
+    assert example["ok"], example
+    assert not _flagged(example, "empty-upgrade")
+    [unreadable] = _flagged(example, "unreadable")
+    assert "op.get_bind()" in unreadable["message"], unreadable
