@@ -80,3 +80,12 @@ def test_get_bind_inside_try_is_unreadable_not_empty(linted: dict[str, dict[str,
     assert not _flagged(example, "empty-upgrade")
     [unreadable] = _flagged(example, "unreadable")
     assert "op.get_bind()" in unreadable["message"], unreadable
+
+
+def test_a_parent_and_its_child_are_one_change(linted: dict[str, dict[str, Any]]) -> None:
+    """Tables created together and linked by a foreign key are one change; unlinked ones
+    are still several."""
+    related = linted["several_tables_parent_child_pass"]
+    assert related["ok"] and not related["findings"], related
+    [unlinked] = _flagged(linted["several_tables_unlinked_fail"], "several-tables")
+    assert "changes 2 tables (posts, tags)" in unlinked["message"]
