@@ -12,7 +12,12 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 from tests.helpers import run_ops
-from tests.project import POSTS, Project
+from tests.project import POSTS, POSTS_WITHOUT_AUTHOR, PROJECTS, Project
+
+COMMENTS = (PROJECTS / "models" / "comment.py").read_text(encoding="utf-8")
+"""A comments model with a foreign key to posts: a parent and its child."""
+TAGS = POSTS_WITHOUT_AUTHOR.replace("Post", "Tag").replace("posts", "tags")
+"""A table no foreign key links to posts."""
 
 
 def _one_line(result_stderr: str, needle: str) -> None:
@@ -64,6 +69,26 @@ def test_new_check_history_current(db_project: Project, db_url: URL) -> None:
     drift = project.run("rowstamp", "check", check=False)
     assert drift.returncode == 1
     assert "posts: the models need: create updated_at trigger" in drift.stdout
+
+
+def test_migrate_takes_a_parent_and_its_child_as_one_change(db_project: Project) -> None:
+    project = db_project
+    project.run("rowstamp", "upgrade", "--no-report")
+    project.add_model("post", POSTS)
+    project.add_model("comment", COMMENTS)
+    out = project.run("./scripts/migrate", "Add posts and comments").stdout
+    assert "  posts\n" in out and "  comments\n" in out
+    assert "several-tables" not in out
+    assert "Nothing flagged" in out
+
+    # Tables that no foreign key links are still two changes.
+    project.run("rowstamp", "upgrade", "--no-report")
+    project.add_model("tag", TAGS)
+    (project.root / "app" / "models" / "note.py").write_text(
+        TAGS.replace("Tag", "Note").replace("tags", "notes"), encoding="utf-8"
+    )
+    out = project.run("./scripts/migrate", "Add tags and notes").stdout
+    assert "warning several-tables: changes 2 tables (notes, tags)" in out
 
 
 def test_downgrade_asks_outside_development(db_project: Project) -> None:

@@ -57,3 +57,35 @@ def test_every_rule_says_which_failure_it_prevents() -> None:
     for rule in RULES:
         assert rule.prevents, rule.id
         assert (SCENARIOS / f"{rule.id.replace('-', '_')}_fail.py").is_file(), rule.id
+
+
+@pytest.mark.parametrize("example", ["sql_text", "batch", "utc_now"])
+def test_sql_expression_server_default_is_a_default(example: str, offline_project: Project) -> None:
+    """The fix not-null-without-default asks for (server_default=sa.text(...) or utc_now())
+    is a SQL expression, which has no truth value: lint and review must take it, not crash."""
+    path = str(SCENARIOS / f"not_null_without_default_{example}_pass.py")
+    lint = offline_project.run("rowstamp", "lint", "--no-squawk", "--format", "json", path)
+    [migration] = json.loads(lint.stdout)["migrations"]
+    assert migration["ok"] and not migration["findings"], migration
+    review = offline_project.run("rowstamp", "review", path)
+    assert "not-null-without-default" not in review.output
+    assert "Traceback" not in review.output
+
+
+def test_get_bind_inside_try_is_unreadable_not_empty(linted: dict[str, dict[str, Any]]) -> None:
+    """mlflow's history wraps op.get_bind() in try/except Exception: the review cannot see
+    what upgrade() does, which is a warning, not proof that it does nothing."""
+    example = linted["empty_upgrade_get_bind_in_try_pass"]
+    assert example["ok"], example
+    assert not _flagged(example, "empty-upgrade")
+    [unreadable] = _flagged(example, "unreadable")
+    assert "op.get_bind()" in unreadable["message"], unreadable
+
+
+def test_a_parent_and_its_child_are_one_change(linted: dict[str, dict[str, Any]]) -> None:
+    """Tables created together and linked by a foreign key are one change; unlinked ones
+    are still several."""
+    related = linted["several_tables_parent_child_pass"]
+    assert related["ok"] and not related["findings"], related
+    [unlinked] = _flagged(linted["several_tables_unlinked_fail"], "several-tables")
+    assert "changes 2 tables (posts, tags)" in unlinked["message"]

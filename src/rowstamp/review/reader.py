@@ -104,12 +104,16 @@ def read_migration(path: Path) -> MigrationFile:
             migration.errors[direction] = f"the file has no {direction}() function"
             continue
         try:
-            recorded = _record(function, path, direction)
+            recorded, needs_database = _record(function, path, direction)
         except Exception as exc:  # a migration may need a live database (op.get_bind)
             migration.errors[direction] = (
                 f"{direction}() cannot run without a database: {first_line(exc)}"
             )
             continue
+        if needs_database:  # the migration caught the error itself (try/except)
+            migration.errors[direction] = (
+                f"{direction}() cannot run without a database: {_NO_DATABASE}"
+            )
         getattr(migration, direction).extend(recorded)
     return migration
 
@@ -149,8 +153,14 @@ def _statements(source: str) -> list[tuple[int, int]]:
     ]
 
 
-def _record(function: Callable[[], Any], path: Path, direction: Direction) -> list[RecordedOp]:
+def _record(
+    function: Callable[[], Any], path: Path, direction: Direction
+) -> tuple[list[RecordedOp], bool]:
+    """The operations ``function`` runs, and whether it asked for a database: a migration
+    that catches that error itself (mlflow's ``try: op.get_bind() except Exception``)
+    would otherwise look as if it did nothing."""
     recorded: list[RecordedOp] = []
+    binds: list[None] = []
     filename = str(path.resolve())
 
     def invoke(operation: MigrateOperation) -> None:
@@ -162,14 +172,18 @@ def _record(function: Callable[[], Any], path: Path, direction: Direction) -> li
     operations = Operations(context)
     operations.invoke = invoke  # type: ignore[method-assign,assignment]
     operations.batch_alter_table = _batch(context, invoke)  # type: ignore[method-assign]
-    operations.get_bind = _no_database  # type: ignore[method-assign]
+
+    def no_database() -> Any:
+        binds.append(None)
+        raise RowstampError(_NO_DATABASE)
+
+    operations.get_bind = no_database  # type: ignore[method-assign]
     with operations_proxy(operations):
         function()
-    return recorded
+    return recorded, bool(binds)
 
 
-def _no_database() -> Any:
-    raise RowstampError("op.get_bind() needs a live database")
+_NO_DATABASE = "op.get_bind() needs a live database"
 
 
 def _batch(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from alembic.operations import ops
+from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint
 
 from rowstamp.review.describe import table_of
 from rowstamp.review.reader import MigrationFile, RecordedOp
@@ -143,16 +144,28 @@ def _not_null(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
                         "a table with rows; add server_default= or fill it in steps"
                     ),
                 )
-        elif isinstance(op, ops.AlterColumnOp) and op.modify_nullable is False:
-            default = op.modify_server_default or op.existing_server_default
-            if op.existing_nullable is not False and not default:
-                yield (
-                    item,
-                    (
-                        f"makes {op.column_name} NOT NULL without a default: fails if any row "
-                        "holds NULL; update those rows first, in this migration or an earlier one"
-                    ),
-                )
+        elif (
+            isinstance(op, ops.AlterColumnOp)
+            and op.modify_nullable is False
+            and op.existing_nullable is not False
+            and not _has_server_default(op)
+        ):
+            yield (
+                item,
+                (
+                    f"makes {op.column_name} NOT NULL without a default: fails if any row "
+                    "holds NULL; update those rows first, in this migration or an earlier one"
+                ),
+            )
+
+
+def _has_server_default(op: ops.AlterColumnOp) -> bool:
+    """Whether the column keeps or gets a server default: ``False`` leaves it as it was,
+    ``None`` drops it. Compared, never truth-tested: a SQL expression (``sa.text()``,
+    ``utc_now()``) has no truth value."""
+    modified = op.modify_server_default
+    default = op.existing_server_default if modified is False else modified
+    return default is not None and default is not False
 
 
 @_rule("index-locks-table", "error")
@@ -264,7 +277,7 @@ def _unreadable(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
 def _several_tables(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
     """Non-atomic migrations: one change per migration rolls back and reviews cleanly."""
     tables = sorted({t for item in ctx.upgrade if (t := table_of(item.op))})
-    if len(tables) > 1:
+    if len(_changes(tables, ctx)) > 1:
         yield (
             None,
             (
@@ -272,6 +285,41 @@ def _several_tables(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
                 "change per migration"
             ),
         )
+
+
+def _changes(tables: list[str], ctx: _Context) -> set[str]:
+    """``tables`` grouped into changes, each named by one table: a table created in this
+    migration with a foreign key to another one created here (a parent and its child)
+    is part of the same change."""
+    group = {table: table for table in tables}
+
+    def root(table: str) -> str:
+        while group[table] != table:
+            table = group[table]
+        return table
+
+    for child, parent in _new_foreign_keys(ctx):
+        if child in group and parent in group:
+            group[root(child)] = root(parent)
+    return {root(table) for table in tables}
+
+
+def _new_foreign_keys(ctx: _Context) -> Iterator[tuple[str, str]]:
+    """(child, parent) for each foreign key between two tables this migration creates."""
+    for item in ctx.upgrade:
+        op = item.op
+        if not isinstance(op, ops.CreateTableOp) or not (child := table_of(op)):
+            continue
+        keys: list[ForeignKey] = []
+        for element in op.columns:
+            if isinstance(element, Column):
+                keys.extend(element.foreign_keys)
+            elif isinstance(element, ForeignKeyConstraint):
+                keys.extend(element.elements)
+        for key in keys:
+            parent = key.target_fullname.rpartition(".")[0]
+            if parent in ctx.new_tables:
+                yield child, parent
 
 
 def review_migration(migration: MigrationFile) -> list[Finding]:
