@@ -89,3 +89,12 @@ def test_a_parent_and_its_child_are_one_change(linted: dict[str, dict[str, Any]]
     assert related["ok"] and not related["findings"], related
     [unlinked] = _flagged(linted["several_tables_unlinked_fail"], "several-tables")
     assert "changes 2 tables (posts, tags)" in unlinked["message"]
+
+
+def test_a_foreign_key_between_new_tables_validates_nothing(
+    linted: dict[str, dict[str, Any]],
+) -> None:
+    """op.create_foreign_key names its table source_table: it is still a new table, and
+    the tables it links are one change."""
+    example = linted["foreign_key_validates_new_tables_pass"]
+    assert example["ok"] and not example["findings"], example

@@ -32,10 +32,14 @@ def flatten(operations: list[ops.MigrateOperation]) -> list[ops.MigrateOperation
 
 def table_of(op: ops.MigrateOperation) -> str | None:
     """``schema.table`` an operation changes, or None (raw SQL and the like)."""
-    name: Any = getattr(op, "table_name", None)
+    if isinstance(op, ops.CreateForeignKeyOp):  # the one op that calls its table "source"
+        name: Any = op.source_table
+        schema = op.kw.get("source_schema")
+    else:
+        name = getattr(op, "table_name", None)
+        schema = getattr(op, "schema", None)
     if name is None:
         return None
-    schema = getattr(op, "schema", None)
     return f"{schema}.{name}" if schema else str(name)
 
 

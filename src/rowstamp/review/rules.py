@@ -308,6 +308,12 @@ def _new_foreign_keys(ctx: _Context) -> Iterator[tuple[str, str]]:
     """(child, parent) for each foreign key between two tables this migration creates."""
     for item in ctx.upgrade:
         op = item.op
+        if isinstance(op, ops.CreateForeignKeyOp) and (child := table_of(op)):
+            schema = op.kw.get("referent_schema")
+            parent = f"{schema}.{op.referent_table}" if schema else op.referent_table
+            if child in ctx.new_tables and parent in ctx.new_tables:
+                yield child, parent
+            continue
         if not isinstance(op, ops.CreateTableOp) or not (child := table_of(op)):
             continue
         keys: list[ForeignKey] = []
