@@ -8,6 +8,12 @@ trigger operations out of each table's block: drops before it, creates after it,
 and an ``ensure_updated_at_trigger`` after any block that may rebuild a table
 that keeps its trigger. The downgrade is rebuilt from the result (Alembic builds
 it before ``process_revision_directives``) and given the same treatment.
+
+Last, where a table is dropped, the indexes behind its foreign keys are not
+dropped first: the table takes them with it on every engine, and MariaDB refuses
+to drop an index a foreign key needs (error 1553), which is the index of every
+indexed foreign key column. Alembic writes ``drop_index`` before ``drop_table`` in
+the downgrade of a created table and in the upgrade of a removed one.
 """
 
 from __future__ import annotations
@@ -101,7 +107,50 @@ def order_trigger_operations(
         known = _known_reverses(list(upgrade_ops.ops), list(downgrade_ops.ops))
         upgrade_ops.ops = _lift(list(upgrade_ops.ops), wanting, now)
         reversed_ops = [_reverse(op, known) for op in reversed(upgrade_ops.ops)]
-        downgrade_ops.ops = _ensure_after_batches(reversed_ops)
+        downgrade_ops.ops = _without_index_drops_of_dropped_tables(
+            _ensure_after_batches(reversed_ops)
+        )
+        # Only now: the downgrade's create_index operations are the reverses of these.
+        upgrade_ops.ops = _without_index_drops_of_dropped_tables(list(upgrade_ops.ops))
+
+
+def _without_index_drops_of_dropped_tables(
+    operations: list[ops.MigrateOperation],
+) -> list[ops.MigrateOperation]:
+    """Leave out the ``drop_index`` of each index behind a foreign key of a table that
+    ``operations`` drop. Other index drops stay: they run everywhere, and migrations
+    already written keep their SQL."""
+    dropped = {
+        _key(o.schema, o.table_name): o for o in operations if isinstance(o, ops.DropTableOp)
+    }
+    if not dropped:
+        return operations
+    keys: dict[tuple[str | None, str], list[list[str]]] = {}
+
+    def behind_foreign_key(op: ops.MigrateOperation, key: tuple[str | None, str]) -> bool:
+        if not isinstance(op, ops.DropIndexOp) or key not in dropped:
+            return False
+        if key not in keys:
+            table = dropped[key].to_table()
+            keys[key] = [list(fk.column_keys) for fk in table.foreign_key_constraints]
+        try:
+            columns = [getattr(c, "name", None) for c in op.to_index().expressions]
+        except (ValueError, AttributeError):  # no reverse to know the columns from
+            return False
+        return any(columns[: len(fk)] == fk for fk in keys[key])
+
+    result: list[ops.MigrateOperation] = []
+    for op in operations:
+        if isinstance(op, ops.DropIndexOp):
+            if behind_foreign_key(op, _key(op.schema, op.table_name or "")):
+                continue
+        elif isinstance(op, ops.ModifyTableOps):
+            key = _key(op.schema, op.table_name)
+            op.ops = [o for o in op.ops if not behind_foreign_key(o, key)]
+            if not op.ops:
+                continue
+        result.append(op)
+    return result
 
 
 def _known_reverses(
