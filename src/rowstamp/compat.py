@@ -36,6 +36,7 @@ __all__ = [
     "render_type",
     "unchecked_versions",
     "upgrade_steps",
+    "variant_mapping",
 ]
 
 CHECKED_WITH = {"alembic": "1.20", "sqlalchemy": "2.1"}
@@ -101,6 +102,12 @@ def render_type(type_: Any, autogen_context: Any) -> str:
     from alembic.autogenerate.render import _repr_type
 
     return str(_repr_type(type_, autogen_context))
+
+
+def variant_mapping(type_: Any) -> dict[str, Any]:
+    """The ``with_variant`` types of ``type_``, by dialect name (SQLAlchemy 2 keeps them
+    on the type itself)."""
+    return dict(type_._variant_mapping)
 
 
 def plugin_registered(name: str) -> bool:

@@ -34,6 +34,7 @@ def test_every_wrapped_private_api_still_exists() -> None:
     assert hasattr(ScriptDirectory, "_upgrade_revs")
     assert hasattr(ScriptDirectory, "_downgrade_revs")
     assert "alembic.autogenerate.tables" in plugins._all_plugins
+    assert sa.String().with_variant(sa.Text(), "mysql")._variant_mapping.keys() == {"mysql"}
     assert list(inspect.signature(render._repr_type).parameters)[:2] == [
         "type_",
         "autogen_context",

@@ -42,6 +42,12 @@ def test_a_project_decorator_renders_as_its_impl() -> None:
     assert _render(Wrapped(), hook=True) == ("sa.Numeric(precision=10, scale=2)", set())
 
 
+def test_a_project_decorator_keeps_its_variants() -> None:
+    type_ = Encrypted().with_variant(sa.Text(), "postgresql")
+    rendered = "sa.String(length=100).with_variant(sa.Text(), 'postgresql')"
+    assert _render(type_, hook=True) == (rendered, set())
+
+
 @pytest.mark.parametrize(
     "type_",
     [sa.Interval(), sa.PickleType(), sa.String(50), sa.Numeric(5, 1), sa.Enum("a", "b", name="e")],

@@ -24,7 +24,7 @@ from rowstamp.autogen.ops import (
     EnsureUpdatedAtTriggerOp,
     _UpdatedAtTriggerOp,
 )
-from rowstamp.compat import render_type
+from rowstamp.compat import render_type, variant_mapping
 from rowstamp.engines import EngineSupport, type_variants
 from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
@@ -82,7 +82,7 @@ def make_render_item(timestamp_utc: str | None) -> RenderItem:
         if kind == "type" and _project_decorator(obj):
             # Alembic writes app.models.x.Encrypted(length=100): no import, and arguments
             # read off the impl that the decorator's own __init__ may not take.
-            return render_type(obj.impl_instance, autogen_context)
+            return _render_decorator(obj, autogen_context)
         if kind == "server_default" and isinstance(obj, DefaultClause):
             return _render_default(obj.arg, autogen_context, timestamp_utc)
         return False
@@ -95,6 +95,14 @@ def _project_decorator(type_: Any) -> bool:
     ``Interval`` or ``PickleType``, render as ``sa.`` types already)."""
     module = type(type_).__module__
     return isinstance(type_, TypeDecorator) and not module.startswith(("sqlalchemy.", "rowstamp."))
+
+
+def _render_decorator(type_: TypeDecorator[Any], autogen_context: AutogenContext) -> str:
+    """The decorator's ``impl``, with its ``with_variant`` types as Alembic writes them."""
+    source = render_type(type_.impl_instance, autogen_context)
+    for dialect, variant in sorted(variant_mapping(type_).items()):
+        source += f".with_variant({render_type(variant, autogen_context)}, {dialect!r})"
+    return source
 
 
 def _with_variants(
