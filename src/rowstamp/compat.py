@@ -33,8 +33,10 @@ __all__ = [
     "load_python_file",
     "operations_proxy",
     "plugin_registered",
+    "render_type",
     "unchecked_versions",
     "upgrade_steps",
+    "variant_mapping",
 ]
 
 CHECKED_WITH = {"alembic": "1.20", "sqlalchemy": "2.1"}
@@ -92,6 +94,20 @@ def upgrade_steps(scripts: ScriptDirectory, target: str, revision: Any) -> Any:
 def downgrade_steps(scripts: ScriptDirectory, target: str, revision: Any) -> Any:
     """The steps ``alembic.command.downgrade`` runs, as ``upgrade_steps``."""
     return scripts._downgrade_revs(target, revision)
+
+
+def render_type(type_: Any, autogen_context: Any) -> str:
+    """A type as autogenerate writes it, the ``render_item`` hook asked first: Alembic's
+    ``_repr_type``, which also records the imports the rendering needs."""
+    from alembic.autogenerate.render import _repr_type
+
+    return str(_repr_type(type_, autogen_context))
+
+
+def variant_mapping(type_: Any) -> dict[str, Any]:
+    """The ``with_variant`` types of ``type_``, by dialect name (SQLAlchemy 2 keeps them
+    on the type itself)."""
+    return dict(type_._variant_mapping)
 
 
 def plugin_registered(name: str) -> bool:

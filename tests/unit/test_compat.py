@@ -22,6 +22,7 @@ def test_installed_versions_are_the_ones_compat_was_checked_against() -> None:
 
 
 def test_every_wrapped_private_api_still_exists() -> None:
+    from alembic.autogenerate import render
     from alembic.runtime import plugins
     from alembic.runtime.environment import EnvironmentContext
 
@@ -33,6 +34,11 @@ def test_every_wrapped_private_api_still_exists() -> None:
     assert hasattr(ScriptDirectory, "_upgrade_revs")
     assert hasattr(ScriptDirectory, "_downgrade_revs")
     assert "alembic.autogenerate.tables" in plugins._all_plugins
+    assert sa.String().with_variant(sa.Text(), "mysql")._variant_mapping.keys() == {"mysql"}
+    assert list(inspect.signature(render._repr_type).parameters)[:2] == [
+        "type_",
+        "autogen_context",
+    ]
     assert list(inspect.signature(pyfiles.load_module_py).parameters)[:2] == [
         "module_id",
         "path",

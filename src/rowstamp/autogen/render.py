@@ -16,7 +16,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import String
 from sqlalchemy.schema import DefaultClause
 from sqlalchemy.sql.elements import False_, True_
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,
@@ -24,6 +24,7 @@ from rowstamp.autogen.ops import (
     EnsureUpdatedAtTriggerOp,
     _UpdatedAtTriggerOp,
 )
+from rowstamp.compat import render_type, variant_mapping
 from rowstamp.engines import EngineSupport, type_variants
 from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
@@ -78,11 +79,30 @@ def make_render_item(timestamp_utc: str | None) -> RenderItem:
             # MySQL/MariaDB refuse VARCHAR without a length; the engine pins one there
             # (the guide's own User.name is String()), so models need no edit to switch.
             return _with_variants("String()", methodcaller("unsized_string_type"), autogen_context)
+        if kind == "type" and _project_decorator(obj):
+            # Alembic writes app.models.x.Encrypted(length=100): no import, and arguments
+            # read off the impl that the decorator's own __init__ may not take.
+            return _render_decorator(obj, autogen_context)
         if kind == "server_default" and isinstance(obj, DefaultClause):
             return _render_default(obj.arg, autogen_context, timestamp_utc)
         return False
 
     return render_item
+
+
+def _project_decorator(type_: Any) -> bool:
+    """A ``TypeDecorator`` of the project or a third-party library (SQLAlchemy's own,
+    ``Interval`` or ``PickleType``, render as ``sa.`` types already)."""
+    module = type(type_).__module__
+    return isinstance(type_, TypeDecorator) and not module.startswith(("sqlalchemy.", "rowstamp."))
+
+
+def _render_decorator(type_: TypeDecorator[Any], autogen_context: AutogenContext) -> str:
+    """The decorator's ``impl``, with its ``with_variant`` types as Alembic writes them."""
+    source = render_type(type_.impl_instance, autogen_context)
+    for dialect, variant in sorted(variant_mapping(type_).items()):
+        source += f".with_variant({render_type(variant, autogen_context)}, {dialect!r})"
+    return source
 
 
 def _with_variants(

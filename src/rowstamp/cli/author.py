@@ -38,14 +38,21 @@ def new(
 
     from rowstamp import commands
     from rowstamp.cli.output import relative, review_lines
+    from rowstamp.errors import RowstampError
     from rowstamp.history.hooks import commit_command
-    from rowstamp.review.reader import read_migration
+    from rowstamp.review.reader import Direction, read_migration
     from rowstamp.review.rules import Review, review_migration
 
     result = commands.new_revision(project_config(ctx), message, allow_empty=empty)
     echo(f"Wrote {relative(result.path)}", markup=False)
     echo(f"  revision {result.revision}: {result.message}", markup=False)
     migration = read_migration(result.path)
+    if migration.broken:  # it would fail on the first ./scripts/dev_migrate
+        direction: Direction = "upgrade" if "upgrade" in migration.broken else "downgrade"
+        raise RowstampError(
+            f"{relative(result.path)}: {migration.errors[direction]}",
+            "fix the file (or delete it and fix the model), then review it: rowstamp review",
+        )
     for line in review_lines(Review(migration, review_migration(migration))):
         echo(line)
     for note in result.blind_spots:

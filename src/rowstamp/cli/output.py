@@ -61,7 +61,7 @@ def review_lines(review: Review) -> list[str]:
             line = migration.statement_start(item.line)
             lines.append(f"    line {line:<4} {escape(describe(item.op))}")
             lines.extend(f"      {_flag(f)}" for f in flags)
-    if not migration.upgrade:
+    if not migration.upgrade and "upgrade" not in migration.broken:
         lines.append("  (upgrade() runs no operation)")
     lines.extend(f"  {_flag(f)}" for f in review.general)
     errors = sum(f.failing for f in review.findings)

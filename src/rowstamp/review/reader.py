@@ -68,6 +68,9 @@ class MigrationFile:
     downgrade: list[RecordedOp] = field(default_factory=list)
     errors: dict[Direction, str] = field(default_factory=dict)
     """Why a direction could not be read (it needs a database, or raised)."""
+    broken: set[Direction] = field(default_factory=set)
+    """The directions whose error is the file's own code (an undefined name, a failed
+    import): applying it fails too, database or not."""
     statements: list[tuple[int, int]] = field(default_factory=list)
     """(first, last) line of every statement, to find the comments above an operation."""
     lines: list[str] = field(default_factory=list)
@@ -106,9 +109,16 @@ def read_migration(path: Path) -> MigrationFile:
         try:
             recorded, needs_database = _record(function, path, direction)
         except Exception as exc:  # a migration may need a live database (op.get_bind)
-            migration.errors[direction] = (
-                f"{direction}() cannot run without a database: {first_line(exc)}"
-            )
+            if _code_error(exc):
+                migration.broken.add(direction)
+                migration.errors[direction] = (
+                    f"{direction}() fails before it reaches a database: "
+                    f"{type(exc).__name__}: {first_line(exc)}"
+                )
+            else:
+                migration.errors[direction] = (
+                    f"{direction}() cannot run without a database: {first_line(exc)}"
+                )
             continue
         if needs_database:  # the migration caught the error itself (try/except)
             migration.errors[direction] = (
@@ -116,6 +126,14 @@ def read_migration(path: Path) -> MigrationFile:
             )
         getattr(migration, direction).extend(recorded)
     return migration
+
+
+def _code_error(exc: Exception) -> bool:
+    """An error no database can avoid: an undefined name (Alembic's "proxy object has not
+    yet been established" is a NameError too, without a ``name``) or a failed import."""
+    if isinstance(exc, NameError):
+        return exc.name is not None
+    return isinstance(exc, ImportError)
 
 
 def _read(path: Path) -> str:

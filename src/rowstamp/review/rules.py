@@ -266,11 +266,19 @@ def _empty_downgrade(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
         yield None, "downgrade() does nothing; write the steps that undo upgrade()"
 
 
+@_rule("cannot-run", "error")
+def _cannot_run(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
+    """A migration that fails on every database (an undefined name, a failed import)."""
+    for direction in sorted(ctx.migration.broken):
+        yield None, f"{ctx.migration.errors[direction]}; fix the file"
+
+
 @_rule("unreadable", "warning")
 def _unreadable(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
     """Operations a review cannot see because they need a live database."""
-    for error in ctx.migration.errors.values():
-        yield None, f"{error}; review that part by hand"
+    for direction, error in ctx.migration.errors.items():
+        if direction not in ctx.migration.broken:
+            yield None, f"{error}; review that part by hand"
 
 
 @_rule("several-tables", "warning")
