@@ -14,8 +14,9 @@ from rich.markup import escape
 if TYPE_CHECKING:
     from rowstamp.commands import HistoryEntry
     from rowstamp.history.heads import Heads
+    from rowstamp.review.acknowledgements import Finding
     from rowstamp.review.lint import LintReport
-    from rowstamp.review.rules import Finding, Review
+    from rowstamp.review.rules import Review
     from rowstamp.runtime.status import DatabaseStatus
 
 __all__ = [

@@ -26,8 +26,9 @@ from rowstamp.compat import upgrade_steps
 from rowstamp.engines import neutral_dialect
 from rowstamp.errors import RevisionError, RowstampError, first_line
 from rowstamp.history.heads import find_heads, multiple_heads_error
+from rowstamp.review.acknowledgements import Finding, acknowledge
 from rowstamp.review.reader import MigrationFile, quiet_alembic, read_migration
-from rowstamp.review.rules import Finding, acknowledge, review_migration
+from rowstamp.review.rules import review_migration
 from rowstamp.runtime.options import RunOptions
 
 __all__ = ["SQUAWK_EXCLUDED", "LintReport", "LintResult", "lint_migrations"]

@@ -12,42 +12,17 @@ Errors fail ``rowstamp lint``; warnings are shown but pass.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, field
 
 from alembic.operations import ops
 from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint
 
+from rowstamp.review.acknowledgements import Finding, Severity, acknowledge, unexplained_acks
 from rowstamp.review.describe import table_of
 from rowstamp.review.reader import MigrationFile, RecordedOp
 
 __all__ = ["RULES", "Finding", "Review", "Rule", "review_migration"]
-
-Severity = Literal["error", "warning"]
-
-ACK_PATTERN = re.compile(
-    r"#\s*rowstamp:\s*allow\s+(?P<rules>[\w/,\- ]+?)\s*(?:--\s*(?P<reason>.*))?$"
-)
-"""``# rowstamp: allow RULE[, RULE] -- reason``: a reviewed exception, with its reason."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """An operation (or the whole file, line 0) that needs a human's attention."""
-
-    rule: str
-    severity: Severity
-    message: str
-    table: str | None = None
-    line: int = 0
-    acknowledged: str | None = None
-    """The reason given in the acknowledging comment, if a human reviewed it."""
-
-    @property
-    def failing(self) -> bool:
-        return self.severity == "error" and self.acknowledged is None
 
 
 @dataclass(frozen=True)
@@ -351,59 +326,7 @@ def review_migration(migration: MigrationFile) -> list[Finding]:
             line = migration.statement_start(item.line) if item else 0
             table = table_of(item.op) if item else None
             findings.append(Finding(rule.id, rule.severity, message, table, line))
-    return acknowledge(migration, findings) + _unexplained_acks(migration)
-
-
-def acknowledge(migration: MigrationFile, findings: list[Finding]) -> list[Finding]:
-    """Mark the findings that the file acknowledges with a reason."""
-    acks = _acks(migration)
-    result = []
-    for finding in findings:
-        reason = _reason_for(finding, acks, migration)
-        result.append(replace(finding, acknowledged=reason) if reason else finding)
-    return result
-
-
-def _unexplained_acks(migration: MigrationFile) -> list[Finding]:
-    """An acknowledgement without a reason is not a review: it is an error of its own."""
-    return [
-        Finding(
-            "ack-without-reason",
-            "error",
-            f"'# rowstamp: allow {', '.join(rules)}' gives no reason; add one after '--'",
-            line=line,
-        )
-        for line, (rules, reason) in sorted(_acks(migration).items())
-        if not reason
-    ]
-
-
-def _acks(migration: MigrationFile) -> dict[int, tuple[list[str], str]]:
-    acks = {}
-    for number, text in enumerate(migration.lines, start=1):
-        match = ACK_PATTERN.search(text)
-        if match:
-            rules = [r.strip() for r in match["rules"].split(",") if r.strip()]
-            acks[number] = (rules, (match["reason"] or "").strip())
-    return acks
-
-
-def _reason_for(
-    finding: Finding, acks: dict[int, tuple[list[str], str]], migration: MigrationFile
-) -> str | None:
-    if finding.line == 0:
-        candidates = sorted(acks)
-    else:
-        candidates = [finding.line]
-        above = finding.line - 1
-        while above > 0 and migration.lines[above - 1].strip().startswith("#"):
-            candidates.append(above)
-            above -= 1
-    for line in candidates:
-        rules, reason = acks.get(line, ([], ""))
-        if reason and finding.rule in rules:
-            return reason
-    return None
+    return acknowledge(migration, findings) + unexplained_acks(migration)
 
 
 @dataclass(frozen=True)
