@@ -22,7 +22,7 @@ from rowstamp.review.acknowledgements import Finding, Severity, acknowledge, une
 from rowstamp.review.describe import table_of
 from rowstamp.review.reader import MigrationFile, RecordedOp
 
-__all__ = ["RULES", "Finding", "Review", "Rule", "review_migration"]
+__all__ = ["RULES", "Review", "Rule", "review_migration"]
 
 
 @dataclass(frozen=True)
