@@ -1,0 +1,207 @@
+"""``rowstamp init --adopt`` in an existing project (issue 15 item 2, report findings 15-16).
+
+The project (``tests/projects/adoptable``) was made the way ``alembic init`` projects
+grow: its own package (``tracker``), its own alembic.ini options and two version
+locations, an env.py with hooks, and three revisions already applied to its SQLite
+database with its own env.py. Adoption must show its changes first, keep all of that,
+and leave a project whose history, rowstamp's retrofit revision and triggers then run
+on every engine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import URL
+
+from tests.project import PROJECTS, Project, Result
+
+ADOPTABLE = PROJECTS / "adoptable"
+HEAD = "c3d4e5f6a7b8"
+"""The project's last revision before adoption: the baseline."""
+OWN_FILES = ["alembic.ini", "migrations/env.py", "tracker/models.py"]
+
+
+def _run(project: Project, *args: str, check: bool = True, **env: str) -> Result:
+    """A command in ``project``, in-process as a new process would run it: each copy has
+    its own ``tracker`` package, found through alembic.ini's relative ``prepend_sys_path
+    = .``, so neither the module nor the import system's finder for ``.`` may be kept."""
+    _forget_tracker()
+    try:
+        return project.run(*args, check=check, **env)
+    finally:
+        _forget_tracker()
+
+
+def _forget_tracker() -> None:
+    for name in [n for n in sys.modules if n == "tracker" or n.startswith("tracker.")]:
+        del sys.modules[name]
+    for entry in [e for e in sys.path_importer_cache if not Path(e).is_absolute()]:
+        del sys.path_importer_cache[entry]
+    importlib.invalidate_caches()
+
+
+def _copy(target: Path) -> Project:
+    shutil.copytree(ADOPTABLE, target, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
+    return Project(target, None)
+
+
+def _sqlite(project: Project) -> str:
+    return f"sqlite:///{project.root / 'tracker.db'}"
+
+
+def _use_metadata_columns(project: Project) -> None:
+    """What docs/adopting.md asks next: rowstamp's columns on the project's own base."""
+    models = project.root / "tracker" / "models.py"
+    source = models.read_text(encoding="utf-8")
+    source = source.replace(
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n"
+        "from rowstamp import MetadataColumns\n",
+    ).replace("class Base(DeclarativeBase):", "class Base(MetadataColumns, DeclarativeBase):")
+    models.write_text(source, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def existing(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The project before adoption: its history applied by its own env.py, with rows."""
+    project = _copy(tmp_path_factory.mktemp("existing") / "tracker")
+    _run(project, "alembic", "upgrade", "head")
+    engine = create_engine(_sqlite(project))
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO projects (id, name) VALUES (1, 'Apollo')"))
+        connection.execute(
+            text("INSERT INTO tasks (id, project_id, title) VALUES (1, 1, 'Launch')")
+        )
+    engine.dispose()
+    return project
+
+
+@pytest.fixture(scope="module")
+def adopted(existing: Project, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """``existing`` after ``init --adopt --yes`` and the retrofit revision, on SQLite."""
+    project = Project(tmp_path_factory.mktemp("adopted") / "tracker", None)
+    shutil.copytree(existing.root, project.root)
+    _run(project, "rowstamp", "init", "--adopt", "--yes")
+    _use_metadata_columns(project)
+    _run(project, "rowstamp", "new", "Adopt rowstamp metadata columns")
+    return project
+
+
+@pytest.fixture
+def fresh_copy(existing: Project, tmp_path: Path) -> Iterator[Project]:
+    project = Project(tmp_path / "tracker", None)
+    shutil.copytree(existing.root, project.root)
+    yield project
+
+
+@pytest.mark.sqlite
+def test_adopt_shows_the_changes_and_writes_nothing(fresh_copy: Project) -> None:
+    before = {p: p.read_bytes() for p in fresh_copy.root.rglob("*") if p.is_file()}
+    done = _run(fresh_copy, "rowstamp", "init", "--adopt")
+    assert "+[rowstamp]\n+settings = tracker.rowstamp_settings:get_settings\n" in done.stdout
+    assert f"+baseline = {HEAD}\n" in done.stdout
+    assert "-    with connectable.connect() as connection:\n" in done.stdout
+    assert "+    with adopted.connect() as connection:\n" in done.stdout
+    assert "+++ b/tracker/rowstamp_settings.py" in done.stdout
+    assert "+DATABASE_URL=sqlite:///tracker.db\n" in done.stdout
+    assert "+/tracker.db.rowstamp-lock\n" in done.stdout
+    assert "Nothing was written" in done.stdout
+    after = {p: p.read_bytes() for p in fresh_copy.root.rglob("*") if p.is_file()}
+    assert after == before
+
+
+@pytest.mark.sqlite
+def test_adopt_keeps_the_project_and_its_database(existing: Project, adopted: Project) -> None:
+    ini = (adopted.root / "alembic.ini").read_text(encoding="utf-8")
+    assert ini.startswith((existing.root / "alembic.ini").read_text(encoding="utf-8"))
+    assert ini.endswith(
+        f"[rowstamp]\nsettings = tracker.rowstamp_settings:get_settings\nbaseline = {HEAD}\n"
+    )
+    env = (adopted.root / "migrations" / "env.py").read_text(encoding="utf-8")
+    original = (existing.root / "migrations" / "env.py").read_text(encoding="utf-8")
+    diff = list(difflib.ndiff(original.splitlines(), env.splitlines()))
+    removed = {line[2:].strip() for line in diff if line.startswith("- ")}
+    added = {line[2:].strip() for line in diff if line.startswith("+ ")}
+    # Only the four edits: every hook, option and line of the project's own is kept.
+    assert removed == {
+        "fileConfig(config.config_file_name)",
+        "context.configure(",
+        ")",
+        "with connectable.connect() as connection:",
+    }
+    assert added == {
+        "from rowstamp.runtime import adopted  # rowstamp init --adopt",
+        "adopted.file_config(config.config_file_name)",
+        "context.configure(**adopted.options(",
+        "))",
+        "with adopted.connect() as connection:",
+    }
+    # The project's database, its revision and rows, as they were; the retrofit revision
+    # went to the first version location, named by the project's file_template and
+    # written from its own script.py.mako.
+    [retrofit] = (adopted.root / "migrations" / "versions").glob("*_adopt_rowstamp_metadata_*.py")
+    assert retrofit.name.split("_")[0].isdigit()
+    assert f"down_revision: Union[str, Sequence[str], None] = '{HEAD}'" in retrofit.read_text()
+    done = _run(adopted, "rowstamp", "current")
+    assert HEAD in done.stdout
+    # The project's include_object hook still runs: report_audit is not the models' table,
+    # and no revision proposes dropping it.
+    assert "report_audit" not in retrofit.read_text()
+    assert "drop_table" not in retrofit.read_text()
+
+
+@pytest.mark.sqlite
+def test_adopted_project_upgrades_its_own_database(adopted: Project, tmp_path: Path) -> None:
+    """The retrofit on the database the project's own env.py built: rows kept, triggers on."""
+    project = Project(tmp_path / "tracker", None)
+    shutil.copytree(adopted.root, project.root)
+    done = _run(project, "rowstamp", "upgrade", "head")
+    assert "Adopt rowstamp metadata columns" in done.output
+    assert "INFO" not in done.output, "the project's logging config repeats rowstamp's lines"
+    engine = create_engine(_sqlite(project))
+    try:
+        with engine.begin() as connection:
+            row = connection.execute(text("SELECT title, is_active, updated_at FROM tasks")).one()
+            assert row[:2] == ("Launch", 1)
+            connection.execute(text("UPDATE tasks SET title = 'Liftoff' WHERE id = 1"))
+            after = connection.execute(text("SELECT updated_at FROM tasks")).scalar_one()
+        assert after > row[2]
+        checks = {c["name"] for c in inspect(engine).get_check_constraints("tasks")}
+        assert "ck_tasks_priority" in checks
+    finally:
+        engine.dispose()
+    _run(project, "rowstamp", "check")
+    _run(project, "alembic", "check")
+
+
+def test_history_and_retrofit_run_on_every_engine(
+    adopted: Project, db_url: URL, tmp_path: Path
+) -> None:
+    """On an empty database of each engine: the project's three revisions, the retrofit,
+    the trigger, a clean check, and a downgrade back to the baseline."""
+    project = Project(tmp_path / "tracker", db_url)
+    shutil.copytree(adopted.root, project.root)
+    _run(project, "rowstamp", "upgrade", "head")
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO projects (id, name) VALUES (1, 'Apollo')"))
+            before = connection.execute(text("SELECT updated_at FROM projects")).scalar_one()
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE projects SET name = 'Artemis' WHERE id = 1"))
+            after = connection.execute(text("SELECT updated_at FROM projects")).scalar_one()
+        assert after > before
+        _run(project, "rowstamp", "check")
+        _run(project, "rowstamp", "downgrade", HEAD)
+        columns = {c["name"] for c in inspect(engine).get_columns("projects")}
+        assert columns == {"id", "name"}
+    finally:
+        engine.dispose()
