@@ -180,6 +180,11 @@ def test_adopted_project_upgrades_its_own_database(adopted: Project, tmp_path: P
         engine.dispose()
     _run(project, "rowstamp", "check")
     _run(project, "alembic", "check")
+    # The project's own process_revision_directives (write no empty migration) still runs
+    # under plain alembic, before rowstamp's.
+    versions = sorted((project.root / "migrations").rglob("*.py"))
+    _run(project, "alembic", "revision", "--autogenerate", "-m", "Nothing changed")
+    assert sorted((project.root / "migrations").rglob("*.py")) == versions
 
 
 def test_history_and_retrofit_run_on_every_engine(

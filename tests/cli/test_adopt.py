@@ -1,0 +1,122 @@
+"""``rowstamp init --adopt`` refusals and re-runs: one line, nothing written.
+
+The adoption itself, on a real history and every engine, is
+``tests/integration/init_adopt``; here are the projects it cannot or need not change.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rowstamp.project.envpy import patch_env
+from tests.project import PROJECTS, Result, run_rowstamp
+
+ADOPTABLE = PROJECTS / "adoptable"
+
+
+def _project(tmp_path: Path) -> Path:
+    root = tmp_path / "tracker"
+    shutil.copytree(ADOPTABLE, root, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
+    return root
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _adopt(root: Path, *args: str) -> Result:
+    return run_rowstamp(root, "init", "--adopt", *args)
+
+
+def _refused(root: Path, *args: str) -> str:
+    before = _files(root)
+    done = _adopt(root, "--yes", *args)
+    assert done.returncode == 1, done.output
+    assert _files(root) == before, "a refused adoption wrote something"
+    assert "Traceback" not in done.output and len(done.stderr.splitlines()) == 1, done.stderr
+    return done.stderr
+
+
+def test_a_project_without_alembic_ini_is_pointed_at_plain_init(tmp_path: Path) -> None:
+    error = _refused(tmp_path)
+    assert error.startswith("rowstamp: error: no alembic.ini in .: --adopt is for an existing")
+    assert "rowstamp init without --adopt" in error
+
+
+def test_two_heads_must_be_merged_first(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    fork = root / "migrations" / "versions" / "20240701_d4e5f6a7b8c9_fork.py"
+    fork.write_text(
+        'revision = "d4e5f6a7b8c9"\ndown_revision = "7b8c9d0e1f2a"\n'
+        "def upgrade():\n    pass\n\ndef downgrade():\n    pass\n"
+    )
+    error = _refused(root)
+    assert "the history has 2 heads (c3d4e5f6a7b8, d4e5f6a7b8c9)" in error
+    assert "alembic merge heads" in error
+
+
+def test_an_unknown_package_names_the_option(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    assert "pass the directory name of the project's Python package to --package" in _refused(
+        root, "--package", "nosuch"
+    )
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace("from tracker.models", "from models"))
+    assert "rowstamp init --adopt --package <name>" in _refused(root)
+
+
+def test_an_env_py_it_cannot_edit_points_at_the_manual_path(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    env = root / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "    with connectable.connect() as connection:\n",
+            "    connection = connectable.connect()\n    if True:\n",
+        )
+    )
+    error = _refused(root)
+    assert "blocks, --adopt edits exactly one" in error
+    assert "docs/adopting.md" in error
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from alembic import context\nasync def run():\n"
+        "    async with engine.connect() as connection:\n"
+        "        await connection.run_sync(lambda c: context.configure(connection=c))\n",
+        "from alembic import context\n",
+    ],
+    ids=["async", "no-configure"],
+)
+def test_env_py_shapes_it_does_not_edit(source: str) -> None:
+    from rowstamp.errors import RowstampError
+
+    with pytest.raises(RowstampError, match=r"docs/adopting\.md"):
+        patch_env(source)
+
+
+def test_a_second_run_changes_nothing(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    assert _adopt(root, "--yes").returncode == 0
+    before = _files(root)
+    again = _adopt(root)
+    assert again.returncode == 0, again.output
+    assert "has already adopted rowstamp: nothing to change" in again.stdout
+    assert _files(root) == before
+
+
+def test_package_option_and_src_layout(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "src").mkdir()
+    shutil.move(root / "tracker", root / "src" / "tracker")
+    ini = root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("prepend_sys_path = .", "prepend_sys_path = src"))
+    done = _adopt(root, "--yes", "--package", "tracker")
+    assert done.returncode == 0, done.output
+    settings = (root / "src" / "tracker" / "rowstamp_settings.py").read_text()
+    assert "project_root=PACKAGE_DIR.parent.parent)" in settings
+    assert (root / "src" / "tracker" / "envs" / "development.env").is_file()
