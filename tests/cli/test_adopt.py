@@ -120,3 +120,21 @@ def test_package_option_and_src_layout(tmp_path: Path) -> None:
     settings = (root / "src" / "tracker" / "rowstamp_settings.py").read_text()
     assert "project_root=PACKAGE_DIR.parent.parent)" in settings
     assert (root / "src" / "tracker" / "envs" / "development.env").is_file()
+
+
+def test_an_env_py_that_reads_its_own_url_gets_a_note(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    env = root / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "config = context.config\n",
+            "config = context.config\n"
+            'config.set_main_option("sqlalchemy.url", os.environ["TRACKER_DB"])\n',
+        )
+    )
+    done = _adopt(root)
+    assert done.returncode == 0, done.output
+    assert "note: env.py reads settings itself (os.environ, set_main_option): from now on" in (
+        done.stdout
+    )
+    assert "set DATABASE_URL wherever your deploys set the URL today" in done.stdout

@@ -74,6 +74,8 @@ def _adopt(directory: Path, package: str | None, *, yes: bool) -> None:
         typer.echo(change.diff())
     baseline = adoption.baseline or "none (the history is empty)"
     echo(f"baseline: {baseline}; package: {adoption.package}", markup=False)
+    for note in adoption.notes:
+        echo(f"note: {note}", markup=False)
     count = len(adoption.changes)
     if not yes and not (sys.stdin.isatty() and typer.confirm(f"Write these {count} file(s)?")):
         echo(

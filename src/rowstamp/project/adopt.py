@@ -91,6 +91,8 @@ class Adoption:
     package: str
     baseline: str | None
     changes: tuple[Change, ...]
+    notes: tuple[str, ...] = ()
+    """What the user must do by hand after writing (shown with the plan)."""
 
 
 def plan(root: Path, package: str | None = None) -> Adoption:
@@ -125,7 +127,7 @@ def plan(root: Path, package: str | None = None) -> Adoption:
     ignore = gitignore_change(root, _sqlite_file(url))
     if ignore is not None:
         changes.append(ignore)
-    return Adoption(root, name, baseline, tuple(changes))
+    return Adoption(root, name, baseline, tuple(changes), _notes(env_path))
 
 
 def apply(adoption: Adoption) -> None:
@@ -160,6 +162,22 @@ def gitignore_change(root: Path, database: str | None) -> Change | None:
         text += "\n"
     block = "# rowstamp: the development database, its journals and its migration lock file\n"
     return Change(".gitignore", before, (text + block + "\n".join(missing) + "\n").encode())
+
+
+_OWN_URL_SOURCES = ("os.environ", "getenv", "set_main_option", "get_x_argument")
+
+
+def _notes(env_path: Path) -> tuple[str, ...]:
+    """An env.py that finds its URL itself: from now on rowstamp's settings decide it."""
+    text = env_path.read_text(encoding="utf-8")
+    found = [source for source in _OWN_URL_SOURCES if source in text]
+    if not found:
+        return ()
+    return (
+        f"env.py reads settings itself ({', '.join(found)}): from now on the database URL "
+        f"is DATABASE_URL (or <package>/envs/<ENVIRONMENT>.env); set DATABASE_URL wherever "
+        "your deploys set the URL today",
+    )
 
 
 def _change(root: Path, path: str, content: bytes) -> Change | None:
