@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import re
 import shutil
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 
-from tests.project import PROJECTS, Project, Result
+from tests.project import PROJECTS, REPO, Project, Result
 
 ADOPTABLE = PROJECTS / "adoptable"
 HEAD = "c3d4e5f6a7b8"
@@ -180,6 +182,7 @@ def test_adopted_project_upgrades_its_own_database(adopted: Project, tmp_path: P
         engine.dispose()
     _run(project, "rowstamp", "check")
     _run(project, "alembic", "check")
+    _scratch_only(project)
     # The project's own process_revision_directives (write no empty migration) still runs
     # under plain alembic, before rowstamp's.
     versions = sorted((project.root / "migrations").rglob("*.py"))
@@ -210,3 +213,41 @@ def test_history_and_retrofit_run_on_every_engine(
         assert columns == {"id", "name"}
     finally:
         engine.dispose()
+
+
+def _scratch_only(project: Project) -> None:
+    """``rowstamp test`` migrates scratch databases through the adopted env.py: its
+    stairway downgrades everything, and the project's own database stays at head."""
+    done = _run(project, "rowstamp", "test", "--engine", "sqlite", check=False)
+    assert re.search(r"stairway\s+ok\s+4", done.stdout), done.output
+    assert re.search(r"model match\s+ok", done.stdout), done.output
+    current = _run(project, "rowstamp", "current").stdout
+    assert "(head, current)" in current, current
+
+
+def _documented_env() -> str:
+    """The adopted async template of docs/adopting.md ('Keeping your own env.py')."""
+    page = (REPO / "docs" / "adopting.md").read_text(encoding="utf-8")
+    block = page.split("<!-- adopted-async-env -->", 1)[1]
+    code = block.split("```python\n", 1)[1].split("```", 1)[0]
+    return textwrap.dedent(code)
+
+
+@pytest.mark.sqlite
+def test_the_documented_manual_env_py_runs(existing: Project, tmp_path: Path) -> None:
+    """The manual path: an env.py --adopt does not edit (Alembic's async template),
+    adopted by hand as the docs show, upgrades, checks, tests and emits offline SQL."""
+    project = Project(tmp_path / "tracker", None)
+    shutil.copytree(existing.root, project.root)
+    _run(project, "rowstamp", "init", "--adopt", "--yes")
+    (project.root / "migrations" / "env.py").write_text(_documented_env(), encoding="utf-8")
+    _use_metadata_columns(project)
+    _run(project, "rowstamp", "new", "Adopt rowstamp metadata columns")
+    done = _run(project, "rowstamp", "upgrade", "head")
+    assert "Adopt rowstamp metadata columns" in done.output
+    _run(project, "rowstamp", "check")
+    _scratch_only(project)
+    # Offline, the dialect is that of rowstamp's DATABASE_URL, not alembic.ini's SQLite.
+    postgres = "postgresql+psycopg://app@localhost/tracker"
+    offline = _run(project, "alembic", "upgrade", f"{HEAD}:head", "--sql", DATABASE_URL=postgres)
+    assert "CREATE TRIGGER update_timestamp BEFORE UPDATE ON projects" in offline.stdout
