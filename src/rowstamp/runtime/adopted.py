@@ -72,9 +72,11 @@ def file_config(fname: Any, *args: Any, **kwargs: Any) -> None:
 def options(**project: Any) -> dict[str, Any]:
     """``context.configure`` keywords: the project's, with rowstamp's added.
 
-    A project value wins over rowstamp's (``compare_type``, ``render_as_batch``,
-    ``include_name`` ...), except the hooks in ``_CHAINED``, where the project's runs
-    first and rowstamp's after it. Offline, the URL is the one of rowstamp's settings.
+    A project value wins over rowstamp's (``render_as_batch``, ``include_name`` ...),
+    except the hooks in ``_CHAINED``, where the project's runs first and rowstamp's after
+    it, and ``compare_type``: ``True`` (Alembic's default) is rowstamp's comparison,
+    which corrects what Alembic misses per engine; a function of the project's is asked
+    first, rowstamp's when it returns None. Offline, the URL is rowstamp's settings'.
     """
     run = _run()
     metadata = project.get("target_metadata")
@@ -89,10 +91,25 @@ def options(**project: Any) -> dict[str, Any]:
     for name in _CHAINED:
         if name in ours and name in project and project[name] is not None:
             merged[name] = _chain(name, project[name], ours[name])
+    compare = project.get("compare_type")
+    if compare is True:
+        merged["compare_type"] = ours["compare_type"]
+    elif callable(compare):
+        merged["compare_type"] = _first_opinion(compare, ours["compare_type"])
     plugins = project.get("autogenerate_plugins")
     if plugins is not None:
         merged["autogenerate_plugins"] = [*plugins, *migration.AUTOGENERATE_PLUGINS]
     return merged
+
+
+def _first_opinion(first: Callable[..., Any], then: Callable[..., Any]) -> Callable[..., Any]:
+    """A comparison hook: ``first``'s answer, ``then``'s where ``first`` has none (None)."""
+
+    def compare(*args: Any) -> Any:
+        answer = first(*args)
+        return then(*args) if answer is None else answer
+
+    return compare
 
 
 def _chain(name: str, first: Callable[..., Any], then: Callable[..., Any]) -> Callable[..., Any]:

@@ -251,3 +251,24 @@ def test_the_documented_manual_env_py_runs(existing: Project, tmp_path: Path) ->
     postgres = "postgresql+psycopg://app@localhost/tracker"
     offline = _run(project, "alembic", "upgrade", f"{HEAD}:head", "--sql", DATABASE_URL=postgres)
     assert "CREATE TRIGGER update_timestamp BEFORE UPDATE ON projects" in offline.stdout
+
+
+@pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
+def test_compare_type_true_is_rowstamps_comparison(
+    adopted: Project, db_url: URL, tmp_path: Path
+) -> None:
+    """The project's ``compare_type=True`` (Alembic's own comparison) does not switch off
+    rowstamp's per-engine one: MariaDB's DATETIME without microseconds, which Alembic
+    takes for DATETIME(6), loses the trigger's microseconds and is drift."""
+    project = Project(tmp_path / "tracker", db_url)
+    shutil.copytree(adopted.root, project.root)
+    _run(project, "rowstamp", "upgrade", "head")
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE projects MODIFY updated_at DATETIME NOT NULL"))
+    finally:
+        engine.dispose()
+    done = _run(project, "rowstamp", "check", check=False)
+    assert done.returncode == 1
+    assert "projects: the models need: alter column updated_at" in done.output, done.output
