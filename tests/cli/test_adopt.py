@@ -138,3 +138,11 @@ def test_an_env_py_that_reads_its_own_url_gets_a_note(tmp_path: Path) -> None:
         done.stdout
     )
     assert "set DATABASE_URL wherever your deploys set the URL today" in done.stdout
+
+
+def test_a_missing_env_py_or_script_location_is_one_line(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "migrations" / "env.py").unlink()
+    assert "no env.py in " in _refused(root)
+    shutil.rmtree(root / "migrations")
+    assert "cannot read the Alembic history: " in _refused(root)

@@ -106,6 +106,11 @@ def plan(root: Path, package: str | None = None) -> Adoption:
     config = Config(str(ini))
     baseline = _baseline(config)
     env_path = Path(ScriptDirectory.from_config(config).dir) / "env.py"
+    if not env_path.is_file():
+        raise RowstampError(
+            f"no env.py in {env_path.parent} (alembic.ini's script_location)",
+            "restore it, or write one as docs/adopting.md ('Keeping your own env.py') shows",
+        )
     package_dir = _package_dir(root, package, env_path)
     name = package_dir.name
     files = template_files()
