@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import ast
 import difflib
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,8 +124,8 @@ def plan(root: Path, package: str | None = None) -> Adoption:
         _relative(env_path, root): patch_env(env_path.read_text(encoding="utf-8")).encode(),
         **{name: files[name] for name in _SCRIPTS},
     }
-    package_rel = _relative(package_dir, root)
-    up = "".join(".parent" for _ in Path(package_rel).parts)
+    package_rel = Path(os.path.relpath(package_dir.resolve(), root.resolve())).as_posix()
+    up = _path_expression(Path(os.path.relpath(root.resolve(), package_dir.resolve())))
     wanted[f"{package_rel}/rowstamp_settings.py"] = _SETTINGS_MODULE.format(up=up).encode()
     wanted[f"{package_rel}/envs/development.env"] = _DEVELOPMENT_ENV.format(url=url).encode()
     for env in _ENVS:
@@ -201,11 +203,18 @@ def _change(root: Path, path: str, content: bytes) -> Change | None:
 
 
 def _baseline(config: Config) -> str | None:
-    """The history's one head: the last revision written before rowstamp."""
+    """The history's one head: the last revision written before rowstamp.
+
+    Revision files may import the project, so they are read with alembic.ini's
+    ``prepend_sys_path`` on ``sys.path``, as Alembic's own commands read them."""
+    saved = list(sys.path)
+    sys.path[:0] = [p for p in config.get_prepend_sys_paths_list() or [] if p not in sys.path]
     try:
         heads = ScriptDirectory.from_config(config).get_heads()
     except CommandError as exc:
         raise RowstampError(f"cannot read the Alembic history: {exc}", "fix it first") from None
+    finally:
+        sys.path[:] = saved
     if len(heads) > 1:
         raise RowstampError(
             f"the history has {len(heads)} heads ({', '.join(sorted(heads))})",
@@ -237,21 +246,34 @@ def _with_rowstamp_section(text: str, settings: str, baseline: str | None) -> st
 
 
 def _package_dir(root: Path, package: str | None, env_path: Path) -> Path:
-    """The project's package: ``--package``, else the first package env.py imports."""
+    """The project's package: ``--package``, else the first package env.py imports.
+
+    It is in ``root`` or ``root/src``, or holds ``root`` (a library that keeps its
+    alembic.ini inside the package, as mlflow and optuna do)."""
     candidates = [package] if package else _imported_roots(env_path)
+    here = root.resolve()
     for name in candidates:
-        for base in (root, root / "src"):
-            if (base / name / "__init__.py").is_file():
-                return base / name
+        for base in (here, here / "src", *here.parents):
+            found = base / name
+            if (found / "__init__.py").is_file() and (
+                base in (here, here / "src") or here.is_relative_to(found)
+            ):
+                return found
     if package:
         raise RowstampError(
-            f"no package {package} in {root} or {root / 'src'} (no {package}/__init__.py)",
+            f"no package {package} in {root}, in {root / 'src'} or around it "
+            f"(no {package}/__init__.py)",
             "pass the directory name of the project's Python package to --package",
         )
     raise RowstampError(
         f"cannot tell the project's package from {env_path.name}'s imports",
         "name it: rowstamp init --adopt --package <name>",
     )
+
+
+def _path_expression(relative: Path) -> str:
+    """``PACKAGE_DIR``'s way to the project root: ``.parent`` per ``..``, else ``/ "x"``."""
+    return "".join(".parent" if part == ".." else f' / "{part}"' for part in relative.parts)
 
 
 def _imported_roots(env_path: Path) -> list[str]:

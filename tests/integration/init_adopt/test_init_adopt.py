@@ -272,3 +272,32 @@ def test_compare_type_true_is_rowstamps_comparison(
     done = _run(project, "rowstamp", "check", check=False)
     assert done.returncode == 1
     assert "projects: the models need: alter column updated_at" in done.output, done.output
+
+
+@pytest.mark.sqlite
+def test_alembic_ini_inside_the_package(tmp_path: Path) -> None:
+    """A library keeps alembic.ini inside its package (mlflow, optuna): the settings go
+    into that package, the project root (for SQLite paths) is alembic.ini's folder."""
+    root = tmp_path / "lib"
+    shutil.copytree(ADOPTABLE, root, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
+    here = root / "tracker" / "db"
+    here.mkdir()
+    (here / "__init__.py").write_text("")
+    shutil.move(root / "migrations", here / "migrations")
+    ini = (root / "alembic.ini").read_text()
+    (here / "alembic.ini").write_text(ini.replace("sys_path = .", "sys_path = ../.."))
+    (root / "alembic.ini").unlink()
+    project = Project(here, None)
+    done = _run(project, "rowstamp", "init", "--adopt", "--yes")
+    assert "+++ b/../rowstamp_settings.py" in done.stdout
+    settings = (root / "tracker" / "rowstamp_settings.py").read_text()
+    assert 'project_root=PACKAGE_DIR / "db")' in settings
+    assert (
+        (root / "tracker" / "envs" / "development.env")
+        .read_text()
+        .endswith("DATABASE_URL=sqlite:///tracker.db\n")
+    )
+    assert "/tracker.db.rowstamp-lock" in (here / ".gitignore").read_text()
+    _run(project, "rowstamp", "upgrade", "head")
+    assert (here / "tracker.db").is_file()
+    _run(project, "rowstamp", "check")
