@@ -350,11 +350,12 @@ def init(directory: Path) -> Scaffold:
     return scaffold(directory)
 
 
-def plan_adoption(directory: Path, package: str | None = None) -> Adoption:
-    """What ``rowstamp init --adopt`` would write into the existing project ``directory``."""
+def plan_adoption(directory: Path, package: str | None = None, ini: Path | None = None) -> Adoption:
+    """What ``rowstamp init --adopt`` would write into the existing project ``directory``
+    (its Alembic configuration ``ini``, default ``directory/alembic.ini``)."""
     from rowstamp.project.adopt import plan
 
-    return plan(directory, package)
+    return plan(directory, package, ini)
 
 
 def adopt(adoption: Adoption) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rowstamp.project.envpy import patch_env
-from tests.project import PROJECTS, Result, run_rowstamp
+from tests.project import PROJECTS, Project, Result, run_rowstamp
 
 ADOPTABLE = PROJECTS / "adoptable"
 
@@ -146,3 +146,30 @@ def test_a_missing_env_py_or_script_location_is_one_line(tmp_path: Path) -> None
     assert "no env.py in " in _refused(root)
     shutil.rmtree(root / "migrations")
     assert "cannot read the Alembic history: " in _refused(root)
+
+
+def test_an_alembic_ini_elsewhere_is_named_with_config(tmp_path: Path) -> None:
+    """``rowstamp --config deploy/alembic.ini init --adopt``: that file gets [rowstamp],
+    and the scripts pass it on."""
+    root = _project(tmp_path)
+    (root / "deploy").mkdir()
+    ini = (
+        (root / "alembic.ini").read_text().replace("%(here)s/migrations", "%(here)s/../migrations")
+    )
+    (root / "deploy" / "alembic.ini").write_text(ini)
+    (root / "alembic.ini").unlink()
+    assert "no alembic.ini in ." in _refused(root)
+    done = run_rowstamp(root, "--config", "deploy/alembic.ini", "init", "--adopt", "--yes")
+    assert done.returncode == 0, done.output
+    assert "+++ b/deploy/alembic.ini" in done.stdout
+    assert (root / "deploy" / "alembic.ini").read_text().startswith(ini)
+    script = (root / "scripts" / "dev_migrate").read_text()
+    assert 'exec "$rowstamp" --config deploy/alembic.ini --env development upgrade head' in script
+    assert (
+        "DATABASE_URL=sqlite:///deploy/tracker.db\n"
+        in (root / "tracker" / "envs" / "development.env").read_text()
+    )
+    assert "/deploy/tracker.db\n" in (root / ".gitignore").read_text()
+    migrated = Project(root, None).run("./scripts/dev_migrate")
+    assert "Applied c3d4e5f6a7b8  add task priority" in migrated.stdout
+    assert (root / "deploy" / "tracker.db").is_file()

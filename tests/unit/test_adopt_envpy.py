@@ -42,3 +42,52 @@ def test_an_adopted_env_py_is_left_alone() -> None:
     once = patch_env(ENV)
     assert patch_env(once) == once
     compile(once, "env.py", "exec")
+
+
+LIBRARY_ENV = """\
+from logging.config import fileConfig
+
+from sqlalchemy import engine_from_config, pool
+
+from alembic import context
+
+config = context.config
+fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+from lib.models import Base  # noqa: E402
+
+target_metadata = Base.metadata
+
+
+def run_migrations_online():
+    connection = config.attributes.get("connection")
+    if connection is None:
+        engine = engine_from_config(
+            config.get_section(config.config_ini_section), prefix="sqlalchemy."
+        )
+    else:
+        engine = connection.engine
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata)
+"""
+
+
+def test_a_library_env_py_imports_first_and_builds_no_engine() -> None:
+    """The import goes before the first use (models imported after fileConfig, as mlflow
+    does), and the engine only the replaced connect() used is no longer built from
+    alembic.ini's URL, which such a library leaves empty."""
+    patched = patch_env(LIBRARY_ENV)
+    assert patched.index(IMPORT_LINE) < patched.index("adopted.file_config(")
+    assert patched.index(IMPORT_LINE) == patched.index("from alembic import context\n") + len(
+        "from alembic import context\n"
+    )
+    assert "        engine = None  # rowstamp: adopted.connect() connects\n" in patched
+    assert "engine_from_config(\n" not in patched
+    assert "        engine = connection.engine\n" in patched
+    assert "    with adopted.connect() as connection:\n" in patched
+    compile(patched, "env.py", "exec")
+
+
+def test_an_engine_used_elsewhere_is_kept() -> None:
+    source = LIBRARY_ENV + "    engine.dispose()\n"
+    assert "engine = engine_from_config(\n" in patch_env(source)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rowstamp.cli.common import echo, project_config
+from rowstamp.cli.common import echo, options_of, project_config
 
 __all__ = ["hooks_app", "init", "test"]
 
@@ -16,6 +16,7 @@ hooks_app = typer.Typer(help="Git hooks for the Migration: commit rule.", no_arg
 
 
 def init(
+    ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Project directory.")] = Path("."),
     adopt: Annotated[
         bool,
@@ -44,12 +45,15 @@ def init(
 
     Existing identical files are kept; nothing is written if any file would change.
 
+    With --adopt, the global --config names an alembic.ini that is not in the project
+    directory.
+
     Example: rowstamp init my-service; rowstamp init --adopt --package tracker
     """
     from rowstamp import commands
 
     if adopt:
-        _adopt(directory, package, yes=yes)
+        _adopt(directory, package, options_of(ctx).config, yes=yes)
         return
     result = commands.init(directory)
     for name in result.written:
@@ -62,11 +66,11 @@ def init(
     )
 
 
-def _adopt(directory: Path, package: str | None, *, yes: bool) -> None:
+def _adopt(directory: Path, package: str | None, ini: Path | None, *, yes: bool) -> None:
     """Show the adoption's diff; write it with --yes or when the user confirms."""
     from rowstamp import commands
 
-    adoption = commands.plan_adoption(directory, package)
+    adoption = commands.plan_adoption(directory, package, ini)
     if not adoption.changes:
         echo(f"{directory} has already adopted rowstamp: nothing to change.", markup=False)
         return

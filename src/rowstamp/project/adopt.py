@@ -97,14 +97,21 @@ class Adoption:
     """What the user must do by hand after writing (shown with the plan)."""
 
 
-def plan(root: Path, package: str | None = None) -> Adoption:
-    """Work out every change adoption makes in ``root``; raise, writing nothing, if it cannot."""
-    ini = root / "alembic.ini"
+def plan(root: Path, package: str | None = None, ini: Path | None = None) -> Adoption:
+    """Work out every change adoption makes in ``root``; raise, writing nothing, if it cannot.
+
+    ``ini`` is the project's Alembic configuration when it is not ``root/alembic.ini``
+    (``rowstamp --config``): the scripts then pass it on."""
+    given = ini is not None
+    ini = ini if ini is not None else root / "alembic.ini"
     if not ini.is_file():
+        where = ini if given else f"alembic.ini in {root}"
         raise RowstampError(
-            f"no alembic.ini in {root}: --adopt is for an existing Alembic project",
-            "run it in the project root, or run rowstamp init without --adopt for a new one",
+            f"no {where}: --adopt is for an existing Alembic project",
+            "run it in the project root (or name the file with --config), or run "
+            "rowstamp init without --adopt for a new one",
         )
+    ini_rel = _relative(ini, root)
     config = Config(str(ini))
     baseline = _baseline(config)
     env_path = Path(ScriptDirectory.from_config(config).dir) / "env.py"
@@ -118,11 +125,11 @@ def plan(root: Path, package: str | None = None) -> Adoption:
     files = template_files()
     url = _development_url(config, root)
     wanted: dict[str, bytes] = {
-        "alembic.ini": _with_rowstamp_section(
+        ini_rel: _with_rowstamp_section(
             ini.read_text(encoding="utf-8"), f"{name}.rowstamp_settings:get_settings", baseline
         ).encode(),
         _relative(env_path, root): patch_env(env_path.read_text(encoding="utf-8")).encode(),
-        **{name: files[name] for name in _SCRIPTS},
+        **{name: _with_config(files[name], ini_rel) for name in _SCRIPTS},
     }
     package_rel = Path(os.path.relpath(package_dir.resolve(), root.resolve())).as_posix()
     up = _path_expression(Path(os.path.relpath(root.resolve(), package_dir.resolve())))
@@ -130,7 +137,11 @@ def plan(root: Path, package: str | None = None) -> Adoption:
     wanted[f"{package_rel}/envs/development.env"] = _DEVELOPMENT_ENV.format(url=url).encode()
     for env in _ENVS:
         wanted[f"{package_rel}/envs/{env}"] = files[f"app/envs/{env}"]
-    changes = [c for c in (_change(root, path, content) for path, content in wanted.items()) if c]
+    changes = [
+        change
+        for path, content in wanted.items()
+        if (change := _change(root, path, content, editable=path in (ini_rel, ".gitignore")))
+    ]
     ignore = gitignore_change(root, _sqlite_file(url))
     if ignore is not None:
         changes.append(ignore)
@@ -187,14 +198,21 @@ def _notes(env_path: Path) -> tuple[str, ...]:
     )
 
 
-def _change(root: Path, path: str, content: bytes) -> Change | None:
+def _with_config(script: bytes, ini: str) -> bytes:
+    """A script running ``rowstamp`` with ``--config ini`` unless it is ./alembic.ini."""
+    if ini == "alembic.ini":
+        return script
+    return script.replace(b'exec "$rowstamp" ', f'exec "$rowstamp" --config {ini} '.encode())
+
+
+def _change(root: Path, path: str, content: bytes, *, editable: bool) -> Change | None:
     target = root / path
     if not target.exists():
         return Change(path, None, content)
     before = target.read_bytes()
     if before == content:
         return None
-    if path in ("alembic.ini", ".gitignore") or path.endswith("env.py"):
+    if editable or path.endswith("env.py"):
         return Change(path, before, content)
     raise RowstampError(
         f"{path} exists and differs from what adoption writes",

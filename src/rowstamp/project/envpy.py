@@ -3,9 +3,10 @@
 Found by Python's ``ast``, applied to the text, so everything else (hooks, comments,
 formatting) stays byte for byte:
 
-1. ``from rowstamp.runtime import adopted`` after the last top-level import;
+1. ``from rowstamp.runtime import adopted`` after the module's first imports;
 2. ``with <engine>.connect() as connection:`` becomes ``with adopted.connect() as
-   connection:`` (rowstamp's URL, lock, protection and one-line errors);
+   connection:`` (rowstamp's URL, lock, protection and one-line errors), and the
+   ``engine_from_config(...)`` that made ``<engine>`` only for it becomes ``None``;
 3. ``context.configure(...)`` becomes ``context.configure(**adopted.options(...))``;
 4. ``fileConfig(...)`` becomes ``adopted.file_config(...)``: Alembic's logging from
    alembic.ini for plain ``alembic``, not under the rowstamp CLI, which prints its own.
@@ -70,16 +71,73 @@ def patch_env(text: str) -> str:
         start = offset(expr.lineno, expr.col_offset)
         end = offset(expr.end_lineno or 0, expr.end_col_offset or 0)
         edits.append((start, end, b"adopted.connect()"))
+    for value in _unused_engines(tree, connects):
+        start = offset(value.lineno, value.col_offset)
+        end = offset(value.end_lineno or 0, value.end_col_offset or 0)
+        edits.append((start, end, b"None  # rowstamp: adopted.connect() connects"))
     for func in (call.func for call in calls if _is_file_config(call)):
         start = offset(func.lineno, func.col_offset)
         end = offset(func.end_lineno or 0, func.end_col_offset or 0)
         edits.append((start, end, b"adopted.file_config"))
-    imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    after = starts[imports[-1].end_lineno or 0] if imports else 0
+    after = starts[_leading_imports_end(tree)]
     edits.append((after, after, IMPORT_LINE.encode()))
     for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         data = data[:start] + new + data[end:]
     return data.decode()
+
+
+_ENGINE_FACTORIES = {"engine_from_config", "create_engine"}
+
+
+def _unused_engines(tree: ast.Module, connects: list[ast.expr]) -> list[ast.expr]:
+    """``engine_from_config(...)`` values of names that only fed the replaced
+    ``.connect()``: left in, they would still parse alembic.ini's URL, which a project
+    may leave empty (mlflow sets it in code)."""
+    found: list[ast.expr] = []
+    for expr in connects:
+        if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
+            continue
+        engine = expr.func.value
+        if not isinstance(engine, ast.Name):
+            continue
+        loads = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name)
+            and node.id == engine.id
+            and node is not engine
+            and isinstance(node.ctx, ast.Load)
+        ]
+        if loads:
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Assign)
+                and [getattr(t, "id", None) for t in node.targets] == [engine.id]
+                and isinstance(node.value, ast.Call)
+                and _called_name(node.value) in _ENGINE_FACTORIES
+            ):
+                found.append(node.value)
+    return found
+
+
+def _called_name(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+
+
+def _leading_imports_end(tree: ast.Module) -> int:
+    """The line after the module's first run of imports (after its docstring): the
+    import must come before any statement that uses ``adopted``, and a project may
+    import more further down (mlflow imports its models after ``fileConfig``)."""
+    end = 0
+    for index, node in enumerate(tree.body):
+        docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if isinstance(node, ast.Import | ast.ImportFrom) or (index == 0 and docstring):
+            end = node.end_lineno or end
+        else:
+            break
+    return end
 
 
 def _is_configure(node: ast.Call) -> bool:
@@ -92,9 +150,7 @@ def _is_configure(node: ast.Call) -> bool:
 
 
 def _is_file_config(node: ast.Call) -> bool:
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    return name == "fileConfig"
+    return _called_name(node) == "fileConfig"
 
 
 def _connect_items(node: ast.AST) -> list[ast.expr]:

@@ -132,12 +132,16 @@ def test_adopt_keeps_the_project_and_its_database(existing: Project, adopted: Pr
     diff = list(difflib.ndiff(original.splitlines(), env.splitlines()))
     removed = {line[2:].strip() for line in diff if line.startswith("- ")}
     added = {line[2:].strip() for line in diff if line.startswith("+ ")}
-    # Only the four edits: every hook, option and line of the project's own is kept.
+    # Only rowstamp's edits: every hook, option and other line of the project's is kept.
     assert removed == {
         "fileConfig(config.config_file_name)",
         "context.configure(",
         ")",
         "with connectable.connect() as connection:",
+        "connectable = engine_from_config(",
+        "config.get_section(config.config_ini_section, {}),",
+        'prefix="sqlalchemy.",',
+        "poolclass=pool.NullPool,",
     }
     assert added == {
         "from rowstamp.runtime import adopted  # rowstamp init --adopt",
@@ -145,6 +149,7 @@ def test_adopt_keeps_the_project_and_its_database(existing: Project, adopted: Pr
         "context.configure(**adopted.options(",
         "))",
         "with adopted.connect() as connection:",
+        "connectable = None  # rowstamp: adopted.connect() connects",
     }
     # The project's database, its revision and rows, as they were; the retrofit revision
     # went to the first version location, named by the project's file_template and
