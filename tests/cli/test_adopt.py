@@ -6,12 +6,16 @@ The adoption itself, on a real history and every engine, is
 
 from __future__ import annotations
 
+import os
+import pty
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from rowstamp.project.envpy import patch_env
+from tests.helpers import BIN
 from tests.project import PROJECTS, Project, Result, run_rowstamp
 
 ADOPTABLE = PROJECTS / "adoptable"
@@ -173,3 +177,45 @@ def test_an_alembic_ini_elsewhere_is_named_with_config(tmp_path: Path) -> None:
     migrated = Project(root, None).run("./scripts/dev_migrate")
     assert "Applied c3d4e5f6a7b8  add task priority" in migrated.stdout
     assert (root / "deploy" / "tracker.db").is_file()
+
+
+def _at_a_terminal(root: Path, answer: bytes) -> tuple[int, str]:
+    """``rowstamp init --adopt`` in a real process on a pseudo-terminal, answering
+    ``answer`` to its question (the prompt needs a terminal, so no CliRunner)."""
+    main, child = pty.openpty()
+    process = subprocess.Popen(
+        [str(BIN / "rowstamp"), "init", "--adopt"],
+        cwd=root,
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    os.close(child)
+    output = b""
+    answered = False
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not answered and b"Write these 9 file(s)? [y/N]" in output:
+            os.write(main, answer)
+            answered = True
+    os.close(main)
+    return process.wait(timeout=60), output.decode(errors="replace")
+
+
+@pytest.mark.parametrize(("answer", "written"), [(b"y\n", True), (b"\n", False)])
+def test_at_a_terminal_it_asks_before_writing(tmp_path: Path, answer: bytes, written: bool) -> None:
+    root = _project(tmp_path)
+    before = _files(root)
+    code, output = _at_a_terminal(root, answer)
+    assert code == 0, output
+    assert "+baseline = c3d4e5f6a7b8" in output
+    assert ("9 file(s) written." in output) is written
+    assert ("Nothing was written." in output) is not written
+    assert (_files(root) != before) is written
