@@ -8,11 +8,13 @@ registry).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, FetchedValue, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import Table
+from sqlalchemy.schema import Constraint, Table
 
 from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
@@ -30,14 +32,33 @@ UPDATED_AT_MARK = "rowstamp.updated_at"
 
 METADATA_COLUMNS = ("is_active", "is_flagged", "notes", "created_at", "updated_at")
 
-NAMING_CONVENTION = {
+
+def _constraint_name(constraint: Constraint, table: Table) -> str:
+    """``%(constraint_name)s``: the name given, else the names of the columns the
+    constraint uses, else a short hash of its SQL. SQLAlchemy's own token refuses an
+    unnamed constraint, so a model with an unnamed ``CheckConstraint`` or a
+    ``Boolean(create_constraint=True)`` (which real projects have) could not even be
+    imported."""
+    if isinstance(constraint.name, str):  # SQLAlchemy's "no name" marker is not a str
+        return constraint.name
+    columns = [str(column.name) for column in getattr(constraint, "columns", ())]
+    if columns:
+        return "_".join(columns)
+    sql = " ".join(str(getattr(constraint, "sqltext", "")).split())
+    return hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:8]
+
+
+NAMING_CONVENTION: dict[str, Any] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
+    "constraint_name": _constraint_name,
 }
-"""Deterministic constraint and index names, so autogenerate can compare and drop them."""
+"""Deterministic constraint and index names, so autogenerate can compare and drop them.
+An explicit CHECK name gets the ``ck_<table>_`` prefix; ``conv("name")`` keeps it as is.
+Revisions up to ``[rowstamp] baseline`` run without it (``rowstamp.history.baseline``)."""
 
 _AFTER_MODEL_COLUMNS = 10_000
 
