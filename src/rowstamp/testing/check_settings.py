@@ -17,7 +17,7 @@ the project already keeps, so ``rowstamp test`` and the pytest plugin read the s
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -58,22 +58,24 @@ class CheckSettings:
     skip: frozenset[str] = frozenset()
     initial_schema: str | None = None
     allowed_leftovers: tuple[str, ...] = ()
+    skip_given: frozenset[str] = frozenset()
+    """Checks skipped for this run only (``rowstamp test --skip``)."""
 
     @classmethod
-    def of(cls, config: Config) -> CheckSettings:
-        """Read and validate the settings (one-line errors naming the option)."""
-        skip = frozenset(_items(config, SKIP_OPTION))
-        unknown = sorted(skip - set(CHECK_NAMES))
-        if unknown:
-            raise SettingsError(
-                f"alembic.ini [rowstamp] {SKIP_OPTION} names no check: {', '.join(unknown)}",
-                f"use check names: {', '.join(CHECK_NAMES)}",
-            )
-        initial = _option(config, INITIAL_SCHEMA_OPTION)
-        return cls(skip, initial.strip() or None, tuple(_items(config, ALLOW_LEFTOVERS_OPTION)))
+    def of(cls, config: Config, skip: Collection[str] = ()) -> CheckSettings:
+        """Read and validate the settings (one-line errors naming the option), plus the
+        checks a caller skips for this run."""
+        configured = frozenset(_items(config, SKIP_OPTION))
+        _known(configured, f"alembic.ini [rowstamp] {SKIP_OPTION}")
+        _known(set(skip), "--skip")
+        initial = _option(config, INITIAL_SCHEMA_OPTION).strip() or None
+        allowed = tuple(_items(config, ALLOW_LEFTOVERS_OPTION))
+        return cls(configured, initial, allowed, frozenset(skip))
 
     def skipped(self, check: str) -> str | None:
         """Why ``check`` is not run, or None when it runs."""
+        if check in self.skip_given:
+            return "--skip"
         return f"{SKIP_OPTION} in alembic.ini" if check in self.skip else None
 
     def allowed(self, kind: str, name: str) -> bool:
@@ -103,6 +105,15 @@ class CheckSettings:
                     "name the MetaData the project's create_all used, or a function "
                     "taking a Connection",
                 )
+
+
+def _known(names: Collection[str], where: str) -> None:
+    unknown = sorted(set(names) - set(CHECK_NAMES))
+    if unknown:
+        raise SettingsError(
+            f"{where} names no check: {', '.join(unknown)}",
+            f"use check names: {', '.join(CHECK_NAMES)}",
+        )
 
 
 def _option(config: Config, name: str) -> str:

@@ -11,7 +11,7 @@ skipped, naming it, so a broken downgrade fails exactly one check instead of thr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
@@ -54,18 +54,24 @@ class EngineReport:
 
 
 def run_checks(
-    config: Config, engine: str, url: URL | None = None, *, destroy_data: bool = False
+    config: Config,
+    engine: str,
+    url: URL | None = None,
+    *,
+    destroy_data: bool = False,
+    skip: Collection[str] = (),
 ) -> EngineReport:
     """Run all checks on scratch databases of ``engine`` (or on ``url`` as given).
 
     Each phase gets a new, empty database, so one broken downgrade cannot make a
     later phase fail. On a given ``url`` the phases share it and start from
     ``downgrade base``; a ``url`` that is the environment's database, or one that
-    holds anything unless ``destroy_data``, is refused before anything runs.
+    holds anything unless ``destroy_data``, is refused before anything runs. Checks
+    in ``skip``, or in alembic.ini's ``[rowstamp] test_skip``, are reported as skipped.
     """
     if url is not None:
         check_target(config, url, destroy_data=destroy_data)
-    settings = CheckSettings.of(config)
+    settings = CheckSettings.of(config, skip)
     report = EngineReport(engine)
     _static(report, settings, "single head", lambda: check_single_head(config))
     _static(report, settings, "message rules", lambda: check_message_rules(config))

@@ -99,6 +99,31 @@ def test_skipped_checks_are_reported_as_skipped_in_alembic_ini(
     assert "skipped stairway (" + engine_name + "): test_skip in alembic.ini" in result.output
 
 
+def test_a_run_skips_checks_given_on_the_command_line(
+    tmp_path: Path, engine_name: str, servers: dict[str, URL]
+) -> None:
+    project = _adopted(tmp_path, SETTINGS)
+    env = {
+        f"TEST_{name.upper()}_URL": url.render_as_string(hide_password=False)
+        for name, url in servers.items()
+    }
+    result = project.run(
+        "rowstamp", "test", "--engine", engine_name, "--skip", "metadata contract",
+        "--skip", "clean downgrade", check=False, **env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.output
+    results = _results(result)
+    assert results["metadata contract"] == results["clean downgrade"] == "skipped"
+    assert f"skipped clean downgrade ({engine_name}): --skip" in result.output
+    bad = project.run("rowstamp", "test", "--skip", "stairs", check=False)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == [
+        "rowstamp: error: --skip names no check: stairs; use check names: single head, "
+        "message rules, model match, metadata contract, stairway, round trip, "
+        "clean downgrade, data tests"
+    ]
+
+
 def test_the_pytest_plugin_reads_the_same_settings(
     tmp_path: Path, engine_name: str, servers: dict[str, URL]
 ) -> None:
