@@ -3,9 +3,9 @@
 ``sort_order`` puts them after the model's own columns. ``updated_at`` carries
 ``info[UPDATED_AT_MARK]``: that mark on the model is what tells autogenerate the
 table wants the database-maintained trigger (intent lives on the model, not in a
-registry). Which columns a table has, and under which names, is written into
-``Table.info[COLUMNS_KEY]``, so soft delete, the contract and the reports read it
-from the table instead of assuming the five default names.
+registry). Each column also carries its role in ``info[ROLE_KEY]`` (``Column.info``:
+Alembic writes ``Table.info`` into migrations, never a column's), so soft delete,
+the contract and the reports find rowstamp's columns under the names a model chose.
 
 A model that declares a column of the same name itself (mlflow's ``created_at``
 in milliseconds, a login flag called ``is_active``) would silently replace
@@ -29,13 +29,15 @@ from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
 
 __all__ = [
-    "COLUMNS_KEY",
     "COLUMN_FACTORIES",
     "METADATA_COLUMNS",
     "NAMING_CONVENTION",
+    "ROLE_KEY",
     "UPDATED_AT_MARK",
     "MetadataColumns",
     "MetadataSpec",
+    "SoftDeletable",
+    "declares_metadata_columns",
     "metadata_columns",
     "wants_updated_at_trigger",
 ]
@@ -43,8 +45,8 @@ __all__ = [
 UPDATED_AT_MARK = "rowstamp.updated_at"
 """``Column.info`` key marking the column the database keeps at the last update time."""
 
-COLUMNS_KEY = "rowstamp.columns"
-"""``Table.info`` key: rowstamp's columns of the table, ``{role: column name}``."""
+ROLE_KEY = "rowstamp.column"
+"""``Column.info`` key: which of the five metadata columns this column is."""
 
 METADATA_COLUMNS = ("is_active", "is_flagged", "notes", "created_at", "updated_at")
 
@@ -77,6 +79,11 @@ class MetadataSpec:
     trigger: bool = True
 
     def __post_init__(self) -> None:
+        if set(self.omit) >= set(METADATA_COLUMNS):
+            raise RowstampError(
+                "MetadataSpec omits all five metadata columns",
+                "declare the model on a base without MetadataColumns",
+            )
         for name in [*self.rename, *self.omit]:
             if name not in METADATA_COLUMNS:
                 raise RowstampError(
@@ -145,7 +152,15 @@ COLUMN_FACTORIES: dict[str, Callable[[str, bool], MappedColumn[Any]]] = {
 """A fresh column per role: ``factory(column name, with trigger mark)``."""
 
 
-class MetadataColumns:
+class SoftDeletable:
+    """What every model with rowstamp's columns shares, declarative or SQLModel: soft
+    delete filters the mapped subclasses of this class."""
+
+    __rowstamp_active__: ClassVar[str | None] = None
+    """The attribute of the soft-delete flag on this mapped class; None: it has none."""
+
+
+class MetadataColumns(SoftDeletable):
     """Soft-delete flag, general flag, notes, and database-maintained UTC timestamps.
 
     The columns are added to each mapped subclass as it is declared (not inherited
@@ -160,16 +175,11 @@ class MetadataColumns:
         updated_at: Mapped[datetime]
 
     __rowstamp__: ClassVar[MetadataSpec] = MetadataSpec()
-    __rowstamp_active__: ClassVar[str | None] = None
-    """The attribute of the soft-delete flag on this mapped class; None: it has none."""
 
     def __init_subclass__(cls, **kw: Any) -> None:
-        columns = _add_columns(cls) if _maps_own_table(cls) else None
+        if _maps_own_table(cls):
+            cls.__rowstamp_active__ = _add_columns(cls).get("is_active")
         super().__init_subclass__(**kw)
-        table = getattr(cls, "__table__", None)
-        if columns is not None and isinstance(table, Table):
-            table.info[COLUMNS_KEY] = columns
-            cls.__rowstamp_active__ = columns.get("is_active")
 
 
 def _maps_own_table(cls: type) -> bool:
@@ -187,7 +197,9 @@ def _add_columns(cls: type) -> dict[str, str]:
         own = _own_attribute(cls, name)
         if own is not None:
             raise _clash(cls, role, name, own, spec)
-        setattr(cls, name, COLUMN_FACTORIES[role](name, spec.trigger))
+        column = COLUMN_FACTORIES[role](name, spec.trigger)
+        column.column.info[ROLE_KEY] = role
+        setattr(cls, name, column)
     return columns
 
 
@@ -240,8 +252,15 @@ def metadata_columns(table: Table) -> dict[str, str]:
     A table declared without ``MetadataColumns`` (a plain ``Table``, another base)
     is taken to want all five under their own names, as the guide says.
     """
-    found = table.info.get(COLUMNS_KEY)
-    return dict(found) if found is not None else {r: r for r in METADATA_COLUMNS}
+    found = {c.info[ROLE_KEY]: c.name for c in table.columns if ROLE_KEY in c.info}
+    if not found:
+        return {r: r for r in METADATA_COLUMNS}
+    return {r: found[r] for r in METADATA_COLUMNS if r in found}
+
+
+def declares_metadata_columns(table: Table) -> bool:
+    """True when the models say which columns of ``table`` are rowstamp's."""
+    return any(ROLE_KEY in column.info for column in table.columns)
 
 
 def wants_updated_at_trigger(table: Table) -> bool:

@@ -32,7 +32,7 @@ from sqlalchemy.orm.exc import UnmappedInstanceError
 from sqlalchemy.orm.interfaces import UserDefinedOption
 
 from rowstamp.errors import RowstampError
-from rowstamp.model.columns import MetadataColumns
+from rowstamp.model.columns import SoftDeletable
 from rowstamp.model.unique_active import unique_among_active
 
 __all__ = [
@@ -75,7 +75,7 @@ def is_soft_deletable(entity: object) -> bool:
 def active_flag(entity: object) -> str | None:
     """The attribute of the soft-delete flag of a mapped class or instance, if it has one."""
     cls = entity if isinstance(entity, type) else type(entity)
-    return cls.__rowstamp_active__ if issubclass(cls, MetadataColumns) else None
+    return cls.__rowstamp_active__ if issubclass(cls, SoftDeletable) else None
 
 
 def _check(entity: object) -> str:
@@ -90,7 +90,7 @@ def _check(entity: object) -> str:
     return flag
 
 
-def soft_delete(session: Session, obj: MetadataColumns) -> None:
+def soft_delete(session: Session, obj: SoftDeletable) -> None:
     """Mark ``obj`` inactive; the ``UPDATE`` is sent at the next flush, like any change.
 
     The database trigger then sets ``updated_at``; the ORM expires that attribute,
@@ -99,12 +99,12 @@ def soft_delete(session: Session, obj: MetadataColumns) -> None:
     _set_active(session, obj, False)
 
 
-def restore(session: Session, obj: MetadataColumns) -> None:
+def restore(session: Session, obj: SoftDeletable) -> None:
     """Mark a soft-deleted ``obj`` active again (load it with ``include_inactive=True``)."""
     _set_active(session, obj, True)
 
 
-def _set_active(session: Session, obj: MetadataColumns, active: bool) -> None:
+def _set_active(session: Session, obj: SoftDeletable, active: bool) -> None:
     flag = _check(obj)
     try:
         _object_mapper(obj)
@@ -117,7 +117,7 @@ def _set_active(session: Session, obj: MetadataColumns, active: bool) -> None:
 
 
 def soft_delete_where(
-    session: Session, entity: type[MetadataColumns], *criteria: ColumnElement[bool]
+    session: Session, entity: type[SoftDeletable], *criteria: ColumnElement[bool]
 ) -> int:
     """Soft-delete every active row of ``entity`` matching ``criteria`` in one ``UPDATE``.
 
@@ -129,7 +129,7 @@ def soft_delete_where(
 
 
 def restore_where(
-    session: Session, entity: type[MetadataColumns], *criteria: ColumnElement[bool]
+    session: Session, entity: type[SoftDeletable], *criteria: ColumnElement[bool]
 ) -> int:
     """Restore every inactive row of ``entity`` matching ``criteria``; returns the count."""
     return _update_active(session, entity, criteria, active=True)
@@ -137,7 +137,7 @@ def restore_where(
 
 def _update_active(
     session: Session,
-    entity: type[MetadataColumns],
+    entity: type[SoftDeletable],
     criteria: tuple[ColumnElement[bool], ...],
     *,
     active: bool,
@@ -167,7 +167,7 @@ def _hide_inactive(state: ORMExecuteState) -> None:
         return
     state.statement = state.statement.options(
         with_loader_criteria(
-            MetadataColumns,
+            SoftDeletable,
             lambda cls: _live(cls),
             include_aliases=True,
             track_closure_variables=False,

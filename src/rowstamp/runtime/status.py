@@ -19,7 +19,11 @@ from sqlalchemy.engine.interfaces import ReflectedColumn
 
 from rowstamp.engines import for_dialect
 from rowstamp.history.messages import revision_messages
-from rowstamp.model.columns import COLUMNS_KEY, METADATA_COLUMNS, metadata_columns
+from rowstamp.model.columns import (
+    METADATA_COLUMNS,
+    declares_metadata_columns,
+    metadata_columns,
+)
 from rowstamp.runtime.config import run_options
 from rowstamp.runtime.env import connect
 from rowstamp.urls import mask_url
@@ -101,7 +105,7 @@ def _rowstamp_columns(
     """The columns of one table that are rowstamp's, in the database's order."""
     present = {column["name"]: column for column in found}
     table = models.tables.get(f"{schema}.{name}" if schema else name) if models else None
-    if table is not None and COLUMNS_KEY in table.info:
+    if table is not None and declares_metadata_columns(table):
         return tuple(c for c in metadata_columns(table).values() if c in present)
     return tuple(
         c for c in METADATA_COLUMNS if c in present and isinstance(present[c]["type"], _SHAPES[c])

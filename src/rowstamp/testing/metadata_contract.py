@@ -30,7 +30,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
-from rowstamp.model.columns import COLUMNS_KEY, metadata_columns, wants_updated_at_trigger
+from rowstamp.model.columns import (
+    declares_metadata_columns,
+    metadata_columns,
+    wants_updated_at_trigger,
+)
 from rowstamp.testing.base import CheckFailed, MigrationRun, describe_error
 
 __all__ = ["check_metadata_contract", "target_metadata"]
@@ -110,7 +114,7 @@ def _columns(connection: Connection, table: Table) -> list[str]:
 
 def _trigger(connection: Connection, table: Table) -> list[str]:
     roles = metadata_columns(table)
-    if not wants_updated_at_trigger(table) and table.info.get(COLUMNS_KEY) is not None:
+    if not wants_updated_at_trigger(table) and declares_metadata_columns(table):
         return []  # the model asked for no trigger (or has no updated_at)
     values = _row(table)
     if values is None:
