@@ -31,5 +31,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_tasks_project_id"), table_name="tasks")
+    # Dropping the table drops its indexes; dropping ix_tasks_project_id first fails on
+    # MariaDB (1553: needed in a foreign key constraint).
     op.drop_table("tasks")
