@@ -2,7 +2,8 @@
 
 A project that adopts rowstamp keeps its ``env.py``: its hooks (``include_object``,
 ``process_revision_directives``, ``render_item``, ``compare_type`` ...) are part of how
-its history was written. Two calls add what rowstamp's own ``env.py`` does:
+its history was written. Three calls add what rowstamp's own ``env.py`` does, each
+reporting a user error in one line (Alembic's ``FAILED:``), as rowstamp's does:
 
 - ``connect()`` in place of the project's ``engine.connect()``: the connection to the
   URL of rowstamp's settings, or the one a caller hands in (``rowstamp test``, a
@@ -51,14 +52,11 @@ def connect() -> Iterator[Connection]:
     ``sqlalchemy.url``: ``rowstamp test`` and rehearsals hand in scratch databases,
     and a migration must not then reach the project's real one.
     """
-    run = _run()
-    with (
-        migration.user_errors(run),
-        migration.connect(run) as connection,
-        migration.locked(connection, run),
-    ):
-        migration.protect(run, connection)
-        yield connection
+    with migration.user_errors(RunOptions.of(context.config)):
+        run = _run()
+        with migration.connect(run) as connection, migration.locked(connection, run):
+            migration.protect(run, connection)
+            yield connection
 
 
 def file_config(fname: Any, *args: Any, **kwargs: Any) -> None:
@@ -78,7 +76,11 @@ def options(**project: Any) -> dict[str, Any]:
     which corrects what Alembic misses per engine; a function of the project's is asked
     first, rowstamp's when it returns None. Offline, the URL is rowstamp's settings'.
     """
-    run = _run()
+    with migration.user_errors(RunOptions.of(context.config)):
+        return _merged(_run(), project)
+
+
+def _merged(run: RunOptions, project: dict[str, Any]) -> dict[str, Any]:
     metadata = project.get("target_metadata")
     if not isinstance(metadata, MetaData):
         metadata = MetaData()

@@ -311,3 +311,25 @@ def test_alembic_ini_inside_the_package(tmp_path: Path) -> None:
     _run(project, "rowstamp", "upgrade", "head")
     assert (here / "tracker.db").is_file()
     _run(project, "rowstamp", "check")
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize(
+    ("args", "env", "error"),
+    [
+        (("upgrade", "head", "--sql"), {"DATABASE_URL": "nonsense://"}, "database engine"),
+        (("upgrade", "head"), {"ENVIRONMENT": "nosuch"}, "unknown ENVIRONMENT 'nosuch'"),
+    ],
+    ids=["offline", "online"],
+)
+def test_plain_alembic_reports_user_errors_in_one_line(
+    adopted: Project, tmp_path: Path, args: tuple[str, ...], env: dict[str, str], error: str
+) -> None:
+    """Through the adopted env.py, as through rowstamp's own: ``FAILED: <what; what to
+    do>``, no traceback, offline (``--sql``) too."""
+    project = Project(tmp_path / "tracker", None)
+    shutil.copytree(adopted.root, project.root)
+    done = _run(project, "alembic", *args, check=False, **env)
+    assert done.returncode != 0
+    assert "Traceback" not in done.output, done.output
+    assert f"FAILED: {error}" in done.output, done.output
