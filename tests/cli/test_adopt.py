@@ -219,3 +219,27 @@ def test_at_a_terminal_it_asks_before_writing(tmp_path: Path, answer: bytes, wri
     assert ("9 file(s) written." in output) is written
     assert ("Nothing was written." in output) is not written
     assert (_files(root) != before) is written
+
+
+def test_an_empty_history_has_no_baseline(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    for revision in (root / "migrations").rglob("2024*.py"):
+        revision.unlink()
+    done = _adopt(root, "--yes")
+    assert done.returncode == 0, done.output
+    assert "baseline: none (the history is empty)" in done.stdout
+    ini = (root / "alembic.ini").read_text()
+    assert ini.endswith("[rowstamp]\nsettings = tracker.rowstamp_settings:get_settings\n")
+
+
+def test_an_existing_rowstamp_section_keeps_its_options(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    ini = root / "alembic.ini"
+    text = ini.read_text().replace(
+        "[post_write_hooks]\n",
+        "[rowstamp]\n# ours\nsettings = tracker.rowstamp_settings:get_settings\n"
+        "test_skip = stairway\n\n[post_write_hooks]\n",
+    )
+    ini.write_text(text)
+    assert _adopt(root, "--yes").returncode == 0
+    assert ini.read_text() == text.replace("[rowstamp]\n", "[rowstamp]\nbaseline = c3d4e5f6a7b8\n")
