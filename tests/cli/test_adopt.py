@@ -243,3 +243,18 @@ def test_an_existing_rowstamp_section_keeps_its_options(tmp_path: Path) -> None:
     ini.write_text(text)
     assert _adopt(root, "--yes").returncode == 0
     assert ini.read_text() == text.replace("[rowstamp]\n", "[rowstamp]\nbaseline = c3d4e5f6a7b8\n")
+
+
+def test_the_diff_never_shows_a_password(tmp_path: Path) -> None:
+    """alembic.ini's URL moves into the development env file; the diff shown masks it."""
+    root = _project(tmp_path)
+    ini = root / "alembic.ini"
+    url = "postgresql+psycopg://tracker:s3cret@db.internal/tracker"
+    ini.write_text(ini.read_text().replace("sqlite:///%(here)s/tracker.db", url))
+    done = _adopt(root, "--yes")
+    assert done.returncode == 0, done.output
+    assert "s3cret" not in done.output
+    assert "+DATABASE_URL=postgresql+psycopg://tracker:***@db.internal/tracker" in done.stdout
+    env = (root / "tracker" / "envs" / "development.env").read_text()
+    assert env.endswith(f"DATABASE_URL={url}\n")
+    assert not (root / ".gitignore").exists(), "no SQLite file to ignore"

@@ -69,13 +69,14 @@ def init(
 def _adopt(directory: Path, package: str | None, ini: Path | None, *, yes: bool) -> None:
     """Show the adoption's diff; write it with --yes or when the user confirms."""
     from rowstamp import commands
+    from rowstamp.urls import mask_secrets
 
     adoption = commands.plan_adoption(directory, package, ini)
     if not adoption.changes:
         echo(f"{directory} has already adopted rowstamp: nothing to change.", markup=False)
         return
     for change in adoption.changes:
-        typer.echo(change.diff())
+        typer.echo(mask_secrets(change.diff()))  # the diff shows URLs: never a password
     baseline = adoption.baseline or "none (the history is empty)"
     echo(f"baseline: {baseline}; package: {adoption.package}", markup=False)
     for note in adoption.notes:
