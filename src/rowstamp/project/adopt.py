@@ -129,7 +129,7 @@ def plan(root: Path, package: str | None = None, ini: Path | None = None) -> Ado
             ini.read_text(encoding="utf-8"), f"{name}.rowstamp_settings:get_settings", baseline
         ).encode(),
         _relative(env_path, root): patch_env(env_path.read_text(encoding="utf-8")).encode(),
-        **{name: _with_config(files[name], ini_rel) for name in _SCRIPTS},
+        **{script: _with_config(files[script], ini_rel) for script in _SCRIPTS},
     }
     package_rel = Path(os.path.relpath(package_dir.resolve(), root.resolve())).as_posix()
     up = _path_expression(Path(os.path.relpath(root.resolve(), package_dir.resolve())))
