@@ -115,7 +115,7 @@ def test_adopt_shows_the_changes_and_writes_nothing(fresh_copy: Project) -> None
     assert "+++ b/tracker/rowstamp_settings.py" in done.stdout
     assert "+DATABASE_URL=sqlite:///tracker.db\n" in done.stdout
     assert "+/tracker.db.rowstamp-lock\n" in done.stdout
-    assert "note: from now on the database URL is DATABASE_URL, else tracker/envs/" in (done.stdout)
+    assert "note: from now on the database URL is DATABASE_URL, else tracker/envs/" in done.stdout
     assert "Nothing was written" in done.stdout
     after = {p: p.read_bytes() for p in fresh_copy.root.rglob("*") if p.is_file()}
     assert after == before
