@@ -54,6 +54,7 @@ AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "rowstamp.*"]
 def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]:
     settings = run.required_settings()
     for_name(settings.url.get_backend_name())  # an unsupported engine fails here, in one line
+    run.state.target_metadata = target_metadata
 
     def process_revision_directives(
         context: MigrationContext, revision: Any, directives: list[MigrationScript]
