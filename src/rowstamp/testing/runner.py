@@ -20,6 +20,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
+from rowstamp.engines.catalog import Catalog
 from rowstamp.testing.base import CheckFailed, CheckResult, MigrationRun, Skipped
 from rowstamp.testing.clean_downgrade import check_clean_downgrade
 from rowstamp.testing.data_tests import check_data_tests, has_data_tests
@@ -45,7 +46,7 @@ CHECKS = (
 )
 
 
-_Fresh = Callable[[], AbstractContextManager[tuple[MigrationRun, set[tuple[str, str]]]]]
+_Fresh = Callable[[], AbstractContextManager[tuple[MigrationRun, Catalog]]]
 """Gives a migration run on a new, empty database and that database's catalog."""
 
 
@@ -133,7 +134,7 @@ def _databases(config: Config, engine: str, url: URL | None) -> Iterator[_Fresh]
     """A factory of (run, empty catalog) pairs, each on a new database (or on ``url``)."""
 
     @contextmanager
-    def on(target: URL, reset: bool) -> Iterator[tuple[MigrationRun, set[tuple[str, str]]]]:
+    def on(target: URL, reset: bool) -> Iterator[tuple[MigrationRun, Catalog]]:
         db = create_engine(target) if reset else scratch_engine(target)
         try:
             run = MigrationRun(config, db)
@@ -151,7 +152,7 @@ def _databases(config: Config, engine: str, url: URL | None) -> Iterator[_Fresh]
     with scratch_databases(engine) as make:
 
         @contextmanager
-        def fresh() -> Iterator[tuple[MigrationRun, set[tuple[str, str]]]]:
+        def fresh() -> Iterator[tuple[MigrationRun, Catalog]]:
             with make() as target, on(target, False) as pair:
                 yield pair
 
