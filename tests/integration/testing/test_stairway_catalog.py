@@ -24,7 +24,7 @@ WIDGETS = (
     "def upgrade():\n    widgets_table()\n\n\ndef downgrade():\n    op.drop_table('widgets')\n",
 )
 
-# Changes a type and a default, adds a column and a CHECK; the downgrade undoes none of it.
+# Changes a type and a default, adds a column and a CHECK; the downgrade is ``pass``.
 FORGETFUL = (
     WIDGETS,
     (
@@ -37,7 +37,7 @@ FORGETFUL = (
         "                           existing_nullable=False, server_default='anon')\n"
         "        batch.add_column(sa.Column('step', sa.Integer(), nullable=True))\n"
         "        batch.create_check_constraint('ck_widgets_step', 'step > 0')\n\n\n"
-        "def downgrade():\n    op.execute('SELECT 1')\n",
+        "def downgrade():\n    pass\n",
     ),
 )
 
