@@ -1,13 +1,14 @@
 """MySQL's and MariaDB's catalog for the migration checks (``catalog``): three queries
 on ``information_schema``, all in the connection's current database.
 
-Objects: tables and views, indexes (their columns in order, prefix lengths,
+Objects: tables, views (definition), indexes (their columns in order, prefix lengths,
 ``DESC``, unique or not, type), triggers (timing, event, statement) and routines
-(body). Columns: ``COLUMN_TYPE``, nullability, default, ``EXTRA`` and generation
-expression. Constraints: primary key, unique, foreign key (columns, referenced
-columns, update and delete rules) and CHECK (its clause). MySQL's
-``CHECK_CONSTRAINTS`` has no table column (names are per database); MariaDB's does
-(names are per table), so the join is the engine's (``check_join``).
+(body). Columns of tables (a view's follow its definition): ``COLUMN_TYPE``,
+nullability, default, ``EXTRA`` and generation expression. Constraints: primary
+key, unique, foreign key (columns, referenced columns, update and delete rules) and
+CHECK (its clause). MySQL's ``CHECK_CONSTRAINTS`` has no table column (names are
+per database); MariaDB's does (names are per table), so the join is the engine's
+(``check_join``).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from rowstamp.engines.catalog import Catalog, CatalogBuilder, column_definition
 __all__ = ["CHECK_JOIN_MARIADB", "CHECK_JOIN_MYSQL", "read_catalog"]
 
 _OBJECTS = """
-    SELECT LOWER(table_type), table_name, NULL FROM information_schema.TABLES
-    WHERE table_schema = DATABASE()
+    SELECT LOWER(t.table_type), t.table_name, v.view_definition
+    FROM information_schema.TABLES t
+    LEFT JOIN information_schema.VIEWS v
+      ON v.table_schema = t.table_schema AND v.table_name = t.table_name
+    WHERE t.table_schema = DATABASE()
     UNION ALL
     SELECT 'index', CONCAT(table_name, '.', index_name),
            CONCAT(IF(MAX(non_unique) = 0, 'UNIQUE ', ''), MAX(index_type), ' (',
@@ -42,9 +46,12 @@ _OBJECTS = """
 
 _COLUMNS = text(
     """
-    SELECT table_name, column_name, column_type, is_nullable, column_default, extra,
-           generation_expression
-    FROM information_schema.COLUMNS WHERE table_schema = DATABASE()
+    SELECT c.table_name, c.column_name, c.column_type, c.is_nullable, c.column_default,
+           c.extra, c.generation_expression
+    FROM information_schema.COLUMNS c
+    JOIN information_schema.TABLES t
+      ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+    WHERE c.table_schema = DATABASE() AND t.table_type <> 'VIEW'
     """
 )
 

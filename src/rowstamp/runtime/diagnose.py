@@ -112,6 +112,8 @@ def _in_project_file(error: BaseException) -> ProjectFileError | None:
     for frame in frames:
         if _is_project_file(frame.filename):
             found = frame
+        elif frame.name == "__init_subclass__":
+            continue  # MetadataColumns passing a model's class on to SQLAlchemy
         elif found is not None and _is_under(frame.filename, _ROWSTAMP):
             found = None  # raised inside rowstamp: a bug, not the user's file
     if found is None or (Path(found.filename).name == "env.py" and found is not frames[-1]):

@@ -27,6 +27,7 @@ from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.engines.catalog import Catalog
 from rowstamp.errors import RowstampError, first_line
 from rowstamp.runtime.options import RunOptions
+from rowstamp.testing.check_settings import CheckSettings
 
 __all__ = ["CheckFailed", "CheckResult", "MigrationRun", "Skipped"]
 
@@ -68,6 +69,13 @@ class MigrationRun:
         options.but(connection=self.engine, scratch=True, configure_logger=False).install(
             self.config
         )
+        # what the project's own code created before its first revision (create_all)
+        self.settings.create_initial_schema(self.engine)
+
+    @cached_property
+    def settings(self) -> CheckSettings:
+        """The project's settings of the checks (alembic.ini ``[rowstamp]``)."""
+        return CheckSettings.of(self.config)
 
     @property
     def support(self) -> EngineSupport:
@@ -104,11 +112,21 @@ class MigrationRun:
 
     def catalog(self) -> Catalog:
         """Every object with its definition (``engines.catalog``), without Alembic's
-        version table."""
+        version table and the project's allowed leftovers (``test_allow_leftovers``), an
+        allowed table's columns and constraints included."""
         version_table = self.config.get_main_option("version_table") or "alembic_version"
         with self.engine.connect() as connection:
             objects = self.support.catalog_objects(connection)
-        return {key: value for key, value in objects.items() if version_table not in key[1]}
+        allowed = self.settings.allowed
+        tables = [n for k, n in objects if _KINDS.get(k, k) == "table" and allowed("table", n)]
+
+        def kept(kind: str, name: str) -> bool:
+            if version_table in name or allowed(_KINDS.get(kind, kind), name):
+                return False
+            # an allowed table's columns and constraints are allowed with it
+            return kind not in _OWNED or not any(name.startswith(f"{t}.") for t in tables)
+
+        return {key: definition for key, definition in objects.items() if kept(*key)}
 
     def quiet(self) -> StringIO:
         """Send Alembic's own printed lines (``check``) into a buffer."""
