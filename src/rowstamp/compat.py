@@ -33,6 +33,7 @@ __all__ = [
     "load_python_file",
     "operations_proxy",
     "plugin_registered",
+    "render_column",
     "render_type",
     "unchecked_versions",
     "upgrade_steps",
@@ -102,6 +103,13 @@ def render_type(type_: Any, autogen_context: Any) -> str:
     from alembic.autogenerate.render import _repr_type
 
     return str(_repr_type(type_, autogen_context))
+
+
+def render_column(column: Any, autogen_context: Any) -> str:
+    """A ``sa.Column(...)`` as ``op.add_column`` writes it: Alembic's ``_render_column``."""
+    from alembic.autogenerate.render import _render_column
+
+    return str(_render_column(column, autogen_context))
 
 
 def variant_mapping(type_: Any) -> dict[str, Any]:
