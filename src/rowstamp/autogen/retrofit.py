@@ -11,17 +11,33 @@ Two changes to Alembic's batch blocks, both so that the migration rowstamp write
 - Indexes go into ``op.get_context().autocommit_block()`` with
   ``postgresql_concurrently=True``: PostgreSQL then builds them without blocking
   writes (``index-locks-table``). Other engines ignore the option.
+
+Then, where batch blocks rebuild tables (SQLite), with the database at hand: a
+``drop_column`` leaves its batch block (SQLite drops a column in place, 3.35+, and
+fails loudly if something uses it), and any other rebuild of a table that has what
+Alembic's rebuild cannot keep is refused, in one line naming it.
 """
 
 from __future__ import annotations
 
 from alembic.operations import ops
-from sqlalchemy.schema import DefaultClause
+from sqlalchemy import Connection
+from sqlalchemy.schema import Computed, DefaultClause
 from sqlalchemy.sql.elements import ClauseElement
 
-from rowstamp.autogen.ops import ADD_COLUMNS_VERSION, AddColumnsOp, ConcurrentIndexesOp
+from rowstamp.autogen.ops import (
+    ADD_COLUMNS_VERSION,
+    AddColumnsOp,
+    ConcurrentIndexesOp,
+    TopLevelOps,
+    _UpdatedAtTriggerOp,
+)
+from rowstamp.engines import EngineSupport, for_dialect
+from rowstamp.errors import RowstampError
 
-__all__ = ["retrofit_existing_tables"]
+__all__ = ["keep_what_batch_would_lose", "retrofit_existing_tables"]
+
+_SQLITE_STEPS = "https://sqlite.org/lang_altertable.html#otheralter"
 
 
 def _rebuilds_sqlite(op: ops.MigrateOperation) -> bool:
@@ -56,3 +72,52 @@ def retrofit_existing_tables(
         if indexes:
             result.append(ConcurrentIndexesOp(indexes))
     return result
+
+
+def _rebuilds(op: ops.MigrateOperation) -> bool:
+    """Alembic's rule for which batch operations make SQLite rebuild the table."""
+    if isinstance(op, (ops.CreateIndexOp, ops.DropIndexOp, _UpdatedAtTriggerOp)):
+        return False
+    if isinstance(op, ops.AddColumnOp):
+        default = op.column.server_default
+        return _rebuilds_sqlite(op) or (isinstance(default, Computed) and bool(default.persisted))
+    return True
+
+
+def keep_what_batch_would_lose(connection: Connection, script: ops.MigrationScript) -> None:
+    """The second half of the module's work, on ``script``'s upgrade and downgrade."""
+    support = for_dialect(connection.dialect)
+    if not support.rebuilds_tables_in_batch:
+        return
+    for container in [*script.upgrade_ops_list, *script.downgrade_ops_list]:
+        container.ops = _kept(connection, support, list(container.ops))
+
+
+def _kept(
+    connection: Connection, support: EngineSupport, operations: list[ops.MigrateOperation]
+) -> list[ops.MigrateOperation]:
+    new_or_gone = {
+        (o.schema, o.table_name)
+        for o in operations
+        if isinstance(o, (ops.CreateTableOp, ops.DropTableOp))
+    }
+    result: list[ops.MigrateOperation] = []
+    for op in operations:
+        result.append(op)
+        if not isinstance(op, ops.ModifyTableOps) or (op.schema, op.table_name) in new_or_gone:
+            continue
+        drops = [o for o in op.ops if isinstance(o, ops.DropColumnOp)]
+        if drops and all(isinstance(o, ops.DropColumnOp) for o in op.ops if _rebuilds(o)):
+            op.ops = [o for o in op.ops if not isinstance(o, ops.DropColumnOp)]
+            result.append(TopLevelOps(list(drops)))  # after the block's drop_index
+            continue
+        rebuilding = [o for o in op.ops if _rebuilds(o)]
+        losses = rebuilding and support.batch_losses(connection, op.table_name, op.schema)
+        if losses:
+            raise RowstampError(
+                f"autogenerate: on {support.name} the batch block for table {op.table_name} "
+                f"({type(rebuilding[0]).__name__.removesuffix('Op')}) rebuilds the table from "
+                f"reflection and would lose its {', '.join(losses)}",
+                f"write that step by hand following {_SQLITE_STEPS}, in a migration of its own",
+            )
+    return [o for o in result if not (isinstance(o, ops.ModifyTableOps) and not o.ops)]

@@ -172,6 +172,13 @@ class EngineSupport:
         for column in columns:
             operations.add_column(table_name, column, schema=schema)
 
+    def batch_losses(
+        self, connection: Connection, table_name: str, schema: str | None
+    ) -> list[str]:
+        """What Alembic's batch rebuild of the table would drop or fail on; nothing where
+        batch blocks alter tables in place."""
+        return []
+
     def ensure_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         """Statements that put back a trigger a batch table rebuild dropped (safe to re-run)."""
         return self.create_statements(spec) if self.rebuilds_tables_in_batch else []

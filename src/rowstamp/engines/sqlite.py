@@ -30,7 +30,7 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from rowstamp.engines.base import EngineSupport
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
-from rowstamp.engines.sqlite_rebuild import add_columns_keeping_table
+from rowstamp.engines.sqlite_rebuild import add_columns_keeping_table, batch_losses
 from rowstamp.errors import BackupError
 
 if TYPE_CHECKING:
@@ -68,6 +68,13 @@ class SQLiteSupport(EngineSupport):
         schema: str | None,
     ) -> None:
         add_columns_keeping_table(operations, table_name, columns, schema)
+
+    def batch_losses(
+        self, connection: Connection, table_name: str, schema: str | None
+    ) -> list[str]:
+        if schema is not None:  # an attached database: not read here
+            return []
+        return batch_losses(connection, table_name, self.trigger_name(table_name))
 
     def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [CreateUpdatedAtTrigger(spec)]

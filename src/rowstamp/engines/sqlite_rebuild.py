@@ -23,10 +23,11 @@ needs ``writable_schema`` to put the real default in; the rebuild fires nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Connection
+from sqlalchemy import Column, Connection, inspect
 from sqlalchemy.exc import DBAPIError
 
 from rowstamp.errors import MigrationFailedError
@@ -34,7 +35,7 @@ from rowstamp.errors import MigrationFailedError
 if TYPE_CHECKING:
     from alembic.operations import Operations
 
-__all__ = ["add_columns_keeping_table"]
+__all__ = ["add_columns_keeping_table", "batch_losses"]
 
 _OLD_PREFIX = "_rowstamp_old_"
 _GENERATED = (2, 3)  # PRAGMA table_xinfo's "hidden": a virtual or stored generated column
@@ -154,3 +155,39 @@ def _refuse_cascading_drop(connection: Connection, table_name: str) -> None:
             f"foreign_keys on that would delete or cascade into {', '.join(children)}",
             "run the migration on a connection with foreign_keys off (rowstamp's own is)",
         )
+
+
+def batch_losses(connection: Connection, table_name: str, own_trigger: str) -> list[str]:
+    """What Alembic's batch rebuild of ``table_name`` would drop or fail on: it rebuilds
+    from reflection, which does not see these (``own_trigger`` is put back by rowstamp)."""
+    inspector = inspect(connection)
+    losses = [
+        f"unnamed CHECK ({check['sqltext']})"
+        for check in inspector.get_check_constraints(table_name)
+        if check.get("name") is None
+    ]
+    losses += [
+        f"generated column {name}"
+        for name, hidden in connection.exec_driver_sql(
+            "SELECT name, hidden FROM pragma_table_xinfo(?)", (table_name,)
+        )
+        if hidden in _GENERATED
+    ]
+    losses += [
+        f"expression index {name}"
+        for (name,) in connection.exec_driver_sql(
+            "SELECT DISTINCT l.name FROM pragma_index_list(?) AS l, pragma_index_xinfo(l.name) AS x"
+            " WHERE x.cid = -2 ORDER BY l.name",
+            (table_name,),
+        )
+    ]
+    others = connection.exec_driver_sql(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master"
+        " WHERE type IN ('trigger', 'view') AND name != ? ORDER BY name",
+        (own_trigger,),
+    ).all()
+    word = re.compile(rf"(?<![\w$]){re.escape(table_name)}(?![\w$])", re.IGNORECASE)
+    for kind, name, table, sql in others:
+        if (kind == "trigger" and table == table_name) or (kind == "view" and word.search(sql)):
+            losses.append(f"{kind} {name}")
+    return losses

@@ -9,6 +9,7 @@ rewrite it); the metadata contract holds; the downgrade gives back the catalog.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -119,13 +120,13 @@ def _refused(engine: Engine, statement: str) -> bool:
 
 
 def _contract(project: Project, engine: Engine) -> int:
-    config = Config(str(project.root / "alembic.ini"))
-    config.set_main_option("script_location", str(project.root / "alembic"))
-    return check_metadata_contract(MigrationRun(config, engine))
+    with project.process_state():
+        config = Config(str(project.root / "alembic.ini"))
+        return check_metadata_contract(MigrationRun(config, engine))
 
 
 @pytest.fixture
-def legacy(engine_name: str, db_url: URL, tmp_path: Path) -> tuple[Project, Engine]:
+def legacy(engine_name: str, db_url: URL, tmp_path: Path) -> Iterator[tuple[Project, Engine]]:
     project = Project.copy(tmp_path / "project", db_url)
     (project.root / "app" / "models" / "user.py").unlink()
     index = "" if engine_name == "mariadb" else EXPRESSION_INDEX
@@ -134,7 +135,7 @@ def legacy(engine_name: str, db_url: URL, tmp_path: Path) -> tuple[Project, Engi
     with engine.begin() as conn:
         for statement in [*SCHEMA[engine_name], _ROWS]:
             conn.exec_driver_sql(statement)
-    return project, engine
+    yield project, engine
 
 
 def _generate(project: Project) -> tuple[str, str]:
@@ -148,13 +149,12 @@ def _generate(project: Project) -> tuple[str, str]:
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
 def test_the_retrofit_migration_passes_rowstamps_own_lint(legacy: tuple[Project, Engine]) -> None:
-    project, engine = legacy
+    project, _ = legacy
     upgrade, downgrade = _generate(project)
     lint = project.run("rowstamp", "lint", check=False)
     assert lint.returncode == 0 and "0 error(s)" in lint.output, lint.output
     assert upgrade.count("postgresql_concurrently=True") == 3  # rowstamp's three indexes
     assert "postgresql_concurrently" not in downgrade  # DROP INDEX runs in a transaction
-    engine.dispose()
 
 
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
@@ -195,4 +195,57 @@ def test_the_retrofit_keeps_the_table_its_rows_and_objects(legacy: tuple[Project
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM runs")).scalar() == 2
     assert _refused(engine, _BREAKS_CHECK)
-    engine.dispose()
+
+
+def _adopted(project: Project, engine_name: str, change: tuple[str, str]) -> Project:
+    """``project`` after its retrofit, with its model then changed by ``change``."""
+    _generate(project)
+    project.alembic("upgrade", "head")
+    index = "" if engine_name == "mariadb" else EXPRESSION_INDEX
+    project.add_model("run", RUNS.replace("@EXPRESSION_INDEX@", index).replace(*change))
+    return project
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
+def test_a_rebuild_that_would_lose_things_is_refused_at_autogenerate(
+    legacy: tuple[Project, Engine], engine_name: str
+) -> None:
+    project, _ = legacy
+    _adopted(project, engine_name, ("String(20)", "String(50)"))
+    result = project.alembic("revision", "--autogenerate", "-m", "Widen status", check=False)
+    assert result.returncode != 0
+    assert "Traceback" not in result.output
+    [line] = [x for x in result.output.splitlines() if x.startswith("FAILED")]
+    for lost in (
+        "unnamed CHECK (end_ms IS NULL OR end_ms >= start_ms)",
+        "generated column duration_ms",
+        "expression index ix_runs_lower_status",
+        "trigger runs_keep_done",
+        "view running",
+    ):
+        assert lost in line
+    assert "lang_altertable" in line
+    assert len(project.versions()) == 1  # nothing written
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
+def test_a_downgrade_drops_a_column_in_place(
+    legacy: tuple[Project, Engine], engine_name: str
+) -> None:
+    project, engine = legacy
+    label = "    end_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)\n"
+    _adopted(project, engine_name, (label, label + label.replace("end_ms", "label")))
+    project.alembic("revision", "--autogenerate", "-m", "Add label to runs")
+    [migration] = [p for p in project.versions() if p.name.endswith("_add_label_to_runs.py")]
+    downgrade = migration_body(migration).split("def downgrade")[1]
+    assert "op.drop_column('runs', 'label')" in downgrade
+    assert "batch_alter_table" not in downgrade
+    project.alembic("upgrade", "head")
+    before = catalog(engine)
+    project.alembic("downgrade", "-1")
+    assert catalog(engine) == before
+    assert _refused(engine, _BREAKS_CHECK)
