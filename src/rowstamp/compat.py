@@ -34,6 +34,7 @@ __all__ = [
     "operations_proxy",
     "plugin_registered",
     "render_column",
+    "render_server_default",
     "render_type",
     "unchecked_versions",
     "upgrade_steps",
@@ -110,6 +111,14 @@ def render_column(column: Any, autogen_context: Any) -> str:
     from alembic.autogenerate.render import _render_column
 
     return str(_render_column(column, autogen_context))
+
+
+def render_server_default(default: Any, autogen_context: Any) -> str:
+    """A server default as ``server_default=`` writes it, the ``render_item`` hook asked
+    first: Alembic's ``_render_server_default``."""
+    from alembic.autogenerate.render import _render_server_default
+
+    return str(_render_server_default(default, autogen_context))
 
 
 def variant_mapping(type_: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ __all__ = [
     "CreateUpdatedAtTriggerOp",
     "DropUpdatedAtTriggerOp",
     "EnsureUpdatedAtTriggerOp",
+    "FillNullsOp",
     "TopLevelOps",
 ]
 
@@ -217,3 +218,21 @@ class ConcurrentIndexesOp(ops.OpContainer):
         for drop in drops:
             drop.kw.pop("postgresql_concurrently", None)
         return TopLevelOps(list(drops))
+
+
+class FillNullsOp(MigrateOperation):
+    """``UPDATE table SET column = <its server default> WHERE column IS NULL``, written
+    before the ``alter_column`` that makes an existing column NOT NULL (only autogenerate
+    builds this; the migration holds ``op.execute`` of the update)."""
+
+    def __init__(
+        self, table_name: str, column_name: str, default: Any, *, schema: str | None = None
+    ) -> None:
+        self.table_name = table_name
+        self.column_name = column_name
+        self.default = default
+        self.schema = schema
+
+    def reverse(self) -> TopLevelOps:
+        """Nothing: the rows keep their values, which the column allows again."""
+        return TopLevelOps([])

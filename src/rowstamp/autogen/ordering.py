@@ -106,7 +106,9 @@ def order_trigger_operations(
         script.upgrade_ops_list, script.downgrade_ops_list, strict=True
     ):
         known = _known_reverses(list(upgrade_ops.ops), list(downgrade_ops.ops))
-        upgrade_ops.ops = _lift(retrofit_existing_tables(list(upgrade_ops.ops)), wanting, now)
+        upgrade_ops.ops = _lift(
+            retrofit_existing_tables(list(upgrade_ops.ops), metadata), wanting, now
+        )
         reversed_ops = [_reverse(op, known) for op in reversed(upgrade_ops.ops)]
         downgrade_ops.ops = _without_index_drops_of_dropped_tables(
             _ensure_after_batches(reversed_ops)

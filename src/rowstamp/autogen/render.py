@@ -25,10 +25,11 @@ from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
+    FillNullsOp,
     TopLevelOps,
     _UpdatedAtTriggerOp,
 )
-from rowstamp.compat import render_column, render_type, variant_mapping
+from rowstamp.compat import render_column, render_server_default, render_type, variant_mapping
 from rowstamp.engines import EngineSupport, type_variants
 from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
@@ -89,6 +90,18 @@ def _render_concurrent(autogen_context: AutogenContext, op: ConcurrentIndexesOp)
     lines = [line for child in op.ops for line in render_op(autogen_context, child)]
     block = f"with {_op_prefix(autogen_context)}get_context().autocommit_block():"
     return [block, *lines, ""]  # Alembic's printer indents the block and ends it at ""
+
+
+@renderers.dispatch_for(FillNullsOp)
+def _render_fill_nulls(autogen_context: AutogenContext, op: FillNullsOp) -> list[str]:
+    sa, column = _sa_prefix(autogen_context), op.column_name
+    schema = f", schema={op.schema!r}" if op.schema else ""
+    default = render_server_default(op.default, autogen_context)
+    return [
+        f"_table = {sa}table({op.table_name!r}, {sa}column({column!r}){schema})",
+        f"{_op_prefix(autogen_context)}execute(_table.update()"
+        f".where(_table.c[{column!r}].is_(None)).values({{{column!r}: {default}}}))",
+    ]
 
 
 def make_render_item(timestamp_utc: str | None) -> RenderItem:

@@ -8,6 +8,8 @@ Two changes to Alembic's batch blocks, both so that the migration rowstamp write
   place, Alembic's batch rebuild would drop the table's unnamed CHECKs and
   triggers and fail on its generated columns; ``add_columns`` rebuilds from the
   table's own SQL. Other engines add the columns in place either way.
+- An existing column made NOT NULL gets the model's server default, and its NULLs that
+  default first (``not-null-without-default``): as ``ADD COLUMN`` fills a new one.
 - Indexes go into ``op.get_context().autocommit_block()`` with
   ``postgresql_concurrently=True``: PostgreSQL then builds them without blocking
   writes (``index-locks-table``). Other engines ignore the option.
@@ -20,8 +22,12 @@ Alembic's rebuild cannot keep is refused, in one line naming it.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
+from typing import Any
+
 from alembic.operations import ops
-from sqlalchemy import Connection
+from sqlalchemy import Column, Connection, MetaData
 from sqlalchemy.schema import Computed, DefaultClause
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -29,6 +35,7 @@ from rowstamp.autogen.ops import (
     ADD_COLUMNS_VERSION,
     AddColumnsOp,
     ConcurrentIndexesOp,
+    FillNullsOp,
     TopLevelOps,
     _UpdatedAtTriggerOp,
 )
@@ -49,8 +56,45 @@ def _rebuilds_sqlite(op: ops.MigrateOperation) -> bool:
     return isinstance(default, DefaultClause) and isinstance(default.arg, ClauseElement)
 
 
+def _model_column(
+    metadata: MetaData | Iterable[MetaData] | None, schema: str | None, table: str, name: str
+) -> Column[Any] | None:
+    collections = [metadata] if isinstance(metadata, MetaData) else list(metadata or [])
+    key = f"{schema}.{table}" if schema else table
+    for collection in collections:
+        if key in collection.tables:
+            return collection.tables[key].columns.get(name)
+    return None
+
+
+def _filled(
+    op: ops.ModifyTableOps, metadata: MetaData | Iterable[MetaData] | None
+) -> list[FillNullsOp]:
+    """Give each ``alter_column`` of ``op`` that makes a column NOT NULL the model's
+    server default; the ``FillNullsOp`` to run before it. A changed operation is a new
+    object, so the ordering pass builds its reverse (dropping the default) anew."""
+    fills: list[FillNullsOp] = []
+    for i, alter in enumerate(op.ops):
+        if not (
+            isinstance(alter, ops.AlterColumnOp)
+            and alter.modify_nullable is False
+            and alter.existing_nullable is not False
+            and alter.modify_server_default is False
+        ):
+            continue
+        column = _model_column(metadata, op.schema, op.table_name, alter.column_name)
+        default = None if column is None else column.server_default
+        if isinstance(default, DefaultClause):
+            changed = copy.copy(alter)
+            changed.kw = dict(alter.kw)
+            changed.modify_server_default = default
+            op.ops[i] = changed
+            fills.append(FillNullsOp(op.table_name, alter.column_name, default, schema=op.schema))
+    return fills
+
+
 def retrofit_existing_tables(
-    operations: list[ops.MigrateOperation],
+    operations: list[ops.MigrateOperation], metadata: MetaData | Iterable[MetaData] | None
 ) -> list[ops.MigrateOperation]:
     """``operations`` with the columns and indexes of each existing table's batch block
     moved out of it, as the module says; other operations stay as they are."""
@@ -60,12 +104,14 @@ def retrofit_existing_tables(
         if not isinstance(op, ops.ModifyTableOps) or (op.schema, op.table_name) in created:
             result.append(op)  # a table created here has no rows: its batch block stays
             continue
+        fills = _filled(op, metadata)
         if any(_rebuilds_sqlite(o) for o in op.ops):
             columns = [o.column for o in op.ops if isinstance(o, ops.AddColumnOp)]
             result.append(
                 AddColumnsOp(op.table_name, columns, schema=op.schema, version=ADD_COLUMNS_VERSION)
             )
             op.ops = [o for o in op.ops if not isinstance(o, ops.AddColumnOp)]
+        result.extend(fills)
         indexes = [o for o in op.ops if isinstance(o, ops.CreateIndexOp)]
         op.ops = [o for o in op.ops if not isinstance(o, ops.CreateIndexOp)]
         result.append(op)
