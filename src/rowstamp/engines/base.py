@@ -13,9 +13,10 @@ from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
+    Column,
     Connection,
     DateTime,
     Engine,
@@ -36,6 +37,9 @@ from sqlalchemy.types import TypeEngine
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import TriggerSpec
 from rowstamp.errors import IdentifierError, SettingsError, first_line
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
 
 __all__ = [
     "EDITED_FUNCTION",
@@ -156,6 +160,25 @@ class EngineSupport:
                 f"DATABASE_TIMESTAMP_UTC {sql!r} is not a timestamp on {self.name}: {problem}",
                 "give an expression for the current UTC time, or leave it empty",
             )
+
+    def add_columns(
+        self,
+        operations: Operations,
+        table_name: str,
+        columns: Sequence[Column[Any]],
+        schema: str | None,
+    ) -> None:
+        """``op.add_columns``: Alembic's ``add_column`` for each, which changes the table
+        in place here (PostgreSQL 11+ and MariaDB store a default without a rewrite)."""
+        for column in columns:
+            operations.add_column(table_name, column, schema=schema)
+
+    def batch_losses(
+        self, connection: Connection, table_name: str, schema: str | None
+    ) -> list[str]:
+        """What Alembic's batch rebuild of the table would drop or fail on; nothing where
+        batch blocks alter tables in place."""
+        return []
 
     def ensure_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         """Statements that put back a trigger a batch table rebuild dropped (safe to re-run)."""

@@ -21,9 +21,10 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
+    Column,
     Connection,
     String,
     column,
@@ -45,8 +46,12 @@ from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
 from rowstamp.engines.mysql_catalog import CHECK_JOIN_MARIADB, CHECK_JOIN_MYSQL, read_catalog
+from rowstamp.engines.mysql_columns import add_columns_instantly
 from rowstamp.engines.tools import run_tool
 from rowstamp.errors import BackupError, TriggerPrivilegeError
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
 
@@ -105,6 +110,15 @@ class MySQLSupport(EngineSupport):
 
     def unsized_string_type(self) -> TypeEngine[str]:
         return mysql_types.VARCHAR(length=self.default_string_length)
+
+    def add_columns(
+        self,
+        operations: Operations,
+        table_name: str,
+        columns: Sequence[Column[Any]],
+        schema: str | None,
+    ) -> None:
+        add_columns_instantly(operations, table_name, columns, schema)
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # A bare function call: SQLAlchemy wraps it in parentheses for DEFAULT, which
