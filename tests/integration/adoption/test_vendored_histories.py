@@ -11,6 +11,7 @@ from tests.integration.adoption.vendored import (
     PROJECTS_VENDORED,
     Vendored,
     own_downgrade,
+    own_drift,
     own_upgrade,
     with_engine,
 )
@@ -27,6 +28,7 @@ def test_own_history_upgrades_downgrades_and_upgrades_again(
 ) -> None:
     own_upgrade(project, db_url, "head")
     assert with_engine(db_url, _versions) == [project.head]
+    assert own_drift(project, db_url) == project.expected_drift.get(engine_name, [])
 
     target = project.downgrade_floors[engine_name]
     own_downgrade(project, db_url, target)

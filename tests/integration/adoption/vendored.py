@@ -33,8 +33,18 @@ class Vendored:
     """The project's own ``alembic.ini``, relative to the project root."""
     head: str
     before_history: str | None
-    """``module:attribute`` of a ``MetaData`` the project creates with ``create_all``
-    before its first revision runs (its history starts from that schema)."""
+    """``module:attribute`` of a declarative base whose tables the project creates with
+    ``create_all`` before its first revision runs (its history starts from them)."""
+    after_history: str | None
+    """``module:attribute`` of a declarative base whose missing tables the project
+    creates with ``create_all`` after upgrading, every time it starts."""
+    base: str
+    """``module:attribute`` of the project's declarative base."""
+    models: tuple[str, ...]
+    """The modules that declare the project's models."""
+    expected_drift: dict[str, list[str]]
+    """Per engine, what Alembic's autogenerate reports under the project's own env.py
+    right after its history: upstream drift kept as it is (PROVENANCE.md)."""
     downgrade_floors: dict[str, str]
     """Per engine, the lowest revision the project's own downgrades reach
     (``"base"``: all of them; the project's PROVENANCE.md says why not)."""
@@ -43,12 +53,11 @@ class Vendored:
     def root(self) -> Path:
         return PROJECTS / self.name
 
-    def own_config(self, url: URL, root: Path | None = None) -> Config:
+    def own_config(self, url: URL) -> Config:
         """The Alembic config as the project builds it: its ini, the script location
         and URL set in code (``%`` escaped as the project escapes it)."""
-        base = root or self.root
-        config = Config(str(base / self.ini))
-        config.set_main_option("script_location", str(base / self.script_location))
+        config = Config(str(self.root / self.ini))
+        config.set_main_option("script_location", str(self.root / self.script_location))
         rendered = url.render_as_string(hide_password=False).replace("%", "%%")
         config.set_main_option("sqlalchemy.url", rendered)
         return config
@@ -61,6 +70,17 @@ OPTUNA = Vendored(
     ini="optuna/storages/_rdb/alembic.ini",
     head="v3.2.0.a",
     before_history=None,
+    after_history="optuna.storages._rdb.models:BaseModel",  # RDBStorage.__init__
+    base="optuna.storages._rdb.models:BaseModel",
+    models=("optuna.storages._rdb.models",),
+    expected_drift={
+        "mariadb": [  # Alembic reads Float(53) back as DOUBLE; v3.0.0.b's MySQL branch
+            "modify_type trial_intermediate_values.intermediate_value: DOUBLE -> FLOAT",
+            "modify_type trial_params.param_value: DOUBLE -> FLOAT",
+            "modify_type trial_values.value: DOUBLE -> FLOAT",
+            "modify_nullable trials.state: True -> False",
+        ],
+    },
     # v3.0.0.c's downgrade names a missing enum class (AttributeError); on MariaDB
     # v3.2.0.a's downgrade drops the index behind a foreign key first (error 1553).
     downgrade_floors={"sqlite": "v3.0.0.c", "postgresql": "v3.0.0.c", "mariadb": "v3.2.0.a"},
@@ -72,6 +92,20 @@ MLFLOW = Vendored(
     ini="mlflow/store/db_migrations/alembic.ini",
     head="f5a4f2784254",
     before_history="mlflow.store.tracking.dbmodels.initial_models:Base",
+    after_history=None,
+    base="mlflow.store.db.base_sql_model:Base",
+    models=(
+        "mlflow.store.tracking.dbmodels.models",
+        "mlflow.store.model_registry.dbmodels.models",
+    ),
+    expected_drift={
+        # the model's unique=True on the primary key column registered_models.name
+        "postgresql": ["add_constraint registered_models.None"],
+        "mariadb": [  # Alembic reads Float(53) back as DOUBLE
+            "modify_type latest_metrics.value: DOUBLE -> FLOAT",
+            "modify_type metrics.value: DOUBLE -> FLOAT",
+        ],
+    },
     # mlflow does not support downgrades: 25 of its 27 are ``pass``, so a downgrade
     # below the last one leaves the schema as it was and the upgrade then fails.
     downgrade_floors={e: "4465047574b1" for e in ("sqlite", "postgresql", "mariadb")},
@@ -98,13 +132,53 @@ def _forget(package: str) -> None:
         del sys.modules[name]
 
 
-def own_upgrade(project: Vendored, url: URL, target: str, root: Path | None = None) -> None:
-    """The project's steps outside Alembic, then ``alembic upgrade`` under its env.py."""
-    base = root or project.root
-    with imported_from(base, project.package):
-        if project.before_history is not None:
-            _create_all(url, _metadata(project.before_history))
-        command.upgrade(project.own_config(url, base), target)
+def own_upgrade(project: Vendored, url: URL, target: str, *, start: bool = True) -> None:
+    """The project's steps outside Alembic around ``alembic upgrade`` under its env.py;
+    ``start``: also what the project does when it starts (``after_history``)."""
+    with imported_from(project.root, project.package):
+        create_initial(project, url)
+        command.upgrade(project.own_config(url), target)
+        if start and project.after_history is not None:
+            _create_all(url, _metadata(project.after_history))
+
+
+def create_initial(project: Vendored, url: URL) -> None:
+    """The schema the project's history starts from, made the project's way (with the
+    project's package importable)."""
+    if project.before_history is not None:
+        _create_all(url, _metadata(project.before_history))
+
+
+def own_drift(project: Vendored, url: URL) -> list[Any]:
+    """What autogenerate finds between the project's models and its database, compared
+    the way the project's env.py compares (Alembic's defaults)."""
+    import importlib
+
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with imported_from(project.root, project.package):
+        for module in project.models:
+            importlib.import_module(module)
+        metadata = _metadata(project.base)
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                diffs = compare_metadata(MigrationContext.configure(connection), metadata)
+                return [_describe(diff) for diff in diffs]
+        finally:
+            engine.dispose()
+
+
+def _describe(diff: Any) -> str:
+    """One autogenerate diff as a short line: ``add_index trials.ix_trials_study_id``."""
+    if isinstance(diff, list):  # column changes: (kind, schema, table, column, ..., old, new)
+        kind, _, table, column, _, old, new = diff[0]
+        return f"{kind} {table}.{column}: {old} -> {new}"
+    kind, item = diff[0], diff[-1]
+    table = getattr(item, "table", None)
+    name = getattr(item, "name", None)
+    return f"{kind} {getattr(table, 'name', '')}.{name}"
 
 
 def own_downgrade(project: Vendored, url: URL, target: str) -> None:

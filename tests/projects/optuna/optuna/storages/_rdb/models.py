@@ -13,6 +13,7 @@ from sqlalchemy import desc
 from sqlalchemy import Enum
 from sqlalchemy import Float
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import func
 from sqlalchemy import Integer
 from sqlalchemy import orm
@@ -172,12 +173,14 @@ class StudySystemAttributeModel(BaseModel):
 
 class TrialModel(BaseModel):
     __tablename__ = "trials"
+    __table_args__: Any = (Index("trials_study_id_key", "study_id"),)
     trial_id = _Column(Integer, primary_key=True)
     # No `UniqueConstraint` is put on the `number` columns although it in practice is constrained
     # to be unique. This is to reduce code complexity as table-level locking would be required
     # otherwise. See https://github.com/optuna/optuna/pull/939#discussion_r387447632.
     number = _Column(Integer)
-    study_id = _Column(Integer, ForeignKey("studies.study_id"), index=True)
+    # Vendored copy (PROVENANCE.md): the index as v3.2.0.a names it (upstream: index=True).
+    study_id = _Column(Integer, ForeignKey("studies.study_id"))
     state = _Column(Enum(TrialState), nullable=False)
 
     # Trial datetimes are stored as naive UTC and converted to naive local time when constructing
@@ -453,7 +456,8 @@ class TrialValueModel(BaseModel):
     __tablename__ = "trial_values"
     __table_args__: Any = (UniqueConstraint("trial_id", "objective"),)
     trial_value_id = _Column(Integer, primary_key=True)
-    trial_id = _Column(Integer, ForeignKey("trials.trial_id"), nullable=False)
+    # Vendored copy (PROVENANCE.md): nullable as the history leaves it (upstream: False).
+    trial_id = _Column(Integer, ForeignKey("trials.trial_id"), nullable=True)
     objective = _Column(Integer, nullable=False)
     value = _Column(Float(precision=FLOAT_PRECISION), nullable=True)
     value_type = _Column(Enum(TrialValueType), nullable=False)

@@ -116,7 +116,8 @@ class SqlRun(Base):
     """
     User ID: `String` (limit 256 characters). Defaults to ``null``.
     """
-    status = Column(String(20), default=RunStatus.to_string(RunStatus.SCHEDULED))
+    # Vendored copy (PROVENANCE.md): the length cfd24bdc0731 leaves (upstream: String(20)).
+    status = Column(String(9), default=RunStatus.to_string(RunStatus.SCHEDULED))
     """
     Run Status: `String` (limit 20 characters). Can be one of ``RUNNING``, ``SCHEDULED`` (default),
                 ``FINISHED``, ``FAILED``.
@@ -471,7 +472,9 @@ class SqlInputTag(Base):
     __tablename__ = "input_tags"
     __table_args__ = (PrimaryKeyConstraint("input_uuid", "name", name="input_tags_pk"),)
 
-    input_uuid = Column(String(36), ForeignKey("inputs.input_uuid"), nullable=False)
+    # Vendored copy (PROVENANCE.md): no foreign key, as in the history (upstream has one to
+    # the non-unique inputs.input_uuid, which PostgreSQL refuses).
+    input_uuid = Column(String(36), nullable=False)
     """
     Input UUID: `String` (limit 36 characters). Defined as *Non-null* in schema.
     *Foreign Key* into ``inputs`` table. Part of *Primary Key* for ``input_tags`` table.
@@ -558,7 +561,8 @@ class SqlTraceTag(Base):
     # Key is unique within a request_id
     __table_args__ = (
         PrimaryKeyConstraint("request_id", "key", name="trace_tag_pk"),
-        Index(f"index_{__tablename__}_request_id"),
+        # Vendored copy (PROVENANCE.md): the column the history indexes (upstream: none).
+        Index(f"index_{__tablename__}_request_id", "request_id"),
     )
 
 
@@ -588,5 +592,6 @@ class SqlTraceRequestMetadata(Base):
     # Key is unique within a request_id
     __table_args__ = (
         PrimaryKeyConstraint("request_id", "key", name="trace_request_metadata_pk"),
-        Index(f"index_{__tablename__}_request_id"),
+        # Vendored copy (PROVENANCE.md): the column the history indexes (upstream: none).
+        Index(f"index_{__tablename__}_request_id", "request_id"),
     )
