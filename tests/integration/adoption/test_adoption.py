@@ -52,11 +52,11 @@ the row's WHERE clause."""
 
 _ITEM1 = (
     "issue 15 item 1: rowstamp's naming convention on the project's Base crashes on optuna's"
-    " unnamed CheckConstraint (VersionInfoModel) and SQLite's Boolean(create_constraint=True)"
+    " unnamed CheckConstraint (VersionInfoModel)"
 )
 _MODELS = (
-    "issue 15 item 1 (report: new finding 19): mlflow's own revision 89d4b8295536 queries"
-    " through SqlMetric, which rowstamp's Base gives columns that do not exist yet"
+    "issue 15 item 1 (a case the issue does not name): mlflow's own revision 89d4b8295536"
+    " queries through SqlMetric, which rowstamp's Base gives columns that do not exist yet"
 )
 _ITEM3 = (
     "issue 15 item 3: rowstamp test on an adopted history (baseline: no message rules and no"
