@@ -30,6 +30,24 @@ BASES = {
 }
 """Per project: the file that declares its declarative base, the line, and its
 replacement: the one edit to the project's own code that adoption makes."""
+ROWS = {
+    "optuna": (
+        "studies",
+        "INSERT INTO studies (study_id, study_name) VALUES (7, 'adopted')",
+        "UPDATE studies SET study_name = 'renamed' WHERE study_id = 7",
+        "study_id = 7",
+    ),
+    "mlflow": (
+        "experiments",
+        "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage)"
+        " VALUES (7, 'adopted', 'file:///tmp', 'active')",
+        "UPDATE experiments SET name = 'renamed' WHERE experiment_id = 7",
+        "experiment_id = 7",
+    ),
+}
+"""Per project: a table, a raw INSERT made before adoption, a raw UPDATE after it, and
+the row's WHERE clause."""
+
 MODELS = {
     "optuna": ["optuna.storages._rdb.models"],
     "mlflow": [

@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL
 
 from tests.conftest import _SERVER_FIXTURES
 from tests.helpers import timestamps
-from tests.integration.adoption.adopted import Adopted, adopt
+from tests.integration.adoption.adopted import ROWS, Adopted, adopt
 from tests.integration.adoption.vendored import (
     MLFLOW,
     OPTUNA,
@@ -31,24 +31,6 @@ from tests.integration.adoption.vendored import (
     with_engine,
 )
 from tests.project import migration_body, rowstamp_test
-
-ROWS = {
-    "optuna": (
-        "studies",
-        "INSERT INTO studies (study_id, study_name) VALUES (7, 'adopted')",
-        "UPDATE studies SET study_name = 'renamed' WHERE study_id = 7",
-        "study_id = 7",
-    ),
-    "mlflow": (
-        "experiments",
-        "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage)"
-        " VALUES (7, 'adopted', 'file:///tmp', 'active')",
-        "UPDATE experiments SET name = 'renamed' WHERE experiment_id = 7",
-        "experiment_id = 7",
-    ),
-}
-"""Per project: a table, a raw INSERT made before adoption, a raw UPDATE after it, and
-the row's WHERE clause."""
 
 _ITEM1 = (
     "issue 15 item 1: rowstamp's naming convention on the project's Base crashes on optuna's"

@@ -20,7 +20,8 @@ from mlflow.utils.time import get_current_time_millis
 class SqlRegisteredModel(Base):
     __tablename__ = "registered_models"
 
-    name = Column(String(256), unique=True, nullable=False)
+    # Vendored copy (PROVENANCE.md): no unique=True, as on PostgreSQL the history leaves it.
+    name = Column(String(256), nullable=False)
 
     creation_time = Column(BigInteger, default=get_current_time_millis)
 
