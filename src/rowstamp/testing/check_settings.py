@@ -80,10 +80,13 @@ class CheckSettings:
 
     def allowed(self, kind: str, name: str) -> bool:
         """Whether a catalog object is an allowed leftover: a pattern matches
-        ``<kind> <name>``, or ``<kind> <name without its schema>``."""
-        short = name.rpartition(".")[2]
+        ``<kind> <name>`` or ``<kind> <name without its schema>``, or the object belongs
+        to an allowed table (``<table>.<column, index or trigger>``)."""
+        owner, _, short = name.rpartition(".")
         return any(
-            fnmatchcase(f"{kind} {name}", pattern) or fnmatchcase(f"{kind} {short}", pattern)
+            fnmatchcase(f"{kind} {name}", pattern)
+            or fnmatchcase(f"{kind} {short}", pattern)
+            or (kind != "table" and bool(owner) and fnmatchcase(f"table {owner}", pattern))
             for pattern in self.allowed_leftovers
         )
 
