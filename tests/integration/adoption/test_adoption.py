@@ -39,8 +39,9 @@ _MODELS = (
 )
 _RENAMES = (
     "issue 15 item 1 (a case the issue does not name): after baseline, rowstamp's naming"
-    " convention renames optuna's unnamed unique constraints in the retrofit, and MariaDB"
-    " refuses to drop the old unique index a foreign key needs (1553)"
+    " convention renames optuna's 8 unnamed unique constraints in the retrofit (drop, then"
+    " create, on every engine), and MariaDB refuses to drop the old unique index a foreign"
+    " key needs (1553)"
 )
 _STARTUP_TABLES = (
     "issue 15 item 3 (a case the issue does not name): optuna creates trial_heartbeats with"
