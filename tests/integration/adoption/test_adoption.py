@@ -49,9 +49,10 @@ _STARTUP_TABLES = (
     " model match's scratch database has no trial_heartbeats for the retrofit to alter"
 )
 _SQLITE_DOWNGRADE = (
-    "issue 15 item 4 (the downgrade): the retrofit's SQLite downgrade rebuilds tables and"
-    " drops their unnamed UNIQUE constraints (optuna trial_intermediate_values, mlflow"
-    " experiments)"
+    "issue 15 item 1 (the same renaming): the convention names the models' unique"
+    " constraints, so the retrofit adds a named copy of each unnamed UNIQUE, and on SQLite"
+    " Alembic's batch drop_constraint in the downgrade removes both (optuna"
+    " trial_intermediate_values, mlflow experiments)"
 )
 
 
