@@ -107,6 +107,13 @@ class Project:
     def alembic(self, *args: str, check: bool = True, process: bool = False, **env: str) -> Result:
         return self.run("alembic", *args, check=check, process=process, **env)
 
+    @contextmanager
+    def process_state(self) -> Iterator[None]:
+        """This process as a command of the project sees it (its own ``app`` package):
+        for calling rowstamp's library functions on the project in-process."""
+        with _process_state(self.root, self.env()):
+            yield
+
     def versions(self) -> list[Path]:
         return sorted((self.root / "alembic" / "versions").glob("*.py"))
 

@@ -34,6 +34,8 @@ __all__ = [
     "operations_naming_convention",
     "operations_proxy",
     "plugin_registered",
+    "render_column",
+    "render_server_default",
     "render_type",
     "unchecked_versions",
     "upgrade_steps",
@@ -124,6 +126,21 @@ def render_type(type_: Any, autogen_context: Any) -> str:
     from alembic.autogenerate.render import _repr_type
 
     return str(_repr_type(type_, autogen_context))
+
+
+def render_column(column: Any, autogen_context: Any) -> str:
+    """A ``sa.Column(...)`` as ``op.add_column`` writes it: Alembic's ``_render_column``."""
+    from alembic.autogenerate.render import _render_column
+
+    return str(_render_column(column, autogen_context))
+
+
+def render_server_default(default: Any, autogen_context: Any) -> str:
+    """A server default as ``server_default=`` writes it, the ``render_item`` hook asked
+    first: Alembic's ``_render_server_default``."""
+    from alembic.autogenerate.render import _render_server_default
+
+    return str(_render_server_default(default, autogen_context))
 
 
 def variant_mapping(type_: Any) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """rowstamp's Alembic extension, in Alembic's own parts.
 
 ``ops`` (operations with ``reverse()``), ``impl`` (what they run), ``render`` (what
-autogenerate writes) and ``ordering`` (the final pass over a generated migration);
+autogenerate writes), ``ordering`` (the final pass over a generated migration) and
+``retrofit`` (what changes to tables that already hold rows are written as);
 the comparators ``compare`` (``updated_at`` triggers), ``unseen`` (what autogenerate
 cannot see) and ``unique_active`` (MariaDB's emulated index), each an
 ``alembic.plugins`` entry point. This package imports nothing on its own, because

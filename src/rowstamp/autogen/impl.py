@@ -19,6 +19,7 @@ import rowstamp.engines.mysql_alembic
 import rowstamp.engines.postgresql_alembic
 import rowstamp.engines.sqlite_alembic  # noqa: F401
 from rowstamp.autogen.ops import (
+    AddColumnsOp,
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
@@ -53,3 +54,9 @@ def _ensure(operations: Operations, operation: EnsureUpdatedAtTriggerOp) -> None
     support = for_dialect(operations.get_context().dialect)
     for statement in support.ensure_statements(operation.spec()):
         operations.execute(statement)
+
+
+@Operations.implementation_for(AddColumnsOp)
+def _add_columns(operations: Operations, operation: AddColumnsOp) -> None:
+    support = for_dialect(operations.get_context().dialect)
+    support.add_columns(operations, operation.table_name, operation.columns, operation.schema)

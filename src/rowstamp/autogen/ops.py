@@ -1,6 +1,6 @@
-"""``op.create_updated_at_trigger`` and ``op.drop_updated_at_trigger``.
+"""``op.create_updated_at_trigger``, ``op.drop_updated_at_trigger`` and ``op.add_columns``.
 
-Both take ``version`` as a required keyword: it pins the SQL the operation runs,
+Each takes ``version`` as a required keyword: it pins the SQL the operation runs,
 so a migration keeps doing what it did when rowstamp changes.
 """
 
@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic.operations import MigrateOperation, Operations
+from alembic.operations import MigrateOperation, Operations, ops
+from sqlalchemy import Column
 
 from rowstamp.engines.ddl import TriggerSpec
 
 __all__ = [
+    "ADD_COLUMNS_VERSION",
     "TRIGGER_VERSION",
+    "AddColumnsOp",
+    "ConcurrentIndexesOp",
     "CreateUpdatedAtTriggerOp",
     "DropUpdatedAtTriggerOp",
     "EnsureUpdatedAtTriggerOp",
+    "FillNullsOp",
+    "TopLevelOps",
 ]
 
 TRIGGER_VERSION = 1
@@ -124,3 +130,109 @@ class EnsureUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         return ("ensure_updated_at_trigger", self.schema, self.table_name)
+
+
+ADD_COLUMNS_VERSION = 1
+"""The newest form of ``op.add_columns``; autogenerate renders it into new migrations."""
+
+
+@Operations.register_operation("add_columns")
+class AddColumnsOp(ops.OpContainer):
+    """Add columns to a table that may hold rows, keeping everything else it has.
+
+    Every engine but SQLite adds them in place. SQLite cannot add a column whose
+    default is an expression to a table with rows, and Alembic's batch rebuild drops
+    what reflection does not see (unnamed CHECKs, the table's triggers, generated
+    columns, expression indexes); rowstamp's SQLite rebuild keeps the table's own SQL.
+    Its ``ops`` are the ``AddColumnOp`` of each column, so a review reads them as such.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        columns: list[Column[Any]],
+        *,
+        schema: str | None = None,
+        version: int,
+    ) -> None:
+        if version != ADD_COLUMNS_VERSION:
+            from rowstamp.errors import RowstampError
+
+            raise RowstampError(
+                f"add_columns version {version} is newer than this rowstamp",
+                "upgrade rowstamp to run this migration",
+            )
+        super().__init__([ops.AddColumnOp(table_name, c, schema=schema) for c in columns])
+        self.table_name = table_name
+        self.schema = schema
+        self.version = version
+
+    @property
+    def columns(self) -> list[Column[Any]]:
+        return [op.column for op in self.ops if isinstance(op, ops.AddColumnOp)]
+
+    @classmethod
+    def add_columns(
+        cls,
+        operations: Operations,
+        table_name: str,
+        columns: list[Column[Any]],
+        *,
+        schema: str | None = None,
+        version: int,
+    ) -> None:
+        """Add ``columns`` to ``table_name``; on SQLite, rebuild it keeping its own SQL."""
+        operations.invoke(cls(table_name, columns, schema=schema, version=version))
+
+    def reverse(self) -> TopLevelOps:
+        """Each column's ``drop_column`` outside a batch block: SQLite drops a column in
+        place (3.35+), where a batch block would rebuild the table and lose what it has."""
+        return TopLevelOps([op.reverse() for op in reversed(self.ops)])
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        names = tuple(c.name for c in self.columns)
+        return ("add_columns", self.schema, self.table_name, names)
+
+
+class TopLevelOps(ops.OpContainer):
+    """Alembic operations written one by one outside any batch block (only
+    autogenerate builds this container; the migration holds the plain operations)."""
+
+    def reverse(self) -> TopLevelOps:
+        return TopLevelOps([op.reverse() for op in reversed(self.ops)])
+
+
+class ConcurrentIndexesOp(ops.OpContainer):
+    """``create_index`` operations on existing tables, written inside
+    ``op.get_context().autocommit_block()`` with ``postgresql_concurrently=True``, so
+    PostgreSQL builds them without blocking writes (only autogenerate builds this)."""
+
+    def __init__(self, indexes: list[ops.CreateIndexOp]) -> None:
+        for index in indexes:
+            index.kw["postgresql_concurrently"] = True
+        super().__init__(list(indexes))
+
+    def reverse(self) -> TopLevelOps:
+        """Plain ``drop_index``: CONCURRENTLY would fail inside the downgrade's transaction."""
+        drops = [op.reverse() for op in reversed(self.ops) if isinstance(op, ops.CreateIndexOp)]
+        for drop in drops:
+            drop.kw.pop("postgresql_concurrently", None)
+        return TopLevelOps(list(drops))
+
+
+class FillNullsOp(MigrateOperation):
+    """``UPDATE table SET column = <its server default> WHERE column IS NULL``, written
+    before the ``alter_column`` that makes an existing column NOT NULL (only autogenerate
+    builds this; the migration holds ``op.execute`` of the update)."""
+
+    def __init__(
+        self, table_name: str, column_name: str, default: Any, *, schema: str | None = None
+    ) -> None:
+        self.table_name = table_name
+        self.column_name = column_name
+        self.default = default
+        self.schema = schema
+
+    def reverse(self) -> TopLevelOps:
+        """Nothing: the rows keep their values, which the column allows again."""
+        return TopLevelOps([])

@@ -30,6 +30,7 @@ from rowstamp.autogen.ops import (
     EnsureUpdatedAtTriggerOp,
     _UpdatedAtTriggerOp,
 )
+from rowstamp.autogen.retrofit import retrofit_existing_tables
 from rowstamp.model.columns import wants_updated_at_trigger
 
 __all__ = ["order_trigger_operations"]
@@ -105,7 +106,9 @@ def order_trigger_operations(
         script.upgrade_ops_list, script.downgrade_ops_list, strict=True
     ):
         known = _known_reverses(list(upgrade_ops.ops), list(downgrade_ops.ops))
-        upgrade_ops.ops = _lift(list(upgrade_ops.ops), wanting, now)
+        upgrade_ops.ops = _lift(
+            retrofit_existing_tables(list(upgrade_ops.ops), metadata), wanting, now
+        )
         reversed_ops = [_reverse(op, known) for op in reversed(upgrade_ops.ops)]
         downgrade_ops.ops = _without_index_drops_of_dropped_tables(
             _ensure_after_batches(reversed_ops)
@@ -155,11 +158,12 @@ def _without_index_drops_of_dropped_tables(
 
 def _known_reverses(
     upgrade: list[ops.MigrateOperation], downgrade: list[ops.MigrateOperation]
-) -> dict[int, ops.MigrateOperation]:
+) -> dict[int, tuple[ops.MigrateOperation, ops.MigrateOperation]]:
     """The reverses Alembic already built, by operation: its downgrade is the upgrade
     reversed op by op. Reversing again would double the cost of ``to_table()`` and
-    ``to_index()``, which autogenerate at a thousand tables feels."""
-    known: dict[int, ops.MigrateOperation] = {}
+    ``to_index()``, which autogenerate at a thousand tables feels. Each entry keeps its
+    operation: an operation the passes replaced is freed, and its ``id`` reused."""
+    known: dict[int, tuple[ops.MigrateOperation, ops.MigrateOperation]] = {}
     if len(upgrade) != len(downgrade):
         return known
     for op, rev in zip(upgrade, reversed(downgrade), strict=True):
@@ -167,14 +171,16 @@ def _known_reverses(
             if isinstance(rev, ops.ModifyTableOps):
                 known.update(_known_reverses(list(op.ops), list(rev.ops)))
         else:
-            known[id(op)] = rev
+            known[id(op)] = (op, rev)
     return known
 
 
 def _reverse(
-    op: ops.MigrateOperation, known: dict[int, ops.MigrateOperation]
+    op: ops.MigrateOperation,
+    known: dict[int, tuple[ops.MigrateOperation, ops.MigrateOperation]],
 ) -> ops.MigrateOperation:
     if isinstance(op, ops.ModifyTableOps):
         inner = [_reverse(o, known) for o in reversed(op.ops)]
         return ops.ModifyTableOps(op.table_name, ops=inner, schema=op.schema)
-    return known.get(id(op)) or op.reverse()
+    original, rev = known.get(id(op), (None, None))
+    return rev if original is op and rev is not None else op.reverse()

@@ -13,18 +13,23 @@ from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
+from alembic.autogenerate.render import render_op
 from sqlalchemy import String
 from sqlalchemy.schema import DefaultClause
 from sqlalchemy.sql.elements import False_, True_
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from rowstamp.autogen.ops import (
+    AddColumnsOp,
+    ConcurrentIndexesOp,
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
+    FillNullsOp,
+    TopLevelOps,
     _UpdatedAtTriggerOp,
 )
-from rowstamp.compat import render_type, variant_mapping
+from rowstamp.compat import render_column, render_server_default, render_type, variant_mapping
 from rowstamp.engines import EngineSupport, type_variants
 from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
@@ -65,6 +70,38 @@ def _render_drop(autogen_context: AutogenContext, op: DropUpdatedAtTriggerOp) ->
 @renderers.dispatch_for(EnsureUpdatedAtTriggerOp)
 def _render_ensure(autogen_context: AutogenContext, op: EnsureUpdatedAtTriggerOp) -> str:
     return _render_call("ensure_updated_at_trigger", op, autogen_context)
+
+
+@renderers.dispatch_for(AddColumnsOp)
+def _render_add_columns(autogen_context: AutogenContext, op: AddColumnsOp) -> list[str]:
+    head = f"{_op_prefix(autogen_context)}add_columns({op.table_name!r}, ["
+    columns = [f"    {render_column(c, autogen_context)}," for c in op.columns]
+    tail = f"], schema={op.schema!r}, version={op.version!r})"
+    return [head, *columns, tail if op.schema else f"], version={op.version!r})"]
+
+
+@renderers.dispatch_for(TopLevelOps)
+def _render_top_level(autogen_context: AutogenContext, op: TopLevelOps) -> list[str]:
+    return [line for child in op.ops for line in render_op(autogen_context, child)]
+
+
+@renderers.dispatch_for(ConcurrentIndexesOp)
+def _render_concurrent(autogen_context: AutogenContext, op: ConcurrentIndexesOp) -> list[str]:
+    lines = [line for child in op.ops for line in render_op(autogen_context, child)]
+    block = f"with {_op_prefix(autogen_context)}get_context().autocommit_block():"
+    return [block, *lines, ""]  # Alembic's printer indents the block and ends it at ""
+
+
+@renderers.dispatch_for(FillNullsOp)
+def _render_fill_nulls(autogen_context: AutogenContext, op: FillNullsOp) -> list[str]:
+    sa, column = _sa_prefix(autogen_context), op.column_name
+    schema = f", schema={op.schema!r}" if op.schema else ""
+    default = render_server_default(op.default, autogen_context)
+    return [
+        f"_table = {sa}table({op.table_name!r}, {sa}column({column!r}){schema})",
+        f"{_op_prefix(autogen_context)}execute(_table.update()"
+        f".where(_table.c[{column!r}].is_(None)).values({{{column!r}: {default}}}))",
+    ]
 
 
 def make_render_item(timestamp_utc: str | None) -> RenderItem:

@@ -13,9 +13,10 @@ from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
+    Column,
     Connection,
     DateTime,
     Engine,
@@ -33,8 +34,12 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
+from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import TriggerSpec
 from rowstamp.errors import IdentifierError, SettingsError, first_line
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
 
 __all__ = [
     "EDITED_FUNCTION",
@@ -156,6 +161,25 @@ class EngineSupport:
                 "give an expression for the current UTC time, or leave it empty",
             )
 
+    def add_columns(
+        self,
+        operations: Operations,
+        table_name: str,
+        columns: Sequence[Column[Any]],
+        schema: str | None,
+    ) -> None:
+        """``op.add_columns``: Alembic's ``add_column`` for each, which changes the table
+        in place here (PostgreSQL 11+ and MariaDB store a default without a rewrite)."""
+        for column in columns:
+            operations.add_column(table_name, column, schema=schema)
+
+    def batch_losses(
+        self, connection: Connection, table_name: str, schema: str | None
+    ) -> list[str]:
+        """What Alembic's batch rebuild of the table would drop or fail on; nothing where
+        batch blocks alter tables in place."""
+        return []
+
     def ensure_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         """Statements that put back a trigger a batch table rebuild dropped (safe to re-run)."""
         return self.create_statements(spec) if self.rebuilds_tables_in_batch else []
@@ -192,12 +216,14 @@ class EngineSupport:
         """Names of the tables in ``schema`` that have rowstamp's trigger: one catalog query."""
         raise NotImplementedError
 
-    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
-        """Every user object (kind, name): tables, indexes, triggers, functions, sequences.
+    def catalog_objects(self, connection: Connection) -> Catalog:
+        """Every user object by (kind, name), with its definition (``engines.catalog``):
+        tables, views, indexes, triggers, functions and sequences, and each column and
+        constraint.
 
-        Comparing two of these tells whether a downgrade left anything behind. A
-        rowstamp trigger function whose body is not what rowstamp writes has the kind
-        ``EDITED_FUNCTION``, so a changed body shows too.
+        Comparing two of these tells whether a downgrade left anything behind or
+        changed. A rowstamp trigger function whose body is not what rowstamp writes
+        has the kind ``EDITED_FUNCTION``, so a changed body shows too.
         """
         raise NotImplementedError
 

@@ -21,9 +21,10 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
+    Column,
     Connection,
     String,
     column,
@@ -42,9 +43,15 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
+from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
+from rowstamp.engines.mysql_catalog import CHECK_JOIN_MARIADB, CHECK_JOIN_MYSQL, read_catalog
+from rowstamp.engines.mysql_columns import add_columns_instantly
 from rowstamp.engines.tools import run_tool
 from rowstamp.errors import BackupError, TriggerPrivilegeError
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
 
@@ -103,6 +110,15 @@ class MySQLSupport(EngineSupport):
 
     def unsized_string_type(self) -> TypeEngine[str]:
         return mysql_types.VARCHAR(length=self.default_string_length)
+
+    def add_columns(
+        self,
+        operations: Operations,
+        table_name: str,
+        columns: Sequence[Column[Any]],
+        schema: str | None,
+    ) -> None:
+        add_columns_instantly(operations, table_name, columns, schema)
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # A bare function call: SQLAlchemy wraps it in parentheses for DEFAULT, which
@@ -185,29 +201,12 @@ class MySQLSupport(EngineSupport):
             {"seconds": max(1, round(lock_timeout))},
         )
 
-    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
-        """Tables, indexes, triggers and routines of the connection's current database."""
-        here = func.database()
-        tables = _info_schema("TABLES", "table_schema", "table_name", "table_type")
-        indexes = _info_schema("STATISTICS", "table_schema", "table_name", "index_name")
-        triggers = _info_schema("TRIGGERS", "trigger_schema", "trigger_name")
-        routines = _info_schema("ROUTINES", "routine_schema", "routine_name", "routine_type")
-        query = (
-            select(func.lower(tables.c.table_type), tables.c.table_name)
-            .where(tables.c.table_schema == here)
-            .union(
-                select(
-                    literal("index"), func.concat(indexes.c.table_name, ".", indexes.c.index_name)
-                ).where(indexes.c.table_schema == here),
-                select(literal("trigger"), triggers.c.trigger_name).where(
-                    triggers.c.trigger_schema == here
-                ),
-                select(func.lower(routines.c.routine_type), routines.c.routine_name).where(
-                    routines.c.routine_schema == here
-                ),
-            )
-        )
-        return {(str(kind), str(name)) for kind, name in connection.execute(query).all()}
+    def catalog_objects(self, connection: Connection) -> Catalog:
+        """Tables, indexes, triggers, routines, columns and constraints of the
+        connection's current database."""
+        # a mysql:// URL may reach MariaDB: the dialect found out when it connected
+        mariadb = bool(getattr(connection.dialect, "is_mariadb", False))
+        return read_catalog(connection, CHECK_JOIN_MARIADB if mariadb else CHECK_JOIN_MYSQL)
 
     def schema_objects(self, connection: Connection, tables: Collection[str]) -> set[SchemaObject]:
         here = func.database()

@@ -18,19 +18,25 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any, ClassVar, TextIO
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, column, event, func, literal, select, table
+from sqlalchemy import Column, Connection, Engine, column, event, func, literal, select, table
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from rowstamp.engines.base import EngineSupport
+from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
+from rowstamp.engines.sqlite_catalog import read_catalog
+from rowstamp.engines.sqlite_rebuild import add_columns_keeping_table, batch_losses
 from rowstamp.errors import BackupError
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
 
 __all__ = ["SQLiteSupport", "database_file"]
 
@@ -55,6 +61,22 @@ class SQLiteSupport(EngineSupport):
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         expression = func.strftime(literal(_UTC_NOW_FORMAT_V1), literal("now"))
         return compiler.process(expression, literal_binds=True)
+
+    def add_columns(
+        self,
+        operations: Operations,
+        table_name: str,
+        columns: Sequence[Column[Any]],
+        schema: str | None,
+    ) -> None:
+        add_columns_keeping_table(operations, table_name, columns, schema)
+
+    def batch_losses(
+        self, connection: Connection, table_name: str, schema: str | None
+    ) -> list[str]:
+        if schema is not None:  # an attached database: not read here
+            return []
+        return batch_losses(connection, table_name, self.trigger_name(table_name))
 
     def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [CreateUpdatedAtTrigger(spec)]
@@ -128,11 +150,8 @@ class SQLiteSupport(EngineSupport):
         except OSError:
             return None
 
-    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
-        rows = connection.exec_driver_sql(
-            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-        )
-        return {(kind, name) for kind, name in rows.all()}
+    def catalog_objects(self, connection: Connection) -> Catalog:
+        return read_catalog(connection)
 
     backup_suffix: ClassVar[str] = ".sqlite3"
 

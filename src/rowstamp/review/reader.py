@@ -28,6 +28,7 @@ import rowstamp.autogen.impl  # noqa: F401 - registers op.create_updated_at_trig
 from rowstamp.compat import caller_line, load_python_file, operations_proxy
 from rowstamp.engines import neutral_dialect
 from rowstamp.errors import RowstampError, first_line
+from rowstamp.review.describe import flatten
 
 __all__ = ["Direction", "MigrationFile", "RecordedOp", "quiet_alembic", "read_migration"]
 
@@ -182,7 +183,8 @@ def _record(
     filename = str(path.resolve())
 
     def invoke(operation: MigrateOperation) -> None:
-        recorded.append(RecordedOp(operation, caller_line(filename), direction))
+        line = caller_line(filename)  # op.add_columns: each column is reviewed as added
+        recorded.extend(RecordedOp(op, line, direction) for op in flatten([operation]))
 
     context = MigrationContext.configure(
         dialect=neutral_dialect(), opts={"as_sql": True, "output_buffer": StringIO()}

@@ -20,6 +20,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
+from rowstamp.engines.catalog import Catalog
 from rowstamp.testing.base import CheckFailed, CheckResult, MigrationRun, Skipped
 from rowstamp.testing.check_settings import CHECK_NAMES, CheckSettings
 from rowstamp.testing.clean_downgrade import check_clean_downgrade
@@ -37,7 +38,7 @@ __all__ = ["CHECKS", "EngineReport", "run_checks", "write_junit"]
 CHECKS = CHECK_NAMES
 
 
-_Fresh = Callable[[], AbstractContextManager[tuple[MigrationRun, set[tuple[str, str]]]]]
+_Fresh = Callable[[], AbstractContextManager[tuple[MigrationRun, Catalog]]]
 """Gives a migration run on a new, empty database and that database's catalog."""
 
 
@@ -139,7 +140,7 @@ def _contract(flagged: Flagged) -> Callable[[MigrationRun], int]:
     return check
 
 
-def _clean_downgrade(empty: set[tuple[str, str]], walked: bool) -> Callable[[MigrationRun], int]:
+def _clean_downgrade(empty: Catalog, walked: bool) -> Callable[[MigrationRun], int]:
     def check(run: MigrationRun) -> int:
         if not walked:  # the stairway leaves the database at head; without it, go there
             run.upgrade("head")
@@ -174,7 +175,7 @@ def _databases(config: Config, engine: str, url: URL | None) -> Iterator[_Fresh]
     """A factory of (run, empty catalog) pairs, each on a new database (or on ``url``)."""
 
     @contextmanager
-    def on(target: URL, reset: bool) -> Iterator[tuple[MigrationRun, set[tuple[str, str]]]]:
+    def on(target: URL, reset: bool) -> Iterator[tuple[MigrationRun, Catalog]]:
         db = create_engine(target) if reset else scratch_engine(target)
         try:
             run = MigrationRun(config, db)
@@ -193,7 +194,7 @@ def _databases(config: Config, engine: str, url: URL | None) -> Iterator[_Fresh]
     with scratch_databases(engine) as make:
 
         @contextmanager
-        def fresh() -> Iterator[tuple[MigrationRun, set[tuple[str, str]]]]:
+        def fresh() -> Iterator[tuple[MigrationRun, Catalog]]:
             with make() as target, on(target, False) as pair:
                 yield pair
 

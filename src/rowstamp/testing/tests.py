@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from alembic.config import Config
 
+from rowstamp.engines.catalog import Catalog
 from rowstamp.testing.base import CheckFailed, MigrationRun
 from rowstamp.testing.check_settings import CheckSettings
 from rowstamp.testing.clean_downgrade import check_clean_downgrade
@@ -76,7 +77,7 @@ def test_rowstamp_round_trip(rowstamp_run: MigrationRun) -> None:
 
 
 def test_rowstamp_clean_downgrade(
-    rowstamp_run: MigrationRun, rowstamp_empty_catalog: set[tuple[str, str]]
+    rowstamp_run: MigrationRun, rowstamp_empty_catalog: Catalog
 ) -> None:
     """Upgrade to head, downgrade to base: the database is empty again."""
     rowstamp_run.upgrade("head")

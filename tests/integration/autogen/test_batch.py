@@ -38,7 +38,7 @@ def _trigger_bumps(engine, email: str) -> None:  # type: ignore[no-untyped-def]
     assert timestamps(engine, "users", where)[1] > before
 
 
-def test_altering_a_table_keeps_its_trigger(db_url: URL, tmp_path: Path) -> None:
+def test_altering_a_table_keeps_its_trigger(engine_name: str, db_url: URL, tmp_path: Path) -> None:
     project = Project.copy(tmp_path / "project", db_url)
     for committed in (REPO / "alembic" / "versions").glob("*.py"):
         (project.root / "alembic" / "versions" / committed.name).write_bytes(committed.read_bytes())
@@ -53,7 +53,10 @@ def test_altering_a_table_keeps_its_trigger(db_url: URL, tmp_path: Path) -> None
     upgrade, downgrade = migration_body(migration).split("def downgrade")
     ensure = "op.ensure_updated_at_trigger('users', version=1)"
     assert upgrade.index(ensure) > upgrade.index("batch_op.add_column(")
-    assert downgrade.index(ensure) > downgrade.index("batch_op.drop_column(")
+    if engine_name == "sqlite":  # it drops the column in place (3.35+): nothing is rebuilt
+        assert "op.drop_column('users', 'age')" in downgrade
+    else:
+        assert downgrade.index(ensure) > downgrade.index("batch_op.drop_column(")
 
     project.alembic("upgrade", "head")
     _trigger_bumps(engine, "a@example.com")

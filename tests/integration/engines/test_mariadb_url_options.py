@@ -8,6 +8,8 @@ server, through ``create_all`` and through a migration's ``op.create_index``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import (
     Column,
@@ -24,6 +26,7 @@ from sqlalchemy.engine import URL
 
 import rowstamp.engines  # noqa: F401 - registers the MySQL/MariaDB compilation
 from tests.helpers import run_ops
+from tests.project import Project
 
 pytestmark = pytest.mark.mariadb
 
@@ -89,3 +92,37 @@ def test_create_all_and_migrations_on_a_mariadb_url_honour_mysql_options(db_url:
         ("ix_spans_provider_name", "model_provider", 100),
     ]
     assert charset == "latin1"
+
+
+LOOKUPS = """
+from sqlalchemy import Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+
+class Lookup(Base):
+    __tablename__ = "lookups"
+    __table_args__ = (
+        Index("ix_lookups_names", "model_name", "model_provider",
+              mysql_length={"model_name": 64, "model_provider": 64}),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_name: Mapped[str] = mapped_column(String(1000))
+    model_provider: Mapped[str] = mapped_column(String(1000))
+"""
+
+
+@pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
+def test_a_model_with_mysql_length_migrates_and_checks_clean_on_a_mariadb_url(
+    db_url: URL, tmp_path: Path
+) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    project.add_model("lookup", LOOKUPS)
+    project.run("rowstamp", "new", "Create lookups table")
+    (migration,) = project.versions()
+    assert "mysql_length" in migration.read_text(encoding="utf-8")
+    project.run("rowstamp", "upgrade")
+    check = project.run("rowstamp", "check", check=False)
+    assert check.returncode == 0, check.output
