@@ -40,9 +40,10 @@ def run_ops(engine: Engine, fn: Callable[[Operations], None]) -> None:
 
 
 def catalog(engine: Engine, *, version_table: bool = True) -> set[tuple[str, str]]:
-    """The (kind, name) objects in the database; without ``alembic_version`` on request."""
+    """The (kind, name) objects in the database, columns and constraints included;
+    without ``alembic_version`` on request."""
     with engine.connect() as connection:
-        objects = for_dialect(connection.dialect).catalog_objects(connection)
+        objects = set(for_dialect(connection.dialect).catalog_objects(connection))
     return objects if version_table else without_version_table(objects)
 
 

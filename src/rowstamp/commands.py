@@ -29,6 +29,7 @@ from rowstamp.runtime.options import RunOptions, RunState
 if TYPE_CHECKING:
     from rowstamp.history.heads import Heads
     from rowstamp.history.hooks import CommitCheck
+    from rowstamp.project.adopt import Adoption
     from rowstamp.project.scaffold import Scaffold
     from rowstamp.review.drift import Drift
     from rowstamp.review.lint import LintReport
@@ -43,6 +44,7 @@ __all__ = [
     "NewRevision",
     "Reviewed",
     "UpgradeResult",
+    "adopt",
     "apply_migrations",
     "check",
     "check_commit",
@@ -56,6 +58,7 @@ __all__ = [
     "load_config",
     "merge",
     "new_revision",
+    "plan_adoption",
     "project_settings",
     "rehearse",
     "revert_migrations",
@@ -347,6 +350,21 @@ def init(directory: Path) -> Scaffold:
     return scaffold(directory)
 
 
+def plan_adoption(directory: Path, package: str | None = None, ini: Path | None = None) -> Adoption:
+    """What ``rowstamp init --adopt`` would write into the existing project ``directory``
+    (its Alembic configuration ``ini``, default ``directory/alembic.ini``)."""
+    from rowstamp.project.adopt import plan
+
+    return plan(directory, package, ini)
+
+
+def adopt(adoption: Adoption) -> None:
+    """Write a planned adoption (``plan_adoption``)."""
+    from rowstamp.project.adopt import apply
+
+    apply(adoption)
+
+
 def install_hooks(*, force: bool = False) -> Path:
     """Install the commit-msg hook into the current git repository."""
     from rowstamp.history.hooks import install_hooks as install
@@ -368,8 +386,10 @@ def run_migration_tests(
     junit_xml: str | None = None,
     *,
     destroy_data: bool = False,
+    skip: Sequence[str] = (),
 ) -> bool:
-    """Test the migrations on scratch databases, printing a table per engine; True: passed."""
+    """Test the migrations on scratch databases, printing a table per engine; True: passed.
+    Checks in ``skip`` (and alembic.ini's ``[rowstamp] test_skip``) are not run."""
     from rowstamp.testing.command import test_command
 
-    return test_command(config, engines, url, junit_xml, destroy_data=destroy_data)
+    return test_command(config, engines, url, junit_xml, destroy_data=destroy_data, skip=skip)

@@ -7,6 +7,7 @@ mixing a migration with unrelated files commits with a warning.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from rowstamp.history.hooks import commit_command
 from tests.helpers import BIN
-from tests.project import REPO, run_rowstamp
+from tests.project import PROJECTS, REPO, run_rowstamp
 
 MIGRATION = '''"""Add posts table
 
@@ -160,3 +161,19 @@ def test_force_never_writes_through_a_symlink(tmp_path: Path) -> None:
     assert victim.read_text() == "keep me\n" and not os.access(victim, os.X_OK)
     assert not hook.is_symlink() and "rowstamp hooks commit-msg" in hook.read_text()
     assert os.access(hook, os.X_OK)
+
+
+def test_an_adopted_project_s_own_version_locations(repo: Path) -> None:
+    """An adopted project keeps its history where alembic.ini says (here two folders,
+    neither alembic/versions): a migration committed there needs its message too."""
+    shutil.copy(PROJECTS / "adoptable" / "alembic.ini", repo / "alembic.ini")
+    archive = repo / "migrations" / "archive"
+    archive.mkdir(parents=True)
+    (archive / "0a1b2c3d4e5f_add_posts_table.py").write_text(MIGRATION)
+    _git(repo, "add", "alembic.ini", "migrations")
+    refused = _git(repo, "commit", "-q", "-m", "Add the posts table", check=False)
+    assert refused.returncode != 0
+    assert "the commit adds or changes migrations/archive/0a1b2c3d4e5f" in refused.stderr
+    done = _git(repo, "commit", "-q", "-m", "Migration: Add posts table")
+    assert "unrelated file(s): alembic.ini" in done.stderr
+    assert "migrations/" not in done.stderr

@@ -73,7 +73,7 @@ def test_init_then_the_two_scripts_work_on_sqlite(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "wrote scripts/migrate" in done.stdout
     written = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
-    assert written == {*_repository_files(), GUIDE_PAGE}
+    assert written == {*_repository_files(), GUIDE_PAGE, ".gitignore"}
     for name, content in _repository_files().items():
         assert (target / name).read_bytes() == content, name
     assert (target / GUIDE_PAGE).read_bytes() == project_files()[GUIDE_PAGE]
@@ -91,6 +91,37 @@ def test_init_then_the_two_scripts_work_on_sqlite(tmp_path: Path) -> None:
 
     again = _rowstamp("init", str(target), cwd=tmp_path)
     assert again.returncode == 0 and "0 file(s) written" in again.stdout
+
+
+def test_a_new_project_needs_no_venv_and_ignores_its_dev_database(tmp_path: Path) -> None:
+    """Finding 15: the scripts ran only with <project>/.venv/bin/rowstamp and said "run:
+    make dev", which a new project does not have; dev.sqlite3 and its lock file showed up
+    as untracked files."""
+    target = tmp_path / "service"
+    (target / ".gitignore").parent.mkdir(parents=True)
+    (target / ".gitignore").write_text("__pycache__/\n")
+    assert _rowstamp("init", str(target), cwd=tmp_path).returncode == 0
+    assert (target / ".gitignore").read_text().startswith("__pycache__/\n")
+    project = Project(target, None)  # no .venv: rowstamp from PATH, the development URL
+    project.run("./scripts/migrate", "Create users table")
+    project.run("./scripts/dev_migrate")
+    assert (target / "dev.sqlite3").is_file()
+    assert (target / "dev.sqlite3.rowstamp-lock").is_file()
+    subprocess.run(["git", "init", "--quiet"], cwd=target, check=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "sqlite3" not in status and "rowstamp-lock" not in status, status
+    assert "alembic/versions/" in status
+
+    missing = project.run("./scripts/migrate", "Add posts", check=False, PATH="/usr/bin:/bin")
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("scripts/migrate: rowstamp is not installed (no .venv")
+    assert "make" not in missing.stderr and len(missing.stderr.splitlines()) == 1
 
 
 @pytest.mark.parametrize("existing", ["alembic.ini", "app/db/base.py"])

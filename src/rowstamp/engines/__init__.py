@@ -5,8 +5,9 @@ and methods of its ``EngineSupport`` (``base``): ``postgresql``, ``sqlite`` and
 ``mysql`` (MariaDB as a subclass). Beside them: ``ddl`` (the engine-neutral
 constructs they compile), ``mysql_ddl`` (MySQL's ``@compiles``), the
 ``*_alembic`` modules (Alembic's DDL implementations, corrected; they import
-Alembic, so only ``rowstamp.autogen.impl`` loads them) and ``tools`` (the client
-tools backups run). Features ask this registry (``for_dialect``) instead of
+Alembic, so only ``rowstamp.autogen.impl`` loads them), ``catalog`` and the
+``*_catalog`` modules (each engine's catalog queries for the migration checks) and
+``tools`` (the client tools backups run). Features ask this registry (``for_dialect``) instead of
 comparing dialect names.
 """
 

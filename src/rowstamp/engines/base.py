@@ -34,6 +34,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
+from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import TriggerSpec
 from rowstamp.errors import IdentifierError, SettingsError, first_line
 
@@ -215,12 +216,14 @@ class EngineSupport:
         """Names of the tables in ``schema`` that have rowstamp's trigger: one catalog query."""
         raise NotImplementedError
 
-    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
-        """Every user object (kind, name): tables, indexes, triggers, functions, sequences.
+    def catalog_objects(self, connection: Connection) -> Catalog:
+        """Every user object by (kind, name), with its definition (``engines.catalog``):
+        tables, views, indexes, triggers, functions and sequences, and each column and
+        constraint.
 
-        Comparing two of these tells whether a downgrade left anything behind. A
-        rowstamp trigger function whose body is not what rowstamp writes has the kind
-        ``EDITED_FUNCTION``, so a changed body shows too.
+        Comparing two of these tells whether a downgrade left anything behind or
+        changed. A rowstamp trigger function whose body is not what rowstamp writes
+        has the kind ``EDITED_FUNCTION``, so a changed body shows too.
         """
         raise NotImplementedError
 

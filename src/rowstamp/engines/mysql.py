@@ -43,7 +43,9 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
+from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
+from rowstamp.engines.mysql_catalog import CHECK_JOIN_MARIADB, CHECK_JOIN_MYSQL, read_catalog
 from rowstamp.engines.mysql_columns import add_columns_instantly
 from rowstamp.engines.tools import run_tool
 from rowstamp.errors import BackupError, TriggerPrivilegeError
@@ -199,29 +201,12 @@ class MySQLSupport(EngineSupport):
             {"seconds": max(1, round(lock_timeout))},
         )
 
-    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
-        """Tables, indexes, triggers and routines of the connection's current database."""
-        here = func.database()
-        tables = _info_schema("TABLES", "table_schema", "table_name", "table_type")
-        indexes = _info_schema("STATISTICS", "table_schema", "table_name", "index_name")
-        triggers = _info_schema("TRIGGERS", "trigger_schema", "trigger_name")
-        routines = _info_schema("ROUTINES", "routine_schema", "routine_name", "routine_type")
-        query = (
-            select(func.lower(tables.c.table_type), tables.c.table_name)
-            .where(tables.c.table_schema == here)
-            .union(
-                select(
-                    literal("index"), func.concat(indexes.c.table_name, ".", indexes.c.index_name)
-                ).where(indexes.c.table_schema == here),
-                select(literal("trigger"), triggers.c.trigger_name).where(
-                    triggers.c.trigger_schema == here
-                ),
-                select(func.lower(routines.c.routine_type), routines.c.routine_name).where(
-                    routines.c.routine_schema == here
-                ),
-            )
-        )
-        return {(str(kind), str(name)) for kind, name in connection.execute(query).all()}
+    def catalog_objects(self, connection: Connection) -> Catalog:
+        """Tables, indexes, triggers, routines, columns and constraints of the
+        connection's current database."""
+        # a mysql:// URL may reach MariaDB: the dialect found out when it connected
+        mariadb = bool(getattr(connection.dialect, "is_mariadb", False))
+        return read_catalog(connection, CHECK_JOIN_MARIADB if mariadb else CHECK_JOIN_MYSQL)
 
     def schema_objects(self, connection: Connection, tables: Collection[str]) -> set[SchemaObject]:
         here = func.database()

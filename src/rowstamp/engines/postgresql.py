@@ -26,7 +26,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
-from rowstamp.engines.base import EDITED_FUNCTION, EngineSupport, database_statement
+from rowstamp.engines.base import EngineSupport, database_statement
+from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import (
     CreateUpdatedAtFunction,
     CreateUpdatedAtTrigger,
@@ -34,6 +35,7 @@ from rowstamp.engines.ddl import (
     DropUpdatedAtTrigger,
     TriggerSpec,
 )
+from rowstamp.engines.postgresql_catalog import read_catalog
 from rowstamp.engines.tools import run_tool
 
 __all__ = ["PostgreSQLSupport", "function_name"]
@@ -58,27 +60,6 @@ _TABLES_WITH_TRIGGER = text(
       AND t.tgname = :trigger
       AND p.proname ~ :function
       AND NOT t.tgisinternal
-    """
-)
-
-_CATALOG_OBJECTS = text(
-    """
-    SELECT c.relkind::text, n.nspname, c.relname, NULL
-    FROM pg_catalog.pg_class c
-    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-      AND n.nspname NOT LIKE 'pg\\_%'
-    UNION ALL
-    SELECT 'function', n.nspname, p.proname, p.prosrc
-    FROM pg_catalog.pg_proc p
-    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-      AND n.nspname NOT LIKE 'pg\\_%'
-    UNION ALL
-    SELECT 'trigger', c.relname, t.tgname, NULL
-    FROM pg_catalog.pg_trigger t
-    JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
-    WHERE NOT t.tgisinternal
     """
 )
 
@@ -145,13 +126,9 @@ class PostgreSQLSupport(EngineSupport):
         )
         return {row[0] for row in rows}
 
-    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
+    def catalog_objects(self, connection: Connection) -> Catalog:
         column = connection.dialect.identifier_preparer.quote("updated_at")
-        # .all(): one fetch of every row; iterating fetches them one by one
-        return {
-            (EDITED_FUNCTION if _edited(name, body, column) else kind, f"{schema}.{name}")
-            for kind, schema, name, body in connection.execute(_CATALOG_OBJECTS).all()
-        }
+        return read_catalog(connection, lambda name, body: _edited(name, body, column))
 
     def edited_functions(self, connection: Connection) -> list[str]:
         column = connection.dialect.identifier_preparer.quote("updated_at")

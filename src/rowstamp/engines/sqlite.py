@@ -29,7 +29,9 @@ from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from rowstamp.engines.base import EngineSupport
+from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
+from rowstamp.engines.sqlite_catalog import read_catalog
 from rowstamp.engines.sqlite_rebuild import add_columns_keeping_table, batch_losses
 from rowstamp.errors import BackupError
 
@@ -148,11 +150,8 @@ class SQLiteSupport(EngineSupport):
         except OSError:
             return None
 
-    def catalog_objects(self, connection: Connection) -> set[tuple[str, str]]:
-        rows = connection.exec_driver_sql(
-            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-        )
-        return {(kind, name) for kind, name in rows.all()}
+    def catalog_objects(self, connection: Connection) -> Catalog:
+        return read_catalog(connection)
 
     backup_suffix: ClassVar[str] = ".sqlite3"
 

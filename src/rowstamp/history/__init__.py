@@ -1,2 +1,3 @@
-"""The revision history as the guide keeps it: message rules, one head, and the
-``Migration:`` commit convention enforced by git hooks."""
+"""The revision history as the guide keeps it: message rules, one head, the
+``Migration:`` commit convention enforced by git hooks, and where an adopted
+project's own history ends (``[rowstamp] baseline``)."""

@@ -2,7 +2,8 @@
 
 "Always prefix migration commit messages with 'Migration:'" and "keep the commit
 message consistent with the migration description": a commit that adds or
-changes a file in ``alembic/versions/`` must say ``Migration: <its message>``.
+changes a file in ``alembic/versions/`` (or alembic.ini's version locations) must say
+``Migration: <its message>``.
 The migration's message is read from the staged file's docstring, without
 importing it, so the hook works in any checkout.
 """
@@ -59,15 +60,35 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def _staged_migrations(root: Path) -> tuple[dict[str, str], list[str]]:
+def _versions_dirs(root: Path) -> tuple[str, ...]:
+    """The history's folders, as git names them: alembic.ini's version locations (an
+    adopted project keeps its own, e.g. ``migrations/versions``), else ``alembic/versions/``."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    ini = root / "alembic.ini"
+    if not ini.is_file():
+        return (VERSIONS_DIR,)
+    try:
+        locations = ScriptDirectory.from_config(Config(str(ini))).version_locations
+    except CommandError:
+        return (VERSIONS_DIR,)
+    top = Path(_git(root, "rev-parse", "--show-toplevel").strip()).resolve()
+    dirs = []
+    for location in locations:
+        path = Path(location) if Path(location).is_absolute() else root / location
+        if path.resolve().is_relative_to(top):
+            dirs.append(path.resolve().relative_to(top).as_posix().rstrip("/") + "/")
+    return tuple(dirs) or (VERSIONS_DIR,)
+
+
+def _staged_migrations(root: Path, versions: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
     staged = [p for p in _git(root, "diff", "--cached", "--name-only", "-z").split("\0") if p]
     migrations = {}
     for path in staged:
-        if (
-            path.startswith(VERSIONS_DIR)
-            and path.endswith(".py")
-            and "/" not in path[len(VERSIONS_DIR) :]
-        ):
+        folder, _, name = path.rpartition("/")
+        if f"{folder}/" in versions and name.endswith(".py"):
             try:
                 source = _git(root, "show", f":{path}")
             except RowstampError:  # deleted in this commit: nothing to describe
@@ -96,7 +117,8 @@ def check_commit_message(message_file: Path, root: Path | None = None) -> Commit
         subject = _subject(message_file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RowstampError(f"cannot read {message_file}: {exc.strerror}") from None
-    migrations, staged = _staged_migrations(root)
+    versions = _versions_dirs(root)
+    migrations, staged = _staged_migrations(root, versions)
     if not migrations:
         return CommitCheck()
     wanted = [f"{PREFIX}{m}" for m in migrations.values()]
@@ -111,7 +133,7 @@ def check_commit_message(message_file: Path, root: Path | None = None) -> Commit
         raise CommitMessageError(
             f"the commit adds or changes {files} but its message is {subject!r}", hint
         )
-    unrelated = [p for p in staged if not p.startswith(RELATED_PREFIXES)]
+    unrelated = [p for p in staged if not p.startswith((*versions, *RELATED_PREFIXES))]
     warnings = []
     if unrelated:
         warnings.append(

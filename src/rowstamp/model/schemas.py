@@ -9,15 +9,29 @@ Three shapes, because clients and the database own different fields:
   (``soft_delete``/``restore``), so a client that sends any of them gets a
   validation error instead of a silently ignored field. A project that does let
   clients toggle the flag declares ``is_active`` on that one schema.
+
+A model whose ``MetadataSpec`` renames or leaves out columns gets the same three
+shapes under its own names from ``metadata_schemas(Model)``.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model, field_validator
+from sqlalchemy import Table
 
-__all__ = ["SERVER_OWNED_FIELDS", "MetadataCreate", "MetadataFields", "MetadataUpdate"]
+from rowstamp.model.columns import metadata_columns
+
+__all__ = [
+    "SERVER_OWNED_FIELDS",
+    "MetadataCreate",
+    "MetadataFields",
+    "MetadataSchemas",
+    "MetadataUpdate",
+    "metadata_schemas",
+]
 
 SERVER_OWNED_FIELDS = frozenset({"is_active", "created_at", "updated_at"})
 """Metadata fields the write schemas refuse: the database and the soft-delete API own them."""
@@ -60,3 +74,50 @@ class MetadataUpdate(BaseModel):
 
     is_flagged: bool | None = None
     notes: str | None = None
+
+
+class MetadataSchemas(NamedTuple):
+    """The read, create and update bases of one model, under its own column names."""
+
+    read: type[BaseModel]
+    create: type[BaseModel]
+    update: type[BaseModel]
+
+
+_WRITABLE = ("is_flagged", "notes")
+
+
+def metadata_schemas(model: type) -> MetadataSchemas:
+    """``MetadataFields``/``MetadataCreate``/``MetadataUpdate`` for ``model``, following
+    the names its ``MetadataSpec`` gives the columns and leaving out those it omits."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a mapped class with a table")
+    names = metadata_columns(table)
+    read_fields = MetadataFields.model_fields
+    read: dict[str, Any] = {
+        names[r]: (f.annotation, f) for r, f in read_fields.items() if r in names
+    }
+    create: dict[str, Any] = {
+        names[r]: (read_fields[r].annotation, read_fields[r]) for r in _WRITABLE if r in names
+    }
+    update: dict[str, Any] = {
+        names[r]: (MetadataUpdate.model_fields[r].annotation, None) for r in _WRITABLE if r in names
+    }
+    stamps = [names[r] for r in ("created_at", "updated_at") if r in names]
+    validators = {"_as_utc": field_validator(*stamps)(_as_utc)} if stamps else {}
+    prefix = model.__name__
+    return MetadataSchemas(
+        create_model(
+            f"{prefix}Metadata",
+            __config__=MetadataFields.model_config,
+            __validators__=validators,
+            **read,
+        ),
+        create_model(f"{prefix}MetadataCreate", __config__=MetadataCreate.model_config, **create),
+        create_model(f"{prefix}MetadataUpdate", __config__=MetadataUpdate.model_config, **update),
+    )
+
+
+def _as_utc(cls: type, value: datetime) -> datetime:
+    return value.astimezone(UTC)

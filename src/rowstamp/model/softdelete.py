@@ -32,13 +32,14 @@ from sqlalchemy.orm.exc import UnmappedInstanceError
 from sqlalchemy.orm.interfaces import UserDefinedOption
 
 from rowstamp.errors import RowstampError
-from rowstamp.model.columns import MetadataColumns
+from rowstamp.model.columns import SoftDeletable
 from rowstamp.model.unique_active import unique_among_active
 
 __all__ = [
     "INCLUDE_INACTIVE",
     "NotSoftDeletableError",
     "SessionFactory",
+    "active_flag",
     "enable_soft_delete",
     "is_soft_deletable",
     "restore",
@@ -66,37 +67,45 @@ class _IncludeInactive(UserDefinedOption):
 
 
 def is_soft_deletable(entity: object) -> bool:
-    """True for a mapped class or instance that inherits ``MetadataColumns``."""
+    """True for a mapped class or instance with rowstamp's soft-delete flag (``is_active``,
+    or the name its ``MetadataSpec`` gives it)."""
+    return active_flag(entity) is not None
+
+
+def active_flag(entity: object) -> str | None:
+    """The attribute of the soft-delete flag of a mapped class or instance, if it has one."""
     cls = entity if isinstance(entity, type) else type(entity)
-    return issubclass(cls, MetadataColumns)
+    return cls.__rowstamp_active__ if issubclass(cls, SoftDeletable) else None
 
 
-def _check(entity: object) -> None:
-    if not is_soft_deletable(entity):
+def _check(entity: object) -> str:
+    flag = active_flag(entity)
+    if flag is None:
         name = entity.__name__ if isinstance(entity, type) else type(entity).__name__
         raise NotSoftDeletableError(
             f"{name} has no is_active soft-delete flag",
-            "inherit the project's Base (MetadataColumns) or delete it with session.delete()",
+            "inherit the project's Base (MetadataColumns) without omitting is_active, "
+            "or delete it with session.delete()",
         )
+    return flag
 
 
-def soft_delete(session: Session, obj: MetadataColumns) -> None:
+def soft_delete(session: Session, obj: SoftDeletable) -> None:
     """Mark ``obj`` inactive; the ``UPDATE`` is sent at the next flush, like any change.
 
     The database trigger then sets ``updated_at``; the ORM expires that attribute,
     so reading it afterwards loads the database's value.
     """
-    _check(obj)
     _set_active(session, obj, False)
 
 
-def restore(session: Session, obj: MetadataColumns) -> None:
+def restore(session: Session, obj: SoftDeletable) -> None:
     """Mark a soft-deleted ``obj`` active again (load it with ``include_inactive=True``)."""
-    _check(obj)
     _set_active(session, obj, True)
 
 
-def _set_active(session: Session, obj: MetadataColumns, active: bool) -> None:
+def _set_active(session: Session, obj: SoftDeletable, active: bool) -> None:
+    flag = _check(obj)
     try:
         _object_mapper(obj)
     except UnmappedInstanceError:
@@ -104,11 +113,11 @@ def _set_active(session: Session, obj: MetadataColumns, active: bool) -> None:
             f"{type(obj).__name__} is not a mapped class", "pass an ORM object"
         ) from None
     session.add(obj)
-    obj.is_active = active
+    setattr(obj, flag, active)
 
 
 def soft_delete_where(
-    session: Session, entity: type[MetadataColumns], *criteria: ColumnElement[bool]
+    session: Session, entity: type[SoftDeletable], *criteria: ColumnElement[bool]
 ) -> int:
     """Soft-delete every active row of ``entity`` matching ``criteria`` in one ``UPDATE``.
 
@@ -120,7 +129,7 @@ def soft_delete_where(
 
 
 def restore_where(
-    session: Session, entity: type[MetadataColumns], *criteria: ColumnElement[bool]
+    session: Session, entity: type[SoftDeletable], *criteria: ColumnElement[bool]
 ) -> int:
     """Restore every inactive row of ``entity`` matching ``criteria``; returns the count."""
     return _update_active(session, entity, criteria, active=True)
@@ -128,16 +137,16 @@ def restore_where(
 
 def _update_active(
     session: Session,
-    entity: type[MetadataColumns],
+    entity: type[SoftDeletable],
     criteria: tuple[ColumnElement[bool], ...],
     *,
     active: bool,
 ) -> int:
-    _check(entity)
+    flag = _check(entity)
     statement = (
         update(entity)
-        .where(*criteria, entity.is_active == (false() if active else true()))
-        .values(is_active=active)
+        .where(*criteria, getattr(entity, flag) == (false() if active else true()))
+        .values({flag: active})
         .execution_options(synchronize_session="auto")
     )
     result = session.execute(statement)
@@ -158,12 +167,19 @@ def _hide_inactive(state: ORMExecuteState) -> None:
         return
     state.statement = state.statement.options(
         with_loader_criteria(
-            MetadataColumns,
-            lambda cls: cls.is_active == true(),
+            SoftDeletable,
+            lambda cls: _live(cls),
             include_aliases=True,
             track_closure_variables=False,
         )
     )
+
+
+def _live(cls: Any) -> ColumnElement[bool]:
+    """The criteria of one entity (a class or an alias): its flag is true, or nothing
+    for a model that left the flag out."""
+    flag = getattr(cls, "__rowstamp_active__", None)
+    return getattr(cls, flag) == true() if flag is not None else true()
 
 
 def _delete_means_soft_delete(
@@ -171,9 +187,10 @@ def _delete_means_soft_delete(
 ) -> None:
     """``before_flush`` listener: turn pending ``session.delete()`` into soft deletes."""
     for obj in list(session.deleted):
-        if is_soft_deletable(obj):
+        flag = active_flag(obj)
+        if flag is not None:
             session.add(obj)  # takes it out of the pending deletes
-            obj.is_active = False
+            setattr(obj, flag, False)
 
 
 def _bulk_delete_means_soft_delete(state: ORMExecuteState) -> Result[Any] | None:
@@ -186,13 +203,15 @@ def _bulk_delete_means_soft_delete(state: ORMExecuteState) -> Result[Any] | None
     if not (state.is_delete and state.is_orm_statement) or mapper is None:
         return None
     entity = mapper.class_
-    if not is_soft_deletable(entity):
+    flag = active_flag(entity)
+    if flag is None:
         return None
     statement = cast(Delete, state.statement)
-    criteria = [entity.is_active == true()]
+    criteria = [getattr(entity, flag) == true()]
     if statement.whereclause is not None:
         criteria.insert(0, statement.whereclause)
-    return state.invoke_statement(statement=update(entity).where(*criteria).values(is_active=False))
+    update_ = update(entity).where(*criteria).values({flag: False})
+    return state.invoke_statement(statement=update_)
 
 
 _OPT_IN: tuple[tuple[str, Callable[..., Any]], ...] = (

@@ -4,7 +4,8 @@ It writes this repository's own example project (see ``rowstamp.project.template
 and a short ``docs/migrations.md`` that links the guide at the installed rowstamp
 version, instead of copying the guide: a copy would go stale in every project, while a
 link to the release tag stays the guide these files were written for. Nothing is
-written when any file would be overwritten.
+written when any file would be overwritten; ``.gitignore`` only gets the development
+database's lines added.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from rowstamp.errors import RowstampError
+from rowstamp.project.adopt import gitignore_change
 from rowstamp.project.template import template_files
 
 __all__ = ["GUIDE_PAGE", "Scaffold", "guide_url", "project_files", "scaffold"]
@@ -22,6 +24,8 @@ GUIDE_PAGE = "docs/migrations.md"
 """The one file a new project gets that is not a repository file: a link to the guide."""
 
 _EXECUTABLE = ("scripts/",)
+_DEV_DATABASE = "dev.sqlite3"
+"""The development database of ``app/envs/development.env``: git-ignored, with its lock."""
 _EMPTY_DIRS = ("alembic/versions",)
 
 
@@ -107,6 +111,10 @@ def scaffold(target: Path) -> Scaffold:
             result.written.append(name)
         for directory in _EMPTY_DIRS:
             (target / directory).mkdir(parents=True, exist_ok=True)
+        ignore = gitignore_change(target, _DEV_DATABASE)
+        if ignore is not None:
+            (target / ignore.path).write_bytes(ignore.after)
+            result.written.append(ignore.path)
     except OSError as exc:
         raise RowstampError(
             f"cannot write into {target}: {exc.strerror}", "check the permissions"

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, MetaData
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -59,6 +59,8 @@ class RunState:
     """The engine migrated: a failure report reads the state left through it."""
     notes: list[str] = field(default_factory=list)
     """Differences autogenerate does not write (``rowstamp.autogen.unseen``)."""
+    target_metadata: MetaData | None = None
+    """The models env.py migrated to: the status report reads rowstamp's columns there."""
 
 
 @dataclass(frozen=True)

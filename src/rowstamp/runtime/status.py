@@ -1,6 +1,10 @@
 """What ``make dev`` and ``scripts/dev_migrate`` report about a database.
 
 Read with one catalog query per kind (columns, triggers), never one per table.
+A column is reported as rowstamp's only when the models say so (``MetadataSpec``
+renames and omissions included); without the models at hand (``rowstamp status``
+alone), only when its type is the one rowstamp gives it, so a model's own
+``created_at BIGINT`` is never claimed.
 """
 
 from __future__ import annotations
@@ -10,11 +14,16 @@ from dataclasses import dataclass
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, inspect
+from sqlalchemy.engine.interfaces import ReflectedColumn
 
 from rowstamp.engines import for_dialect
 from rowstamp.history.messages import revision_messages
-from rowstamp.model.columns import METADATA_COLUMNS
+from rowstamp.model.columns import (
+    METADATA_COLUMNS,
+    declares_metadata_columns,
+    metadata_columns,
+)
 from rowstamp.runtime.config import run_options
 from rowstamp.runtime.env import connect
 from rowstamp.urls import mask_url
@@ -63,12 +72,10 @@ def database_status(config: Config) -> DatabaseStatus:
     tables = [
         TableStatus(
             name=name,
-            metadata_columns=tuple(
-                c for c in METADATA_COLUMNS if c in {col["name"] for col in cols}
-            ),
+            metadata_columns=_rowstamp_columns(run.state.target_metadata, schema, name, cols),
             trigger=support.trigger_name(name) if name in with_trigger else None,
         )
-        for (_, name), cols in sorted(columns.items(), key=lambda item: item[0][1])
+        for (schema, name), cols in sorted(columns.items(), key=lambda item: item[0][1])
         if name != "alembic_version"
     ]
     messages = revision_messages(scripts)
@@ -80,4 +87,26 @@ def database_status(config: Config) -> DatabaseStatus:
         head=tuple(scripts.get_heads()),
         messages=messages,
         tables=tables,
+    )
+
+
+_SHAPES: dict[str, tuple[type, ...]] = {
+    "is_active": (Boolean, Integer),  # MariaDB reflects BOOLEAN as TINYINT(1)
+    "is_flagged": (Boolean, Integer),
+    "notes": (String,),
+    "created_at": (DateTime,),
+    "updated_at": (DateTime,),
+}
+
+
+def _rowstamp_columns(
+    models: MetaData | None, schema: str | None, name: str, found: list[ReflectedColumn]
+) -> tuple[str, ...]:
+    """The columns of one table that are rowstamp's, in the database's order."""
+    present = {column["name"]: column for column in found}
+    table = models.tables.get(f"{schema}.{name}" if schema else name) if models else None
+    if table is not None and declares_metadata_columns(table):
+        return tuple(c for c in metadata_columns(table).values() if c in present)
+    return tuple(
+        c for c in METADATA_COLUMNS if c in present and isinstance(present[c]["type"], _SHAPES[c])
     )

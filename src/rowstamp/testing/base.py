@@ -24,8 +24,10 @@ from sqlalchemy.exc import DBAPIError
 
 from rowstamp.compat import downgrade_steps, upgrade_steps
 from rowstamp.engines import EngineSupport, for_dialect
+from rowstamp.engines.catalog import Catalog
 from rowstamp.errors import RowstampError, first_line
 from rowstamp.runtime.options import RunOptions
+from rowstamp.testing.check_settings import CheckSettings
 
 __all__ = ["CheckFailed", "CheckResult", "MigrationRun", "Skipped"]
 
@@ -67,6 +69,13 @@ class MigrationRun:
         options.but(connection=self.engine, scratch=True, configure_logger=False).install(
             self.config
         )
+        # what the project's own code created before its first revision (create_all)
+        self.settings.create_initial_schema(self.engine)
+
+    @cached_property
+    def settings(self) -> CheckSettings:
+        """The project's settings of the checks (alembic.ini ``[rowstamp]``)."""
+        return CheckSettings.of(self.config)
 
     @property
     def support(self) -> EngineSupport:
@@ -101,12 +110,23 @@ class MigrationRun:
         with EnvironmentContext(self.config, self.scripts, fn=fn, destination_rev=target):
             self.scripts.run_env()
 
-    def catalog(self) -> set[tuple[str, str]]:
-        """Tables, indexes, triggers, functions and sequences, without Alembic's version table."""
+    def catalog(self) -> Catalog:
+        """Every object with its definition (``engines.catalog``), without Alembic's
+        version table and the project's allowed leftovers (``test_allow_leftovers``), an
+        allowed table's columns and constraints included."""
         version_table = self.config.get_main_option("version_table") or "alembic_version"
         with self.engine.connect() as connection:
             objects = self.support.catalog_objects(connection)
-        return {(kind, name) for kind, name in objects if version_table not in name}
+        allowed = self.settings.allowed
+        tables = [n for k, n in objects if _KINDS.get(k, k) == "table" and allowed("table", n)]
+
+        def kept(kind: str, name: str) -> bool:
+            if version_table in name or allowed(_KINDS.get(kind, kind), name):
+                return False
+            # an allowed table's columns and constraints are allowed with it
+            return kind not in _OWNED or not any(name.startswith(f"{t}.") for t in tables)
+
+        return {key: definition for key, definition in objects.items() if kept(*key)}
 
     def quiet(self) -> StringIO:
         """Send Alembic's own printed lines (``check``) into a buffer."""
@@ -160,8 +180,30 @@ _KINDS = {
 """Catalog kinds as people say them (PostgreSQL's relkind letters, MySQL's table types)."""
 
 
-def diff(before: set[tuple[str, str]], after: set[tuple[str, str]]) -> str:
-    """What appeared and what vanished between two catalogs, sorted, on one line."""
-    parts = [f"left behind {_KINDS.get(k, k)} {n}" for k, n in sorted(after - before)]
-    parts += [f"missing {_KINDS.get(k, k)} {n}" for k, n in sorted(before - after)]
+_OWNED = ("column", "primary key", "foreign key", "unique constraint", "check constraint")
+"""Kinds named ``<table>.<name>``: not listed one by one when their table came or went."""
+_SHORT = 80
+"""A definition longer than this (a function body) is said to differ, not shown."""
+
+
+def diff(before: Catalog, after: Catalog) -> str:
+    """What appeared, what vanished and what changed between two catalogs, on one line."""
+    added = sorted(after.keys() - before.keys())
+    removed = sorted(before.keys() - after.keys())
+    tables = {name for kind, name in added + removed if _KINDS.get(kind, kind) == "table"}
+
+    def shown(key: tuple[str, str]) -> bool:
+        kind, name = key
+        return kind not in _OWNED or not any(name.startswith(f"{t}.") for t in tables)
+
+    parts = [f"left behind {_KINDS.get(k, k)} {n}" for k, n in added if shown((k, n))]
+    parts += [f"missing {_KINDS.get(k, k)} {n}" for k, n in removed if shown((k, n))]
+    for key in sorted(before.keys() & after.keys()):
+        was, now = before[key], after[key]
+        if was != now:
+            kind = _KINDS.get(key[0], key[0])
+            if max(len(was), len(now)) > _SHORT:
+                parts.append(f"changed {kind} {key[1]} (its definition differs)")
+            else:
+                parts.append(f"changed {kind} {key[1]}: {now or '-'} (was {was or '-'})")
     return "; ".join(parts)

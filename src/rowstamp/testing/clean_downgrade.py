@@ -7,12 +7,13 @@ sequence: harmless-looking leftovers that make the next upgrade fail or make
 
 from __future__ import annotations
 
+from rowstamp.engines.catalog import Catalog
 from rowstamp.testing.base import CheckFailed, MigrationRun, diff
 
 __all__ = ["check_clean_downgrade"]
 
 
-def check_clean_downgrade(run: MigrationRun, empty: set[tuple[str, str]]) -> int:
+def check_clean_downgrade(run: MigrationRun, empty: Catalog) -> int:
     """Downgrade to base (if not there) and compare with ``empty``, the catalog taken
     before any migration ran. Return the number of revisions."""
     revisions = run.revisions()

@@ -24,6 +24,7 @@ import pytest
 from alembic.config import Config
 from sqlalchemy.engine import URL
 
+from rowstamp.engines.catalog import Catalog
 from rowstamp.testing.base import MigrationRun
 from rowstamp.testing.scratch import ENGINES, ScratchFactory, scratch_databases, scratch_engine
 from rowstamp.testing.target import check_target
@@ -107,6 +108,6 @@ def rowstamp_run(rowstamp_config: Config, rowstamp_scratch_url: URL) -> Iterator
 
 
 @pytest.fixture
-def rowstamp_empty_catalog(rowstamp_run: MigrationRun) -> set[tuple[str, str]]:
+def rowstamp_empty_catalog(rowstamp_run: MigrationRun) -> Catalog:
     """The scratch database's catalog before any migration ran."""
     return rowstamp_run.catalog()

@@ -1,5 +1,6 @@
 """Round trip: for each revision from head down, downgrade then upgrade gives back
-the same catalog (tables, indexes, triggers, functions, sequences).
+the same catalog (tables, columns, constraints, indexes, triggers, functions and
+their definitions, sequences).
 
 Prevents: a downgrade that undoes only part of its upgrade in a way the upgrade
 tolerates (``IF NOT EXISTS``, ``CREATE OR REPLACE``), leaving objects that differ

@@ -3,7 +3,8 @@ step down gives back exactly the catalog the step up started from, and no step
 leaves a rowstamp trigger function with a body rowstamp did not write.
 
 Prevents: a ``downgrade()`` that fails, is ``pass``, or forgets part of its
-``upgrade()`` (a trigger, an index), or a migration that replaces the trigger
+``upgrade()`` (a trigger, an index, a column, a type change, a default, a
+constraint, a function body: ``engines.catalog``), or a migration that replaces the trigger
 function every table's trigger uses - found on a scratch database instead of during
 an incident, when a rollback is needed most.
 
@@ -50,7 +51,7 @@ def check_stairway(run: MigrationRun, round_trips: RoundTrips | None = None) -> 
         down = script.down_revision
         previous = "base" if down is None else down if isinstance(down, str) else "-1"
         run.upgrade(script.revision)
-        up = run.catalog() if round_trips is not None else set()
+        up = run.catalog() if round_trips is not None else {}
         run.downgrade(previous, script.revision)
         after = run.catalog()
         if after != before:

@@ -1,0 +1,146 @@
+"""SQLite's catalog for the migration checks (``catalog``): four queries.
+
+``sqlite_master`` gives every object and the SQL of indexes, triggers and views;
+the table-valued pragmas give the columns (``pragma_table_xinfo``: type,
+``NOT NULL``, default, primary key), foreign keys and unique constraints of every
+table in one query each. CHECK constraints exist only in a table's ``CREATE TABLE``
+text, so they are read from there. A default is compared without the parentheses
+around it, which a batch table rebuild adds or drops.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection
+
+from rowstamp.engines.catalog import Catalog, CatalogBuilder, column_definition, plain_sql
+
+__all__ = ["check_constraints", "read_catalog"]
+
+_USER = "m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+_OBJECTS = f"SELECT m.type, m.name, m.sql FROM sqlite_master AS m WHERE {_USER}"
+_COLUMNS = (
+    'SELECT m.name, p.cid, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden '
+    "FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p "
+    f"WHERE m.type = 'table' AND {_USER}"
+)
+_FOREIGN_KEYS = (
+    'SELECT m.name, f.id, f.seq, f."table", f."from", f."to", f.on_update, f.on_delete '
+    "FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f "
+    f"WHERE m.type = 'table' AND {_USER}"
+)
+_UNIQUES = (
+    "SELECT m.name, i.name, c.seqno, c.name "
+    "FROM sqlite_master AS m JOIN pragma_index_list(m.name) AS i "
+    "JOIN pragma_index_info(i.name) AS c "
+    f"WHERE m.type = 'table' AND i.origin = 'u' AND {_USER}"
+)
+_HIDDEN = {2: "GENERATED VIRTUAL", 3: "GENERATED STORED"}
+_QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
+_CHECK = re.compile(r"CHECK\s*\(", re.I)
+_WORD = re.compile(r"\w")
+_CONSTRAINT_NAME = re.compile(r"""CONSTRAINT\s+("[^"]+"|`[^`]+`|\[[^\]]+\]|\S+)\s*$""", re.I)
+
+
+def read_catalog(connection: Connection) -> Catalog:
+    """Every object of the main database, with columns and constraints."""
+    catalog = CatalogBuilder()
+    for kind, name, sql in connection.exec_driver_sql(_OBJECTS).all():
+        if kind == "table":
+            catalog.add(kind, name)
+            for constraint, clause in check_constraints(sql or ""):
+                catalog.add("check constraint", f"{name}.{constraint or clause}", clause)
+        else:
+            catalog.add(kind, name, sql)
+    keys: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
+    for table, _, name, type_, not_null, default, pk, hidden in connection.exec_driver_sql(
+        _COLUMNS
+    ).all():
+        definition = column_definition(type_, not_null, _bare(default), _HIDDEN.get(hidden, ""))
+        catalog.add("column", f"{table}.{name}", definition)
+        if pk:
+            keys[table].append((pk, name))
+    for table, columns in keys.items():
+        names = ", ".join(name for _, name in sorted(columns))
+        catalog.add("primary key", f"{table}.PRIMARY KEY", f"PRIMARY KEY ({names})")
+    for key, definition in _foreign_keys(connection).items():
+        catalog.add("foreign key", f"{key[0]}.{definition}", definition)
+    uniques: defaultdict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for table, index, position, column in connection.exec_driver_sql(_UNIQUES).all():
+        uniques[(table, index)].append((position, column))
+    for (table, _), columns in uniques.items():
+        definition = f"UNIQUE ({', '.join(name for _, name in sorted(columns))})"
+        catalog.add("unique constraint", f"{table}.{definition}", definition)
+    return catalog.build()
+
+
+def _foreign_keys(connection: Connection) -> dict[tuple[str, int], str]:
+    parts: defaultdict[tuple[str, int], list[tuple[Any, ...]]] = defaultdict(list)
+    for table, id_, seq, target, source, to, on_update, on_delete in connection.exec_driver_sql(
+        _FOREIGN_KEYS
+    ).all():
+        parts[(table, id_)].append((seq, target, source, str(to), on_update, on_delete))
+    result = {}
+    for key, rows in parts.items():
+        rows.sort()
+        _, target, _, _, on_update, on_delete = rows[0]
+        sources = ", ".join(row[2] for row in rows)
+        targets = ", ".join(row[3] for row in rows)
+        result[key] = (
+            f"FOREIGN KEY ({sources}) REFERENCES {target} ({targets}) "
+            f"ON UPDATE {on_update} ON DELETE {on_delete}"
+        )
+    return result
+
+
+def _bare(default: str | None) -> str | None:
+    """A default without the parentheses around all of it: ``(1)`` is ``1``."""
+    while default and default[0] == "(" and _closing(default, 0) == len(default) - 1:
+        default = default[1:-1].strip()
+    return default
+
+
+def _closing(sql: str, start: int) -> int:
+    """Index of the parenthesis closing the one at ``start`` (quotes skipped), or -1."""
+    depth = 0
+    index = start
+    while index < len(sql):
+        char = sql[index]
+        if char in _QUOTES:
+            end = sql.find(_QUOTES[char], index + 1)
+            index = len(sql) if end < 0 else end
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return -1
+
+
+def check_constraints(sql: str) -> list[tuple[str | None, str]]:
+    """(name or None, ``CHECK (...)``) of each CHECK clause in a ``CREATE TABLE`` text."""
+    found: list[tuple[str | None, str]] = []
+    index = 0
+    while index < len(sql):
+        char = sql[index]
+        if char in _QUOTES:
+            end = sql.find(_QUOTES[char], index + 1)
+            index = len(sql) if end < 0 else end + 1
+            continue
+        match = _CHECK.match(sql, index)
+        if match is not None and (index == 0 or not _WORD.match(sql[index - 1])):
+            close = _closing(sql, match.end() - 1)
+            if close < 0:
+                break
+            named = _CONSTRAINT_NAME.search(sql[:index])
+            name = named.group(1).strip('"`[]') if named is not None else None
+            found.append((name, plain_sql(f"CHECK {sql[match.end() - 1 : close + 1]}")))
+            index = close + 1
+            continue
+        index += 1
+    return found

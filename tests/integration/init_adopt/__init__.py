@@ -1,0 +1,1 @@
+"""``rowstamp init --adopt`` in an existing Alembic project."""

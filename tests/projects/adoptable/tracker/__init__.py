@@ -1,0 +1,1 @@
+"""Tracker: projects and their tasks."""

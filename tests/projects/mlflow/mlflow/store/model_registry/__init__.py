@@ -1,0 +1,1 @@
+"""Trimmed to ``dbmodels`` (see PROVENANCE.md)."""

@@ -1,0 +1,1 @@
+"""Trimmed to ``time`` and ``mlflow_tags`` (see PROVENANCE.md)."""

@@ -1,0 +1,113 @@
+"""A model's own created_at/updated_at/is_active/is_flagged/notes never silently
+replaces rowstamp's: the class fails to import in one line unless it says what it wants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rowstamp.errors import RowstampError
+from rowstamp.model.columns import (
+    NAMING_CONVENTION,
+    MetadataColumns,
+    MetadataSpec,
+    metadata_columns,
+    wants_updated_at_trigger,
+)
+
+
+def _base() -> type[DeclarativeBase]:
+    class Base(MetadataColumns, DeclarativeBase):
+        metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    return Base
+
+
+def test_a_models_own_created_at_fails_in_one_line_naming_model_column_and_type() -> None:
+    Base = _base()
+    with pytest.raises(RowstampError) as raised:
+
+        class Experiment(Base):  # type: ignore[misc, valid-type]
+            __tablename__ = "experiments"
+            id = Column(Integer, primary_key=True)
+            created_at = Column(BigInteger)  # mlflow: milliseconds since the epoch
+
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "Experiment.created_at" in message and "BIGINT" in message
+    assert "MetadataSpec" in message
+
+
+def test_an_annotated_own_is_active_fails_too() -> None:
+    Base = _base()
+    with pytest.raises(RowstampError, match=r"User\.is_active.*BOOLEAN"):
+
+        class User(Base):  # type: ignore[misc, valid-type]
+            __tablename__ = "user"
+            id: Mapped[int] = mapped_column(Integer, primary_key=True)
+            is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+def test_rename_omit_and_no_trigger_are_per_model() -> None:
+    Base = _base()
+
+    class User(Base):  # type: ignore[misc, valid-type]
+        __tablename__ = "user"
+        __rowstamp__ = MetadataSpec(rename={"is_active": "is_live"}, omit={"notes"})
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        is_active: Mapped[bool] = mapped_column(Boolean, default=True)  # login enabled
+
+    class Run(Base):  # type: ignore[misc, valid-type]
+        __tablename__ = "runs"
+        __rowstamp__ = MetadataSpec(omit={"created_at"}, trigger=False)
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        created_at: Mapped[int] = mapped_column(BigInteger)
+
+    class Plain(Base):  # type: ignore[misc, valid-type]
+        __tablename__ = "plain"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    user = User.__table__
+    assert [c.name for c in user.columns] == [
+        "id", "is_active", "is_live", "is_flagged", "created_at", "updated_at"
+    ]  # fmt: skip
+    assert metadata_columns(user) == {
+        "is_active": "is_live", "is_flagged": "is_flagged",
+        "created_at": "created_at", "updated_at": "updated_at",
+    }  # fmt: skip
+    assert isinstance(user.c.is_active.type, Boolean) and user.c.is_active.server_default is None
+    assert user.c.is_live.server_default is not None and user.c.is_live.index
+    assert wants_updated_at_trigger(user)
+    runs = Run.__table__
+    assert isinstance(runs.c.created_at.type, BigInteger)
+    assert "created_at" not in metadata_columns(runs)
+    assert not wants_updated_at_trigger(runs)
+    assert list(metadata_columns(Plain.__table__)) == [
+        "is_active", "is_flagged", "notes", "created_at", "updated_at"
+    ]  # fmt: skip
+
+
+def test_renamed_to_a_name_the_model_already_has_fails() -> None:
+    Base = _base()
+    with pytest.raises(RowstampError, match=r"User\.is_live"):
+
+        class User(Base):  # type: ignore[misc, valid-type]
+            __tablename__ = "user"
+            __rowstamp__ = MetadataSpec(rename={"is_active": "is_live"})
+            id: Mapped[int] = mapped_column(Integer, primary_key=True)
+            is_live: Mapped[datetime] = mapped_column()
+
+
+@pytest.mark.parametrize(
+    ("spec", "wrong"),
+    [
+        (lambda: MetadataSpec(omit={"is_deleted"}), "is_deleted"),
+        (lambda: MetadataSpec(rename={"created": "made_at"}), "created"),
+    ],
+)
+def test_a_spec_naming_no_metadata_column_fails(spec: object, wrong: str) -> None:
+    with pytest.raises(RowstampError, match=wrong):
+        spec()  # type: ignore[operator]
