@@ -31,10 +31,6 @@ from tests.integration.adoption.vendored import (
 from tests.project import Project
 
 _ITEM2 = "issue 15 item 2: rowstamp init --adopt (branch adopt2/adopt)"
-_ITEM4 = (
-    "issue 15 item 4: SQLite's retrofit rebuilds tables and refuses their unnamed CHECK"
-    " constraints (optuna version_info, mlflow latest_metrics)"
-)
 _ITEM15 = "issue 15 item 15: MariaDB reads Float(53) back as DOUBLE (alembic check)"
 
 MIXIN = {
@@ -48,8 +44,6 @@ def EXPECTED_FAILURES(test: str, case: str) -> str | None:
     """Why the chain fails today on ``case`` ("<engine>-<project>")."""
     engine = case.split("-")[0]
     reasons = [_ITEM2]
-    if engine == "sqlite":
-        reasons.append(_ITEM4)
     if engine == "mariadb":
         reasons.append(_ITEM15)
     return "; ".join(reasons)
