@@ -44,8 +44,13 @@ def add_columns_instantly(
             operations.add_column(table_name, column, schema=schema)
             continue
         now = context.connection.execute(select(cast(expression, String()))).scalar_one()
-        constant = column._copy()
-        constant.server_default = DefaultClause(str(now))
+        constant = Column(
+            column.name,
+            column.type,
+            nullable=column.nullable,
+            server_default=str(now),
+            comment=column.comment,
+        )
         operations.add_column(table_name, constant, schema=schema)
         operations.alter_column(
             table_name,

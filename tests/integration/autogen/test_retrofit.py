@@ -21,7 +21,14 @@ from sqlalchemy.exc import DBAPIError
 from rowstamp.testing.base import MigrationRun
 from rowstamp.testing.metadata_contract import check_metadata_contract
 from tests.helpers import catalog, timestamps
-from tests.project import Project, migration_body
+from tests.project import (
+    FIRST_ID,
+    Project,
+    migration_body,
+    rowstamp_test,
+    scenario_project,
+    widget_model,
+)
 
 RUNS = """
 from sqlalchemy import Computed, Index, Integer, String, text
@@ -315,3 +322,38 @@ def test_an_existing_nullable_column_becomes_not_null_safely(
         assert column["nullable"] and column["default"] is None
     finally:
         engine.dispose()
+
+
+OWN_HISTORY = (
+    (
+        "b1c2d3e4f5a6",
+        FIRST_ID,
+        "Create widgets table",
+        "def upgrade():\n"
+        "    op.create_table(\n"
+        "      'widgets',\n"
+        "      sa.Column('id', sa.Integer(), nullable=False),\n"
+        "      sa.Column('name', sa.String(length=50), nullable=False),\n"
+        "      sa.PrimaryKeyConstraint('id', name=op.f('pk_widgets')),\n"
+        "    )\n"
+        "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'])\n\n\n"
+        "def downgrade():\n"
+        "    op.drop_index(op.f('ix_widgets_name'), table_name='widgets')\n"
+        "    op.drop_table('widgets')\n",
+    ),
+)
+
+
+def test_rowstamp_test_passes_a_history_with_the_generated_retrofit(
+    tmp_path: Path, engine_name: str, db_url: URL, servers: dict[str, URL]
+) -> None:
+    """The widgets table comes from the project's own history, without the five
+    columns; the retrofit rowstamp writes passes every check of ``rowstamp test``."""
+    project = scenario_project(tmp_path, *OWN_HISTORY, widget=widget_model())
+    project.url = db_url
+    project.alembic("upgrade", "head")
+    project.alembic("revision", "--autogenerate", "-m", "Adopt rowstamp on widgets")
+    [retrofit] = [p for p in project.versions() if p.name.endswith("_on_widgets.py")]
+    assert "op.add_columns('widgets', [" in migration_body(retrofit)
+    result = rowstamp_test(project, engine_name, servers)
+    assert result.returncode == 0, result.output
