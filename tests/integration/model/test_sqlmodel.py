@@ -47,10 +47,12 @@ def test_autogenerate_trigger_and_contract(
     source = migration.read_text(encoding="utf-8")
     for table in ("user", "item"):
         assert f"op.create_updated_at_trigger('{table}', version=1)" in source
-        assert f"op.f('ix_{table}_is_active')" in source
+    assert "op.f('ix_item_is_active')" in source and "op.f('ix_user_is_live')" in source
+    assert "op.f('ix_user_is_active')" not in source  # the template's own login flag
     assert "server_default=sa.true()" in source and "server_default=utc_now(version=1)" in source
 
-    project.alembic("upgrade", "head")
+    report = project.run("rowstamp", "upgrade", "head").output
+    assert "  user: is_live, is_flagged, notes, created_at, updated_at; trigger" in report
     assert "No new upgrade operations detected" in project.alembic("check").output
     engine = create_engine(db_url)
     with engine.connect() as conn:
@@ -60,7 +62,10 @@ def test_autogenerate_trigger_and_contract(
     with engine.begin() as conn:
         quoted = conn.dialect.identifier_preparer.quote("user")
         conn.execute(
-            text(f"INSERT INTO {quoted} (id, email, hashed_password) VALUES (:u, 'a@x', 'h')"),
+            text(
+                f"INSERT INTO {quoted} (id, email, hashed_password, is_active, is_superuser) "
+                "VALUES (:u, 'a@x', 'h', false, false)"
+            ),
             {"u": user},
         )
         conn.execute(
