@@ -17,6 +17,7 @@ from rowstamp.model.columns import (
     metadata_columns,
     wants_updated_at_trigger,
 )
+from rowstamp.model.unique_active import unique_among_active
 
 
 def _base() -> type[DeclarativeBase]:
@@ -111,3 +112,15 @@ def test_renamed_to_a_name_the_model_already_has_fails() -> None:
 def test_a_spec_naming_no_metadata_column_fails(spec: object, wrong: str) -> None:
     with pytest.raises(RowstampError, match=wrong):
         spec()  # type: ignore[operator]
+
+
+def test_unique_among_active_refuses_a_table_whose_flag_is_renamed() -> None:
+    Base = _base()
+    with pytest.raises(RowstampError, match=r"users: unique_among_active\('email'\).*is_live"):
+
+        class User(Base):  # type: ignore[misc, valid-type]
+            __tablename__ = "users"
+            __rowstamp__ = MetadataSpec(rename={"is_active": "is_live"})
+            __table_args__ = (unique_among_active("email"),)
+            id: Mapped[int] = mapped_column(Integer, primary_key=True)
+            email: Mapped[str] = mapped_column()
