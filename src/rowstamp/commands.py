@@ -368,8 +368,10 @@ def run_migration_tests(
     junit_xml: str | None = None,
     *,
     destroy_data: bool = False,
+    skip: Sequence[str] = (),
 ) -> bool:
-    """Test the migrations on scratch databases, printing a table per engine; True: passed."""
+    """Test the migrations on scratch databases, printing a table per engine; True: passed.
+    Checks in ``skip`` (and alembic.ini's ``[rowstamp] test_skip``) are not run."""
     from rowstamp.testing.command import test_command
 
-    return test_command(config, engines, url, junit_xml, destroy_data=destroy_data)
+    return test_command(config, engines, url, junit_xml, destroy_data=destroy_data, skip=skip)

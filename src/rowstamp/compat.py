@@ -31,6 +31,7 @@ __all__ = [
     "explicit_dialect_options",
     "installed_versions",
     "load_python_file",
+    "operations_naming_convention",
     "operations_proxy",
     "plugin_registered",
     "render_type",
@@ -83,6 +84,27 @@ def operations_proxy(operations: Operations) -> Iterator[None]:
         yield
     finally:
         operations._remove_proxy()
+
+
+@contextmanager
+def operations_naming_convention(
+    context: MigrationContext, convention: Mapping[str, Any]
+) -> Iterator[None]:
+    """Make ``op.*`` name constraints by ``convention`` meanwhile: Alembic's
+    ``SchemaObjects.metadata`` builds each operation's objects on a ``MetaData`` carrying
+    ``context.opts["target_metadata"].naming_convention``, read at every operation."""
+    from sqlalchemy import MetaData
+
+    missing = object()
+    saved = context.opts.get("target_metadata", missing)
+    context.opts["target_metadata"] = MetaData(naming_convention=dict(convention))
+    try:
+        yield
+    finally:
+        if saved is missing:
+            del context.opts["target_metadata"]
+        else:
+            context.opts["target_metadata"] = saved
 
 
 def upgrade_steps(scripts: ScriptDirectory, target: str, revision: Any) -> Any:

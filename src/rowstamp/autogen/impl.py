@@ -16,7 +16,8 @@ from alembic.runtime.migration import MigrationContext
 # Alembic's own DDL implementations get the engines' reflection slips corrected.
 import rowstamp.autogen.render
 import rowstamp.engines.mysql_alembic
-import rowstamp.engines.postgresql_alembic  # noqa: F401
+import rowstamp.engines.postgresql_alembic
+import rowstamp.engines.sqlite_alembic  # noqa: F401
 from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,

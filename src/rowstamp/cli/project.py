@@ -95,6 +95,14 @@ def test(
         Path | None,
         typer.Option("--junit-xml", metavar="FILE", help="Also write a JUnit XML report here."),
     ] = None,
+    skip: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--skip",
+            metavar="CHECK",
+            help="A check not to run, by its printed name ('round trip'); repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Test the migrations on scratch databases: stairway, model match, downgrades, contract.
 
@@ -104,7 +112,7 @@ def test(
 
     junit = str(junit_xml) if junit_xml else None
     passed = commands.run_migration_tests(
-        project_config(ctx), engine or [], url, junit, destroy_data=destroy_data
+        project_config(ctx), engine or [], url, junit, destroy_data=destroy_data, skip=skip or []
     )
     if not passed:
         raise typer.Exit(1)

@@ -1,4 +1,5 @@
-"""Alembic's MySQL and MariaDB implementations, with one reflection slip corrected.
+"""Alembic's MySQL and MariaDB implementations, with one reflection slip corrected
+and ``Float(precision=p)`` compared by width (``float_width``).
 
 SQLAlchemy reads index and unique-constraint names of MySQL tables from ``SHOW
 CREATE TABLE``, where a backtick inside a name is written twice, and keeps it
@@ -16,6 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from alembic.ddl import mysql as alembic_mysql
+
+from rowstamp.engines.float_width import FloatWidthComparison
 
 __all__: list[str] = []
 
@@ -39,9 +42,9 @@ class _UnescapedNames:
 
 
 # Alembic's own class names, so its "Context impl MySQLImpl." log line reads as always.
-class MySQLImpl(_UnescapedNames, alembic_mysql.MySQLImpl):
+class MySQLImpl(FloatWidthComparison, _UnescapedNames, alembic_mysql.MySQLImpl):
     __dialect__ = "mysql"
 
 
-class MariaDBImpl(_UnescapedNames, alembic_mysql.MariaDBImpl):
+class MariaDBImpl(FloatWidthComparison, _UnescapedNames, alembic_mysql.MariaDBImpl):
     __dialect__ = "mariadb"

@@ -1,22 +1,34 @@
 """How MySQL and MariaDB compile rowstamp's constructs (``@compiles``, per dialect).
 
 The ``updated_at`` trigger; ``String()`` without a length, which MySQL refuses;
-and a unique-among-active index (``rowstamp.model.unique_active``). MariaDB has
+the ``mysql_*`` options of a model on a ``mariadb://`` URL (below); and a
+unique-among-active index (``rowstamp.model.unique_active``). MariaDB has
 neither partial nor functional indexes, so there that index is an invisible
 virtual column named like the index, ``1`` for active rows and ``NULL``
 otherwise, plus a unique index on ``(email, that column)``: ``NULL`` never
 collides, so only active rows count. On MySQL such an index is refused in one line.
+
+SQLAlchemy's ``mariadb`` dialect (a ``mariadb+pymysql://`` URL) reads only
+``mariadb_*`` options, so a model written with ``mysql_length=``, ``mysql_charset=``
+or ``mysql_using=`` lost them there ("key too long", 1071) although the same server
+honours them through ``mysql+pymysql://``. This is the one place that closes the
+gap: while a table, index or constraint is compiled for ``mariadb``, each
+``mysql_<option>`` it was given counts as ``mariadb_<option>`` unless that was given
+too. The model itself is left as it was, so autogenerate renders what it declares.
 
 Registered when ``rowstamp.engines`` is imported.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Index, String
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import CreateIndex, DropIndex
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable, DropIndex
+from sqlalchemy.sql.base import DialectKWArgs
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import VARCHAR
 
@@ -123,9 +135,52 @@ def _drop_index(element: DropIndex, compiler: DDLCompiler, **kw: Any) -> str:
     )
 
 
+@contextmanager
+def _mysql_options_as_mariadb(*elements: object) -> Iterator[None]:
+    """Give ``elements`` each ``mariadb_<x>`` they lack but have as ``mysql_<x>``, then
+    take them away again."""
+    added: list[tuple[Any, str]] = []
+    for element in elements:
+        if not isinstance(element, DialectKWArgs):
+            continue
+        kwargs = element.dialect_kwargs
+        given = set(kwargs)  # iterating yields only the options given, not defaults
+        for key in sorted(given):
+            twin = "mariadb_" + key.removeprefix("mysql_")
+            if key.startswith("mysql_") and twin not in given:
+                kwargs[twin] = kwargs[key]
+                added.append((kwargs, twin))
+    try:
+        yield
+    finally:
+        for kwargs, key in added:
+            del kwargs[key]
+
+
+def _mariadb_create_table(element: CreateTable, compiler: DDLCompiler, **kw: Any) -> str:
+    table = element.element
+    with _mysql_options_as_mariadb(table, *table.constraints):
+        return str(compiler.visit_create_table(element, **kw))  # type: ignore[no-untyped-call]
+
+
+def _mariadb_create_index(element: CreateIndex, compiler: DDLCompiler, **kw: Any) -> str:
+    with _mysql_options_as_mariadb(element.element):
+        return _create_index(element, compiler, **kw)
+
+
+def _mariadb_add_constraint(element: AddConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    with _mysql_options_as_mariadb(element.element):
+        return str(compiler.visit_add_constraint(element, **kw))  # type: ignore[no-untyped-call]
+
+
 for _dialect in _DIALECTS:
     compiles(CreateUpdatedAtTrigger, _dialect)(_create_trigger)
     compiles(DropUpdatedAtTrigger, _dialect)(_drop_trigger)
     compiles(String, _dialect)(_string)
-    compiles(CreateIndex, _dialect)(_create_index)
+    compiles(CreateIndex, _dialect)(
+        _mariadb_create_index if _dialect in MariaDBSupport.dialects else _create_index
+    )
     compiles(DropIndex, _dialect)(_drop_index)
+for _dialect in MariaDBSupport.dialects:
+    compiles(CreateTable, _dialect)(_mariadb_create_table)
+    compiles(AddConstraint, _dialect)(_mariadb_add_constraint)

@@ -1,4 +1,5 @@
-"""Alembic's PostgreSQL implementation, with one reflection slip corrected.
+"""Alembic's PostgreSQL implementation, with one reflection slip corrected and
+``Float(precision=p)`` compared by width (``float_width``).
 
 To leave a ``SERIAL`` column's default out of the comparison, Alembic looks up the
 sequence named in ``nextval('<name>'::regclass)``, but takes ``<name>`` from the
@@ -18,13 +19,15 @@ from typing import Any
 
 from alembic.ddl import postgresql as alembic_postgresql
 
+from rowstamp.engines.float_width import FloatWidthComparison
+
 __all__: list[str] = []
 
 _NEXTVAL = re.compile(r"nextval\('(?P<name>(?:[^']|'')+)'::regclass\)")
 
 
 # Alembic's own class name, so its "Context impl PostgresqlImpl." log line reads as always.
-class PostgresqlImpl(alembic_postgresql.PostgresqlImpl):
+class PostgresqlImpl(FloatWidthComparison, alembic_postgresql.PostgresqlImpl):
     __dialect__ = "postgresql"
 
     def autogen_column_reflect(self, inspector: Any, table: Any, column_info: Any) -> None:

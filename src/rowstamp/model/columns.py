@@ -15,6 +15,7 @@ rowstamp's; such a class fails to import until it says what it wants with
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Boolean, Column, FetchedValue, Text, false, inspect, true
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
-from sqlalchemy.schema import Table
+from sqlalchemy.schema import Constraint, Table
 
 from rowstamp.errors import RowstampError
 from rowstamp.model.types import UTCDateTime
@@ -51,14 +52,33 @@ ROLE_KEY = "rowstamp.column"
 
 METADATA_COLUMNS = ("is_active", "is_flagged", "notes", "created_at", "updated_at")
 
-NAMING_CONVENTION = {
+
+def _constraint_name(constraint: Constraint, table: Table) -> str:
+    """``%(constraint_name)s``: the name given, else the names of the columns the
+    constraint uses, else a short hash of its SQL. SQLAlchemy's own token refuses an
+    unnamed constraint, so a model with an unnamed ``CheckConstraint`` or a
+    ``Boolean(create_constraint=True)`` (which real projects have) could not even be
+    imported."""
+    if isinstance(constraint.name, str):  # SQLAlchemy's "no name" marker is not a str
+        return constraint.name
+    columns = [str(column.name) for column in getattr(constraint, "columns", ())]
+    if columns:
+        return "_".join(columns)
+    sql = " ".join(str(getattr(constraint, "sqltext", "")).split())
+    return hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:8]
+
+
+NAMING_CONVENTION: dict[str, Any] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
+    "constraint_name": _constraint_name,
 }
-"""Deterministic constraint and index names, so autogenerate can compare and drop them."""
+"""Deterministic constraint and index names, so autogenerate can compare and drop them.
+An explicit CHECK name gets the ``ck_<table>_`` prefix; ``conv("name")`` keeps it as is.
+Revisions up to ``[rowstamp] baseline`` run without it (``rowstamp.history.baseline``)."""
 
 _AFTER_MODEL_COLUMNS = 10_000
 

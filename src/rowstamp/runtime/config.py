@@ -22,10 +22,22 @@ from rowstamp.runtime.env import connect
 from rowstamp.runtime.options import RunOptions, debug_requested
 from rowstamp.settings import RowstampSettings, SettingsLoader
 
-__all__ = ["SETTINGS_OPTION", "current_heads", "load_config", "project_settings", "run_options"]
+__all__ = [
+    "BASELINE_OPTION",
+    "SETTINGS_OPTION",
+    "adoption_baseline",
+    "current_heads",
+    "load_config",
+    "project_settings",
+    "run_options",
+]
 
 SETTINGS_OPTION = "settings"
 """``[rowstamp] settings = module:function`` in alembic.ini: the app's settings loader."""
+
+BASELINE_OPTION = "baseline"
+"""``[rowstamp] baseline = <revision>`` in alembic.ini: the last revision written before
+the project adopted rowstamp; it and its ancestors are the project's own history."""
 
 
 def load_config(path: Path | str | None = None, options: RunOptions | None = None) -> Config:
@@ -44,6 +56,15 @@ def load_config(path: Path | str | None = None, options: RunOptions | None = Non
         if entry not in sys.path:
             sys.path.insert(0, entry)
     return config
+
+
+def adoption_baseline(config: Config) -> str | None:
+    """The revision ``[rowstamp] baseline`` names, or None for a project that started
+    with rowstamp (every revision is rowstamp's)."""
+    if not config.file_config.has_section("rowstamp"):
+        return None
+    value = config.get_section_option("rowstamp", BASELINE_OPTION)
+    return (value or "").strip() or None
 
 
 def project_settings(

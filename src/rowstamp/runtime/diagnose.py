@@ -37,9 +37,17 @@ _REVISION_WARNINGS = r"Revision \S+ (is present more than once|referenced from )
 @contextmanager
 def revision_warnings_as_errors() -> Iterator[None]:
     """Make Alembic's warnings about a duplicate revision id or an unknown
-    ``down_revision`` errors at once, so ``explain`` can name the real problem."""
+    ``down_revision`` errors at once, so ``explain`` can name the real problem.
+
+    SQLAlchemy's warning that SQLite cannot reflect an expression index is silenced:
+    rowstamp compares those indexes itself (``engines.sqlite_alembic``)."""
+    from sqlalchemy.exc import SAWarning
+
+    from rowstamp.engines.sqlite_alembic import REFLECTION_WARNING
+
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=_REVISION_WARNINGS, category=UserWarning)
+        warnings.filterwarnings("ignore", message=REFLECTION_WARNING, category=SAWarning)
         yield
 
 

@@ -123,8 +123,7 @@ def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]
     engine = run.state.engine
     if engine is not None and for_dialect(engine.dialect).transaction_per_revision:
         options.update(transactional_ddl=True, transaction_per_migration=True)
-    environment = alembic_environment()
-    fn = environment.context_opts.get("fn") if environment is not None else None
+    fn = _steps(target_metadata)
     if fn is None:
         return options
     progress = run.state.progress = Progress(printer=run.printer)
@@ -143,13 +142,24 @@ def protect(run: RunOptions, connection: Connection) -> None:
 
 def offline_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]:
     """``context.configure`` options for ``--sql`` mode (no database connection)."""
+    fn = _steps(target_metadata)
     return {
         **_common_options(run, target_metadata),
         "url": run.required_settings().url,
         "literal_binds": True,
         # named paramstyle: percent signs in trigger bodies come out single (Alembic #562)
         "dialect_opts": {"paramstyle": "named"},
+        **({"fn": fn} if fn is not None else {}),
     }
+
+
+def _steps(target_metadata: MetaData) -> Any:
+    """The command's step function, the project's own history (up to ``[rowstamp]
+    baseline``) run under its own naming convention; None without steps."""
+    from rowstamp.history.baseline import own_history_steps
+
+    environment = alembic_environment()
+    return own_history_steps(environment, target_metadata) if environment is not None else None
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from rowstamp.compat import downgrade_steps, upgrade_steps
 from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.errors import RowstampError, first_line
 from rowstamp.runtime.options import RunOptions
+from rowstamp.testing.check_settings import CheckSettings
 
 __all__ = ["CheckFailed", "CheckResult", "MigrationRun", "Skipped"]
 
@@ -67,6 +68,13 @@ class MigrationRun:
         options.but(connection=self.engine, scratch=True, configure_logger=False).install(
             self.config
         )
+        # what the project's own code created before its first revision (create_all)
+        self.settings.create_initial_schema(self.engine)
+
+    @cached_property
+    def settings(self) -> CheckSettings:
+        """The project's settings of the checks (alembic.ini ``[rowstamp]``)."""
+        return CheckSettings.of(self.config)
 
     @property
     def support(self) -> EngineSupport:
@@ -102,11 +110,16 @@ class MigrationRun:
             self.scripts.run_env()
 
     def catalog(self) -> set[tuple[str, str]]:
-        """Tables, indexes, triggers, functions and sequences, without Alembic's version table."""
+        """Tables, indexes, triggers, functions and sequences, without Alembic's version
+        table and the project's allowed leftovers (``test_allow_leftovers``)."""
         version_table = self.config.get_main_option("version_table") or "alembic_version"
         with self.engine.connect() as connection:
             objects = self.support.catalog_objects(connection)
-        return {(kind, name) for kind, name in objects if version_table not in name}
+        return {
+            (kind, name)
+            for kind, name in objects
+            if version_table not in name and not self.settings.allowed(_KINDS.get(kind, kind), name)
+        }
 
     def quiet(self) -> StringIO:
         """Send Alembic's own printed lines (``check``) into a buffer."""

@@ -67,14 +67,15 @@ def test_command(
     echo: Callable[[str], None] | None = None,
     *,
     destroy_data: bool = False,
+    skip: Sequence[str] = (),
 ) -> bool:
-    """Run the checks, print a table per engine; True when everything passed."""
+    """Run the checks but ``skip``, print a table per engine; True when everything passed."""
     names, target = parse_engines(engines, url)
     if destroy_data and target is None:
         raise RowstampError("--destroy-data applies only to --url", "give --url, or leave it out")
     reports: list[EngineReport] = []
     for engine in names:
-        report = run_checks(config, engine, target, destroy_data=destroy_data)
+        report = run_checks(config, engine, target, destroy_data=destroy_data, skip=skip)
         reports.append(report)
         render_report(report, echo)
     if junit_xml:

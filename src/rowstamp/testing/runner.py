@@ -11,7 +11,7 @@ skipped, naming it, so a broken downgrade fails exactly one check instead of thr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
@@ -21,11 +21,12 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 from rowstamp.testing.base import CheckFailed, CheckResult, MigrationRun, Skipped
+from rowstamp.testing.check_settings import CHECK_NAMES, CheckSettings
 from rowstamp.testing.clean_downgrade import check_clean_downgrade
 from rowstamp.testing.data_tests import check_data_tests, has_data_tests
 from rowstamp.testing.message_rules import check_message_rules
 from rowstamp.testing.metadata_contract import check_metadata_contract
-from rowstamp.testing.model_match import check_model_match
+from rowstamp.testing.model_match import Flagged, check_model_match
 from rowstamp.testing.scratch import scratch_databases, scratch_engine
 from rowstamp.testing.single_head import check_single_head
 from rowstamp.testing.stairway import RoundTrips, check_stairway
@@ -33,16 +34,7 @@ from rowstamp.testing.target import check_target
 
 __all__ = ["CHECKS", "EngineReport", "run_checks", "write_junit"]
 
-CHECKS = (
-    "single head",
-    "message rules",
-    "model match",
-    "metadata contract",
-    "stairway",
-    "round trip",
-    "clean downgrade",
-    "data tests",
-)
+CHECKS = CHECK_NAMES
 
 
 _Fresh = Callable[[], AbstractContextManager[tuple[MigrationRun, set[tuple[str, str]]]]]
@@ -62,28 +54,45 @@ class EngineReport:
 
 
 def run_checks(
-    config: Config, engine: str, url: URL | None = None, *, destroy_data: bool = False
+    config: Config,
+    engine: str,
+    url: URL | None = None,
+    *,
+    destroy_data: bool = False,
+    skip: Collection[str] = (),
 ) -> EngineReport:
     """Run all checks on scratch databases of ``engine`` (or on ``url`` as given).
 
     Each phase gets a new, empty database, so one broken downgrade cannot make a
     later phase fail. On a given ``url`` the phases share it and start from
     ``downgrade base``; a ``url`` that is the environment's database, or one that
-    holds anything unless ``destroy_data``, is refused before anything runs.
+    holds anything unless ``destroy_data``, is refused before anything runs. Checks
+    in ``skip``, or in alembic.ini's ``[rowstamp] test_skip``, are reported as skipped.
     """
     if url is not None:
         check_target(config, url, destroy_data=destroy_data)
+    settings = CheckSettings.of(config, skip)
     report = EngineReport(engine)
-    _timed(report, "single head", lambda: check_single_head(config))
-    _timed(report, "message rules", lambda: check_message_rules(config))
-    blocked = "single head" if not report.results[0].ok else None
+    _static(report, settings, "single head", lambda: check_single_head(config))
+    _static(report, settings, "message rules", lambda: check_message_rules(config))
+    blocked = "single head" if not _passed(report, settings, "single head") else None
     with _databases(config, engine, url) as fresh:
-        _run_database_checks(report, config, fresh, blocked)
+        _run_database_checks(report, settings, fresh, blocked)
     return report
 
 
+def _static(
+    report: EngineReport, settings: CheckSettings, name: str, check: Callable[[], int]
+) -> None:
+    skipped = settings.skipped(name)
+    if skipped:
+        report.results.append(CheckResult(name, report.engine, 0, 0.0, skipped=skipped))
+    else:
+        _timed(report, name, check)
+
+
 def _run_database_checks(
-    report: EngineReport, config: Config, fresh: _Fresh, blocked: str | None
+    report: EngineReport, settings: CheckSettings, fresh: _Fresh, blocked: str | None
 ) -> None:
     def step(
         name: str,
@@ -91,27 +100,59 @@ def _run_database_checks(
         run: MigrationRun,
         needs: tuple[str, ...] = (),
     ) -> None:
-        failed = [n for n in needs if not _passed(report, n)]
-        if blocked or failed:
-            reason = f"{blocked or failed[0]} failed"
+        failed = [n for n in needs if not _passed(report, settings, n)]
+        reason = settings.skipped(name) or (
+            f"{blocked or failed[0]} failed" if blocked or failed else None
+        )
+        if reason:
             report.results.append(CheckResult(name, report.engine, 0, 0.0, skipped=reason))
             return
         _timed(report, name, lambda: check(run))
 
     with fresh() as (run, _):
-        step("model match", check_model_match, run)
-        step("metadata contract", check_metadata_contract, run, ("model match",))
+        flagged = Flagged()
+        step("model match", lambda r: check_model_match(r, flagged), run)
+        # a model match that failed but compared: the contract checks the tables it did not flag
+        compared = flagged.tables is not None
+        step("metadata contract", _contract(flagged), run, () if compared else ("model match",))
     with fresh() as (run, empty):
         round_trips = RoundTrips()
+        walked = not settings.skipped("stairway")
         step("stairway", lambda r: check_stairway(r, round_trips), run)
-        step("round trip", lambda _: round_trips.result(), run, ("stairway",))
-        step("clean downgrade", lambda r: check_clean_downgrade(r, empty), run, ("stairway",))
+        if walked:  # the round trip is read off the stairway's walk
+            step("round trip", lambda _: round_trips.result(), run, ("stairway",))
+        else:
+            skipped = "the stairway is skipped (it walks the round trip)"
+            report.results.append(CheckResult("round trip", report.engine, 0, 0.0, skipped=skipped))
+        step("clean downgrade", _clean_downgrade(empty, walked), run, ("stairway",))
     with fresh() as (run, _):
         if has_data_tests(run):
             step("data tests", check_data_tests, run)
 
 
-def _passed(report: EngineReport, name: str) -> bool:
+def _contract(flagged: Flagged) -> Callable[[MigrationRun], int]:
+    def check(run: MigrationRun) -> int:
+        if flagged.tables is None:  # model match did not run: bring the database to head
+            run.upgrade("head")
+        return check_metadata_contract(run, flagged.tables or frozenset())
+
+    return check
+
+
+def _clean_downgrade(empty: set[tuple[str, str]], walked: bool) -> Callable[[MigrationRun], int]:
+    def check(run: MigrationRun) -> int:
+        if not walked:  # the stairway leaves the database at head; without it, go there
+            run.upgrade("head")
+        return check_clean_downgrade(run, empty)
+
+    return check
+
+
+def _passed(report: EngineReport, settings: CheckSettings, name: str) -> bool:
+    """Whether ``name`` passed, or is skipped by the project's settings (a check that
+    needs it then runs without it)."""
+    if settings.skipped(name):
+        return True
     return any(r.name == name and r.ok and not r.skipped for r in report.results)
 
 

@@ -1,0 +1,142 @@
+"""Per-project settings of the migration checks, in alembic.ini's ``[rowstamp]`` section.
+
+A project that adopted rowstamp brings a history rowstamp did not write: it may start
+from the project's own ``create_all``, leave objects behind on purpose (an extension's
+functions) or have messages from before the rules. These settings say so, in the file
+the project already keeps, so ``rowstamp test`` and the pytest plugin read the same:
+
+- ``test_skip``: checks not run (their names as ``rowstamp test`` prints them);
+- ``test_initial_schema = module:attribute``: what exists before the first revision,
+  a ``MetaData`` (created with ``create_all``) or a function given a ``Connection``;
+- ``test_allow_leftovers``: catalog objects the checks do not compare, as
+  ``<kind> <name>`` patterns (``function public.uuid_*``, ``view *legacy_view``);
+- ``baseline`` (``rowstamp.runtime.config.adoption_baseline``): message rules are not
+  applied to it and its ancestors.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, MetaData
+
+from rowstamp.errors import SettingsError
+
+__all__ = [
+    "ALLOW_LEFTOVERS_OPTION",
+    "CHECK_NAMES",
+    "INITIAL_SCHEMA_OPTION",
+    "SKIP_OPTION",
+    "CheckSettings",
+]
+
+SKIP_OPTION = "test_skip"
+INITIAL_SCHEMA_OPTION = "test_initial_schema"
+ALLOW_LEFTOVERS_OPTION = "test_allow_leftovers"
+
+CHECK_NAMES = (
+    "single head",
+    "message rules",
+    "model match",
+    "metadata contract",
+    "stairway",
+    "round trip",
+    "clean downgrade",
+    "data tests",
+)
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """What alembic.ini's ``[rowstamp]`` section says about the checks."""
+
+    skip: frozenset[str] = frozenset()
+    initial_schema: str | None = None
+    allowed_leftovers: tuple[str, ...] = ()
+    skip_given: frozenset[str] = frozenset()
+    """Checks skipped for this run only (``rowstamp test --skip``)."""
+
+    @classmethod
+    def of(cls, config: Config, skip: Collection[str] = ()) -> CheckSettings:
+        """Read and validate the settings (one-line errors naming the option), plus the
+        checks a caller skips for this run."""
+        configured = frozenset(_items(config, SKIP_OPTION))
+        _known(configured, f"alembic.ini [rowstamp] {SKIP_OPTION}")
+        _known(set(skip), "--skip")
+        initial = _option(config, INITIAL_SCHEMA_OPTION).strip() or None
+        allowed = tuple(_items(config, ALLOW_LEFTOVERS_OPTION))
+        return cls(configured, initial, allowed, frozenset(skip))
+
+    def skipped(self, check: str) -> str | None:
+        """Why ``check`` is not run, or None when it runs."""
+        if check in self.skip_given:
+            return "--skip"
+        return f"{SKIP_OPTION} in alembic.ini" if check in self.skip else None
+
+    def allowed(self, kind: str, name: str) -> bool:
+        """Whether a catalog object is an allowed leftover: a pattern matches
+        ``<kind> <name>``, or ``<kind> <name without its schema>``."""
+        short = name.rpartition(".")[2]
+        return any(
+            fnmatchcase(f"{kind} {name}", pattern) or fnmatchcase(f"{kind} {short}", pattern)
+            for pattern in self.allowed_leftovers
+        )
+
+    def create_initial_schema(self, engine: Engine) -> None:
+        """Create what the project's history expects before its first revision."""
+        if self.initial_schema is None:
+            return
+        schema = _load(self.initial_schema)
+        with engine.begin() as connection:
+            if isinstance(schema, MetaData):
+                schema.create_all(connection)
+            elif callable(schema):
+                run: Callable[[Connection], Any] = schema
+                run(connection)
+            else:
+                raise SettingsError(
+                    f"alembic.ini [rowstamp] {INITIAL_SCHEMA_OPTION} = {self.initial_schema} "
+                    "is neither a MetaData nor a function",
+                    "name the MetaData the project's create_all used, or a function "
+                    "taking a Connection",
+                )
+
+
+def _known(names: Collection[str], where: str) -> None:
+    unknown = sorted(set(names) - set(CHECK_NAMES))
+    if unknown:
+        raise SettingsError(
+            f"{where} names no check: {', '.join(unknown)}",
+            f"use check names: {', '.join(CHECK_NAMES)}",
+        )
+
+
+def _option(config: Config, name: str) -> str:
+    if not config.file_config.has_section("rowstamp"):
+        return ""
+    return config.get_section_option("rowstamp", name) or ""
+
+
+def _items(config: Config, name: str) -> list[str]:
+    """A comma- or line-separated list."""
+    text = _option(config, name).replace("\n", ",")
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _load(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    try:
+        value: Any = importlib.import_module(module_name)
+        for part in filter(None, attribute.split(".")):
+            value = getattr(value, part)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise SettingsError(
+            f"cannot load alembic.ini [rowstamp] {INITIAL_SCHEMA_OPTION} = {target}: {exc}",
+            "name it as module:attribute",
+        ) from None
+    return value

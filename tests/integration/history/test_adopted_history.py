@@ -1,0 +1,128 @@
+"""An adopted project's own history runs under rowstamp's env.py exactly as it ran
+under the project's own: rowstamp's naming convention applies only after
+``[rowstamp] baseline`` (issue 15 item 1, report finding 1).
+
+The same history is applied twice to one database: first through a plain Alembic
+env.py with no naming convention (the project's own), then through rowstamp's. The
+names of every key, constraint and index of the old tables must be equal; a table
+created after the baseline gets rowstamp's names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import URL
+
+from tests.helpers import catalog, write_revision
+from tests.project import Project
+
+PLAIN_ENV = '''"""The project's own env.py: Alembic's template, no naming convention."""
+import os
+
+from alembic import context
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+engine = create_engine(os.environ["DATABASE_URL"], poolclass=NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+'''
+
+OLD_WIDGETS = """    op.create_table(
+        'widgets',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('qty', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(40), nullable=False),
+        sa.Column('sealed', sa.Boolean(create_constraint=True), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+        sa.CheckConstraint('qty > 0', name='positive'),
+        sa.CheckConstraint('qty < 1000'),
+        sa.UniqueConstraint('name'),
+    )
+    op.create_index('widgets_by_qty', 'widgets', ['qty'])"""
+
+OLD_GADGETS = """    op.create_table(
+        'gadgets',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('widget_id', sa.Integer(), sa.ForeignKey('widgets.id'), nullable=False),
+    )
+    op.create_index(None, 'gadgets', ['widget_id'])"""
+
+NEW_PARTS = """    op.create_table(
+        'parts',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('qty', sa.Integer(), nullable=False),
+        sa.CheckConstraint('qty > 0', name='positive'),
+    )"""
+
+
+@pytest.fixture
+def project(db_url: URL, tmp_path: Path) -> Project:
+    project = Project.copy(tmp_path / "project", db_url)
+    write_revision(project, "o1", None, OLD_WIDGETS, "    op.drop_table('widgets')")
+    write_revision(project, "o2", "o1", OLD_GADGETS, "    op.drop_table('gadgets')")
+    write_revision(project, "n3", "o2", NEW_PARTS, "    op.drop_table('parts')")
+    plain = project.root / "plain"
+    plain.mkdir()
+    (plain / "env.py").write_text(PLAIN_ENV, encoding="utf-8")
+    (project.root / "plain.ini").write_text(
+        "[alembic]\nscript_location = %(here)s/plain\n"
+        "version_locations = %(here)s/alembic/versions\npath_separator = os\n",
+        encoding="utf-8",
+    )
+    ini = project.root / "alembic.ini"
+    ini.write_text(
+        ini.read_text(encoding="utf-8").replace(
+            "[rowstamp]\n", "[rowstamp]\n# the project's own history ends here\nbaseline = o2\n"
+        ),
+        encoding="utf-8",
+    )
+    return project
+
+
+def _names(url: URL, *tables: str) -> dict[str, Any]:
+    """Every key, constraint and index name of ``tables``, as the database has them."""
+    engine = create_engine(url)
+    try:
+        found = inspect(engine)
+        return {
+            table: {
+                "pk": found.get_pk_constraint(table).get("name"),
+                "fk": sorted(str(fk["name"]) for fk in found.get_foreign_keys(table)),
+                "uq": sorted(str(uq["name"]) for uq in found.get_unique_constraints(table)),
+                "ck": sorted(str(ck["name"]) for ck in found.get_check_constraints(table)),
+                "ix": sorted(str(ix["name"]) for ix in found.get_indexes(table)),
+            }
+            for table in tables
+        }
+    finally:
+        engine.dispose()
+
+
+def test_old_revisions_name_everything_as_the_projects_own_env_did(
+    project: Project, db_url: URL
+) -> None:
+    project.alembic("-c", "plain.ini", "upgrade", "o2")
+    own = _names(db_url, "widgets", "gadgets")
+    project.alembic("-c", "plain.ini", "downgrade", "base")
+
+    script = project.alembic("upgrade", "head", "--sql").stdout  # offline: the same names
+    assert "CONSTRAINT positive CHECK" in script and "CONSTRAINT ck_parts_positive" in script
+
+    project.alembic("upgrade", "head")
+    assert _names(db_url, "widgets", "gadgets") == own
+    assert "positive" in own["widgets"]["ck"]  # the explicit name, kept
+    assert _names(db_url, "parts")["parts"]["ck"] == ["ck_parts_positive"]
+
+    project.alembic("downgrade", "base")
+    engine = create_engine(db_url)
+    try:
+        assert catalog(engine, version_table=False) == set()
+    finally:
+        engine.dispose()
