@@ -41,10 +41,12 @@ __all__ = ["PostgreSQLSupport", "function_name"]
 _DIALECT = "postgresql"
 _FUNCTION = "set_updated_at"
 _DEFAULT_NOW = "now()"
-# rowstamp's trigger functions: the guide's, and one per pinned "now" expression
+# rowstamp's trigger functions: the guide's, and one per pinned "now" expression or renamed column
 _FUNCTION_PATTERN = "^set_updated_at(_[0-9a-f]{8})?$"
 _BODY = re.compile(
-    r"\nBEGIN\n    NEW\.(?P<column>\S+) := (?P<now>.*);\n    RETURN NEW;\nEND;\n", re.DOTALL
+    r"\nBEGIN\n    NEW\.(?P<column>\"(?:[^\"]|\"\")*\"|\S+) := (?P<now>.*);"
+    r"\n    RETURN NEW;\nEND;\n",
+    re.DOTALL,
 )
 _COLUMN = "updated_at"
 # Dollar-quote tag for function and DO bodies; identifiers never appear inside it unquoted.
