@@ -11,6 +11,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "MetadataColumns",
     "MetadataFields",
+    "MetadataSpec",
     "RowstampError",
     "RowstampSettings",
     "UTCDateTime",
@@ -29,6 +30,7 @@ _EXPORTS = {
     "NAMING_CONVENTION": "rowstamp.model.columns",
     "MetadataColumns": "rowstamp.model.columns",
     "MetadataFields": "rowstamp.model.schemas",
+    "MetadataSpec": "rowstamp.model.columns",
     "RowstampError": "rowstamp.errors",
     "RowstampSettings": "rowstamp.settings",
     "UTCDateTime": "rowstamp.model.types",
@@ -43,7 +45,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from rowstamp.errors import RowstampError
-    from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
+    from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns, MetadataSpec
     from rowstamp.model.schemas import MetadataFields
     from rowstamp.model.softdelete import enable_soft_delete, restore, soft_delete
     from rowstamp.model.types import UTCDateTime

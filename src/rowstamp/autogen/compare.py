@@ -74,7 +74,7 @@ def compare_updated_at_trigger(
         CreateUpdatedAtTriggerOp,
         DropUpdatedAtTriggerOp,
     )
-    from rowstamp.model.columns import wants_updated_at_trigger
+    from rowstamp.model.columns import updated_at_column, wants_updated_at_trigger
 
     _check_now_sql(autogen_context)
     if metadata_table is not None:
@@ -84,14 +84,13 @@ def compare_updated_at_trigger(
     wanted = metadata_table is not None and wants_updated_at_trigger(metadata_table)
     present = conn_table is not None and table_name in _tables_with_trigger(autogen_context, schema)
     now = autogen_context.opts.get(TIMESTAMP_OPTION)
-    if wanted and not present:
-        modify_table_ops.ops.append(
-            CreateUpdatedAtTriggerOp(table_name, schema=schema, version=TRIGGER_VERSION, now=now)
-        )
-    elif present and not wanted:
-        modify_table_ops.ops.append(
-            DropUpdatedAtTriggerOp(table_name, schema=schema, version=TRIGGER_VERSION, now=now)
-        )
+    column = updated_at_column(metadata_table) if metadata_table is not None else None
+    if wanted == present:
+        return PriorityDispatchResult.CONTINUE
+    kind = CreateUpdatedAtTriggerOp if wanted else DropUpdatedAtTriggerOp
+    modify_table_ops.ops.append(
+        kind(table_name, schema=schema, version=TRIGGER_VERSION, now=now, column=column)
+    )
     return PriorityDispatchResult.CONTINUE
 
 

@@ -1,7 +1,8 @@
 """``op.create_updated_at_trigger``, ``op.drop_updated_at_trigger`` and ``op.add_columns``.
 
 Each takes ``version`` as a required keyword: it pins the SQL the operation runs,
-so a migration keeps doing what it did when rowstamp changes.
+so a migration keeps doing what it did when rowstamp changes. ``column`` names the
+column the trigger sets when a model renamed ``updated_at`` (written only then).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ __all__ = [
     "TopLevelOps",
 ]
 
+DEFAULT_COLUMN = "updated_at"
+
 TRIGGER_VERSION = 1
 """The newest trigger form; autogenerate renders it into new migrations."""
 
@@ -33,7 +36,13 @@ _KNOWN_VERSIONS = frozenset({1})
 
 class _UpdatedAtTriggerOp(MigrateOperation):
     def __init__(
-        self, table_name: str, *, schema: str | None = None, version: int, now: str | None = None
+        self,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        version: int,
+        now: str | None = None,
+        column: str | None = None,
     ) -> None:
         if version not in _KNOWN_VERSIONS:
             from rowstamp.errors import RowstampError
@@ -46,13 +55,25 @@ class _UpdatedAtTriggerOp(MigrateOperation):
         self.schema = schema
         self.version = version
         self.now = now
+        self.column = None if column == DEFAULT_COLUMN else column
 
     def spec(self) -> TriggerSpec:
         """The parameters that shape this operation's SQL."""
-        return TriggerSpec(self.table_name, self.schema, version=self.version, now=self.now)
+        return TriggerSpec(
+            self.table_name,
+            self.schema,
+            version=self.version,
+            now=self.now,
+            column=self.column or DEFAULT_COLUMN,
+        )
 
     def _kwargs(self) -> dict[str, Any]:
-        return {"schema": self.schema, "version": self.version, "now": self.now}
+        return {
+            "schema": self.schema,
+            "version": self.version,
+            "now": self.now,
+            "column": self.column,
+        }
 
 
 @Operations.register_operation("create_updated_at_trigger")
@@ -68,9 +89,10 @@ class CreateUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
         schema: str | None = None,
         version: int,
         now: str | None = None,
+        column: str | None = None,
     ) -> None:
         """Create the ``updated_at`` trigger (and, on PostgreSQL, ``set_updated_at()``)."""
-        operations.invoke(cls(table_name, schema=schema, version=version, now=now))
+        operations.invoke(cls(table_name, schema=schema, version=version, now=now, column=column))
 
     def reverse(self) -> DropUpdatedAtTriggerOp:
         return DropUpdatedAtTriggerOp(self.table_name, **self._kwargs())
@@ -92,9 +114,10 @@ class DropUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
         schema: str | None = None,
         version: int,
         now: str | None = None,
+        column: str | None = None,
     ) -> None:
         """Drop the ``updated_at`` trigger; on PostgreSQL also ``set_updated_at()`` if unused."""
-        operations.invoke(cls(table_name, schema=schema, version=version, now=now))
+        operations.invoke(cls(table_name, schema=schema, version=version, now=now, column=column))
 
     def reverse(self) -> CreateUpdatedAtTriggerOp:
         return CreateUpdatedAtTriggerOp(self.table_name, **self._kwargs())
@@ -121,9 +144,10 @@ class EnsureUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
         schema: str | None = None,
         version: int,
         now: str | None = None,
+        column: str | None = None,
     ) -> None:
         """Create the ``updated_at`` trigger again if a table rebuild dropped it."""
-        operations.invoke(cls(table_name, schema=schema, version=version, now=now))
+        operations.invoke(cls(table_name, schema=schema, version=version, now=now, column=column))
 
     def reverse(self) -> EnsureUpdatedAtTriggerOp:
         return EnsureUpdatedAtTriggerOp(self.table_name, **self._kwargs())

@@ -31,7 +31,7 @@ from rowstamp.autogen.ops import (
     _UpdatedAtTriggerOp,
 )
 from rowstamp.autogen.retrofit import retrofit_existing_tables
-from rowstamp.model.columns import wants_updated_at_trigger
+from rowstamp.model.columns import updated_at_column, wants_updated_at_trigger
 
 __all__ = ["order_trigger_operations"]
 
@@ -45,14 +45,19 @@ def _key(schema: str | None, name: str) -> tuple[str | None, str]:
 
 def _tables_wanting_trigger(
     metadata: MetaData | Iterable[MetaData] | None,
-) -> set[tuple[str | None, str]]:
+) -> dict[tuple[str | None, str], str | None]:
+    """The tables that want the trigger, and the column it sets on each."""
     collections = [metadata] if isinstance(metadata, MetaData) else list(metadata or [])
     tables: list[Table] = [t for m in collections for t in m.tables.values()]
-    return {_key(t.schema, t.name) for t in tables if wants_updated_at_trigger(t)}
+    return {
+        _key(t.schema, t.name): updated_at_column(t) for t in tables if wants_updated_at_trigger(t)
+    }
 
 
 def _lift(
-    upgrade: list[ops.MigrateOperation], wanting: set[tuple[str | None, str]], now: str | None
+    upgrade: list[ops.MigrateOperation],
+    wanting: dict[tuple[str | None, str], str | None],
+    now: str | None,
 ) -> list[ops.MigrateOperation]:
     result: list[ops.MigrateOperation] = []
     for op in upgrade:
@@ -71,7 +76,11 @@ def _lift(
         if rebuilds and not created and not triggers and key in wanting:
             result.append(
                 EnsureUpdatedAtTriggerOp(
-                    op.table_name, schema=op.schema, version=TRIGGER_VERSION, now=now
+                    op.table_name,
+                    schema=op.schema,
+                    version=TRIGGER_VERSION,
+                    now=now,
+                    column=wanting[key],
                 )
             )
     return result

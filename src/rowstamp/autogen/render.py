@@ -54,6 +54,8 @@ def _render_call(name: str, op: _UpdatedAtTriggerOp, autogen_context: AutogenCon
     args.append(f"version={op.version!r}")
     if op.now is not None:
         args.append(f"now={op.now!r}")
+    if op.column is not None:
+        args.append(f"column={op.column!r}")
     return f"{_op_prefix(autogen_context)}{name}({', '.join(args)})"
 
 

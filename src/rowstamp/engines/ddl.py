@@ -53,13 +53,21 @@ class TriggerSpec:
     """Everything that shapes the SQL of one table's ``updated_at`` trigger."""
 
     def __init__(
-        self, table_name: str, schema: str | None, *, version: int, now: str | None
+        self,
+        table_name: str,
+        schema: str | None,
+        *,
+        version: int,
+        now: str | None,
+        column: str = "updated_at",
     ) -> None:
         self.table_name = table_name
         self.schema = schema
         self.version = version
         self.now = now
         """Explicit engine SQL for "now in UTC" (``DATABASE_TIMESTAMP_UTC``), or None."""
+        self.column = column
+        """The column the trigger sets: ``updated_at``, or the name a model gave it."""
 
 
 class _TriggerDDL(ExecutableDDLElement):

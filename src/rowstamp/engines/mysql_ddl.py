@@ -57,7 +57,7 @@ def _qualified(compiler: DDLCompiler, name: str, schema: str | None) -> str:
 def _create_trigger(element: CreateUpdatedAtTrigger, compiler: DDLCompiler, **kw: Any) -> str:
     spec = element.spec
     trigger = _qualified(compiler, _SUPPORT.trigger_name(spec.table_name), spec.schema)
-    col = compiler.preparer.quote("updated_at")
+    col = compiler.preparer.quote(spec.column)
     now = _SUPPORT.now_sql(compiler.sql_compiler, spec, **kw)
     return (
         f"CREATE TRIGGER IF NOT EXISTS {trigger}\n"

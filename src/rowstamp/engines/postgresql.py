@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -43,9 +43,14 @@ __all__ = ["PostgreSQLSupport", "function_name"]
 _DIALECT = "postgresql"
 _FUNCTION = "set_updated_at"
 _DEFAULT_NOW = "now()"
-# rowstamp's trigger functions: the guide's, and one per pinned "now" expression
+# rowstamp's trigger functions: the guide's, and one per pinned "now" expression or renamed column
 _FUNCTION_PATTERN = "^set_updated_at(_[0-9a-f]{8})?$"
-_BODY = re.compile(r"\nBEGIN\n    NEW\.\S+ := (?P<now>.*);\n    RETURN NEW;\nEND;\n", re.DOTALL)
+_BODY = re.compile(
+    r"\nBEGIN\n    NEW\.(?P<column>\"(?:[^\"]|\"\")*\"|\S+) := (?P<now>.*);"
+    r"\n    RETURN NEW;\nEND;\n",
+    re.DOTALL,
+)
+_COLUMN = "updated_at"
 # Dollar-quote tag for function and DO bodies; identifiers never appear inside it unquoted.
 _TAG = "$rowstamp$"
 
@@ -127,15 +132,15 @@ class PostgreSQLSupport(EngineSupport):
         return {row[0] for row in rows}
 
     def catalog_objects(self, connection: Connection) -> Catalog:
-        column = connection.dialect.identifier_preparer.quote("updated_at")
-        return read_catalog(connection, lambda name, body: _edited(name, body, column))
+        quote = connection.dialect.identifier_preparer.quote
+        return read_catalog(connection, lambda name, body: _edited(name, body, quote))
 
     def edited_functions(self, connection: Connection) -> list[str]:
-        column = connection.dialect.identifier_preparer.quote("updated_at")
+        column = connection.dialect.identifier_preparer.quote
         rows = connection.execute(_TRIGGER_FUNCTIONS, {"function": _FUNCTION_PATTERN}).all()
         return [
             f"function {schema}.{name}() has a body rowstamp's migrations did not write"
-            f"{_should_set(name, body)}; put that body back with CREATE OR REPLACE FUNCTION"
+            f"{_should_set(name, body, column)}; put that body back with CREATE OR REPLACE FUNCTION"
             for schema, name, body in rows
             if _edited(name, body, column)
         ]
@@ -218,13 +223,18 @@ class PostgreSQLSupport(EngineSupport):
 _SUPPORT = PostgreSQLSupport()
 
 
-def function_name(now: str | None) -> str:
-    """The trigger function of a "now": the guide's ``set_updated_at`` for the engine's
-    default, else one named from the expression, so that no trigger operation ever
-    replaces a function other tables' triggers use."""
-    if now is None:
+def function_name(now: str | None, column: str = _COLUMN) -> str:
+    """The trigger function of a "now" and a column: the guide's ``set_updated_at`` for
+    the engine's default and ``updated_at``, else one named from the expression (and
+    the column a model renamed it to), so that no trigger operation ever replaces a
+    function other tables' triggers use."""
+    if column != _COLUMN:
+        key = f"{now or _DEFAULT_NOW}\n{column}"
+    elif now is None:
         return _FUNCTION
-    return f"{_FUNCTION}_{hashlib.sha256(now.encode()).hexdigest()[:8]}"
+    else:
+        key = now
+    return f"{_FUNCTION}_{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 def _numeric_key(key: str) -> int:
@@ -236,29 +246,41 @@ def _body(column: str, now: str) -> str:
     return f"\nBEGIN\n    NEW.{column} := {now};\n    RETURN NEW;\nEND;\n"
 
 
-def _expected_now(name: str, body: str) -> str | None:
-    """The "now" the function ``name`` stands for, or None when its body cannot tell."""
+def _expected(name: str, body: str) -> tuple[str, str] | None:
+    """The column and "now" the function ``name`` stands for, or None when its body
+    cannot tell."""
     if name == _FUNCTION:
-        return _DEFAULT_NOW
+        return _COLUMN, _DEFAULT_NOW
     match = _BODY.fullmatch(body)
-    return match["now"] if match and function_name(match["now"]) == name else None
+    if match is None:
+        return None
+    column, now = _unquote(match["column"]), match["now"]
+    return (column, now) if function_name(now, column) == name else None
 
 
-def _edited(name: str, body: str | None, column: str) -> bool:
+def _unquote(identifier: str) -> str:
+    if identifier.startswith('"') and identifier.endswith('"'):
+        return identifier[1:-1].replace('""', '"')
+    return identifier
+
+
+def _edited(name: str, body: str | None, quote: Callable[[str], str]) -> bool:
     """True for a rowstamp trigger function whose body is not what rowstamp writes."""
     if body is None or not re.match(_FUNCTION_PATTERN, name):
         return False
-    now = _expected_now(name, body)
-    return now is None or body != _body(column, now)
+    expected = _expected(name, body)
+    return expected is None or body != _body(quote(expected[0]), expected[1])
 
 
-def _should_set(name: str, body: str) -> str:
-    now = _expected_now(name, body)
-    return f" (it should set updated_at := {now})" if now is not None else ""
+def _should_set(name: str, body: str, quote: Callable[[str], str]) -> str:
+    expected = _expected(name, body)
+    if expected is None:
+        return ""
+    return f" (it should set {quote(expected[0])} := {expected[1]})"
 
 
 def _function(compiler: DDLCompiler, spec: TriggerSpec) -> str:
-    name = compiler.preparer.quote(function_name(spec.now))
+    name = compiler.preparer.quote(function_name(spec.now, spec.column))
     if spec.schema is not None:
         return f"{compiler.preparer.quote_schema(spec.schema)}.{name}"
     return name
@@ -274,7 +296,7 @@ def _table(compiler: DDLCompiler, spec: TriggerSpec) -> str:
 @compiles(CreateUpdatedAtFunction, _DIALECT)
 def _create_function(element: CreateUpdatedAtFunction, compiler: DDLCompiler, **kw: Any) -> str:
     spec = element.spec
-    column = compiler.preparer.quote("updated_at")
+    column = compiler.preparer.quote(spec.column)
     now = _SUPPORT.now_sql(compiler.sql_compiler, spec, **kw)
     # the name stands for the body: replacing it changes no other table's trigger
     return (

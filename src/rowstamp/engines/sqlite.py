@@ -262,7 +262,7 @@ def _create_trigger(element: CreateUpdatedAtTrigger, compiler: DDLCompiler, **kw
     # Inside a trigger body SQLite refuses schema-qualified table names; the
     # trigger lives in the table's schema, so the bare name is the right table.
     tbl = compiler.preparer.quote(spec.table_name)
-    col = compiler.preparer.quote("updated_at")
+    col = compiler.preparer.quote(spec.column)
     now = _SUPPORT.now_sql(compiler.sql_compiler, spec, **kw)
     return (
         f"CREATE TRIGGER IF NOT EXISTS {_trigger(compiler, spec)}\n"

@@ -40,6 +40,7 @@ __all__ = [
     "SoftDeletable",
     "declares_metadata_columns",
     "metadata_columns",
+    "updated_at_column",
     "wants_updated_at_trigger",
 ]
 
@@ -80,8 +81,6 @@ An explicit CHECK name gets the ``ck_<table>_`` prefix; ``conv("name")`` keeps i
 Revisions up to ``[rowstamp] baseline`` run without it (``rowstamp.history.baseline``)."""
 
 _AFTER_MODEL_COLUMNS = 10_000
-_FIXED_NAMES = frozenset({"updated_at"})
-"""Roles whose name is pinned: the trigger SQL of every engine names ``updated_at``."""
 
 
 @dataclass(frozen=True)
@@ -110,11 +109,6 @@ class MetadataSpec:
                     f"MetadataSpec names {name!r}, which is not a metadata column",
                     f"name one of {', '.join(METADATA_COLUMNS)}",
                 )
-        for name in _FIXED_NAMES & set(self.rename):
-            raise RowstampError(
-                f"MetadataSpec cannot rename {name}: the trigger of every engine sets {name}",
-                f"keep the name, or omit={{{name!r}}} and keep the model's own column",
-            )
 
     def columns(self) -> dict[str, str]:
         """``{role: column name}`` for the columns this model gets."""
@@ -283,7 +277,14 @@ def declares_metadata_columns(table: Table) -> bool:
     return any(ROLE_KEY in column.info for column in table.columns)
 
 
+def updated_at_column(table: Table) -> str | None:
+    """The column of ``table`` marked for the ``updated_at`` trigger, if any."""
+    for column in table.columns:
+        if column.info.get(UPDATED_AT_MARK):
+            return column.name
+    return None
+
+
 def wants_updated_at_trigger(table: Table) -> bool:
     """True when the model behind ``table`` asks for the ``updated_at`` trigger."""
-    column = table.columns.get("updated_at")
-    return column is not None and bool(column.info.get(UPDATED_AT_MARK))
+    return updated_at_column(table) is not None

@@ -24,6 +24,8 @@ from rowstamp.engines import (
     portable_identifier_limit,
 )
 from rowstamp.engines.ddl import ACTIVE_FLAG, PARTIAL_INDEX_DIALECTS, filters_on_active
+from rowstamp.errors import RowstampError
+from rowstamp.model.columns import metadata_columns
 
 __all__ = ["is_unique_among_active", "unique_among_active"]
 
@@ -40,9 +42,24 @@ def unique_among_active(*columns: str, name: str | None = None) -> Index:
     predicate = text(ACTIVE_FLAG)  # plain text: the same migration runs on every engine
     where: dict[str, Any] = {f"{dialect}_where": predicate for dialect in PARTIAL_INDEX_DIALECTS}
     index = Index(name, *columns, unique=True, **where)
+    event.listen(index, "after_parent_attach", _check_flag)
     if name is None:
         event.listen(index, "after_parent_attach", _name_index)
     return index
+
+
+def _check_flag(index: Index, table: Table) -> None:
+    """The index counts rows by ``is_active``: on a table whose ``MetadataSpec`` renamed
+    or left out rowstamp's flag, that column is the model's own, or missing."""
+    flag = metadata_columns(table).get("is_active")
+    if flag != ACTIVE_FLAG:
+        columns = ", ".join(repr(c.name) for c in index.expressions if hasattr(c, "name"))
+        now = f"is {flag}" if flag else "is left out"
+        raise RowstampError(
+            f"{table.name}: unique_among_active({columns}) counts rows by {ACTIVE_FLAG}, "
+            f"but rowstamp's soft-delete flag of this table {now}",
+            "use a plain unique index (UniqueConstraint) on this table",
+        )
 
 
 def _name_index(index: Index, table: Table) -> None:

@@ -2,16 +2,18 @@
 
 Read with one catalog query per kind (columns, triggers), never one per table.
 A column is reported as rowstamp's only when the models say so (``MetadataSpec``
-renames and omissions included); without the models at hand (``rowstamp status``
-alone), only when its type is the one rowstamp gives it, so a model's own
-``created_at BIGINT`` is never claimed.
+renames and omissions included). ``rowstamp status`` alone reads the models from
+env.py in offline mode (no connection, no lock); a table the models do not know is
+judged by its column types, so a ``created_at BIGINT`` is never claimed.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, inspect
@@ -63,6 +65,7 @@ def database_status(config: Config) -> DatabaseStatus:
     run = run_options(config)
     settings = run.required_settings()
     scripts = ScriptDirectory.from_config(config)
+    models = run.state.target_metadata or _models(config, scripts)
     with connect(run) as connection:
         support = for_dialect(connection.dialect)
         version_table = MigrationContext.configure(connection)
@@ -72,7 +75,7 @@ def database_status(config: Config) -> DatabaseStatus:
     tables = [
         TableStatus(
             name=name,
-            metadata_columns=_rowstamp_columns(run.state.target_metadata, schema, name, cols),
+            metadata_columns=_rowstamp_columns(models, schema, name, cols),
             trigger=support.trigger_name(name) if name in with_trigger else None,
         )
         for (schema, name), cols in sorted(columns.items(), key=lambda item: item[0][1])
@@ -88,6 +91,23 @@ def database_status(config: Config) -> DatabaseStatus:
         messages=messages,
         tables=tables,
     )
+
+
+def _models(config: Config, scripts: ScriptDirectory) -> MetaData | None:
+    """env.py's ``target_metadata``, read by running env.py offline with no steps."""
+    found: list[MetaData] = []
+
+    def capture(rev: object, context: MigrationContext) -> list[object]:
+        metadata = context.opts.get("target_metadata")
+        if isinstance(metadata, MetaData):
+            found.append(metadata)
+        return []
+
+    with EnvironmentContext(
+        config, scripts, fn=capture, as_sql=True, output_buffer=io.StringIO(), dont_mutate=True
+    ):
+        scripts.run_env()
+    return found[0] if found else None
 
 
 _SHAPES: dict[str, tuple[type, ...]] = {

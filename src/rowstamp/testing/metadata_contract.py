@@ -121,8 +121,8 @@ def _trigger(connection: Connection, table: Table) -> list[str]:
     values = _row(table)
     if values is None:
         return []  # a required foreign key: no row can be made up; the columns were checked
-    created = roles.get("created_at")
-    values.update({name: _PAST for name in (created, "updated_at") if name is not None})
+    created, stamp = roles.get("created_at"), roles.get("updated_at", "updated_at")
+    values.update({name: _PAST for name in (created, stamp) if name is not None})
     key = connection.execute(table.insert().values(values)).inserted_primary_key
     pk = list(table.primary_key.columns)
     quote = connection.dialect.identifier_preparer.quote
@@ -130,18 +130,16 @@ def _trigger(connection: Connection, table: Table) -> list[str]:
     params = {f"k{i}": value for i, value in enumerate(key or ())}
     name = connection.dialect.identifier_preparer.format_table(table)
     # Any change fires the trigger; without notes, updated_at itself is set to the past.
-    changed = roles.get("notes", "updated_at")
+    changed = roles.get("notes", stamp)
     update = text(f"UPDATE {name} SET {quote(changed)} = :changed WHERE {where}")
     update = update.bindparams(bindparam("changed", type_=table.c[changed].type))
-    connection.execute(
-        update, {**params, "changed": "rowstamp" if changed != "updated_at" else _PAST}
-    )
-    read = ", ".join(quote(c) for c in ("updated_at", created) if c is not None)
+    connection.execute(update, {**params, "changed": "rowstamp" if changed != stamp else _PAST})
+    read = ", ".join(quote(c) for c in (stamp, created) if c is not None)
     row = connection.execute(text(f"SELECT {read} FROM {name} WHERE {where}"), params).one()
     problems = []
     if _utc(row[0]) <= _PAST:
         problems.append(
-            f"{table.name}: a raw-SQL UPDATE left updated_at at {row[0]} "
+            f"{table.name}: a raw-SQL UPDATE left {stamp} at {row[0]} "
             "(the updated_at trigger did not fire)"
         )
     if created is not None and _utc(row[1]) != _PAST:

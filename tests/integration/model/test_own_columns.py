@@ -38,13 +38,21 @@ def test_renamed_and_omitted_columns_end_to_end(
     source = migration.read_text(encoding="utf-8")
     assert "op.create_updated_at_trigger('account'" in source
     assert "op.create_updated_at_trigger('experiment'" not in source
+    assert "op.create_updated_at_trigger('run', version=1, column='modified_at')" in source
 
     report = project.run("rowstamp", "upgrade", "head").output
     [account] = [line for line in report.splitlines() if line.strip().startswith("account:")]
     [experiment] = [line for line in report.splitlines() if line.strip().startswith("experiment:")]
     assert "account: is_live, is_flagged, notes, updated_at; trigger" in account
     assert "experiment: is_active, is_flagged, updated_at; no updated_at trigger" in experiment
+    [run] = [line for line in report.splitlines() if line.strip().startswith("run:")]
+    assert "run: is_active, is_flagged, remarks, created_at, modified_at; trigger" in run
     assert "No new upgrade operations detected" in project.alembic("check").output
+    # PostgreSQL: run's trigger function (set_updated_at_<hash>, it sets modified_at) is
+    # rowstamp's own, not a function someone edited
+    assert "OK: the database is at head" in project.run("rowstamp", "check").output
+    alone = project.run("rowstamp", "status").output  # the models read from env.py offline
+    assert [line for line in alone.splitlines() if line.strip().startswith("account:")] == [account]
 
     engine = create_engine(db_url)
     with engine.connect() as conn:
@@ -59,7 +67,7 @@ def test_renamed_and_omitted_columns_end_to_end(
     assert (bool(row[0]), bool(row[1]), row[2]) == (False, True, None)
     engine.dispose()
 
-    # the contract's trigger row (a raw UPDATE must move updated_at) runs on account only
+    # the contract's trigger row: a raw UPDATE must move updated_at (run: modified_at)
 
     result = rowstamp_test(project, engine_name, servers)
     assert result.returncode == 0, result.output

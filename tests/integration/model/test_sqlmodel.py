@@ -16,7 +16,12 @@ from sqlmodel import Field, SQLModel
 from rowstamp.errors import RowstampError
 from rowstamp.model.columns import METADATA_COLUMNS, NAMING_CONVENTION
 from rowstamp.model.softdelete import enable_soft_delete, soft_delete
-from rowstamp.model.sqlmodel import MetadataModel, MetadataPublic, MetadataUpdate
+from rowstamp.model.sqlmodel import (
+    MetadataModel,
+    MetadataPublic,
+    MetadataUpdate,
+    metadata_model,
+)
 from tests.helpers import run_ops
 from tests.project import PROJECTS, Project, rowstamp_test
 
@@ -42,10 +47,12 @@ def test_autogenerate_trigger_and_contract(
     source = migration.read_text(encoding="utf-8")
     for table in ("user", "item"):
         assert f"op.create_updated_at_trigger('{table}', version=1)" in source
-        assert f"op.f('ix_{table}_is_active')" in source
+    assert "op.f('ix_item_is_active')" in source and "op.f('ix_user_is_live')" in source
+    assert "op.f('ix_user_is_active')" not in source  # the template's own login flag
     assert "server_default=sa.true()" in source and "server_default=utc_now(version=1)" in source
 
-    project.alembic("upgrade", "head")
+    report = project.run("rowstamp", "upgrade", "head").output
+    assert "  user: is_live, is_flagged, notes, created_at, updated_at; trigger" in report
     assert "No new upgrade operations detected" in project.alembic("check").output
     engine = create_engine(db_url)
     with engine.connect() as conn:
@@ -55,7 +62,10 @@ def test_autogenerate_trigger_and_contract(
     with engine.begin() as conn:
         quoted = conn.dialect.identifier_preparer.quote("user")
         conn.execute(
-            text(f"INSERT INTO {quoted} (id, email, hashed_password) VALUES (:u, 'a@x', 'h')"),
+            text(
+                f"INSERT INTO {quoted} (id, email, hashed_password, is_active, is_superuser) "
+                "VALUES (:u, 'a@x', 'h', false, false)"
+            ),
             {"u": user},
         )
         conn.execute(
@@ -71,10 +81,26 @@ def test_autogenerate_trigger_and_contract(
     assert "metadata contract" in result.output
 
 
-class Base(
-    MetadataModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-):
+REGISTRY = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+class Base(MetadataModel, registry=REGISTRY):
     pass
+
+
+LoginColumns = metadata_model(rename={"is_active": "is_live"}, omit={"notes"})
+
+
+class LoginBase(LoginColumns, registry=REGISTRY):  # type: ignore[valid-type, misc]
+    """The base of models whose own is_active means "login enabled"."""
+
+
+class Login(SQLModel):
+    is_active: bool = True  # the template's "account enabled"
+
+
+class Account(LoginBase, Login, table=True):
+    id: int | None = Field(default=None, primary_key=True)
 
 
 class Hero(Base, table=True):
@@ -92,7 +118,7 @@ class HeroUpdate(MetadataUpdate):
 
 
 def test_soft_delete_schemas_and_the_trigger(db_engine: Engine) -> None:
-    Base.metadata.create_all(db_engine)
+    Base.metadata.create_all(db_engine, tables=[Hero.__table__])  # type: ignore[attr-defined]
     run_ops(db_engine, lambda op: op.create_updated_at_trigger("hero", version=1))  # type: ignore[attr-defined]
     factory = sessionmaker(db_engine)
     enable_soft_delete(factory)
@@ -116,12 +142,26 @@ def test_soft_delete_schemas_and_the_trigger(db_engine: Engine) -> None:
 
 
 def test_a_models_own_is_active_fails_in_one_line() -> None:
-    class Login(SQLModel):
-        is_active: bool = True  # the template's "account enabled"
+    with pytest.raises(RowstampError, match=r"User\.is_active.*bool") as raised:
 
-    with pytest.raises(RowstampError, match=r"Account\.is_active.*bool") as raised:
-
-        class Account(Base, Login, table=True):
+        class User(Base, Login, table=True):
             id: int | None = Field(default=None, primary_key=True)
 
-    assert "\n" not in str(raised.value)
+    assert "\n" not in str(raised.value) and "metadata_model(rename=" in str(raised.value)
+
+
+def test_a_base_that_renames_the_flag(db_engine: Engine) -> None:
+    table = Account.__table__  # type: ignore[attr-defined]
+    assert [c.name for c in table.columns] == [
+        "is_active", "id", "is_live", "is_flagged", "created_at", "updated_at"
+    ]  # fmt: skip
+    assert table.c.is_active.server_default is None and table.c.is_live.index
+    REGISTRY.metadata.create_all(db_engine, tables=[table])
+    factory = sessionmaker(db_engine)
+    enable_soft_delete(factory)
+    with factory() as session:
+        session.add_all([Account(id=1, is_active=False), Account(id=2)])
+        session.commit()
+        soft_delete(session, session.get_one(Account, 2))
+        session.commit()
+        assert session.scalars(select(Account.id)).all() == [1]  # login disabled, still live

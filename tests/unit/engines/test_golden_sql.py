@@ -33,6 +33,10 @@ SPECS = {
     "other_schema": TriggerSpec("users", "audit", version=1, now=None),
     "long_name": TriggerSpec("t" * 70, None, version=1, now=None),
     "now_override": TriggerSpec("users", None, version=1, now="CURRENT_TIMESTAMP"),
+    "renamed_column": TriggerSpec("runs", None, version=1, now=None, column="modified_at"),
+    "renamed_quoted_column": TriggerSpec(
+        "runs", None, version=1, now="CURRENT_TIMESTAMP", column="Modified At"
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from rowstamp.model.columns import (
     metadata_columns,
     wants_updated_at_trigger,
 )
+from rowstamp.model.unique_active import unique_among_active
 
 
 def _base() -> type[DeclarativeBase]:
@@ -111,3 +112,46 @@ def test_renamed_to_a_name_the_model_already_has_fails() -> None:
 def test_a_spec_naming_no_metadata_column_fails(spec: object, wrong: str) -> None:
     with pytest.raises(RowstampError, match=wrong):
         spec()  # type: ignore[operator]
+
+
+def test_unique_among_active_refuses_a_table_whose_flag_is_renamed() -> None:
+    Base = _base()
+    with pytest.raises(RowstampError, match=r"users: unique_among_active\('email'\).*is_live"):
+
+        class User(Base):  # type: ignore[misc, valid-type]
+            __tablename__ = "users"
+            __rowstamp__ = MetadataSpec(rename={"is_active": "is_live"})
+            __table_args__ = (unique_among_active("email"),)
+            id: Mapped[int] = mapped_column(Integer, primary_key=True)
+            email: Mapped[str] = mapped_column()
+
+
+def test_a_batch_rebuild_re_creates_the_trigger_of_a_renamed_updated_at() -> None:
+    """SQLite's batch rebuild drops the table's triggers: the ensure operation that
+    follows must set the renamed column, and say so in the migration."""
+    from alembic.autogenerate import render_python_code
+    from alembic.operations import ops
+    from sqlalchemy import Column, String
+
+    import rowstamp.autogen.render  # noqa: F401 - registers the renderers
+    from rowstamp.autogen.ops import EnsureUpdatedAtTriggerOp
+    from rowstamp.autogen.ordering import order_trigger_operations
+
+    Base = _base()
+
+    class Run(Base):  # type: ignore[misc, valid-type]
+        __tablename__ = "runs"
+        __rowstamp__ = MetadataSpec(rename={"updated_at": "modified_at"})
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    add = ops.AddColumnOp("runs", Column("title", String(10)))
+    script = ops.MigrationScript(
+        "rev",
+        ops.UpgradeOps([ops.ModifyTableOps("runs", [add])]),
+        ops.DowngradeOps([ops.ModifyTableOps("runs", [add.reverse()])]),
+    )
+    order_trigger_operations(script, Base.metadata, None)
+    [_, ensure] = script.upgrade_ops.ops  # type: ignore[union-attr]
+    assert isinstance(ensure, EnsureUpdatedAtTriggerOp) and ensure.spec().column == "modified_at"
+    code = render_python_code(ops.UpgradeOps([ensure]))
+    assert "op.ensure_updated_at_trigger('runs', version=1, column='modified_at')" in code

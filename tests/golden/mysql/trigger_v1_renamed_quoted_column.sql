@@ -1,0 +1,5 @@
+CREATE TRIGGER IF NOT EXISTS update_timestamp_runs
+BEFORE UPDATE ON runs
+FOR EACH ROW SET NEW.`Modified At` = CURRENT_TIMESTAMP;
+
+DROP TRIGGER IF EXISTS update_timestamp_runs;

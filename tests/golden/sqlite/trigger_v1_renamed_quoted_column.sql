@@ -1,0 +1,8 @@
+CREATE TRIGGER IF NOT EXISTS update_timestamp_runs
+AFTER UPDATE ON runs FOR EACH ROW
+WHEN NEW."Modified At" IS NOT CURRENT_TIMESTAMP
+BEGIN
+    UPDATE runs SET "Modified At" = CURRENT_TIMESTAMP WHERE rowid = NEW.rowid;
+END;
+
+DROP TRIGGER IF EXISTS update_timestamp_runs;
