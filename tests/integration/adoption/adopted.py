@@ -81,7 +81,8 @@ class Adopted:
 
     @contextmanager
     def imported(self) -> Iterator[None]:
-        with imported_from(self.project.root, self.vendored.package):
+        # process_state: an earlier in-process test may have left another project's app
+        with self.project.process_state(), imported_from(self.project.root, self.vendored.package):
             yield
 
 
