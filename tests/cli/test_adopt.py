@@ -138,10 +138,10 @@ def test_an_env_py_that_reads_its_own_url_gets_a_note(tmp_path: Path) -> None:
     )
     done = _adopt(root)
     assert done.returncode == 0, done.output
-    assert "note: env.py reads settings itself (os.environ, set_main_option): from now on" in (
+    assert "note: env.py reads settings itself (os.environ, set_main_option); from now on" in (
         done.stdout
     )
-    assert "set DATABASE_URL wherever your deploys set the URL today" in done.stdout
+    assert "make every deploy set DATABASE_URL" in done.stdout
 
 
 def test_a_missing_env_py_or_script_location_is_one_line(tmp_path: Path) -> None:

@@ -47,3 +47,10 @@ def test_an_initial_schema_that_cannot_be_loaded_is_one_line(tmp_path: Path) -> 
     settings = _settings(tmp_path, "test_initial_schema = no_such_module:metadata\n")
     with pytest.raises(SettingsError, match=r"cannot load .*test_initial_schema = no_such_module"):
         settings.create_initial_schema(create_engine("sqlite://"))
+
+
+def test_the_walks_start_from_the_baseline_unless_told_base(tmp_path: Path) -> None:
+    assert not _settings(tmp_path, "").walk_from_base
+    assert _settings(tmp_path, "test_walk_from = base\n").walk_from_base
+    with pytest.raises(SettingsError, match=r"test_walk_from = head is neither baseline nor base"):
+        _settings(tmp_path, "test_walk_from = head\n")

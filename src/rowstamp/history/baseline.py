@@ -31,6 +31,7 @@ from rowstamp.runtime.config import BASELINE_OPTION, adoption_baseline
 __all__ = [
     "BASELINE_CONVENTION_OPTION",
     "baseline_naming_convention",
+    "baseline_revisions",
     "own_history",
     "own_history_steps",
 ]
@@ -40,15 +41,17 @@ BASELINE_CONVENTION_OPTION = "baseline_naming_convention"
 the project's env.py had, for a project that replaced it with rowstamp's."""
 
 
-def own_history(config: Config, scripts: ScriptDirectory) -> frozenset[str]:
-    """The baseline revision(s) and all their ancestors (empty without a baseline).
+def baseline_revisions(config: Config) -> tuple[str, ...]:
+    """The revision(s) ``[rowstamp] baseline`` names: several heads at adoption are
+    written ``baseline = a1 b2`` (or comma-separated). Empty without a baseline."""
+    return tuple((adoption_baseline(config) or "").replace(",", " ").split())
 
-    Several heads at adoption are written ``baseline = a1 b2`` (or comma-separated)."""
+
+def own_history(config: Config, scripts: ScriptDirectory) -> frozenset[str]:
+    """The baseline revision(s) and all their ancestors (empty without a baseline)."""
     baseline = adoption_baseline(config)
-    if baseline is None:
-        return frozenset()
     revisions: set[str] = set()
-    for name in baseline.replace(",", " ").split():
+    for name in baseline_revisions(config):
         try:
             revisions.update(s.revision for s in scripts.iterate_revisions(name, "base"))
         except (CommandError, RevisionError):

@@ -145,7 +145,7 @@ def plan(root: Path, package: str | None = None, ini: Path | None = None) -> Ado
     ignore = gitignore_change(root, _sqlite_file(url))
     if ignore is not None:
         changes.append(ignore)
-    return Adoption(root, name, baseline, tuple(changes), _notes(env_path))
+    return Adoption(root, name, baseline, tuple(changes), _notes(env_path, package_rel))
 
 
 def apply(adoption: Adoption) -> None:
@@ -185,16 +185,17 @@ def gitignore_change(root: Path, database: str | None) -> Change | None:
 _OWN_URL_SOURCES = ("os.environ", "getenv", "set_main_option", "get_x_argument")
 
 
-def _notes(env_path: Path) -> tuple[str, ...]:
-    """An env.py that finds its URL itself: from now on rowstamp's settings decide it."""
+def _notes(env_path: Path, package: str) -> tuple[str, ...]:
+    """What changes for deploys: rowstamp's settings decide the URL from now on, also
+    for an env.py that found it itself."""
     text = env_path.read_text(encoding="utf-8")
     found = [source for source in _OWN_URL_SOURCES if source in text]
-    if not found:
-        return ()
+    own = f"env.py reads settings itself ({', '.join(found)}); " if found else ""
     return (
-        f"env.py reads settings itself ({', '.join(found)}): from now on the database URL "
-        f"is DATABASE_URL (or <package>/envs/<ENVIRONMENT>.env); set DATABASE_URL wherever "
-        "your deploys set the URL today",
+        f"{own}from now on the database URL is DATABASE_URL, else "
+        f"{package}/envs/<ENVIRONMENT>.env (ENVIRONMENT defaults to development), not "
+        "alembic.ini's sqlalchemy.url: make every deploy set DATABASE_URL (and "
+        "ENVIRONMENT=production where backups and confirmations apply)",
     )
 
 

@@ -26,6 +26,7 @@ from rowstamp.compat import downgrade_steps, upgrade_steps
 from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.engines.catalog import Catalog
 from rowstamp.errors import RowstampError, first_line
+from rowstamp.history.baseline import baseline_revisions, own_history
 from rowstamp.runtime.options import RunOptions
 from rowstamp.testing.check_settings import CheckSettings
 
@@ -91,6 +92,32 @@ class MigrationRun:
     def revisions(self) -> list[Script]:
         """Every revision, oldest first."""
         return list(reversed(list(self.scripts.walk_revisions())))
+
+    @cached_property
+    def _baseline(self) -> tuple[str, ...]:
+        """The baseline the walks start from (none: they start from base)."""
+        return () if self.settings.walk_from_base else baseline_revisions(self.config)
+
+    @cached_property
+    def _own(self) -> frozenset[str]:
+        return own_history(self.config, self.scripts) if self._baseline else frozenset()
+
+    def tested_revisions(self) -> list[Script]:
+        """The revisions the stairway, round trip, clean downgrade and data tests walk,
+        oldest first: those after ``[rowstamp] baseline`` (every one without it, or with
+        ``test_walk_from = base``). The project's own history is upgraded in one go: its
+        downgrades were never rowstamp's promise."""
+        return [s for s in self.revisions() if s.revision not in self._own]
+
+    @property
+    def start(self) -> str:
+        """Where those checks start and a clean downgrade ends: base, or the baseline."""
+        return next(iter(self._baseline), "base")
+
+    def reach_start(self) -> None:
+        """Upgrade to the baseline (nothing without one, or once there)."""
+        for revision in self._baseline:
+            self.upgrade(revision)
 
     def upgrade(self, target: str, revision: str | None = None) -> None:
         """Upgrade to ``target``; a failure names ``revision`` (default: target) and statement."""

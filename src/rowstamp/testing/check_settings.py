@@ -10,6 +10,9 @@ the project already keeps, so ``rowstamp test`` and the pytest plugin read the s
   a ``MetaData`` (created with ``create_all``) or a function given a ``Connection``;
 - ``test_allow_leftovers``: catalog objects the checks do not compare, as
   ``<kind> <name>`` patterns (``function public.uuid_*``, ``view *legacy_view``);
+- ``test_walk_from = baseline`` (the default) or ``base``: where the stairway, round
+  trip, clean downgrade and data tests start. From the baseline, the project's own
+  history is upgraded in one go (its downgrades were never rowstamp's promise);
 - ``baseline`` (``rowstamp.runtime.config.adoption_baseline``): message rules are not
   applied to it and its ancestors.
 """
@@ -32,10 +35,12 @@ __all__ = [
     "CHECK_NAMES",
     "INITIAL_SCHEMA_OPTION",
     "SKIP_OPTION",
+    "WALK_FROM_OPTION",
     "CheckSettings",
 ]
 
 SKIP_OPTION = "test_skip"
+WALK_FROM_OPTION = "test_walk_from"
 INITIAL_SCHEMA_OPTION = "test_initial_schema"
 ALLOW_LEFTOVERS_OPTION = "test_allow_leftovers"
 
@@ -60,6 +65,8 @@ class CheckSettings:
     allowed_leftovers: tuple[str, ...] = ()
     skip_given: frozenset[str] = frozenset()
     """Checks skipped for this run only (``rowstamp test --skip``)."""
+    walk_from_base: bool = False
+    """Walk the project's own history too (``test_walk_from = base``)."""
 
     @classmethod
     def of(cls, config: Config, skip: Collection[str] = ()) -> CheckSettings:
@@ -70,7 +77,14 @@ class CheckSettings:
         _known(set(skip), "--skip")
         initial = _option(config, INITIAL_SCHEMA_OPTION).strip() or None
         allowed = tuple(_items(config, ALLOW_LEFTOVERS_OPTION))
-        return cls(configured, initial, allowed, frozenset(skip))
+        walk_from = _option(config, WALK_FROM_OPTION).strip() or "baseline"
+        if walk_from not in {"baseline", "base"}:
+            raise SettingsError(
+                f"alembic.ini [rowstamp] {WALK_FROM_OPTION} = {walk_from} is neither "
+                "baseline nor base",
+                "write baseline (the default) or base",
+            )
+        return cls(configured, initial, allowed, frozenset(skip), walk_from == "base")
 
     def skipped(self, check: str) -> str | None:
         """Why ``check`` is not run, or None when it runs."""

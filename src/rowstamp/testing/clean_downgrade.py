@@ -14,11 +14,16 @@ __all__ = ["check_clean_downgrade"]
 
 
 def check_clean_downgrade(run: MigrationRun, empty: Catalog) -> int:
-    """Downgrade to base (if not there) and compare with ``empty``, the catalog taken
-    before any migration ran. Return the number of revisions."""
-    revisions = run.revisions()
-    run.downgrade("base", revisions[0].revision if revisions else "base")
+    """Downgrade to base, or to the baseline (if not there), and compare with ``empty``,
+    the catalog taken there before. Return the number of revisions."""
+    revisions = run.tested_revisions()
+    run.downgrade(run.start, revisions[0].revision if revisions else run.start)
     left = run.catalog()
     if left != empty:
-        raise CheckFailed(f"base: the database is not empty after downgrade: {diff(empty, left)}")
+        where = (
+            "base: the database is not empty"
+            if run.start == "base"
+            else (f"{run.start}: the database is not what the baseline left")
+        )
+        raise CheckFailed(f"{where} after downgrade: {diff(empty, left)}")
     return len(revisions)

@@ -34,14 +34,16 @@ def _hook(script: Any, name: str) -> Callable[[Connection], object] | None:
 
 def has_data_tests(run: MigrationRun) -> bool:
     """True when any migration defines a seed or a check."""
-    return any(_hook(s, n) for s in run.revisions() for n in (SEED_HOOK, CHECK_HOOK))
+    return any(_hook(s, n) for s in run.tested_revisions() for n in (SEED_HOOK, CHECK_HOOK))
 
 
 def check_data_tests(run: MigrationRun) -> int:
-    """From base, upgrade one revision at a time around each seed and check. Return
+    """From base (or the baseline), upgrade one revision at a time around each seed and
+    check. Return
     the number of revisions that carry one."""
     tested = 0
-    for script in run.revisions():
+    run.reach_start()
+    for script in run.tested_revisions():
         seed, check = _hook(script, SEED_HOOK), _hook(script, CHECK_HOOK)
         if seed is not None:
             _call(run, seed, script.revision, SEED_HOOK)

@@ -9,8 +9,10 @@ Fixtures:
 - ``rowstamp_scratch_url``: a new, empty database on that engine, dropped after
   the test (PostgreSQL/MariaDB: on ``TEST_POSTGRESQL_URL``/``TEST_MARIADB_URL``, or
   on a private server started once per session);
-- ``rowstamp_run``: a ``MigrationRun`` bound to that database;
-- ``rowstamp_empty_catalog``: the database's catalog before any migration.
+- ``rowstamp_run``: a ``MigrationRun`` bound to that database (at ``[rowstamp]
+  baseline`` when the project has one);
+- ``rowstamp_empty_catalog``: the database's catalog before any migration (of
+  rowstamp's: at the baseline).
 
 The checks as tests: ``from rowstamp.testing.tests import *`` in a test module.
 """
@@ -18,14 +20,14 @@ The checks as tests: ``from rowstamp.testing.tests import *`` in a test module.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 
 import pytest
 from alembic.config import Config
 from sqlalchemy.engine import URL
 
 from rowstamp.engines.catalog import Catalog
-from rowstamp.testing.base import MigrationRun
+from rowstamp.testing.base import CheckFailed, MigrationRun
 from rowstamp.testing.scratch import ENGINES, ScratchFactory, scratch_databases, scratch_engine
 from rowstamp.testing.target import check_target
 
@@ -102,7 +104,10 @@ def rowstamp_run(rowstamp_config: Config, rowstamp_scratch_url: URL) -> Iterator
     check_target(rowstamp_config, rowstamp_scratch_url)
     engine = scratch_engine(rowstamp_scratch_url)
     try:
-        yield MigrationRun(rowstamp_config, engine)
+        run = MigrationRun(rowstamp_config, engine)
+        with suppress(CheckFailed):  # the test that needs the baseline reports it
+            run.reach_start()
+        yield run
     finally:
         engine.dispose()
 

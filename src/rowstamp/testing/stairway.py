@@ -40,12 +40,14 @@ class RoundTrips:
 
 
 def check_stairway(run: MigrationRun, round_trips: RoundTrips | None = None) -> int:
-    """Walk base to head; the database ends at head. Return the number of revisions.
+    """Walk base (or the baseline) to head; the database ends at head. Return the
+    number of revisions walked.
 
     With ``round_trips``, also compare the catalog after each second step up with
     the one after the first, and record the first difference there.
     """
-    revisions = run.revisions()
+    run.reach_start()
+    revisions = run.tested_revisions()
     before = run.catalog()
     for script in revisions:
         down = script.down_revision

@@ -4,8 +4,7 @@ their own declarative base, on SQLite, PostgreSQL and MariaDB: the retrofit revi
 applies to the database their own history built, raw UPDATEs bump ``updated_at``,
 ``alembic check`` is clean and a downgrade to ``baseline`` restores the exact catalog.
 
-One test per project and engine runs the whole chain (one adoption each); what needs
-another helper's fix is ``xfail(strict=True)`` naming the item (conftest.py)."""
+One test per project and engine runs the whole chain (one adoption each)."""
 
 from __future__ import annotations
 
@@ -23,6 +22,7 @@ from tests.integration.adoption.vendored import (
     MLFLOW,
     OPTUNA,
     Vendored,
+    dump_differences,
     imported_from,
     own_upgrade,
     schema_dump,
@@ -30,23 +30,11 @@ from tests.integration.adoption.vendored import (
 )
 from tests.project import Project
 
-_ITEM2 = "issue 15 item 2: rowstamp init --adopt (branch adopt2/adopt)"
-_ITEM15 = "issue 15 item 15: MariaDB reads Float(53) back as DOUBLE (alembic check)"
-
 MIXIN = {
     "optuna": "BaseModel: Any = declarative_base(cls=MetadataColumns)",
     "mlflow": "Base = declarative_base(cls=MetadataColumns)",
 }
 """Per project: its declarative base with rowstamp's columns (docs/adopting.md, step 4)."""
-
-
-def EXPECTED_FAILURES(test: str, case: str) -> str | None:
-    """Why the chain fails today on ``case`` ("<engine>-<project>")."""
-    engine = case.split("-")[0]
-    reasons = [_ITEM2]
-    if engine == "mariadb":
-        reasons.append(_ITEM15)
-    return "; ".join(reasons)
 
 
 def _ini_dir(vendored: Vendored, root: Path) -> tuple[Path, list[str]]:
@@ -98,7 +86,8 @@ def test_init_adopt_then_retrofit_round_trip(
 
     run("alembic", *alembic_config, "check")
     run("alembic", *alembic_config, "downgrade", vendored.head)
-    assert with_engine(db_url, schema_dump) == before
+    after = with_engine(db_url, schema_dump)
+    assert not dump_differences(before, after), "\n".join(dump_differences(before, after))
 
 
 def _execute(engine: object, sql: str) -> None:

@@ -115,6 +115,7 @@ def test_adopt_shows_the_changes_and_writes_nothing(fresh_copy: Project) -> None
     assert "+++ b/tracker/rowstamp_settings.py" in done.stdout
     assert "+DATABASE_URL=sqlite:///tracker.db\n" in done.stdout
     assert "+/tracker.db.rowstamp-lock\n" in done.stdout
+    assert "note: from now on the database URL is DATABASE_URL, else tracker/envs/" in done.stdout
     assert "Nothing was written" in done.stdout
     after = {p: p.read_bytes() for p in fresh_copy.root.rglob("*") if p.is_file()}
     assert after == before
@@ -225,10 +226,13 @@ def test_history_and_retrofit_run_on_every_engine(
 
 
 def _scratch_only(project: Project) -> None:
-    """``rowstamp test`` migrates scratch databases through the adopted env.py: its
-    stairway downgrades everything, and the project's own database stays at head."""
+    """``rowstamp test`` migrates scratch databases through the adopted env.py: model
+    match upgrades the whole history, the stairway walks the adoption revision after
+    the baseline (the project's own history is upgraded in one go), and the project's
+    own database stays at head."""
     done = _run(project, "rowstamp", "test", "--engine", "sqlite", check=False)
-    assert re.search(r"stairway\s+ok\s+4", done.stdout), done.output
+    assert re.search(r"model match\s+ok\s+4", done.stdout), done.output
+    assert re.search(r"stairway\s+ok\s+1", done.stdout), done.output
     # The baseline adoption wrote exempts the project's own lower-case messages.
     assert done.stdout.startswith("sqlite: passed"), done.output
     current = _run(project, "rowstamp", "current").stdout

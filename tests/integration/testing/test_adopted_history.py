@@ -4,7 +4,8 @@ The project's own history starts from ``create_all`` (its first revision alters 
 table no revision creates), has messages from before the message rules, and
 leaves a view behind on purpose (as an extension's functions are). rowstamp's
 retrofit revision follows the baseline. With the documented ``[rowstamp]`` settings
-every check passes; without them the history cannot even be walked.
+every check passes, walking from the baseline or, on request, from base; without
+them the history cannot even be walked.
 """
 
 from __future__ import annotations
@@ -27,11 +28,9 @@ CHECKS = (
     "round trip",
     "clean downgrade",
 )
-SETTINGS = (
-    "baseline = o1\n"
-    "test_initial_schema = app.initial_schema:metadata\n"
-    "test_allow_leftovers = view *legacy_view\n"
-)
+SETTINGS = "baseline = o1\ntest_initial_schema = app.initial_schema:metadata\n"
+WALK_OWN = "test_walk_from = base\ntest_allow_leftovers = view *legacy_view\n"
+"""Walk the project's own history too, accepting the view it leaves."""
 
 
 def _results(result: Result) -> dict[str, str]:
@@ -59,12 +58,28 @@ def _adopted(tmp_path: Path, settings: str) -> Project:
     return project
 
 
+def _revisions(result: Result, check: str) -> str:
+    line = next(x for x in result.stdout.splitlines() if x.strip().startswith(check + " "))
+    return line.split()[len(check.split()) + 1]
+
+
 def test_an_adopted_history_passes_with_its_documented_settings(
     tmp_path: Path, engine_name: str, servers: dict[str, URL]
 ) -> None:
+    """The walks start at the baseline: o1 is upgraded in one go, n2 is walked."""
     result = rowstamp_test(_adopted(tmp_path, SETTINGS), engine_name, servers)
     assert result.returncode == 0, result.output
     assert _results(result) == dict.fromkeys(CHECKS, "ok"), result.output
+    assert _revisions(result, "stairway") == "1", result.output
+
+
+def test_the_own_history_is_walked_too_on_request(
+    tmp_path: Path, engine_name: str, servers: dict[str, URL]
+) -> None:
+    result = rowstamp_test(_adopted(tmp_path, SETTINGS + WALK_OWN), engine_name, servers)
+    assert result.returncode == 0, result.output
+    assert _results(result) == dict.fromkeys(CHECKS, "ok"), result.output
+    assert _revisions(result, "stairway") == "2", result.output
 
 
 def test_without_them_the_history_cannot_be_walked(
@@ -80,7 +95,7 @@ def test_without_them_the_history_cannot_be_walked(
 def test_a_leftover_not_allowed_still_fails_the_stairway(
     tmp_path: Path, engine_name: str, servers: dict[str, URL]
 ) -> None:
-    settings = SETTINGS.replace("test_allow_leftovers = view *legacy_view\n", "")
+    settings = SETTINGS + "test_walk_from = base\n"
     result = rowstamp_test(_adopted(tmp_path, settings), engine_name, servers)
     assert _results(result)["stairway"] == "FAILED", result.output
     assert "legacy_view" in result.output
