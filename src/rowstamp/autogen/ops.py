@@ -244,14 +244,16 @@ class ConcurrentIndexesOp(ops.OpContainer):
         return TopLevelOps(list(drops))
 
 
-class FillNullsOp(MigrateOperation):
+class FillNullsOp(ops.OpContainer):
     """``UPDATE table SET column = <its server default> WHERE column IS NULL``, written
     before the ``alter_column`` that makes an existing column NOT NULL (only autogenerate
-    builds this; the migration holds ``op.execute`` of the update)."""
+    builds this; the migration holds ``op.execute`` of the update). A container of no
+    operations: ``alembic check`` and the review see the ``alter_column`` as the change."""
 
     def __init__(
         self, table_name: str, column_name: str, default: Any, *, schema: str | None = None
     ) -> None:
+        super().__init__([])
         self.table_name = table_name
         self.column_name = column_name
         self.default = default
