@@ -43,12 +43,6 @@ _RENAMES = (
     " create, on every engine), and MariaDB refuses to drop the old unique index a foreign"
     " key needs (1553)"
 )
-_MARIADB_NAME_INDEX = (
-    "issue 15 item 3: test_baseline_schema = models builds registered_models from the"
-    " models, without the unique index `name` that 2b4d017a5e9b's unique=True leaves on"
-    " MariaDB (PROVENANCE.md), so the retrofit's DROP INDEX name fails (1091); a"
-    " module:function baseline schema that adds it would pass"
-)
 _SQLITE_DOWNGRADE = (
     "issue 15 item 1 (the same renaming): the convention names the models' unique"
     " constraints, so the retrofit adds a named copy of each unnamed UNIQUE, and on SQLite"
@@ -65,8 +59,6 @@ def EXPECTED_FAILURES(test: str, case: str) -> str | None:
         return _MODELS if project == "mlflow" else None
     if engine == "mariadb" and project == "optuna":
         return _RENAMES
-    if test == "test_rowstamp_test_is_green" and case == "mariadb-mlflow":
-        return _MARIADB_NAME_INDEX
     if test == "test_downgrade_restores_the_pre_adoption_catalog" and engine == "sqlite":
         return _SQLITE_DOWNGRADE
     return None
