@@ -26,8 +26,10 @@ __all__ = [
     "CHECKED_WITH",
     "caller_line",
     "configured_context",
+    "convention_name",
     "current_environment",
     "downgrade_steps",
+    "drop_table_column",
     "explicit_dialect_options",
     "installed_versions",
     "load_python_file",
@@ -107,6 +109,26 @@ def operations_naming_convention(
             del context.opts["target_metadata"]
         else:
             context.opts["target_metadata"] = saved
+
+
+def convention_name(item: Any, table: Any) -> Any:
+    """The name ``table``'s MetaData naming convention gives ``item`` (a constraint or
+    index) as if it had none (None: no convention for its kind): SQLAlchemy names at
+    attach time, in ``sqlalchemy.sql.naming._constraint_name_for_table``."""
+    from sqlalchemy.sql import naming
+
+    saved = item.name
+    item.name = None
+    try:
+        return naming._constraint_name_for_table(item, table)  # type: ignore[no-untyped-call]
+    finally:
+        item.name = saved
+
+
+def drop_table_column(table: Any, column: Any) -> None:
+    """Take ``column`` off ``table`` (SQLAlchemy has no public way back from
+    ``append_column``): ``Table._columns`` holds a table's columns."""
+    table._columns.remove(column)
 
 
 def upgrade_steps(scripts: ScriptDirectory, target: str, revision: Any) -> Any:

@@ -54,3 +54,19 @@ def test_the_walks_start_from_the_baseline_unless_told_base(tmp_path: Path) -> N
     assert _settings(tmp_path, "test_walk_from = base\n").walk_from_base
     with pytest.raises(SettingsError, match=r"test_walk_from = head is neither baseline nor base"):
         _settings(tmp_path, "test_walk_from = head\n")
+
+
+def test_baseline_schema_needs_a_baseline_and_replaces_the_initial_schema(
+    tmp_path: Path,
+) -> None:
+    settings = _settings(tmp_path, "baseline = o1\ntest_baseline_schema = models\n")
+    assert settings.baseline_schema == "models"
+    with pytest.raises(SettingsError, match=r"test_baseline_schema = models needs a baseline; "):
+        _settings(tmp_path, "test_baseline_schema = models\n")
+    with pytest.raises(SettingsError, match=r"test_initial_schema and test_walk_from = base"):
+        _settings(
+            tmp_path,
+            "baseline = o1\ntest_baseline_schema = models\ntest_initial_schema = app.x:y\n",
+        )
+    with pytest.raises(SettingsError, match=r"is neither models nor module:attribute"):
+        _settings(tmp_path, "baseline = o1\ntest_baseline_schema = model\n")

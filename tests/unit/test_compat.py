@@ -33,6 +33,13 @@ def test_every_wrapped_private_api_still_exists() -> None:
     assert hasattr(Operations, "_remove_proxy")
     assert hasattr(ScriptDirectory, "_upgrade_revs")
     assert hasattr(ScriptDirectory, "_downgrade_revs")
+    from sqlalchemy.sql import naming
+
+    assert list(inspect.signature(naming._constraint_name_for_table).parameters) == [
+        "const",
+        "table",
+    ]
+    assert hasattr(sa.Table("t", sa.MetaData(), sa.Column("c", sa.Integer)), "_columns")
     assert "alembic.autogenerate.tables" in plugins._all_plugins
     assert sa.String().with_variant(sa.Text(), "mysql")._variant_mapping.keys() == {"mysql"}
     assert list(inspect.signature(render._repr_type).parameters)[:2] == [

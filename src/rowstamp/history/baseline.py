@@ -3,8 +3,8 @@
 The baseline is the last revision written before the project adopted rowstamp. It
 and its ancestors were written for the project's own env.py and already ran on its
 databases, so they must keep running exactly as they did there: rowstamp's naming
-convention is not applied to their operations (it would rename ``op.drop_constraint
-("status")`` to ``ck_runs_status`` and refuse unnamed CHECK constraints), and
+convention is not applied to their operations (it would name their unnamed keys,
+constraints and indexes differently from what the project's databases have), and
 ``rowstamp test`` does not judge their messages. Revisions after the baseline are
 rowstamp's and get everything.
 """

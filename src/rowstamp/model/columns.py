@@ -53,14 +53,12 @@ ROLE_KEY = "rowstamp.column"
 METADATA_COLUMNS = ("is_active", "is_flagged", "notes", "created_at", "updated_at")
 
 
-def _constraint_name(constraint: Constraint, table: Table) -> str:
-    """``%(constraint_name)s``: the name given, else the names of the columns the
-    constraint uses, else a short hash of its SQL. SQLAlchemy's own token refuses an
+def _ck_name(constraint: Constraint, table: Table) -> str:
+    """``%(ck_name)s``, the name of a CHECK given none: the names of the columns it
+    uses, else a short hash of its SQL. SQLAlchemy's ``%(constraint_name)s`` refuses an
     unnamed constraint, so a model with an unnamed ``CheckConstraint`` or a
     ``Boolean(create_constraint=True)`` (which real projects have) could not even be
-    imported."""
-    if isinstance(constraint.name, str):  # SQLAlchemy's "no name" marker is not a str
-        return constraint.name
+    imported; and it would prefix an explicit name, which must stay as written."""
     columns = [str(column.name) for column in getattr(constraint, "columns", ())]
     if columns:
         return "_".join(columns)
@@ -71,13 +69,14 @@ def _constraint_name(constraint: Constraint, table: Table) -> str:
 NAMING_CONVENTION: dict[str, Any] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "ck": "ck_%(table_name)s_%(ck_name)s",
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
-    "constraint_name": _constraint_name,
+    "ck_name": _ck_name,
 }
 """Deterministic constraint and index names, so autogenerate can compare and drop them.
-An explicit CHECK name gets the ``ck_<table>_`` prefix; ``conv("name")`` keeps it as is.
+An explicit CHECK name is kept exactly as written (the template does not use
+``%(constraint_name)s``, so SQLAlchemy applies it only to an unnamed CHECK).
 Revisions up to ``[rowstamp] baseline`` run without it (``rowstamp.history.baseline``)."""
 
 _AFTER_MODEL_COLUMNS = 10_000

@@ -13,6 +13,9 @@ the project already keeps, so ``rowstamp test`` and the pytest plugin read the s
 - ``test_walk_from = baseline`` (the default) or ``base``: where the stairway, round
   trip, clean downgrade and data tests start. From the baseline, the project's own
   history is upgraded in one go (its downgrades were never rowstamp's promise);
+- ``test_baseline_schema = models`` or ``module:attribute``: build each scratch database
+  as at the baseline (the project's models without rowstamp's columns, or a
+  ``MetaData``/function), stamp the baseline and run only the revisions after it;
 - ``baseline`` (``rowstamp.runtime.config.adoption_baseline``): message rules are not
   applied to it and its ancestors.
 """
@@ -32,6 +35,7 @@ from rowstamp.errors import SettingsError
 
 __all__ = [
     "ALLOW_LEFTOVERS_OPTION",
+    "BASELINE_SCHEMA_OPTION",
     "CHECK_NAMES",
     "INITIAL_SCHEMA_OPTION",
     "SKIP_OPTION",
@@ -43,6 +47,9 @@ SKIP_OPTION = "test_skip"
 WALK_FROM_OPTION = "test_walk_from"
 INITIAL_SCHEMA_OPTION = "test_initial_schema"
 ALLOW_LEFTOVERS_OPTION = "test_allow_leftovers"
+BASELINE_SCHEMA_OPTION = "test_baseline_schema"
+MODELS = "models"
+"""``test_baseline_schema = models``: the project's models without rowstamp's additions."""
 
 CHECK_NAMES = (
     "single head",
@@ -67,6 +74,8 @@ class CheckSettings:
     """Checks skipped for this run only (``rowstamp test --skip``)."""
     walk_from_base: bool = False
     """Walk the project's own history too (``test_walk_from = base``)."""
+    baseline_schema: str | None = None
+    """Build the scratch database as at the baseline (``test_baseline_schema``)."""
 
     @classmethod
     def of(cls, config: Config, skip: Collection[str] = ()) -> CheckSettings:
@@ -84,7 +93,12 @@ class CheckSettings:
                 "baseline nor base",
                 "write baseline (the default) or base",
             )
-        return cls(configured, initial, allowed, frozenset(skip), walk_from == "base")
+        baseline_schema = _option(config, BASELINE_SCHEMA_OPTION).strip() or None
+        if baseline_schema is not None:
+            _check_baseline_schema(config, baseline_schema, initial, walk_from)
+        return cls(
+            configured, initial, allowed, frozenset(skip), walk_from == "base", baseline_schema
+        )
 
     def skipped(self, check: str) -> str | None:
         """Why ``check`` is not run, or None when it runs."""
@@ -106,22 +120,41 @@ class CheckSettings:
 
     def create_initial_schema(self, engine: Engine) -> None:
         """Create what the project's history expects before its first revision."""
-        if self.initial_schema is None:
-            return
-        schema = _load(self.initial_schema)
-        with engine.begin() as connection:
-            if isinstance(schema, MetaData):
-                schema.create_all(connection)
-            elif callable(schema):
-                run: Callable[[Connection], Any] = schema
-                run(connection)
-            else:
-                raise SettingsError(
-                    f"alembic.ini [rowstamp] {INITIAL_SCHEMA_OPTION} = {self.initial_schema} "
-                    "is neither a MetaData nor a function",
-                    "name the MetaData the project's create_all used, or a function "
-                    "taking a Connection",
-                )
+        if self.initial_schema is not None:
+            create_schema(engine, INITIAL_SCHEMA_OPTION, self.initial_schema)
+
+
+def create_schema(engine: Engine, option: str, target: str | MetaData) -> None:
+    """Create ``target`` (a ``MetaData``, or ``module:attribute`` naming one or a function
+    given a ``Connection``), named by ``option`` in errors."""
+    schema = _load(option, target) if isinstance(target, str) else target
+    with engine.begin() as connection:
+        if isinstance(schema, MetaData):
+            schema.create_all(connection)
+        elif callable(schema):
+            run: Callable[[Connection], Any] = schema
+            run(connection)
+        else:
+            raise SettingsError(
+                f"alembic.ini [rowstamp] {option} = {target} is neither a MetaData nor a function",
+                "name the MetaData the project's create_all used, or a function "
+                "taking a Connection",
+            )
+
+
+def _check_baseline_schema(config: Config, value: str, initial: str | None, walk: str) -> None:
+    """``test_baseline_schema`` needs a baseline and replaces the walk of the history."""
+    where = f"alembic.ini [rowstamp] {BASELINE_SCHEMA_OPTION} = {value}"
+    if not _option(config, "baseline").strip():
+        raise SettingsError(f"{where} needs a baseline", "set [rowstamp] baseline = <revision>")
+    if initial is not None or walk == "base":
+        raise SettingsError(
+            f"{where} builds the database as at the baseline, so {INITIAL_SCHEMA_OPTION} "
+            f"and {WALK_FROM_OPTION} = base have nothing to do",
+            "remove one of them",
+        )
+    if value != MODELS and ":" not in value:
+        raise SettingsError(f"{where} is neither models nor module:attribute", "write one")
 
 
 def _known(names: Collection[str], where: str) -> None:
@@ -145,7 +178,7 @@ def _items(config: Config, name: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def _load(target: str) -> Any:
+def _load(option: str, target: str) -> Any:
     module_name, _, attribute = target.partition(":")
     try:
         value: Any = importlib.import_module(module_name)
@@ -153,7 +186,7 @@ def _load(target: str) -> Any:
             value = getattr(value, part)
     except (ImportError, AttributeError, ValueError) as exc:
         raise SettingsError(
-            f"cannot load alembic.ini [rowstamp] {INITIAL_SCHEMA_OPTION} = {target}: {exc}",
+            f"cannot load alembic.ini [rowstamp] {option} = {target}: {exc}",
             "name it as module:attribute",
         ) from None
     return value

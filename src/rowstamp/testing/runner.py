@@ -21,6 +21,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 from rowstamp.engines.catalog import Catalog
+from rowstamp.errors import SettingsError
 from rowstamp.testing.base import CheckFailed, CheckResult, MigrationRun, Skipped
 from rowstamp.testing.check_settings import CHECK_NAMES, CheckSettings
 from rowstamp.testing.clean_downgrade import check_clean_downgrade
@@ -73,6 +74,13 @@ def run_checks(
     if url is not None:
         check_target(config, url, destroy_data=destroy_data)
     settings = CheckSettings.of(config, skip)
+    if url is not None and settings.baseline_schema is not None:
+        # phases on one database would each build the baseline over the last one's head
+        raise SettingsError(
+            "rowstamp test --url cannot start from alembic.ini [rowstamp] "
+            "test_baseline_schema: it builds each check's database anew",
+            "leave out --url, so that rowstamp test makes its own scratch databases",
+        )
     report = EngineReport(engine)
     _static(report, settings, "single head", lambda: check_single_head(config))
     _static(report, settings, "message rules", lambda: check_message_rules(config))

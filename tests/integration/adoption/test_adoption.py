@@ -43,11 +43,6 @@ _RENAMES = (
     " create, on every engine), and MariaDB refuses to drop the old unique index a foreign"
     " key needs (1553)"
 )
-_STARTUP_TABLES = (
-    "issue 15 item 3 (a case the issue does not name): optuna creates trial_heartbeats with"
-    " create_all when it starts, after its history; test_initial_schema runs before it, so"
-    " model match's scratch database has no trial_heartbeats for the retrofit to alter"
-)
 _SQLITE_DOWNGRADE = (
     "issue 15 item 1 (the same renaming): the convention names the models' unique"
     " constraints, so the retrofit adds a named copy of each unnamed UNIQUE, and on SQLite"
@@ -66,8 +61,6 @@ def EXPECTED_FAILURES(test: str, case: str) -> str | None:
         return _RENAMES
     if test == "test_downgrade_restores_the_pre_adoption_catalog" and engine == "sqlite":
         return _SQLITE_DOWNGRADE
-    if test == "test_rowstamp_test_is_green":
-        return _MODELS if project == "mlflow" else _STARTUP_TABLES
     return None
 
 

@@ -179,3 +179,20 @@ def test_the_pytest_plugin_keeps_the_rule(tmp_path: Path) -> None:
     assert result.returncode == 1, result.output
     assert "is not empty (table users, alembic_version rows)" in result.stdout
     assert _snapshot(url) == before
+
+
+def test_a_baseline_schema_is_refused_with_url_and_the_database_left_empty(
+    tmp_path: Path, db_url: URL
+) -> None:
+    project = scenario_project(tmp_path)
+    ini = project.root / "alembic.ini"
+    ini.write_text(
+        ini.read_text(encoding="utf-8").replace(
+            "[rowstamp]\n", "[rowstamp]\nbaseline = f0654512c599\ntest_baseline_schema = models\n"
+        ),
+        encoding="utf-8",
+    )
+    before = _snapshot(db_url)
+    line = _refused(project.run("rowstamp", "test", "--url", _render(db_url), check=False))
+    assert "--url cannot start from alembic.ini [rowstamp] test_baseline_schema" in line
+    assert _snapshot(db_url) == before

@@ -89,7 +89,7 @@ def test_a_downgrade_that_forgets_types_defaults_columns_and_checks_fails(
     assert "b2c3d4e5f6a7: downgrade did not undo the upgrade: " in line
     table = r"(public\.)?widgets"
     assert re.search(rf"left behind column {table}\.step\b", line), line
-    assert re.search(rf"left behind check constraint {table}\.ck_widgets_\w*step\b", line), line
+    assert re.search(rf"left behind check constraint {table}\.ck_widgets_step\b", line), line
     changed = re.search(
         rf"changed column {table}\.name: (?P<now>[^;]*) \(was (?P<was>[^;]*)\)", line
     )

@@ -454,7 +454,10 @@ class TrialValueModel(BaseModel):
         INF_NEG = 3
 
     __tablename__ = "trial_values"
-    __table_args__: Any = (UniqueConstraint("trial_id", "objective"),)
+    # Vendored copy (PROVENANCE.md): named as v2.4.0.a names it (upstream: unnamed).
+    __table_args__: Any = (
+        UniqueConstraint("trial_id", "objective", name="uq_trial_values_trial_id_objective"),
+    )
     trial_value_id = _Column(Integer, primary_key=True)
     # Vendored copy (PROVENANCE.md): nullable as the history leaves it (upstream: False).
     trial_id = _Column(Integer, ForeignKey("trials.trial_id"), nullable=True)
