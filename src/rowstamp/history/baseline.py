@@ -11,7 +11,6 @@ rowstamp's and get everything.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -26,7 +25,7 @@ from sqlalchemy.sql.schema import DEFAULT_NAMING_CONVENTION
 from rowstamp.compat import operations_naming_convention
 from rowstamp.errors import SettingsError
 from rowstamp.model.columns import NAMING_CONVENTION
-from rowstamp.runtime.config import BASELINE_OPTION, adoption_baseline
+from rowstamp.runtime.config import BASELINE_OPTION, adoption_baseline, load_reference
 
 __all__ = [
     "BASELINE_CONVENTION_OPTION",
@@ -110,16 +109,11 @@ def _named_convention(config: Config) -> Mapping[str, Any] | None:
     target = config.get_section_option("rowstamp", BASELINE_CONVENTION_OPTION)
     if not target:
         return None
-    module_name, _, attribute = target.strip().partition(":")
-    try:
-        value: Any = importlib.import_module(module_name)
-        for part in attribute.split("."):
-            value = getattr(value, part)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise SettingsError(
-            f"cannot load [rowstamp] {BASELINE_CONVENTION_OPTION} = {target}: {exc}",
-            "name the dict the project's MetaData had as module:attribute",
-        ) from None
+    value = load_reference(
+        BASELINE_CONVENTION_OPTION,
+        target,
+        "name the dict the project's MetaData had as module:attribute",
+    )
     if not isinstance(value, Mapping):
         raise SettingsError(
             f"[rowstamp] {BASELINE_CONVENTION_OPTION} = {target} is not a dict",

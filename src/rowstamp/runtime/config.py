@@ -13,6 +13,7 @@ import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -28,6 +29,7 @@ __all__ = [
     "adoption_baseline",
     "current_heads",
     "load_config",
+    "load_reference",
     "project_settings",
     "run_options",
 ]
@@ -67,6 +69,21 @@ def adoption_baseline(config: Config) -> str | None:
     return (value or "").strip() or None
 
 
+def load_reference(option: str, target: str, what_to_do: str) -> Any:
+    """The object an alembic.ini ``[rowstamp]`` option names as ``module:attribute``
+    (dotted attributes allowed); one line naming the option when it cannot be loaded."""
+    module_name, _, attribute = target.strip().partition(":")
+    try:
+        value: Any = importlib.import_module(module_name)
+        for part in filter(None, attribute.split(".")):
+            value = getattr(value, part)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise SettingsError(
+            f"cannot load alembic.ini [rowstamp] {option} = {target}: {exc}", what_to_do
+        ) from None
+    return value
+
+
 def project_settings(
     config: Config, environment: str | None = None, *, database_url: str | None = None
 ) -> RowstampSettings:
@@ -79,15 +96,9 @@ def project_settings(
             f"alembic.ini has no [rowstamp] {SETTINGS_OPTION} = module:function",
             "add it, e.g. settings = app.core.config:get_settings",
         )
-    module_name, _, attribute = target.partition(":")
-    try:
-        loader: SettingsLoader[RowstampSettings] = getattr(
-            importlib.import_module(module_name), attribute
-        )
-    except (ImportError, AttributeError) as exc:
-        raise SettingsError(
-            f"cannot load settings from {target}: {exc}", "fix alembic.ini"
-        ) from None
+    loader: SettingsLoader[RowstampSettings] = load_reference(
+        SETTINGS_OPTION, target, "fix alembic.ini"
+    )
     if database_url is not None:
         return loader(environment, database_url=database_url)
     return loader(environment)

@@ -22,7 +22,6 @@ the project already keeps, so ``rowstamp test`` and the pytest plugin read the s
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -32,6 +31,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, MetaData
 
 from rowstamp.errors import SettingsError
+from rowstamp.runtime.config import load_reference
 
 __all__ = [
     "ALLOW_LEFTOVERS_OPTION",
@@ -127,7 +127,11 @@ class CheckSettings:
 def create_schema(engine: Engine, option: str, target: str | MetaData) -> None:
     """Create ``target`` (a ``MetaData``, or ``module:attribute`` naming one or a function
     given a ``Connection``), named by ``option`` in errors."""
-    schema = _load(option, target) if isinstance(target, str) else target
+    schema = (
+        load_reference(option, target, "name it as module:attribute")
+        if isinstance(target, str)
+        else target
+    )
     with engine.begin() as connection:
         if isinstance(schema, MetaData):
             schema.create_all(connection)
@@ -176,17 +180,3 @@ def _items(config: Config, name: str) -> list[str]:
     """A comma- or line-separated list."""
     text = _option(config, name).replace("\n", ",")
     return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def _load(option: str, target: str) -> Any:
-    module_name, _, attribute = target.partition(":")
-    try:
-        value: Any = importlib.import_module(module_name)
-        for part in filter(None, attribute.split(".")):
-            value = getattr(value, part)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise SettingsError(
-            f"cannot load alembic.ini [rowstamp] {option} = {target}: {exc}",
-            "name it as module:attribute",
-        ) from None
-    return value
