@@ -91,6 +91,15 @@ def test_a_parent_and_its_child_are_one_change(linted: dict[str, dict[str, Any]]
     assert "changes 2 tables (posts, tags)" in unlinked["message"]
 
 
+def test_adopting_rowstamps_columns_is_one_change(linted: dict[str, dict[str, Any]]) -> None:
+    """The retrofit autogenerate writes for rowstamp's columns on several existing tables
+    is one change; a column of the project's own beside it is another."""
+    adopting = linted["several_tables_adopting_pass"]
+    assert not _flagged(adopting, "several-tables"), adopting
+    [mixed] = _flagged(linted["several_tables_adopting_mixed_fail"], "several-tables")
+    assert "changes 2 tables (projects, tasks)" in mixed["message"]
+
+
 def test_a_foreign_key_between_new_tables_validates_nothing(
     linted: dict[str, dict[str, Any]],
 ) -> None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from alembic.operations import ops
 from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint
 
+from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp
+from rowstamp.model.columns import METADATA_COLUMNS
 from rowstamp.review.acknowledgements import Finding, Severity, acknowledge, unexplained_acks
 from rowstamp.review.describe import table_of
 from rowstamp.review.reader import MigrationFile, RecordedOp
@@ -284,7 +286,29 @@ def _changes(tables: list[str], ctx: _Context) -> set[str]:
     for child, parent in _new_foreign_keys(ctx):
         if child in group and parent in group:
             group[root(child)] = root(parent)
+    adopting = sorted(_adopting_rowstamp_columns(tables, ctx))
+    for table in adopting[1:]:
+        group[root(table)] = root(adopting[0])
     return {root(table) for table in tables}
+
+
+def _adopting_rowstamp_columns(tables: list[str], ctx: _Context) -> set[str]:
+    """Existing tables that this migration only gives rowstamp's five columns (their
+    trigger and indexes): adopting rowstamp across a project's tables is one change."""
+    adopting = set(tables) - ctx.new_tables
+    for item in ctx.upgrade:
+        op, table = item.op, table_of(item.op)
+        if table not in adopting:
+            continue
+        if isinstance(op, ops.AddColumnOp) and op.column.name in METADATA_COLUMNS:
+            continue
+        indexed = {getattr(c, "name", c) for c in getattr(op, "columns", ())}
+        if isinstance(op, ops.CreateIndexOp) and indexed <= set(METADATA_COLUMNS):
+            continue
+        if isinstance(op, CreateUpdatedAtTriggerOp):
+            continue
+        adopting.discard(table)
+    return adopting
 
 
 def _new_foreign_keys(ctx: _Context) -> Iterator[tuple[str, str]]:
