@@ -48,6 +48,7 @@ from rowstamp.engines import for_dialect
 from rowstamp.engines.ddl import TriggerSpec
 from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
 from rowstamp.runtime import env as migration
+from rowstamp.runtime.options import RunOptions
 from rowstamp.settings import RowstampSettings
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,500,1000").split(",")]
@@ -81,7 +82,7 @@ def rowstamp_options(url: str, metadata: MetaData) -> dict[str, Any]:
     # rowstamp.runtime.env serves env.py, and may ask the running EnvironmentContext
     # which command runs; an empty one says "none", as for a plain autogenerate.
     with EnvironmentContext(config, None):  # type: ignore[arg-type]
-        return migration.online_options(config, settings, metadata)
+        return migration.online_options(RunOptions(settings=settings).install(config), metadata)
 
 
 def plain_options(metadata: MetaData) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from sqlalchemy.pool import NullPool
 from bench.common import RUNS, Result, Row, banner, postgresql, server_version, versions
 from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
 from rowstamp.runtime import env as migration
+from rowstamp.runtime.options import RunOptions
 from rowstamp.settings import RowstampSettings
 
 ROWS = int(os.environ.get("BENCH_RETROFIT_ROWS", "5000000"))
@@ -73,7 +74,8 @@ def _generate(conn: Connection, url: str, metadata: MetaData) -> tuple[str, str]
     """The upgrade and downgrade bodies rowstamp's autogenerate writes for the retrofit."""
     config = Config()
     with EnvironmentContext(config, None):  # type: ignore[arg-type] - see autogen_scale
-        opts = migration.online_options(config, RowstampSettings(database_url=url), metadata)
+        run = RunOptions(settings=RowstampSettings(database_url=url)).install(config)
+        opts = migration.online_options(run, metadata)
     context = MigrationContext.configure(conn, opts=opts)
     script = produce_migrations(context, metadata)
     opts["process_revision_directives"](context, (), [script])  # rowstamp's ordering pass
