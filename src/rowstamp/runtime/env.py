@@ -129,7 +129,7 @@ def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]
     fn = _steps(target_metadata)
     if fn is None:
         return options
-    progress = run.state.progress = Progress(printer=run.printer)
+    progress = run.state.progress = Progress(printer=run.printer, old_history=_old_history())
     return {**options, "fn": progress.observe(fn), "on_version_apply": progress.applied}
 
 
@@ -154,6 +154,16 @@ def offline_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
         "dialect_opts": {"paramstyle": "named"},
         **({"fn": fn} if fn is not None else {}),
     }
+
+
+def _old_history() -> frozenset[str]:
+    """The adopted project's own revisions (up to ``[rowstamp] baseline``), or none."""
+    from rowstamp.history.baseline import own_history
+
+    environment = alembic_environment()
+    if environment is None:
+        return frozenset()
+    return own_history(environment.config, environment.script)
 
 
 def _steps(target_metadata: MetaData) -> Any:

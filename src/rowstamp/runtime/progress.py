@@ -11,6 +11,7 @@ the exact commands to continue, finish or undo it.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from rowstamp.runtime.failure_state import AfterFailure, object_name, undo_state
 from rowstamp.urls import mask_secrets
 
 __all__ = ["Progress", "Step"]
+
+_METADATA_COLUMN = re.compile(r"\b(is_active|is_flagged|notes|created_at|updated_at)\b")
+"""An error naming one of rowstamp's columns (as a missing column, on every engine)."""
 
 log = logging.getLogger("rowstamp")
 
@@ -45,6 +49,8 @@ class Progress:
     running: Step | None = None
     _started: float = 0.0
     printer: Callable[[Step], None] | None = None
+    old_history: frozenset[str] = frozenset()
+    """The project's own revisions, up to ``[rowstamp] baseline`` (adopted projects)."""
 
     def observe(self, fn: Callable[..., Any]) -> Callable[..., Iterator[Any]]:
         """Wrap the command's step generator: note each step as it starts."""
@@ -100,6 +106,14 @@ class Progress:
         )
         if isinstance(error, TableLockTimeout):
             again = f"{error.hint}: {resume}"
+        reads_models = step.revision in self.old_history and _METADATA_COLUMN.search(first)
+        if reads_models:
+            again = (
+                f"revision {step.revision} is from the project's history before rowstamp and "
+                "reads the models, which now have rowstamp's columns that the database gets "
+                "only after the baseline: write its queries with sa.table() definitions "
+                "instead of the models (docs/adopting.md, 'Old revisions that use the models')"
+            )
         if after.context.impl.transactional_ddl:
             whole_run = not after.context.opts.get("transaction_per_migration", False)
             undone = "everything this run did" if whole_run else f"revision {step.revision}"
@@ -108,7 +122,9 @@ class Progress:
         if left.error is not None:
             return MigrationFailedError(
                 f"{what}; revision {step.revision} may be half-applied ({left.error}); {at}",
-                "compare the database with the revision, then continue with: " + resume,
+                again
+                if reads_models
+                else "compare the database with the revision, then continue with: " + resume,
             )
         if not left.done:
             unchecked = f" (not checked: {', '.join(left.unchecked)})" if left.unchecked else ""

@@ -153,3 +153,42 @@ def test_old_revisions_name_everything_as_the_projects_own_env_did(
         assert catalog(engine, version_table=False) == set()
     finally:
         engine.dispose()
+
+
+OLD_USERS = """    op.create_table(
+        'users',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('name', sa.String(), nullable=True),
+        sa.Column('email', sa.String(255), nullable=False, unique=True),
+    )"""
+
+# mlflow's 89d4b8295536: an old revision that counts rows through the live model
+OLD_COUNT_USERS = """    from sqlalchemy import orm
+
+    from app.models.user import User
+
+    with orm.Session(bind=op.get_bind()) as session:
+        session.query(User).count()"""
+
+
+def test_an_old_revision_that_reads_the_models_is_named_with_the_way_out(
+    db_url: URL, tmp_path: Path
+) -> None:
+    """Once the models carry rowstamp's columns, an old revision that queries them fails
+    on a new database (the columns come after the baseline): the error says why and what
+    to do instead of only "column is_active does not exist"."""
+    project = Project.copy(tmp_path / "project", db_url)
+    write_revision(project, "o1", None, OLD_USERS, "    op.drop_table('users')")
+    write_revision(project, "o2", "o1", OLD_COUNT_USERS, "    pass")
+    ini = project.root / "alembic.ini"
+    ini.write_text(
+        ini.read_text(encoding="utf-8").replace("[rowstamp]\n", "[rowstamp]\nbaseline = o2\n"),
+        encoding="utf-8",
+    )
+    failed = project.alembic("upgrade", "head", check=False)
+    assert failed.returncode != 0 and "Traceback" not in failed.output, failed.output
+    assert "upgrade of revision o2 (Step o2) failed" in failed.output, failed.output
+    assert "is_active" in failed.output
+    assert "revision o2 is from the project's history before rowstamp and reads the models" in (
+        failed.output
+    )
