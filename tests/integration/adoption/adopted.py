@@ -51,7 +51,7 @@ the row's WHERE clause."""
 TEST_SETTINGS = "test_skip = stairway, round trip, clean downgrade\n"
 """``rowstamp test``'s documented per-project settings (docs/testing.md) for these
 histories, besides ``test_baseline_schema`` (``BASELINE_SCHEMAS``): the retrofit's
-downgrade is not yet clean everywhere (``_SQLITE_DOWNGRADE`` in test_adoption.py)."""
+downgrade is not yet clean everywhere."""
 BASELINE_SCHEMAS = {"optuna": "models", "mlflow": "app.baseline_schema:create"}
 """Per project: ``test_baseline_schema``. Scratch databases start as at the baseline
 (mlflow's 89d4b8295536 queries through today's models, optuna creates trial_heartbeats
