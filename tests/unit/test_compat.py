@@ -77,6 +77,7 @@ def test_every_rowstamp_alembic_extension_is_an_entry_point() -> None:
         "rowstamp.updated_at",
         "rowstamp.unseen_changes",
         "rowstamp.unique_among_active",
+        "rowstamp.unique_names",
     }
     assert all(compat.plugin_registered(name) for name in names)
     package = Path(rowstamp.__file__).parent

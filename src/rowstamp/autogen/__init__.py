@@ -4,7 +4,8 @@
 autogenerate writes), ``ordering`` (the final pass over a generated migration) and
 ``retrofit`` (what changes to tables that already hold rows are written as);
 the comparators ``compare`` (``updated_at`` triggers), ``unseen`` (what autogenerate
-cannot see) and ``unique_active`` (MariaDB's emulated index), each an
+cannot see), ``unique_active`` (MariaDB's emulated index) and ``unique_names`` (an
+unnamed UNIQUE keeps the database's name), each an
 ``alembic.plugins`` entry point. This package imports nothing on its own, because
 Alembic loads the comparators while it is still importing itself;
 ``rowstamp.runtime.env`` imports ``impl`` to register the operations.

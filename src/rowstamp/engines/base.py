@@ -216,6 +216,13 @@ class EngineSupport:
         """Names of the tables in ``schema`` that have rowstamp's trigger: one catalog query."""
         raise NotImplementedError
 
+    def unreflected_uniques(
+        self, connection: Connection, schema: str | None
+    ) -> dict[str, set[tuple[str, ...]]]:
+        """Column lists of UNIQUE constraints SQLAlchemy's reflection misses, by table:
+        one catalog query where it misses some, none (and no query) where it sees all."""
+        return {}
+
     def catalog_objects(self, connection: Connection) -> Catalog:
         """Every user object by (kind, name), with its definition (``engines.catalog``):
         tables, views, indexes, triggers, functions and sequences, and each column and

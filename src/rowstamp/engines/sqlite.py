@@ -31,7 +31,7 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 from rowstamp.engines.base import EngineSupport
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
-from rowstamp.engines.sqlite_catalog import read_catalog
+from rowstamp.engines.sqlite_catalog import read_catalog, unique_columns
 from rowstamp.engines.sqlite_rebuild import add_columns_keeping_table, batch_losses
 from rowstamp.errors import BackupError
 
@@ -91,6 +91,12 @@ class SQLiteSupport(EngineSupport):
             select(master.c.name, master.c.tbl_name).where(master.c.type == "trigger")
         )
         return {tbl for name, tbl in rows if name == self.trigger_name(tbl)}
+
+    def unreflected_uniques(
+        self, connection: Connection, schema: str | None
+    ) -> dict[str, set[tuple[str, ...]]]:
+        """A column-level ``UNIQUE`` (``name TEXT UNIQUE``), which reflection skips."""
+        return unique_columns(connection) if schema is None else {}
 
     transaction_per_revision: ClassVar[bool] = True
 

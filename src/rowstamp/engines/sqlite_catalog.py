@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from rowstamp.engines.catalog import Catalog, CatalogBuilder, column_definition, plain_sql
 
-__all__ = ["check_constraints", "read_catalog"]
+__all__ = ["check_constraints", "read_catalog", "unique_columns"]
 
 _USER = "m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 _OBJECTS = f"SELECT m.type, m.name, m.sql FROM sqlite_master AS m WHERE {_USER}"
@@ -68,13 +68,23 @@ def read_catalog(connection: Connection) -> Catalog:
         catalog.add("primary key", f"{table}.PRIMARY KEY", f"PRIMARY KEY ({names})")
     for key, definition in _foreign_keys(connection).items():
         catalog.add("foreign key", f"{key[0]}.{definition}", definition)
+    for table, uniques in unique_columns(connection).items():
+        for unique in uniques:
+            definition = f"UNIQUE ({', '.join(unique)})"
+            catalog.add("unique constraint", f"{table}.{definition}", definition)
+    return catalog.build()
+
+
+def unique_columns(connection: Connection) -> dict[str, set[tuple[str, ...]]]:
+    """The columns of every table's UNIQUE constraints, column-level ones included
+    (SQLAlchemy's reflection reads only table-level ones): one query."""
     uniques: defaultdict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
     for table, index, position, column in connection.exec_driver_sql(_UNIQUES).all():
         uniques[(table, index)].append((position, column))
+    found: defaultdict[str, set[tuple[str, ...]]] = defaultdict(set)
     for (table, _), columns in uniques.items():
-        definition = f"UNIQUE ({', '.join(name for _, name in sorted(columns))})"
-        catalog.add("unique constraint", f"{table}.{definition}", definition)
-    return catalog.build()
+        found[table].add(tuple(name for _, name in sorted(columns)))
+    return dict(found)
 
 
 def _foreign_keys(connection: Connection) -> dict[tuple[str, int], str]:

@@ -37,30 +37,14 @@ _MODELS = (
     "issue 15 item 1 (a case the issue does not name): mlflow's own revision 89d4b8295536"
     " queries through SqlMetric, which rowstamp's Base gives columns that do not exist yet"
 )
-_RENAMES = (
-    "issue 15 item 1 (a case the issue does not name): after baseline, rowstamp's naming"
-    " convention renames optuna's 8 unnamed unique constraints in the retrofit (drop, then"
-    " create, on every engine), and MariaDB refuses to drop the old unique index a foreign"
-    " key needs (1553)"
-)
-_SQLITE_DOWNGRADE = (
-    "issue 15 item 1 (the same renaming): the convention names the models' unique"
-    " constraints, so the retrofit adds a named copy of each unnamed UNIQUE, and on SQLite"
-    " Alembic's batch drop_constraint in the downgrade removes both (optuna"
-    " trial_intermediate_values, mlflow experiments)"
-)
 
 
 def EXPECTED_FAILURES(test: str, case: str) -> str | None:
     """Why ``test`` fails today on ``case`` ("<engine>-<project>"), or None: every
     item a passing run still needs (tests/integration/adoption/conftest.py marks them)."""
-    engine, project = case.split("-")
+    project = case.split("-")[1]
     if test == "test_history_runs_under_rowstamp_as_under_its_own_env":
         return _MODELS if project == "mlflow" else None
-    if engine == "mariadb" and project == "optuna":
-        return _RENAMES
-    if test == "test_downgrade_restores_the_pre_adoption_catalog" and engine == "sqlite":
-        return _SQLITE_DOWNGRADE
     return None
 
 
