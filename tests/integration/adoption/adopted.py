@@ -50,9 +50,11 @@ the row's WHERE clause."""
 
 TEST_SETTINGS = {"optuna": "test_skip = stairway, round trip, clean downgrade\n", "mlflow": ""}
 """Per project: ``rowstamp test``'s documented settings (docs/testing.md) besides
-``test_baseline_schema`` (``BASELINE_SCHEMAS``). optuna skips the checks that downgrade
-its own history: on MariaDB its revision 8328be8ece2e's downgrade leaves
-``trials.state`` nullable (stairway, and clean downgrade down to the baseline)."""
+``test_baseline_schema`` (``BASELINE_SCHEMAS``). optuna skips the checks that downgrade:
+on MariaDB its history leaves ``trials.state`` nullable (8328be8ece2e) where its model
+says NOT NULL, so the retrofit also sets NOT NULL and its downgrade makes the column
+nullable again, which a baseline built from the models (NOT NULL) does not match
+("changed column trials.state ... (was ... NOT NULL)")."""
 BASELINE_SCHEMAS = {"optuna": "models", "mlflow": "app.baseline_schema:create"}
 """Per project: ``test_baseline_schema``. Scratch databases start as at the baseline
 (mlflow's 89d4b8295536 queries through today's models, optuna creates trial_heartbeats
