@@ -169,11 +169,14 @@ def lint(
     *,
     every: bool = False,
     squawk: bool | None = None,
+    frozen_since: str | None = None,
 ) -> LintReport:
-    """The review rules as pass/fail (default: the heads), plus squawk when installed."""
+    """The review rules as pass/fail (default: the heads), plus squawk when installed, plus
+    the migration files at git ref ``frozen_since`` unchanged."""
     from rowstamp.review.lint import lint_migrations
 
-    return lint_migrations(config, list(revisions) or None, every=every, squawk=squawk)
+    targets = list(revisions) or None
+    return lint_migrations(config, targets, every=every, squawk=squawk, frozen_since=frozen_since)
 
 
 def check(config: Config) -> Drift:

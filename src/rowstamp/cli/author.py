@@ -108,6 +108,15 @@ def lint(
             show_default=False,
         ),
     ] = None,
+    frozen_since: Annotated[
+        str | None,
+        typer.Option(
+            "--frozen-since",
+            metavar="REF",
+            help="Fail if a migration file that exists at git ref REF was edited or deleted.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fail on migrations that break the rules.
 
@@ -118,13 +127,18 @@ def lint(
     Acknowledge a reviewed exception on the line above the operation:
         # rowstamp: allow drop-column -- nothing reads it since v2.3
 
+    In CI, merged migrations are history: --frozen-since origin/main fails on any
+    migration file there that was edited (what it runs, not its formatting) or deleted.
+
     Example: rowstamp lint --all --format json
     """
     from rowstamp import commands
     from rowstamp.cli.output import lint_lines
 
     config = project_config(ctx)
-    report = commands.lint(config, revisions or (), every=every, squawk=squawk)
+    report = commands.lint(
+        config, revisions or (), every=every, squawk=squawk, frozen_since=frozen_since
+    )
     if output == "json":
         root = Path(config.config_file_name or "alembic.ini").resolve().parent
         typer.echo(report.to_json(root))

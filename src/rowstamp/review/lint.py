@@ -25,6 +25,7 @@ from alembic.util import CommandError
 from rowstamp.compat import upgrade_steps
 from rowstamp.engines import neutral_dialect
 from rowstamp.errors import RevisionError, RowstampError, first_line
+from rowstamp.history.frozen import frozen_problems
 from rowstamp.history.heads import find_heads, multiple_heads_error
 from rowstamp.review.acknowledgements import Finding, acknowledge
 from rowstamp.review.reader import MigrationFile, quiet_alembic, read_migration
@@ -122,14 +123,18 @@ def lint_migrations(
     *,
     every: bool = False,
     squawk: bool | None = None,
+    frozen_since: str | None = None,
 ) -> LintReport:
     """Lint ``targets`` (revision ids or file paths; default: the heads, or all with ``every``).
 
-    ``squawk`` None runs it when the ``squawk`` command is installed.
+    ``squawk`` None runs it when the ``squawk`` command is installed. ``frozen_since``
+    (a git ref) adds a problem per migration file at that ref edited or deleted since.
     """
     scripts = _scripts(config)
     heads = find_heads(config)
     problems = [str(multiple_heads_error(heads))] if heads.multiple else []
+    if frozen_since is not None:
+        problems.extend(frozen_problems(config, frozen_since))
     files = _files(scripts, targets or [], every)
     executable = shutil.which("squawk") or _venv_squawk()
     state = "off" if squawk is False else ("ran" if executable else "not installed")
