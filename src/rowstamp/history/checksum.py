@@ -144,9 +144,8 @@ def _dialect(engine: str) -> Dialect:
 def _autogen_context() -> AutogenContext:
     with quiet_alembic():
         context = MigrationContext.configure(dialect=neutral_dialect())
-    return AutogenContext(
-        context, opts={"sqlalchemy_module_prefix": "sa.", "alembic_module_prefix": "op."}
-    )
+    opts = {"sqlalchemy_module_prefix": "sa.", "alembic_module_prefix": "op."}
+    return AutogenContext(context, opts={**opts, "user_module_prefix": None, "render_item": None})
 
 
 def _canonical(value: Any) -> str:
@@ -158,9 +157,8 @@ def _canonical(value: Any) -> str:
         return "[" + ", ".join(_canonical(v) for v in value) + "]"
     if isinstance(value, ClauseElement):
         return str(value.compile(dialect=neutral_dialect()))
-    if isinstance(value, str | int | float | bool) or value is None:
-        return repr(value)
-    return type(value).__name__
+    text = repr(value)  # types and columns spell their arguments: String(length=50)
+    return type(value).__name__ if " at 0x" in text else text
 
 
 def _depends_on(path: Path) -> tuple[str, ...]:

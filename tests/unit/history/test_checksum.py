@@ -151,3 +151,22 @@ def test_an_unknown_prefix_is_one_clear_error(tmp_path: Path) -> None:
 def test_a_file_that_is_not_python_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ChecksumError, match=r"^a1b2c3d4e5f6_add_nickname.py is not valid Python"):
         checksum(_write(tmp_path, "def upgrade(:\n"))
+
+
+@pytest.mark.parametrize(
+    ("call", "old", "new"),
+    [
+        ('op.alter_column("users", "name", type_=sa.String(10))', "(10)", "(20)"),
+        ('op.alter_column("users", "name", type_=sa.TEXT)', "TEXT", "VARCHAR"),  # optuna's
+        ('op.create_primary_key("pk_users", "users", ["id"])', '["id"]', '["id", "name"]'),
+    ],
+)
+def test_every_argument_counts_for_ops_alembic_renders_specially(
+    tmp_path: Path, call: str, old: str, new: str
+) -> None:
+    """``alter_column``'s type goes through Alembic's type renderer, and
+    ``create_primary_key`` has no renderer at all: both still spell every argument."""
+    source = REVISION.replace('op.execute("UPDATE users SET nickname = name")', call)
+    edited = source.replace(old, new)
+    assert edited != source
+    assert checksum(_write(tmp_path, edited)) != checksum(_write(tmp_path, source))
