@@ -170,3 +170,15 @@ def test_every_argument_counts_for_ops_alembic_renders_specially(
     edited = source.replace(old, new)
     assert edited != source
     assert checksum(_write(tmp_path, edited)) != checksum(_write(tmp_path, source))
+
+
+def test_operations_built_in_a_loop_are_the_operations_written_out(tmp_path: Path) -> None:
+    written = REVISION.replace(
+        '    op.drop_column("users", "nickname")\n',
+        '    op.drop_column("users", "nickname")\n    op.drop_column("users", "notes")\n',
+    )
+    looped = REVISION.replace(
+        '    op.drop_column("users", "nickname")\n',
+        '    for name in ("nickname", "notes"):\n        op.drop_column("users", name)\n',
+    )
+    assert checksum(_write(tmp_path, looped)) == checksum(_write(tmp_path, written))
