@@ -17,7 +17,7 @@ from alembic.config import Config
 
 from rowstamp.errors import RowstampError
 from rowstamp.history.checksum import ChecksumError, checksum
-from rowstamp.history.hooks import _versions_dirs
+from rowstamp.history.hooks import versions_dirs
 
 __all__ = ["frozen_problems"]
 
@@ -27,7 +27,7 @@ def frozen_problems(config: Config, ref: str) -> list[str]:
     root = Path(config.config_file_name or "alembic.ini").resolve().parent
     top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
     commit = _commit(root, ref)
-    old_files = _migrations_at(top, commit, _versions_dirs(root))
+    old_files = _migrations_at(top, commit, versions_dirs(root))
     problems = []
     with tempfile.TemporaryDirectory(prefix="rowstamp-frozen-") as scratch:  # mode 0700
         for path in old_files:

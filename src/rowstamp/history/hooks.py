@@ -21,7 +21,14 @@ from pathlib import Path
 
 from rowstamp.errors import RowstampError
 
-__all__ = ["PREFIX", "CommitCheck", "check_commit_message", "commit_command", "install_hooks"]
+__all__ = [
+    "PREFIX",
+    "CommitCheck",
+    "check_commit_message",
+    "commit_command",
+    "install_hooks",
+    "versions_dirs",
+]
 
 PREFIX = "Migration: "
 VERSIONS_DIR = "alembic/versions/"
@@ -60,7 +67,7 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def _versions_dirs(root: Path) -> tuple[str, ...]:
+def versions_dirs(root: Path) -> tuple[str, ...]:
     """The history's folders, as git names them: alembic.ini's version locations (an
     adopted project keeps its own, e.g. ``migrations/versions``), else ``alembic/versions/``."""
     from alembic.config import Config
@@ -117,7 +124,7 @@ def check_commit_message(message_file: Path, root: Path | None = None) -> Commit
         subject = _subject(message_file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RowstampError(f"cannot read {message_file}: {exc.strerror}") from None
-    versions = _versions_dirs(root)
+    versions = versions_dirs(root)
     migrations, staged = _staged_migrations(root, versions)
     if not migrations:
         return CommitCheck()

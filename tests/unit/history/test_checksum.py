@@ -182,3 +182,14 @@ def test_operations_built_in_a_loop_are_the_operations_written_out(tmp_path: Pat
         '    for name in ("nickname", "notes"):\n        op.drop_column("users", name)\n',
     )
     assert checksum(_write(tmp_path, looped)) == checksum(_write(tmp_path, written))
+
+
+def test_v1_of_the_guides_own_first_migration_never_changes() -> None:
+    """A stored v1 checksum must verify forever. v1 spells operations the way Alembic's
+    renderer writes them, so an Alembic or SQLAlchemy upgrade that changes that spelling
+    would make every applied revision look edited: this literal catches it. If it fails,
+    keep v1's output the same (pin what moved) or add v2; never change the literal."""
+    migration = Path(__file__).parents[3] / "alembic/versions/f0654512c599_create_users_table.py"
+    stored = "v1:7a64884b90373eb30c7d369dfec599662d50efdf6d5ee56c5c184ac2bd7ca493"
+    assert checksum(migration) == stored
+    assert verify(stored, migration)
