@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rowstamp.errors import MigrationFailedError, TableLockTimeout, first_line
+from rowstamp.model.columns import METADATA_COLUMNS
 from rowstamp.runtime.failure_state import AfterFailure, object_name, undo_statements
 from rowstamp.urls import mask_secrets
 
 __all__ = ["Progress", "Step"]
 
-_METADATA_COLUMN = re.compile(r"\b(is_active|is_flagged|notes|created_at|updated_at)\b")
+_METADATA_COLUMN = re.compile(rf"\b({'|'.join(METADATA_COLUMNS)})\b")
 """An error naming one of rowstamp's columns (as a missing column, on every engine)."""
 
 log = logging.getLogger("rowstamp")
