@@ -79,15 +79,15 @@ def baseline_naming_convention(config: Config, target_metadata: Any) -> Mapping[
 
 
 def own_history_steps(
-    environment: EnvironmentContext, target_metadata: MetaData | None
+    environment: EnvironmentContext, target_metadata: MetaData | None, own: frozenset[str]
 ) -> Callable[..., Any] | None:
-    """The command's step function (``fn``), running each revision up to the baseline
-    under the project's own naming convention; None when the command has no steps."""
+    """The command's step function (``fn``), running each revision of ``own`` (the
+    baseline and its ancestors, ``own_history``) under the project's own naming
+    convention; None when the command has no steps."""
     fn: Callable[..., Any] | None = environment.context_opts.get("fn")
     if fn is None:
         return None
     convention = baseline_naming_convention(environment.config, target_metadata)
-    own = own_history(environment.config, environment.script) if convention else frozenset()
     if convention is None or not own:
         return fn
 

@@ -126,10 +126,11 @@ def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]
     engine = run.state.engine
     if engine is not None and for_dialect(engine.dialect).transaction_per_revision:
         options.update(transactional_ddl=True, transaction_per_migration=True)
-    fn = _steps(target_metadata)
+    own = _old_history()
+    fn = _steps(target_metadata, own)
     if fn is None:
         return options
-    progress = run.state.progress = Progress(printer=run.printer, old_history=_old_history())
+    progress = run.state.progress = Progress(printer=run.printer, old_history=own)
     return {**options, "fn": progress.observe(fn), "on_version_apply": progress.applied}
 
 
@@ -145,7 +146,7 @@ def protect(run: RunOptions, connection: Connection) -> None:
 
 def offline_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]:
     """``context.configure`` options for ``--sql`` mode (no database connection)."""
-    fn = _steps(target_metadata)
+    fn = _steps(target_metadata, _old_history())
     return {
         **_common_options(run, target_metadata),
         "url": run.required_settings().url,
@@ -166,13 +167,15 @@ def _old_history() -> frozenset[str]:
     return own_history(environment.config, environment.script)
 
 
-def _steps(target_metadata: MetaData) -> Any:
+def _steps(target_metadata: MetaData, own: frozenset[str]) -> Any:
     """The command's step function, the project's own history (up to ``[rowstamp]
     baseline``) run under its own naming convention; None without steps."""
     from rowstamp.history.baseline import own_history_steps
 
     environment = alembic_environment()
-    return own_history_steps(environment, target_metadata) if environment is not None else None
+    if environment is None:
+        return None
+    return own_history_steps(environment, target_metadata, own)
 
 
 @contextmanager
