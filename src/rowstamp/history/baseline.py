@@ -25,7 +25,12 @@ from sqlalchemy.sql.schema import DEFAULT_NAMING_CONVENTION
 from rowstamp.compat import operations_naming_convention
 from rowstamp.errors import SettingsError
 from rowstamp.model.columns import NAMING_CONVENTION
-from rowstamp.runtime.config import BASELINE_OPTION, adoption_baseline, load_reference
+from rowstamp.runtime.config import (
+    BASELINE_OPTION,
+    adoption_baseline,
+    load_reference,
+    rowstamp_option,
+)
 
 __all__ = [
     "BASELINE_CONVENTION_OPTION",
@@ -104,9 +109,7 @@ def own_history_steps(
 
 
 def _named_convention(config: Config) -> Mapping[str, Any] | None:
-    if not config.file_config.has_section("rowstamp"):
-        return None
-    target = config.get_section_option("rowstamp", BASELINE_CONVENTION_OPTION)
+    target = rowstamp_option(config, BASELINE_CONVENTION_OPTION)
     if not target:
         return None
     value = load_reference(

@@ -31,6 +31,7 @@ __all__ = [
     "load_config",
     "load_reference",
     "project_settings",
+    "rowstamp_option",
     "run_options",
 ]
 
@@ -60,13 +61,17 @@ def load_config(path: Path | str | None = None, options: RunOptions | None = Non
     return config
 
 
+def rowstamp_option(config: Config, name: str) -> str:
+    """alembic.ini's ``[rowstamp] name``, stripped; empty when it or the section is missing."""
+    if not config.file_config.has_section("rowstamp"):
+        return ""
+    return (config.get_section_option("rowstamp", name) or "").strip()
+
+
 def adoption_baseline(config: Config) -> str | None:
     """The revision ``[rowstamp] baseline`` names, or None for a project that started
     with rowstamp (every revision is rowstamp's)."""
-    if not config.file_config.has_section("rowstamp"):
-        return None
-    value = config.get_section_option("rowstamp", BASELINE_OPTION)
-    return (value or "").strip() or None
+    return rowstamp_option(config, BASELINE_OPTION) or None
 
 
 def load_reference(option: str, target: str, what_to_do: str) -> Any:

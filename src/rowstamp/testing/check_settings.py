@@ -31,7 +31,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, MetaData
 
 from rowstamp.errors import SettingsError
-from rowstamp.runtime.config import load_reference
+from rowstamp.runtime.config import adoption_baseline, load_reference, rowstamp_option
 
 __all__ = [
     "ALLOW_LEFTOVERS_OPTION",
@@ -84,16 +84,16 @@ class CheckSettings:
         configured = frozenset(_items(config, SKIP_OPTION))
         _known(configured, f"alembic.ini [rowstamp] {SKIP_OPTION}")
         _known(set(skip), "--skip")
-        initial = _option(config, INITIAL_SCHEMA_OPTION).strip() or None
+        initial = rowstamp_option(config, INITIAL_SCHEMA_OPTION) or None
         allowed = tuple(_items(config, ALLOW_LEFTOVERS_OPTION))
-        walk_from = _option(config, WALK_FROM_OPTION).strip() or "baseline"
+        walk_from = rowstamp_option(config, WALK_FROM_OPTION) or "baseline"
         if walk_from not in {"baseline", "base"}:
             raise SettingsError(
                 f"alembic.ini [rowstamp] {WALK_FROM_OPTION} = {walk_from} is neither "
                 "baseline nor base",
                 "write baseline (the default) or base",
             )
-        baseline_schema = _option(config, BASELINE_SCHEMA_OPTION).strip() or None
+        baseline_schema = rowstamp_option(config, BASELINE_SCHEMA_OPTION) or None
         if baseline_schema is not None:
             _check_baseline_schema(config, baseline_schema, initial, walk_from)
         return cls(
@@ -149,7 +149,7 @@ def create_schema(engine: Engine, option: str, target: str | MetaData) -> None:
 def _check_baseline_schema(config: Config, value: str, initial: str | None, walk: str) -> None:
     """``test_baseline_schema`` needs a baseline and replaces the walk of the history."""
     where = f"alembic.ini [rowstamp] {BASELINE_SCHEMA_OPTION} = {value}"
-    if not _option(config, "baseline").strip():
+    if adoption_baseline(config) is None:
         raise SettingsError(f"{where} needs a baseline", "set [rowstamp] baseline = <revision>")
     if initial is not None or walk == "base":
         raise SettingsError(
@@ -170,13 +170,7 @@ def _known(names: Collection[str], where: str) -> None:
         )
 
 
-def _option(config: Config, name: str) -> str:
-    if not config.file_config.has_section("rowstamp"):
-        return ""
-    return config.get_section_option("rowstamp", name) or ""
-
-
 def _items(config: Config, name: str) -> list[str]:
     """A comma- or line-separated list."""
-    text = _option(config, name).replace("\n", ",")
+    text = rowstamp_option(config, name).replace("\n", ",")
     return [item.strip() for item in text.split(",") if item.strip()]
