@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from rowstamp.cli import author, project, run
+from rowstamp.cli import author, doctor, project, run
 from rowstamp.cli.common import CliOptions, EnvOption, options_of
 
 __all__ = ["app", "main"]
@@ -83,6 +83,7 @@ app.command("status")(run.status)
 app.command("init")(project.init)
 app.add_typer(project.hooks_app, name="hooks")
 app.command("test")(project.test)
+app.command("doctor")(doctor.doctor)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -240,6 +240,15 @@ class EngineSupport:
         Engines whose triggers hold their SQL themselves have none."""
         return []
 
+    def east_of_utc(self, connection: Connection, hours: int) -> AbstractContextManager[None]:
+        """Run the block with the session's time zone ``hours`` east of UTC, inside the
+        caller's transaction (a trigger that writes local time then shows); put back after."""
+        raise NotImplementedError
+
+    def non_transactional_tables(self, connection: Connection) -> set[str]:
+        """Tables whose rows a ROLLBACK cannot restore (MyISAM): one catalog query."""
+        return set()
+
     def check_can_create_triggers(self, connection: Connection) -> None:
         """Raise a one-line error if this connection's user cannot create triggers.
 
@@ -308,6 +317,10 @@ class EngineSupport:
     def backup(self, url: URL, path: Path) -> None:
         """Write a backup of the database at ``url`` to ``path``."""
         raise NotImplementedError
+
+    def client_tools(self) -> dict[str, str | None]:
+        """Tools a backup, its check and a restore run here: name -> path (None: missing)."""
+        return {}
 
     def verify_backup(self, path: Path) -> str:
         """Check the backup can be read back; say what was checked, or raise BackupError."""

@@ -201,6 +201,26 @@ class MySQLSupport(EngineSupport):
             {"seconds": max(1, round(lock_timeout))},
         )
 
+    @contextmanager
+    def east_of_utc(self, connection: Connection, hours: int) -> Iterator[None]:
+        """``time_zone`` is the session's, not the transaction's: set back by hand."""
+        before = connection.execute(text("SELECT @@session.time_zone")).scalar()
+        connection.execute(text("SET SESSION time_zone = :zone"), {"zone": f"{hours:+03d}:00"})
+        try:
+            yield
+        finally:
+            connection.execute(text("SET SESSION time_zone = :zone"), {"zone": before})
+
+    def non_transactional_tables(self, connection: Connection) -> set[str]:
+        rows = connection.execute(
+            text(
+                "SELECT t.table_name FROM information_schema.TABLES t"
+                " JOIN information_schema.ENGINES e ON e.engine = t.engine"
+                " WHERE t.table_schema = DATABASE() AND e.transactions <> 'YES'"
+            )
+        )
+        return {str(name) for (name,) in rows}
+
     def catalog_objects(self, connection: Connection) -> Catalog:
         """Tables, indexes, triggers, routines, columns and constraints of the
         connection's current database."""
@@ -289,6 +309,12 @@ class MySQLSupport(EngineSupport):
             str(url.database),
         ]
         run_tool(command, url, _tool_env(url))
+
+    def client_tools(self) -> dict[str, str | None]:
+        return {
+            f"{names[0]} (or {names[1]})": shutil.which(_tool(*names))
+            for names in (("mariadb-dump", "mysqldump"), ("mariadb", "mysql"))
+        }
 
     def verify_backup(self, path: Path) -> str:
         with path.open("rb") as dump:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -145,6 +146,16 @@ class PostgreSQLSupport(EngineSupport):
             if _edited(name, body, column)
         ]
 
+    @contextmanager
+    def east_of_utc(self, connection: Connection, hours: int) -> Iterator[None]:
+        """``SET LOCAL``: the zone also ends with the caller's transaction."""
+        before = connection.execute(text("SELECT current_setting('TimeZone')")).scalar()
+        connection.execute(text(f"SET LOCAL TIME ZONE INTERVAL '{hours:+03d}:00' HOUR TO MINUTE"))
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": before})
+
     # Session advisory locks: they need a direct connection, not a transaction-mode
     # pooler such as PgBouncer's, which may hand the session to another client.
     def try_lock(self, connection: Connection, key: str) -> bool:
@@ -193,6 +204,9 @@ class PostgreSQLSupport(EngineSupport):
             f"--dbname={_conninfo(url)}",
         ]
         run_tool(command, url, _tool_env(url))
+
+    def client_tools(self) -> dict[str, str | None]:
+        return {name: _installed(_tool(name)) for name in ("pg_dump", "pg_restore")}
 
     def verify_backup(self, path: Path) -> str:
         listing = run_tool([_tool("pg_restore"), "--list", str(path)], URL.create("x"), {})
@@ -344,6 +358,10 @@ def _tool(name: str) -> str:
         if (bindir / name).exists():
             return str(bindir / name)
     return shutil.which(name) or name
+
+
+def _installed(tool: str) -> str | None:
+    return tool if Path(tool).is_absolute() else None
 
 
 def _major(version: str) -> int:

@@ -15,6 +15,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -150,11 +151,33 @@ class SQLiteSupport(EngineSupport):
             handle.close()
 
     def lock_holder(self, connection: Connection, key: str) -> str | None:
+        """The holder's pid, only while it holds the lock: the file outlives the lock."""
         path = _lock_path(connection)
         try:
-            return path.read_text(encoding="utf-8").strip() or None if path else None
-        except OSError:
+            with open(path or "", encoding="utf-8") as handle:  # never creates the file
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return handle.read().strip() or "another process"
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                return None
+        except OSError:  # no lock file: never locked
             return None
+
+    @contextmanager
+    def east_of_utc(self, connection: Connection, hours: int) -> Iterator[None]:
+        """SQLite's ``'localtime'`` is this process's zone (``TZ``); no session has one."""
+        before = os.environ.get("TZ")
+        os.environ["TZ"] = f"<{hours:+03d}>{-hours:+d}"  # POSIX counts west of UTC
+        time.tzset()
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("TZ", None)
+            else:
+                os.environ["TZ"] = before
+            time.tzset()
 
     def catalog_objects(self, connection: Connection) -> Catalog:
         return read_catalog(connection)

@@ -32,7 +32,7 @@ from rowstamp.review.reader import MigrationFile, quiet_alembic, read_migration
 from rowstamp.review.rules import review_migration
 from rowstamp.runtime.options import RunOptions
 
-__all__ = ["SQUAWK_EXCLUDED", "LintReport", "LintResult", "lint_migrations"]
+__all__ = ["SQUAWK_EXCLUDED", "LintReport", "LintResult", "lint_migrations", "squawk_path"]
 
 SQUAWK_EXCLUDED = {
     "prefer-text-field": "column types are the models' choice, not a migration's",
@@ -136,7 +136,7 @@ def lint_migrations(
     if frozen_since is not None:
         problems.extend(frozen_problems(config, frozen_since))
     files = _files(scripts, targets or [], every)
-    executable = shutil.which("squawk") or _venv_squawk()
+    executable = squawk_path()
     state = "off" if squawk is False else ("ran" if executable else "not installed")
     checked = 0
     if squawk is True and not executable:
@@ -200,9 +200,10 @@ def _walk(scripts: ScriptDirectory) -> list[Script]:
         raise RevisionError(str(exc).rstrip("."), "fix the files in alembic/versions") from None
 
 
-def _venv_squawk() -> str | None:
+def squawk_path() -> str | None:
+    """The ``squawk`` command lint runs: on PATH, else beside this Python; None: missing."""
     candidate = Path(sys.executable).parent / "squawk"
-    return str(candidate) if candidate.is_file() else None
+    return shutil.which("squawk") or (str(candidate) if candidate.is_file() else None)
 
 
 def offline_sql(config: Config, scripts: ScriptDirectory, migration: MigrationFile) -> str:

@@ -40,6 +40,7 @@ from rowstamp.errors import BackupError
 
 __all__ = [
     "Backup",
+    "backup_directory_problems",
     "default_backup_dir",
     "log_no_backup",
     "scratch_database",
@@ -115,6 +116,42 @@ def _private_directory(directory: Path) -> None:
             f"cannot create backup directory {directory}: {_reason(exc, directory)}",
             "set BACKUP_DIR to a writable directory outside the repository",
         ) from None
+
+
+def backup_directory_problems(directory: Path, project_root: Path) -> list[BackupError]:
+    """Why a backup could not be written into ``directory``, or would not be private
+    there; read only: a missing directory is fine where ``take_backup`` can create it."""
+    problems = []
+    repository = _repository_root(project_root)
+    if _inside(directory, repository):
+        problems.append(
+            BackupError(
+                f"backup directory {directory} is inside the repository {repository}",
+                "set BACKUP_DIR to a directory outside it",
+            )
+        )
+    existing = next(p for p in (directory, *directory.parents) if p.exists())
+    if existing == directory and not directory.is_dir():
+        problems.append(
+            BackupError(f"{directory} is not a directory", "set BACKUP_DIR to a directory")
+        )
+    elif existing == directory and directory.stat().st_mode & 0o077:
+        mode = f"{directory.stat().st_mode & 0o777:o}"
+        problems.append(
+            BackupError(
+                f"backup directory {directory} is open to other users (mode {mode}); "
+                "backups hold every row",
+                f"make it private: chmod 700 {directory}",
+            )
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        problems.append(
+            BackupError(
+                f"cannot write a backup in {directory} ({existing} is not writable)",
+                "set BACKUP_DIR to a writable directory outside the repository",
+            )
+        )
+    return problems
 
 
 def take_backup(

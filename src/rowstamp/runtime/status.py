@@ -30,7 +30,7 @@ from rowstamp.runtime.config import run_options
 from rowstamp.runtime.env import connect
 from rowstamp.urls import mask_url
 
-__all__ = ["DatabaseStatus", "TableStatus", "database_status"]
+__all__ = ["DatabaseStatus", "TableStatus", "database_status", "model_metadata"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def database_status(config: Config) -> DatabaseStatus:
     run = run_options(config)
     settings = run.required_settings()
     scripts = ScriptDirectory.from_config(config)
-    models = run.state.target_metadata or _models(config, scripts)
+    models = run.state.target_metadata or model_metadata(config, scripts)
     with connect(run) as connection:
         support = for_dialect(connection.dialect)
         version_table = MigrationContext.configure(connection)
@@ -93,7 +93,7 @@ def database_status(config: Config) -> DatabaseStatus:
     )
 
 
-def _models(config: Config, scripts: ScriptDirectory) -> MetaData | None:
+def model_metadata(config: Config, scripts: ScriptDirectory) -> MetaData | None:
     """env.py's ``target_metadata``, read by running env.py offline with no steps."""
     found: list[MetaData] = []
 

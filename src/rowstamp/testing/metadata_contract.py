@@ -11,16 +11,11 @@ recreate - so a raw-SQL ``UPDATE`` leaves ``updated_at`` stale or moves ``create
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import uuid
 from typing import Any
 
 from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import (
-    Boolean,
     Connection,
-    DateTime,
-    Integer,
     MetaData,
     Table,
     bindparam,
@@ -28,20 +23,16 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.types import TypeEngine
 
 from rowstamp.model.columns import (
     declares_metadata_columns,
     metadata_columns,
     wants_updated_at_trigger,
 )
+from rowstamp.model.contract import PAST, column_problems, sample_row
 from rowstamp.testing.base import CheckFailed, MigrationRun, describe_error
 
 __all__ = ["check_metadata_contract", "target_metadata"]
-
-_PAST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_NOT_NULL_WITH_DEFAULT = ("is_active", "is_flagged", "created_at", "updated_at")
-_INDEXED = ("is_active", "is_flagged", "created_at")
 
 
 def target_metadata(run: MigrationRun) -> MetaData:
@@ -85,44 +76,19 @@ def check_metadata_contract(run: MigrationRun, exclude: frozenset[str] = frozens
 
 def _columns(connection: Connection, table: Table) -> list[str]:
     inspector = inspect(connection)
-    columns = {c["name"]: c for c in inspector.get_columns(table.name, schema=table.schema)}
-    indexed = {
-        tuple(index["column_names"])
-        for index in inspector.get_indexes(table.name, schema=table.schema)
-    }
-    problems = []
-    expected: dict[str, tuple[type[TypeEngine[Any]], ...]] = {
-        "is_active": (Boolean, Integer),  # MariaDB reflects BOOLEAN as TINYINT(1)
-        "is_flagged": (Boolean, Integer),
-        "created_at": (DateTime,),
-        "updated_at": (DateTime,),
-    }
-    for role, name in metadata_columns(table).items():
-        column = columns.get(name)
-        if column is None:
-            problems.append(f"{table.name}: has no {name} column")
-            continue
-        kinds = expected.get(role)
-        if kinds is not None and not isinstance(column["type"], kinds):
-            problems.append(
-                f"{table.name}.{name}: type {column['type']} is not {kinds[0].__name__}"
-            )
-        if role in _NOT_NULL_WITH_DEFAULT and (column["nullable"] or not column.get("default")):
-            problems.append(f"{table.name}.{name}: must be NOT NULL with a server default")
-        if role in _INDEXED and (name,) not in indexed:
-            problems.append(f"{table.name}.{name}: has no index")
-    return problems
+    columns = inspector.get_columns(table.name, schema=table.schema)
+    return column_problems(table, columns, inspector.get_indexes(table.name, schema=table.schema))
 
 
 def _trigger(connection: Connection, table: Table) -> list[str]:
     roles = metadata_columns(table)
     if not wants_updated_at_trigger(table) and declares_metadata_columns(table):
         return []  # the model asked for no trigger (or has no updated_at)
-    values = _row(table)
+    values = sample_row(table)
     if values is None:
         return []  # a required foreign key: no row can be made up; the columns were checked
     created, stamp = roles.get("created_at"), roles.get("updated_at", "updated_at")
-    values.update({name: _PAST for name in (created, stamp) if name is not None})
+    values.update({name: PAST for name in (created, stamp) if name is not None})
     key = connection.execute(table.insert().values(values)).inserted_primary_key
     pk = list(table.primary_key.columns)
     quote = connection.dialect.identifier_preparer.quote
@@ -133,16 +99,16 @@ def _trigger(connection: Connection, table: Table) -> list[str]:
     changed = roles.get("notes", stamp)
     update = text(f"UPDATE {name} SET {quote(changed)} = :changed WHERE {where}")
     update = update.bindparams(bindparam("changed", type_=table.c[changed].type))
-    connection.execute(update, {**params, "changed": "rowstamp" if changed != stamp else _PAST})
+    connection.execute(update, {**params, "changed": "rowstamp" if changed != stamp else PAST})
     read = ", ".join(quote(c) for c in (stamp, created) if c is not None)
     row = connection.execute(text(f"SELECT {read} FROM {name} WHERE {where}"), params).one()
     problems = []
-    if _utc(row[0]) <= _PAST:
+    if _utc(row[0]) <= PAST:
         problems.append(
             f"{table.name}: a raw-SQL UPDATE left {stamp} at {row[0]} "
             "(the updated_at trigger did not fire)"
         )
-    if created is not None and _utc(row[1]) != _PAST:
+    if created is not None and _utc(row[1]) != PAST:
         problems.append(f"{table.name}: a raw-SQL UPDATE changed {created} to {row[1]}")
     return problems
 
@@ -152,37 +118,3 @@ def _utc(value: Any) -> dt.datetime:
         value = dt.datetime.fromisoformat(value)
     assert isinstance(value, dt.datetime)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-_SAMPLES: dict[type, Any] = {
-    int: 1,
-    str: "rowstamp",
-    bool: False,
-    float: 1.0,
-    decimal.Decimal: decimal.Decimal(1),
-    dt.datetime: _PAST,
-    dt.date: _PAST.date(),
-    bytes: b"rowstamp",
-    uuid.UUID: uuid.uuid4(),
-}
-
-
-def _row(table: Table) -> dict[str, Any] | None:
-    """Values for the columns an INSERT must give; None when one cannot be made up."""
-    values: dict[str, Any] = {}
-    for column in table.columns:
-        needed = not column.nullable and column.server_default is None
-        if not needed or column.default is not None:
-            continue
-        if column is table.autoincrement_column:
-            continue  # SQLAlchemy's own rule: never a column of a composite key unless marked
-        if column.foreign_keys:
-            return None
-        try:
-            sample = _SAMPLES.get(column.type.python_type)
-        except NotImplementedError:
-            return None
-        if sample is None:
-            return None
-        values[column.name] = sample
-    return values

@@ -1,0 +1,193 @@
+"""``rowstamp doctor``'s checks of the models' tables: the metadata columns, and each
+``updated_at`` trigger fired for real, in UTC whatever the session's time zone.
+
+Columns and indexes are read with one catalog query per kind (SQLAlchemy's
+``get_multi_*``), triggers with one more. The trigger test is the only thing doctor
+writes, and it is rolled back: in one transaction, with the session's time zone set
+well away from UTC, one row per table has its ``updated_at`` set to a time no trigger
+writes (an empty table gets a made-up row first); the trigger must overwrite it with
+the database's UTC time. DML only, never DDL; on MySQL/MariaDB a table whose engine
+cannot roll back (MyISAM) is not touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, MetaData, Table, and_, inspect, select, update
+from sqlalchemy.exc import DBAPIError
+
+from rowstamp.engines import EngineSupport
+from rowstamp.errors import first_line
+from rowstamp.model.columns import (
+    declares_metadata_columns,
+    metadata_columns,
+    wants_updated_at_trigger,
+)
+from rowstamp.model.contract import PAST, column_problems, sample_row
+from rowstamp.runtime.doctor import Finding
+from rowstamp.sql import utc_now
+
+__all__ = ["EAST_OF_UTC", "table_findings"]
+
+EAST_OF_UTC = 5
+"""The session time zone (hours east of UTC) the trigger test runs in: a trigger that
+writes local time instead of UTC is then this far off."""
+
+_TOLERANCE = dt.timedelta(minutes=10)
+"""How far a fired trigger's time may be from the database's UTC "now" read after it;
+every real time zone is further off than this when the session is at +05:00."""
+
+_TRIGGER_FIX = 'put the trigger back with a migration: rowstamp new "restore updated_at triggers"'
+
+
+def table_findings(
+    connection: Connection, support: EngineSupport, models: MetaData | None, lock_timeout: float
+) -> list[Finding]:
+    """The columns, trigger and UTC findings of every model table."""
+    if models is None:
+        return [Finding("columns", "warn", "env.py configures no target_metadata: no models")]
+    tables = list(models.sorted_tables)
+    findings: list[Finding] = []
+    sound: list[Table] = []
+    wrong = 0
+    for schema, in_schema in _by_schema(tables).items():
+        inspector = inspect(connection)
+        columns = inspector.get_multi_columns(schema=schema)
+        indexes = inspector.get_multi_indexes(schema=schema)
+        with_trigger = support.tables_with_trigger(connection, schema)
+        for table in in_schema:
+            key = (schema, table.name)
+            problems = (
+                column_problems(table, columns[key], indexes.get(key, []))
+                if key in columns
+                else [f"{table.name}: the table does not exist"]
+            )
+            wrong += bool(problems)
+            findings += [_column_fix(table, p) for p in problems]
+            if key not in columns or not _wants_trigger(table):
+                continue
+            if table.name not in with_trigger:
+                name = support.trigger_name(table.name)
+                detail = f"{table.name}: has no updated_at trigger ({name})"
+                findings.append(Finding("trigger", "fail", detail, _TRIGGER_FIX))
+            elif not problems:
+                sound.append(table)
+    if len(tables) > wrong:
+        others = "other " if wrong else ""
+        detail = f"{len(tables) - wrong} {others}tables have the five columns as the models say"
+        findings.insert(0, Finding("columns", "ok", detail))
+    connection.rollback()
+    return findings + _exercise(connection, support, sound, lock_timeout)
+
+
+def _by_schema(tables: list[Table]) -> dict[str | None, list[Table]]:
+    grouped: defaultdict[str | None, list[Table]] = defaultdict(list)
+    for table in tables:
+        grouped[table.schema].append(table)
+    return dict(grouped)
+
+
+def _wants_trigger(table: Table) -> bool:
+    return wants_updated_at_trigger(table) or not declares_metadata_columns(table)
+
+
+def _column_fix(table: Table, problem: str) -> Finding:
+    return Finding(
+        "columns",
+        "fail",
+        problem,
+        f'write the migration that puts it right: rowstamp new "fix {table.name} columns"',
+    )
+
+
+def _exercise(
+    connection: Connection, support: EngineSupport, tables: list[Table], lock_timeout: float
+) -> list[Finding]:
+    """Fire each trigger in one transaction that is rolled back, the session at +05:00."""
+    if not tables:
+        return []
+    written: dict[str, dt.datetime | str] = {}
+    with connection.begin() as transaction:
+        try:
+            skipped = support.non_transactional_tables(connection)
+            support.configure_session(connection, lock_timeout)  # a locked row: fail fast
+            with support.east_of_utc(connection, EAST_OF_UTC):
+                for table in tables:
+                    written[table.name] = (
+                        "its storage engine cannot roll back"
+                        if table.name in skipped
+                        else _fire(connection, table)
+                    )
+                now = _utc(connection.execute(select(utc_now())).scalar())
+        finally:
+            transaction.rollback()
+    return _judge(written, now)
+
+
+def _fire(connection: Connection, table: Table) -> dt.datetime | str:
+    """Set one row's ``updated_at`` to ``PAST`` and read back what the trigger made of it,
+    or say why the table was not exercised."""
+    stamp = table.c[metadata_columns(table).get("updated_at", "updated_at")]
+    keys = list(table.primary_key.columns)
+    if not keys:
+        return "no primary key"
+    try:
+        with connection.begin_nested():
+            found = connection.execute(select(*keys).limit(1)).first()
+            row = tuple(found) if found is not None else _insert(connection, table)
+            if row is None:
+                return "empty table"
+            where = and_(*(key == value for key, value in zip(keys, row, strict=True)))
+            connection.execute(update(table).where(where).values({stamp.name: PAST}))
+            return _utc(connection.execute(select(stamp).where(where)).scalar())
+    except DBAPIError as exc:
+        return first_line(exc)
+
+
+def _insert(connection: Connection, table: Table) -> tuple[Any, ...] | None:
+    """Insert a made-up row into an empty table; its primary key, or None if none can be."""
+    values = sample_row(table)
+    if values is None:
+        return None
+    roles = metadata_columns(table)
+    values.update({roles[r]: PAST for r in ("created_at", "updated_at") if r in roles})
+    return tuple(connection.execute(table.insert().values(values)).inserted_primary_key or ())
+
+
+def _judge(written: dict[str, dt.datetime | str], now: dt.datetime) -> list[Finding]:
+    findings, fired = [], 0
+    for name, stored in written.items():
+        if isinstance(stored, str):
+            findings.append(Finding("trigger", "warn", f"{name}: not exercised ({stored})"))
+            continue
+        if stored <= PAST:
+            detail = f"{name}: an UPDATE left updated_at unchanged (the trigger did not fire)"
+            findings.append(Finding("trigger", "fail", detail, _TRIGGER_FIX))
+            continue
+        fired += 1
+        if abs(stored - now) > _TOLERANCE:
+            hours = (stored - now).total_seconds() / 3600
+            detail = (
+                f"{name}: with the session at +{EAST_OF_UTC:02d}:00 the trigger wrote updated_at "
+                f"{stored:%Y-%m-%d %H:%M:%S} while the database's UTC time is "
+                f"{now:%Y-%m-%d %H:%M:%S} ({hours:+.1f} h): it writes local time, not UTC"
+            )
+            fix = "put rowstamp's trigger back (see: rowstamp check), which writes UTC"
+            findings.append(Finding("utc", "fail", detail, fix))
+    if fired:
+        findings.insert(0, Finding("trigger", "ok", f"fires on {fired} tables"))
+    if fired and not any(f.check == "utc" for f in findings):
+        zone = f"+{EAST_OF_UTC:02d}:00"
+        findings.insert(1, Finding("utc", "ok", f"UTC with the session at {zone}"))
+    return findings
+
+
+def _utc(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"not a timestamp: {value!r}")
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
