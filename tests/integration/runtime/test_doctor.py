@@ -1,0 +1,197 @@
+"""``rowstamp doctor`` on every engine: green on a healthy database, and the right fail
+line after a trigger dropped by hand, a trigger that writes local time, a dropped
+column; the trigger test leaves no trace (it is rolled back)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL
+
+from rowstamp.runtime.lock import migration_lock
+from tests.project import Project, Result
+
+_DROP_TRIGGER = {
+    "sqlite": ["DROP TRIGGER update_timestamp_users"],
+    "postgresql": ["DROP TRIGGER update_timestamp ON users"],
+    "mariadb": ["DROP TRIGGER update_timestamp_users"],
+}
+
+# A trigger that writes the session's local time. PostgreSQL's columns are timestamptz,
+# where a plain ``localtimestamp`` is converted back with the same session zone (so it is
+# still the right instant); the bug that survives there is local wall time taken as UTC.
+_LOCAL_TIME_TRIGGER = {
+    "sqlite": [
+        "DROP TRIGGER update_timestamp_users",
+        "CREATE TRIGGER update_timestamp_users AFTER UPDATE ON users FOR EACH ROW "
+        "WHEN NEW.updated_at IS NOT strftime('%Y-%m-%d %H:%M:%f000', 'now', 'localtime') "
+        "BEGIN UPDATE users SET updated_at = strftime('%Y-%m-%d %H:%M:%f000', 'now', "
+        "'localtime') WHERE rowid = NEW.rowid; END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN NEW.updated_at := localtimestamp AT TIME ZONE 'UTC'; RETURN NEW; END $$",
+    ],
+    "mariadb": [
+        "DROP TRIGGER update_timestamp_users",
+        "CREATE TRIGGER update_timestamp_users BEFORE UPDATE ON users "
+        "FOR EACH ROW SET NEW.updated_at = NOW(6)",
+    ],
+}
+
+
+@pytest.fixture
+def project(db_url: URL, tmp_path: Path) -> Project:
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    project.run("rowstamp", "upgrade", "--no-report")
+    return project
+
+
+@pytest.fixture
+def database(db_url: URL) -> Iterator[Engine]:
+    engine = create_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def _doctor(project: Project, *args: str) -> Result:
+    return project.run("rowstamp", "doctor", *args, check=False)
+
+
+def _by_hand(engine: Engine, statements: list[str]) -> None:
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+
+
+def _lines(result: Result, status: str) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith(status)]
+
+
+def test_green_on_a_healthy_database_and_nothing_is_left(
+    project: Project, database: Engine
+) -> None:
+    past = datetime(2001, 2, 3, 4, 5, 6)
+    with database.begin() as connection:
+        connection.execute(
+            text("INSERT INTO users (name, email, updated_at) VALUES ('a', 'a@x.org', :t)"),
+            {"t": past},
+        )
+    result = _doctor(project)
+    assert result.returncode == 0, result.output
+    assert _lines(result, "fail") == [] and _lines(result, "warn") == [], result.output
+    for line in (
+        "revision  at head",
+        "columns   1 tables have the five columns",
+        "trigger   fires on 1 tables",
+        "utc       UTC with the session at +05:00",
+        "drift     the database matches the models",
+        "lock      the migration lock is free",
+    ):
+        assert any(line in out for out in _lines(result, "ok")), (line, result.output)
+    with database.connect() as connection:
+        rows = connection.execute(text("SELECT name, updated_at FROM users")).all()
+    assert [(name, str(stamp)[:19]) for name, stamp in rows] == [("a", "2001-02-03 04:05:06")]
+
+
+def test_an_empty_table_gets_a_test_row_that_is_rolled_back(
+    project: Project, database: Engine
+) -> None:
+    result = _doctor(project, "--format", "json")
+    assert result.returncode == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert {"check": "trigger", "status": "ok", "detail": "fires on 1 tables", "fix": ""} in (
+        report["checks"]
+    )
+    with database.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 0
+
+
+def test_a_trigger_dropped_by_hand_fails(
+    project: Project, database: Engine, engine_name: str
+) -> None:
+    _by_hand(database, _DROP_TRIGGER[engine_name])
+    result = _doctor(project)
+    assert result.returncode == 1, result.output
+    assert any(
+        "trigger   users: has no updated_at trigger" in line for line in _lines(result, "fail")
+    ), result.output
+    assert 'fix: put the trigger back with a migration: rowstamp new "' in result.stdout
+
+
+def test_a_trigger_that_writes_local_time_fails(
+    project: Project, database: Engine, engine_name: str
+) -> None:
+    _by_hand(database, _LOCAL_TIME_TRIGGER[engine_name])
+    result = _doctor(project)
+    assert result.returncode == 1, result.output
+    (line,) = [line for line in _lines(result, "fail") if "utc" in line]
+    assert "users: with the session at +05:00 the trigger wrote updated_at" in line
+    assert "(+5.0 h): it writes local time, not UTC" in line
+    assert any("trigger   fires on 1 tables" in ok for ok in _lines(result, "ok"))
+
+
+def test_a_missing_column_fails(project: Project, database: Engine) -> None:
+    _by_hand(database, ["ALTER TABLE users DROP COLUMN notes"])
+    result = _doctor(project, "--format", "json")
+    assert result.returncode == 1, result.output
+    fails = [c for c in json.loads(result.stdout)["checks"] if c["status"] == "fail"]
+    assert fails[0] == {
+        "check": "columns",
+        "status": "fail",
+        "detail": "users: has no notes column",
+        "fix": 'write the migration that puts it right: rowstamp new "fix users columns"',
+    }
+    assert any(c["check"] == "drift" and "notes" in c["detail"] for c in fails)
+
+
+def test_a_held_migration_lock_fails_and_drift_does_not_wait(
+    project: Project, database: Engine
+) -> None:
+    with (
+        database.connect() as connection,
+        migration_lock(connection, wait_seconds=0, statement_lock_timeout=5),
+    ):
+        result = _doctor(project)
+    assert result.returncode == 1, result.output
+    assert any("lock      the migration lock is held (" in f for f in _lines(result, "fail"))
+    assert any(
+        "drift     not compared: the migration lock is held" in w for w in _lines(result, "warn")
+    )
+
+
+def test_not_at_head_fails_with_the_way_out(project: Project, database: Engine) -> None:
+    _by_hand(database, ["DELETE FROM alembic_version"])
+    result = _doctor(project)
+    assert result.returncode == 1, result.output
+    assert "the database is at base (no migration applied), not at head" in result.stdout
+    assert "fix: apply the migrations: rowstamp upgrade" in result.stdout
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_backup_directory_open_to_others_fails_in_production(
+    project: Project, tmp_path: Path
+) -> None:
+    backups = tmp_path / "backups"
+    backups.mkdir(mode=0o755)
+    backups.chmod(0o755)
+    result = project.run(
+        "rowstamp", "doctor", check=False, ENVIRONMENT="production", BACKUP_DIR=str(backups)
+    )
+    assert result.returncode == 1, result.output
+    assert f"backup    backup directory {backups} is open to other users (mode 755)" in (
+        result.stdout
+    )
+    assert f"fix: make it private: chmod 700 {backups}" in result.stdout
+    backups.chmod(0o700)
+    result = project.run(
+        "rowstamp", "doctor", check=False, ENVIRONMENT="production", BACKUP_DIR=str(backups)
+    )
+    assert result.returncode == 0, result.output
+    assert f"backup    {backups} is usable and private" in result.stdout
