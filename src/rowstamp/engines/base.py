@@ -242,7 +242,8 @@ class EngineSupport:
 
     def east_of_utc(self, connection: Connection, hours: int) -> AbstractContextManager[None]:
         """Run the block with the session's time zone ``hours`` east of UTC, inside the
-        caller's transaction (a trigger that writes local time then shows); put back after."""
+        caller's transaction (a trigger that writes local time then shows); put back by
+        the end of the block or of the transaction."""
         raise NotImplementedError
 
     def non_transactional_tables(self, connection: Connection) -> set[str]:

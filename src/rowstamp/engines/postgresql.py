@@ -148,13 +148,11 @@ class PostgreSQLSupport(EngineSupport):
 
     @contextmanager
     def east_of_utc(self, connection: Connection, hours: int) -> Iterator[None]:
-        """``SET LOCAL``: the zone also ends with the caller's transaction."""
-        before = connection.execute(text("SELECT current_setting('TimeZone')")).scalar()
-        connection.execute(text(f"SET LOCAL TIME ZONE INTERVAL '{hours:+03d}:00' HOUR TO MINUTE"))
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": before})
+        """``SET LOCAL``: the zone ends with the caller's transaction, even an aborted one."""
+        # a zone name, not an offset: psycopg reads timestamps in the zone it is told of
+        zone = f"Etc/GMT{-hours:+d}"  # the tz database counts west of UTC, as POSIX
+        connection.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": zone})
+        yield
 
     # Session advisory locks: they need a direct connection, not a transaction-mode
     # pooler such as PgBouncer's, which may hand the session to another client.

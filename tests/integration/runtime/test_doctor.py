@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
 from rowstamp.runtime.lock import migration_lock
-from tests.project import Project, Result
+from tests.project import POSTS_WITHOUT_AUTHOR, Project, Result
 
 _DROP_TRIGGER = {
     "sqlite": ["DROP TRIGGER update_timestamp_users"],
@@ -195,3 +195,28 @@ def test_backup_directory_open_to_others_fails_in_production(
     )
     assert result.returncode == 0, result.output
     assert f"backup    {backups} is usable and private" in result.stdout
+
+
+_REFUSE_TEST_ROWS = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_posts BEFORE INSERT ON posts "
+        "BEGIN SELECT RAISE(ABORT, 'no made-up posts'); END"
+    ],
+    "postgresql": ["ALTER TABLE posts ADD CONSTRAINT real_title CHECK (title <> 'rowstamp')"],
+    "mariadb": ["ALTER TABLE posts ADD CONSTRAINT real_title CHECK (title <> 'rowstamp')"],
+}
+
+
+def test_a_refused_test_row_is_a_warning_and_the_next_tables_are_still_tested(
+    project: Project, database: Engine, engine_name: str
+) -> None:
+    project.add_model("post", POSTS_WITHOUT_AUTHOR)
+    project.run("rowstamp", "new", "Create posts table")
+    project.run("rowstamp", "upgrade", "--no-report")
+    _by_hand(database, _REFUSE_TEST_ROWS[engine_name])
+    result = _doctor(project)
+    assert result.returncode == 0, result.output
+    (warning,) = _lines(result, "warn")
+    assert warning.startswith("warn  trigger   posts: not exercised ("), result.output
+    assert any("trigger   fires on 1 tables" in line for line in _lines(result, "ok"))
+    assert any("utc       UTC with the session at +05:00" in line for line in _lines(result, "ok"))
