@@ -6,8 +6,9 @@ previous table, rowstamp's five columns); ``rowstamp new`` writes their migratio
 ``rowstamp upgrade`` applies it. Half the tables get 100 rows, half stay empty, so
 the trigger test takes both ways (an existing row; a made-up row in an empty
 table). Then ``rowstamp doctor`` runs as a user runs it, a new process each time,
-``BENCH_RUNS`` times; the median is reported beside ``rowstamp --help`` (the start-up
-every command pays).
+``BENCH_RUNS`` times; the median wall and CPU time are reported beside ``rowstamp
+--help`` (the start-up every command pays), ``status`` (imports the models, reads
+the catalog) and ``check`` (autogenerate's comparison, which doctor runs for drift).
 
 Run: ``python -m bench.doctor_scale`` (``BENCH_DOCTOR_TABLES=500`` for another N).
 """
@@ -15,6 +16,7 @@ Run: ``python -m bench.doctor_scale`` (``BENCH_DOCTOR_TABLES=500`` for another N
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,15 +55,21 @@ def _models(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _run(root: Path, url: URL, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _run(root: Path, url: URL, *args: str) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall and CPU seconds (the command's process: the server's work is not counted)."""
     env = {k: v for k, v in os.environ.items() if k not in {"ENVIRONMENT", "VIRTUAL_ENV"}}
     env["DATABASE_URL"] = url.render_as_string(hide_password=False)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(
         [str(BIN / "rowstamp"), *args], cwd=root, env=env, capture_output=True, text=True
     )
-    return time.perf_counter() - started, done
+    return time.perf_counter() - started, _children_cpu() - cpu, done
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _fill(url: URL, n: int) -> None:
@@ -93,19 +101,22 @@ def main() -> Result:
         (root / "alembic" / "versions").mkdir(exist_ok=True)
         (root / "app" / "models" / "many.py").write_text(_models(TABLES), encoding="utf-8")
         for args in (("new", f"Create {TABLES} tables"), ("upgrade", "--no-report")):
-            seconds, done = _run(root, url, *args)
+            seconds, _, done = _run(root, url, *args)
             if done.returncode != 0:
                 raise RuntimeError(f"rowstamp {' '.join(args)} failed: {done.stderr}")
             print(f"rowstamp {args[0]}: {seconds:.1f} s", flush=True)
         _fill(url, TABLES)
         banner(result.title)
-        _, first = _run(root, url, "doctor")  # untimed: writes the bytecode caches
+        *_, first = _run(root, url, "doctor")  # untimed: writes the bytecode caches
         if first.returncode != 0:
             raise RuntimeError(f"rowstamp doctor failed:\n{first.stdout}{first.stderr}")
         print(first.stdout, flush=True)
-        for args, contender in ((("--help",), "rowstamp --help"), (("doctor",), "rowstamp doctor")):
-            runs = sorted(_run(root, url, *args)[0] for _ in range(max(RUNS, 5)))
-            result.add(Row(MEASURE, f"{TABLES} tables", contender, runs[len(runs) // 2], runs=runs))
+        for args in (("--help",), ("status",), ("check",), ("doctor",)):
+            runs = [_run(root, url, *args)[:2] for _ in range(max(RUNS, 5))]
+            walls, cpus = sorted(w for w, _ in runs), sorted(c for _, c in runs)
+            row = Row(MEASURE, f"{TABLES} tables", f"rowstamp {args[0]}", walls[len(runs) // 2])
+            row.runs, row.cpu_s = walls, cpus[len(runs) // 2]
+            result.add(row)
         server.drop_database(url)
     result.seconds = time.perf_counter() - started
     result.notes.append(

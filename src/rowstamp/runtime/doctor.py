@@ -139,15 +139,14 @@ def _drift(config: Config) -> list[Finding]:
     drift = find_drift(config)
     if drift.ok:
         return [Finding("drift", "ok", "the database matches the models")]
-    return [
-        Finding(
-            "drift",
-            "fail",
-            line,
-            "" if "; " in line else 'write the migration: rowstamp new "<what changed>"',
-        )
-        for line in drift.differences
-    ]
+    found = []
+    for line in drift.differences:
+        detail, _, fix = line.partition("; ")  # a line that says what to do already
+        found.append(Finding("drift", "fail", detail, fix or _DRIFT_FIX))
+    return found
+
+
+_DRIFT_FIX = 'write the migration: rowstamp new "<what changed>"'
 
 
 def _backup(settings: RowstampSettings, root: Path) -> list[Finding]:

@@ -73,14 +73,23 @@ def table_findings(
                 name = support.trigger_name(table.name)
                 detail = f"{table.name}: has no updated_at trigger ({name})"
                 findings.append(Finding("trigger", "fail", detail, _TRIGGER_FIX))
-            elif not problems:
+            elif problems:
+                detail = f"{table.name}: not exercised (its columns are not right)"
+                findings.append(Finding("trigger", "warn", detail))
+            else:
                 sound.append(table)
     if len(tables) > wrong:
-        others = "other " if wrong else ""
-        detail = f"{len(tables) - wrong} {others}tables have the five columns as the models say"
+        right = len(tables) - wrong
+        verb = "has" if right == 1 else "have"
+        counted = _tables(right, "other " if wrong else "")
+        detail = f"{counted} {verb} the five columns as the models say"
         findings.insert(0, Finding("columns", "ok", detail))
     connection.rollback()
     return findings + _exercise(connection, support, sound, lock_timeout)
+
+
+def _tables(count: int, other: str = "") -> str:
+    return f"{count} {other}table" + ("s" if count != 1 else "")
 
 
 def _by_schema(tables: list[Table]) -> dict[str | None, list[Table]]:
@@ -185,7 +194,7 @@ def _judge(written: dict[str, dt.datetime | str], now: dt.datetime) -> list[Find
             fix = "put rowstamp's trigger back (see: rowstamp check), which writes UTC"
             findings.append(Finding("utc", "fail", detail, fix))
     if fired:
-        findings.insert(0, Finding("trigger", "ok", f"fires on {fired} tables"))
+        findings.insert(0, Finding("trigger", "ok", f"fires on {_tables(fired)}"))
     if fired and not any(f.check == "utc" for f in findings):
         zone = f"+{EAST_OF_UTC:02d}:00"
         findings.insert(1, Finding("utc", "ok", f"UTC with the session at {zone}"))

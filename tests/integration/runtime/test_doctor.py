@@ -87,8 +87,8 @@ def test_green_on_a_healthy_database_and_nothing_is_left(
     assert _lines(result, "fail") == [] and _lines(result, "warn") == [], result.output
     for line in (
         "revision  at head",
-        "columns   1 tables have the five columns",
-        "trigger   fires on 1 tables",
+        "columns   1 table has the five columns",
+        "trigger   fires on 1 table",
         "utc       UTC with the session at +05:00",
         "drift     the database matches the models",
         "lock      the migration lock is free",
@@ -106,7 +106,7 @@ def test_an_empty_table_gets_a_test_row_that_is_rolled_back(
     assert result.returncode == 0, result.output
     report = json.loads(result.stdout)
     assert report["ok"] is True
-    assert {"check": "trigger", "status": "ok", "detail": "fires on 1 tables", "fix": ""} in (
+    assert {"check": "trigger", "status": "ok", "detail": "fires on 1 table", "fix": ""} in (
         report["checks"]
     )
     with database.connect() as connection:
@@ -134,14 +134,15 @@ def test_a_trigger_that_writes_local_time_fails(
     (line,) = [line for line in _lines(result, "fail") if "utc" in line]
     assert "users: with the session at +05:00 the trigger wrote updated_at" in line
     assert "(+5.0 h): it writes local time, not UTC" in line
-    assert any("trigger   fires on 1 tables" in ok for ok in _lines(result, "ok"))
+    assert any("trigger   fires on 1 table" in ok for ok in _lines(result, "ok"))
 
 
 def test_a_missing_column_fails(project: Project, database: Engine) -> None:
     _by_hand(database, ["ALTER TABLE users DROP COLUMN notes"])
     result = _doctor(project, "--format", "json")
     assert result.returncode == 1, result.output
-    fails = [c for c in json.loads(result.stdout)["checks"] if c["status"] == "fail"]
+    checks = json.loads(result.stdout)["checks"]
+    fails = [c for c in checks if c["status"] == "fail"]
     assert fails[0] == {
         "check": "columns",
         "status": "fail",
@@ -149,6 +150,8 @@ def test_a_missing_column_fails(project: Project, database: Engine) -> None:
         "fix": 'write the migration that puts it right: rowstamp new "fix users columns"',
     }
     assert any(c["check"] == "drift" and "notes" in c["detail"] for c in fails)
+    warning = "users: not exercised (its columns are not right)"
+    assert {"check": "trigger", "status": "warn", "detail": warning, "fix": ""} in checks
 
 
 def test_a_held_migration_lock_fails_and_drift_does_not_wait(
@@ -218,5 +221,5 @@ def test_a_refused_test_row_is_a_warning_and_the_next_tables_are_still_tested(
     assert result.returncode == 0, result.output
     (warning,) = _lines(result, "warn")
     assert warning.startswith("warn  trigger   posts: not exercised ("), result.output
-    assert any("trigger   fires on 1 tables" in line for line in _lines(result, "ok"))
+    assert any("trigger   fires on 1 table" in line for line in _lines(result, "ok"))
     assert any("utc       UTC with the session at +05:00" in line for line in _lines(result, "ok"))
