@@ -144,7 +144,7 @@ def backup_directory_problems(directory: Path, project_root: Path) -> list[Backu
                 f"make it private: chmod 700 {directory}",
             )
         )
-    if not os.access(existing, os.W_OK | os.X_OK):
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
         problems.append(
             BackupError(
                 f"cannot write a backup in {directory} ({existing} is not writable)",

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
+from rowstamp.runtime.backup import backup_directory_problems
 from rowstamp.runtime.lock import migration_lock
-from tests.project import POSTS_WITHOUT_AUTHOR, Project, Result
+from tests.project import POSTS, POSTS_WITHOUT_AUTHOR, REPO, Project, Result
 
 _DROP_TRIGGER = {
     "sqlite": ["DROP TRIGGER update_timestamp_users"],
@@ -223,3 +224,40 @@ def test_a_refused_test_row_is_a_warning_and_the_next_tables_are_still_tested(
     assert warning.startswith("warn  trigger   posts: not exercised ("), result.output
     assert any("trigger   fires on 1 table" in line for line in _lines(result, "ok"))
     assert any("utc       UTC with the session at +05:00" in line for line in _lines(result, "ok"))
+
+
+def test_an_empty_table_no_row_can_be_made_up_for_is_a_warning(
+    project: Project, database: Engine
+) -> None:
+    project.add_model("post", POSTS)  # posts.user_id: a required foreign key
+    project.run("rowstamp", "new", "Create posts table")
+    project.run("rowstamp", "upgrade", "--no-report")
+    result = _doctor(project)
+    assert result.returncode == 0, result.output
+    assert _lines(result, "warn") == ["warn  trigger   posts: not exercised (empty table)"]
+    assert any("trigger   fires on 1 table" in line for line in _lines(result, "ok"))
+
+
+def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    # port 1: nothing listens
+    unreachable = URL.create("postgresql+psycopg", "app", "s3cret", "127.0.0.1", 1, "app")
+    project = Project.copy(tmp_path / "project", unreachable, history=True)
+    result = _doctor(project)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("rowstamp: error: cannot connect to postgresql+psycopg://app:***@")
+    assert "s3cret" not in line
+
+
+def test_the_backup_directory_is_judged_without_creating_it(tmp_path: Path) -> None:
+    missing = tmp_path / "state" / "backups"
+    assert backup_directory_problems(missing, tmp_path / "project") == []
+    assert not missing.parent.exists()
+    inside = REPO / "backups"
+    (problem,) = backup_directory_problems(inside, REPO)
+    assert problem.problem == f"backup directory {inside} is inside the repository {REPO}"
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    (problem,) = backup_directory_problems(not_a_directory, tmp_path / "project")
+    assert problem.problem == f"{not_a_directory} is not a directory"
