@@ -128,7 +128,7 @@ def _exercise(
         with connection.begin() as transaction:
             try:
                 skipped = support.non_transactional_tables(connection)
-                support.configure_session(connection, lock_timeout)  # a locked row: fail fast
+                support.configure_session(connection, lock_timeout)  # PostgreSQL: no long wait
                 with support.east_of_utc(connection, EAST_OF_UTC):
                     now = _utc(connection.execute(select(utc_now())).scalar())
                     while remaining:

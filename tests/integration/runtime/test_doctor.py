@@ -261,3 +261,19 @@ def test_the_backup_directory_is_judged_without_creating_it(tmp_path: Path) -> N
     not_a_directory.write_text("")
     (problem,) = backup_directory_problems(not_a_directory, tmp_path / "project")
     assert problem.problem == f"{not_a_directory} is not a directory"
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql"], indirect=True)
+def test_a_row_locked_by_another_session_is_a_warning_not_a_wait(
+    project: Project, database: Engine
+) -> None:
+    with database.begin() as connection:
+        connection.execute(text("INSERT INTO users (name, email) VALUES ('a', 'a@x.org')"))
+    with database.connect() as holder:
+        holder.execute(text("SELECT id FROM users FOR UPDATE"))
+        result = project.run("rowstamp", "doctor", check=False, DATABASE_LOCK_TIMEOUT="0.5")
+        holder.rollback()
+    assert result.returncode == 0, result.output
+    (warning,) = _lines(result, "warn")
+    assert warning.startswith("warn  trigger   users: not exercised ("), result.output
+    assert "lock" in warning
