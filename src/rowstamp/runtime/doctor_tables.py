@@ -16,7 +16,19 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, and_, inspect, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    MetaData,
+    Table,
+    func,
+    inspect,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
 from rowstamp.engines import EngineSupport
@@ -39,6 +51,8 @@ writes local time instead of UTC is then this far off."""
 _TOLERANCE = dt.timedelta(minutes=10)
 """How far a fired trigger's time may be from the database's UTC "now" read after it;
 every real time zone is further off than this when the session is at +05:00."""
+
+_NO_ROLLBACK = "its storage engine cannot roll back"
 
 _TRIGGER_FIX = 'put the trigger back with a migration: rowstamp new "restore updated_at triggers"'
 
@@ -117,14 +131,16 @@ def _exercise(
 ) -> list[Finding]:
     """Fire each trigger in a transaction that is rolled back, the session at +05:00.
 
-    No savepoint per table (two round trips each): a statement that fails (a made-up
-    row refused, a row locked by another session) ends that transaction, and the
-    tables after it go on in a new one."""
+    One ``UPDATE`` per table, and one query reads back what every trigger wrote. No
+    savepoint per table (two round trips each): a statement that fails (a made-up row
+    refused, a row locked by another session) ends that transaction; its table is a
+    warning, and the others are tried again in a new one."""
     written: dict[str, dt.datetime | str] = {}
     remaining = list(tables)
     now = dt.datetime.now(dt.UTC)
     while remaining:
         table: Table | None = None
+        updated: list[Table] = []
         with connection.begin() as transaction:
             try:
                 skipped = support.non_transactional_tables(connection)
@@ -133,44 +149,66 @@ def _exercise(
                     now = _utc(connection.execute(select(utc_now())).scalar())
                     while remaining:
                         table = remaining.pop(0)
-                        written[table.name] = (
-                            "its storage engine cannot roll back"
-                            if table.name in skipped
-                            else _fire(connection, table)
-                        )
+                        why = _NO_ROLLBACK if table.name in skipped else _fire(connection, table)
+                        if why:
+                            written[table.name] = why
+                        else:
+                            updated.append(table)
+                    table = None
+                    written.update(_read_back(connection, updated))
             except DBAPIError as exc:
                 if table is None:
                     raise
                 written[table.name] = first_line(exc)
+                remaining[:0] = updated  # rolled back with the failure: again, in a new one
             finally:
                 transaction.rollback()
     return _judge(written, now)
 
 
-def _fire(connection: Connection, table: Table) -> dt.datetime | str:
-    """Set one row's ``updated_at`` to ``PAST`` and read back what the trigger made of it,
-    or say why the table was not exercised."""
-    stamp = table.c[metadata_columns(table).get("updated_at", "updated_at")]
-    keys = list(table.primary_key.columns)
-    if not keys:
+def _picked(table: Table) -> ColumnElement[bool]:
+    """The row(s) with the smallest first key column. Through a derived table, which MySQL
+    needs to read the table an ``UPDATE`` changes."""
+    first = table.primary_key.columns.values()[0]
+    smallest = select(func.min(first).label("m")).correlate(None).subquery("rowstamp_pick")
+    return first == select(smallest.c.m).correlate(None).scalar_subquery()
+
+
+def _fire(connection: Connection, table: Table) -> str | None:
+    """Set ``updated_at`` to ``PAST`` in one row (a made-up one in an empty table); None
+    when done, else why the table is not exercised."""
+    if not table.primary_key.columns:
         return "no primary key"
-    found = connection.execute(select(*keys).limit(1)).first()
-    row = tuple(found) if found is not None else _insert(connection, table)
-    if row is None:
-        return "empty table"
-    where = and_(*(key == value for key, value in zip(keys, row, strict=True)))
-    connection.execute(update(table).where(where).values({stamp.name: PAST}))
-    return _utc(connection.execute(select(stamp).where(where)).scalar())
-
-
-def _insert(connection: Connection, table: Table) -> tuple[Any, ...] | None:
-    """Insert a made-up row into an empty table; its primary key, or None if none can be."""
+    change = update(table).where(_picked(table)).values({_stamp(table).name: PAST})
+    if connection.execute(change).rowcount:
+        return None
     values = sample_row(table)
     if values is None:
-        return None
+        return "empty table"
     roles = metadata_columns(table)
     values.update({roles[r]: PAST for r in ("created_at", "updated_at") if r in roles})
-    return tuple(connection.execute(table.insert().values(values)).inserted_primary_key or ())
+    connection.execute(table.insert().values(values))
+    connection.execute(change)
+    return None
+
+
+def _read_back(connection: Connection, tables: list[Table]) -> dict[str, dt.datetime]:
+    """What each trigger wrote, a hundred tables to a query (SQLite's ``UNION`` limit)."""
+    found: dict[str, dt.datetime] = {}
+    for start in range(0, len(tables), 100):
+        reads = [
+            select(literal(t.name).label("name"), func.max(_stamp(t)).label("stamp")).where(
+                _picked(t)
+            )
+            for t in tables[start : start + 100]
+        ]
+        query = reads[0] if len(reads) == 1 else union_all(*reads)
+        found.update({name: _utc(stamp) for name, stamp in connection.execute(query).all()})
+    return found
+
+
+def _stamp(table: Table) -> Column[Any]:
+    return table.c[metadata_columns(table).get("updated_at", "updated_at")]
 
 
 def _judge(written: dict[str, dt.datetime | str], now: dt.datetime) -> list[Finding]:

@@ -201,29 +201,33 @@ def test_backup_directory_open_to_others_fails_in_production(
     assert f"backup    {backups} is usable and private" in result.stdout
 
 
+# A made-up row has created_at 2000-01-01: these refuse it.
 _REFUSE_TEST_ROWS = {
-    "sqlite": [
-        "CREATE TRIGGER refuse_posts BEFORE INSERT ON posts "
-        "BEGIN SELECT RAISE(ABORT, 'no made-up posts'); END"
-    ],
-    "postgresql": ["ALTER TABLE posts ADD CONSTRAINT real_title CHECK (title <> 'rowstamp')"],
-    "mariadb": ["ALTER TABLE posts ADD CONSTRAINT real_title CHECK (title <> 'rowstamp')"],
+    "sqlite": "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+    "BEGIN SELECT RAISE(ABORT, 'no made-up rows'); END",
+    "postgresql": "ALTER TABLE {table} ADD CONSTRAINT real_rows CHECK (created_at > '2001-01-01')",
+    "mariadb": "ALTER TABLE {table} ADD CONSTRAINT real_rows CHECK (created_at > '2001-01-01')",
 }
 
 
-def test_a_refused_test_row_is_a_warning_and_the_next_tables_are_still_tested(
-    project: Project, database: Engine, engine_name: str
+@pytest.mark.parametrize(("refused", "fired"), [("posts", "users"), ("users", "posts")])
+def test_a_refused_test_row_is_a_warning_and_the_other_tables_are_still_tested(
+    project: Project, database: Engine, engine_name: str, refused: str, fired: str
 ) -> None:
+    """posts comes first: refused there, users is tested in a new transaction; refused
+    in users, the posts row already updated went with the failed transaction, and is
+    tested again."""
     project.add_model("post", POSTS_WITHOUT_AUTHOR)
     project.run("rowstamp", "new", "Create posts table")
     project.run("rowstamp", "upgrade", "--no-report")
-    _by_hand(database, _REFUSE_TEST_ROWS[engine_name])
+    _by_hand(database, [_REFUSE_TEST_ROWS[engine_name].format(table=refused)])
     result = _doctor(project)
     assert result.returncode == 0, result.output
     (warning,) = _lines(result, "warn")
-    assert warning.startswith("warn  trigger   posts: not exercised ("), result.output
+    assert warning.startswith(f"warn  trigger   {refused}: not exercised ("), result.output
     assert any("trigger   fires on 1 table" in line for line in _lines(result, "ok"))
     assert any("utc       UTC with the session at +05:00" in line for line in _lines(result, "ok"))
+    assert f"{fired}:" not in result.stdout
 
 
 def test_an_empty_table_no_row_can_be_made_up_for_is_a_warning(
