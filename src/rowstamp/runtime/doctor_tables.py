@@ -18,16 +18,14 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    ColumnElement,
     Connection,
+    Integer,
     MetaData,
     Table,
-    func,
+    bindparam,
     inspect,
-    literal,
     select,
-    union_all,
-    update,
+    text,
 )
 from sqlalchemy.exc import DBAPIError
 
@@ -166,12 +164,15 @@ def _exercise(
     return _judge(written, now)
 
 
-def _picked(table: Table) -> ColumnElement[bool]:
-    """The row(s) with the smallest first key column. Through a derived table, which MySQL
-    needs to read the table an ``UPDATE`` changes."""
-    first = table.primary_key.columns.values()[0]
-    smallest = select(func.min(first).label("m")).correlate(None).subquery("rowstamp_pick")
-    return first == select(smallest.c.m).correlate(None).scalar_subquery()
+def _picked(connection: Connection, table: Table) -> tuple[str, str]:
+    """The table, quoted, and a WHERE clause for its row(s) with the smallest first key
+    column: through a derived table, which MySQL needs to read the table an ``UPDATE``
+    changes. SQL text with quoted names: compiling a construct per table cost more than
+    the statement."""
+    preparer = connection.dialect.identifier_preparer
+    name = preparer.format_table(table)
+    key = preparer.quote(table.primary_key.columns.values()[0].name)
+    return name, f"{key} = (SELECT m FROM (SELECT min({key}) AS m FROM {name}) AS rowstamp_pick)"
 
 
 def _fire(connection: Connection, table: Table) -> str | None:
@@ -179,7 +180,11 @@ def _fire(connection: Connection, table: Table) -> str | None:
     when done, else why the table is not exercised."""
     if not table.primary_key.columns:
         return "no primary key"
-    change = update(table).where(_picked(table)).values({_stamp(table).name: PAST})
+    stamp = _stamp(table)
+    name, where = _picked(connection, table)
+    column = connection.dialect.identifier_preparer.quote(stamp.name)
+    change = text(f"UPDATE {name} SET {column} = :past WHERE {where}")
+    change = change.bindparams(bindparam("past", PAST, type_=stamp.type))
     if connection.execute(change).rowcount:
         return None
     values = sample_row(table)
@@ -194,16 +199,17 @@ def _fire(connection: Connection, table: Table) -> str | None:
 
 def _read_back(connection: Connection, tables: list[Table]) -> dict[str, dt.datetime]:
     """What each trigger wrote, a hundred tables to a query (SQLite's ``UNION`` limit)."""
+    quote = connection.dialect.identifier_preparer.quote
     found: dict[str, dt.datetime] = {}
     for start in range(0, len(tables), 100):
-        reads = [
-            select(literal(t.name).label("name"), func.max(_stamp(t)).label("stamp")).where(
-                _picked(t)
-            )
-            for t in tables[start : start + 100]
-        ]
-        query = reads[0] if len(reads) == 1 else union_all(*reads)
-        found.update({name: _utc(stamp) for name, stamp in connection.execute(query).all()})
+        chunk = tables[start : start + 100]
+        reads = []
+        for number, table in enumerate(chunk):
+            name, where = _picked(connection, table)
+            stamp = quote(_stamp(table).name)
+            reads.append(f"SELECT {number} AS k, max({stamp}) AS v FROM {name} WHERE {where}")
+        query = text(" UNION ALL ".join(reads)).columns(k=Integer(), v=_stamp(chunk[0]).type)
+        found.update({chunk[k].name: _utc(v) for k, v in connection.execute(query).all()})
     return found
 
 
