@@ -281,3 +281,15 @@ def test_a_row_locked_by_another_session_is_a_warning_not_a_wait(
     (warning,) = _lines(result, "warn")
     assert warning.startswith("warn  trigger   users: not exercised ("), result.output
     assert "lock" in warning
+
+
+@pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
+def test_a_table_that_cannot_roll_back_is_not_touched(project: Project, database: Engine) -> None:
+    _by_hand(database, ["ALTER TABLE users ENGINE=MyISAM"])
+    result = _doctor(project)
+    assert result.returncode == 0, result.output
+    assert _lines(result, "warn") == [
+        "warn  trigger   users: not exercised (its storage engine cannot roll back)"
+    ]
+    with database.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 0
