@@ -157,11 +157,7 @@ class MigrationRun:
         tables = [n for k, n in objects if _KINDS.get(k, k) == "table" and allowed("table", n)]
 
         def kept(kind: str, name: str) -> bool:
-            if (
-                version_table in name
-                or name.split(".")[0].startswith(ledger)
-                or allowed(_KINDS.get(kind, kind), name)
-            ):
+            if version_table in name or ledger in name or allowed(_KINDS.get(kind, kind), name):
                 return False
             # an allowed table's columns and constraints are allowed with it
             return kind not in _OWNED or not any(name.startswith(f"{t}.") for t in tables)
