@@ -33,7 +33,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from rowstamp.errors import first_line
-from rowstamp.history.checksum import ChecksumError, checksum
+from rowstamp.history.checksum import ChecksumError
+from rowstamp.history.checksum_cache import ChecksumCache
 from rowstamp.history.ledger import (
     Entry,
     Ledger,
@@ -70,6 +71,9 @@ class LedgerRun:
     _context: MigrationContext | None = None
     _known: dict[str, str] = field(default_factory=dict)
     """file sha -> checksum, from rows already in the ledger."""
+    _cache: ChecksumCache = field(default_factory=ChecksumCache)
+    _since: datetime | None = None
+    """When the running step started."""
     _started: bool = False
     _static: dict[str, Any] = field(default_factory=dict)
 
@@ -98,6 +102,7 @@ class LedgerRun:
                 if not info.is_stamp:
                     row = self._row(info)
                     self._running = self._write(self.ledger.append, status="running", **row)
+                    self._since = row["started_at"]
                     self._ids.append(self._running)
                 yield step
 
@@ -125,8 +130,9 @@ class LedgerRun:
                 **self._row(step),
             )
             return
-        if self._running is not None:
-            self.ledger.finish(connection, [self._running], "done", checksum=self._checksum(step))
+        if self._running is not None and self._since is not None:
+            summed = self._checksum(step)
+            self.ledger.done(connection, self._running, self._since, checksum=summed)
             self._running = None
 
     def failed(self, error: BaseException) -> None:
@@ -152,6 +158,7 @@ class LedgerRun:
             connection.commit()
 
     def close(self) -> None:
+        self._cache.save()
         if self._side is not None:
             with suppress(SQLAlchemyError):
                 self._side.close()
@@ -184,6 +191,7 @@ class LedgerRun:
                 ids=dead,
                 status="interrupted",
                 note="found running by a later run",
+                timed=False,
             )
         if not report:
             return
@@ -205,14 +213,15 @@ class LedgerRun:
 
     def _checksum(self, info: MigrationInfo) -> str | None:
         """The step's checksum, read after it ran (reading runs its functions against a
-        recording ``op``): a file with the same bytes as a ledger row is not read again."""
+        recording ``op``): a file with the same bytes as a ledger row, or as one read
+        before on this machine (``ChecksumCache``), is not read again."""
         path = _path(info)
         if path is None:
             return None
         sha = file_sha(path)
         if sha not in self._known:
             with suppress(ChecksumError), quiet_alembic():
-                self._known[sha] = checksum(path)
+                self._known[sha] = self._cache.checksum(path, sha)
         return self._known.get(sha)
 
     def _write(self, work: Callable[..., Any], **values: Any) -> Any:

@@ -154,6 +154,7 @@ def test_a_killed_run_is_named_by_the_next_one(project: Project, db_url: URL) ->
     entries = _entries(db_url)
     interrupted = [e for e in entries if e.status == "interrupted"]
     assert [(e.revision, e.note) for e in interrupted] == [("b3", "found running by a later run")]
+    assert interrupted[0].finished_at is None and interrupted[0].seconds is None  # unknown
     assert _steps(entries)[-1][1:] == ("stamp" if _is_mariadb(db_url) else "upgrade", "done")
     assert started not in project.alembic("upgrade", "head").output  # said once
 
