@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from rowstamp.cli import author, project, run
+from rowstamp.cli import author, drift, project, run
 from rowstamp.cli.common import CliOptions, EnvOption, options_of
 
 __all__ = ["app", "main"]
@@ -80,6 +80,7 @@ app.command("current")(run.current)
 app.command("upgrade")(run.upgrade)
 app.command("downgrade", context_settings=run.DOWNGRADE_CONTEXT)(run.downgrade)
 app.command("status")(run.status)
+app.command("drift")(drift.drift)
 app.command("init")(project.init)
 app.add_typer(project.hooks_app, name="hooks")
 app.command("test")(project.test)

@@ -133,6 +133,11 @@ class EngineSupport:
             host = "localhost"
         return (host, str(url.port or self.default_port), str(url.database or ""))
 
+    def read_only_url(self, url: URL) -> URL:
+        """``url`` opened so that connecting can neither create nor change the database,
+        where a URL can say so; ``url`` itself elsewhere (callers only read through it)."""
+        return url
+
     def check_table_name(self, table_name: str) -> None:
         """Refuse a table name the engine would silently truncate."""
         limit = self.table_name_limit
