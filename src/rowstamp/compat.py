@@ -31,6 +31,7 @@ __all__ = [
     "downgrade_steps",
     "drop_table_column",
     "explicit_dialect_options",
+    "in_external_transaction",
     "installed_versions",
     "load_python_file",
     "operations_naming_convention",
@@ -80,14 +81,27 @@ def configured_context(environment: EnvironmentContext) -> MigrationContext | No
     return environment._migration_context
 
 
+def in_external_transaction(context: MigrationContext) -> bool:
+    """True when the connection was handed to ``configure`` inside its caller's
+    transaction: Alembic then commits nothing, and neither may rowstamp."""
+    return bool(context._in_external_transaction)
+
+
 @contextmanager
 def operations_proxy(operations: Operations) -> Iterator[None]:
-    """Make ``alembic.op`` call ``operations`` while a migration function is read."""
+    """Make ``alembic.op`` call ``operations`` while a migration function is read,
+    then give ``op`` back to the run it belonged to: the ledger reads a revision's
+    checksum in the middle of an upgrade that still needs Alembic's own ``op``."""
+    import alembic.op
+
+    previous = getattr(alembic.op, "_proxy", None)
     operations._install_proxy()
     try:
         yield
     finally:
         operations._remove_proxy()
+        if previous is not None:
+            previous._install_proxy()
 
 
 @contextmanager

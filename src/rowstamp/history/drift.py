@@ -30,17 +30,15 @@ from rowstamp.engines import for_dialect, for_name
 from rowstamp.engines.base import EDITED_FUNCTION
 from rowstamp.engines.catalog import Catalog, folded, kind_name
 from rowstamp.errors import DatabaseUnreachableError, DatabaseUrlError, RowstampError, first_line
-from rowstamp.runtime.config import project_settings, rowstamp_option, run_options
+from rowstamp.history.ledger import ledger_table_name
+from rowstamp.runtime.config import project_settings, run_options
 from rowstamp.runtime.options import RunOptions
 from rowstamp.settings import RowstampSettings
 from rowstamp.testing.base import CheckFailed, MigrationRun
 from rowstamp.testing.scratch import ENGINE_OF_BACKEND, scratch_databases, scratch_engine
 from rowstamp.urls import mask_secrets, mask_url
 
-__all__ = ["DEFAULT_LEDGER_TABLE", "Difference", "HistoryDrift", "compare", "find_history_drift"]
-
-DEFAULT_LEDGER_TABLE = "rowstamp_history"
-"""The ledger's table when alembic.ini's ``[rowstamp] ledger_table`` names none."""
+__all__ = ["Difference", "HistoryDrift", "compare", "find_history_drift"]
 
 _SHORT = 80
 """A definition longer than this is said to differ, not shown (it would not fit a line)."""
@@ -96,7 +94,8 @@ def find_history_drift(
     settings = _live_settings(config, url)
     scripts = ScriptDirectory.from_config(config)
     version_table = config.get_main_option("version_table") or "alembic_version"
-    bookkeeping = {version_table, rowstamp_option(config, "ledger_table") or DEFAULT_LEDGER_TABLE}
+    ledger = ledger_table_name(config)
+    bookkeeping = {version_table, *([ledger] if ledger else [])}
     with _read_only(settings) as connection:
         support = for_dialect(connection.dialect)
         context = MigrationContext.configure(connection, opts={"version_table": version_table})

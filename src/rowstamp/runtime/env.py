@@ -6,9 +6,10 @@ and its error handling; it holds no SQL and parses no environment itself.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
@@ -47,9 +48,15 @@ __all__ = [
     "online_options",
     "protect",
     "user_errors",
+    "without_ledger",
 ]
 
+if TYPE_CHECKING:
+    from rowstamp.runtime.ledger_run import LedgerRun
+
 AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "rowstamp.*"]
+
+log = logging.getLogger("rowstamp")
 
 
 def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]:
@@ -70,6 +77,7 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
             directives[:] = []
 
     schemas = _schemas(target_metadata)
+    ledger = _ledger_name()
     return {
         "target_metadata": target_metadata,
         "render_item": make_render_item(settings.database_timestamp_utc),
@@ -81,7 +89,7 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
         "render_as_batch": True,
         "process_revision_directives": process_revision_directives,
         "include_schemas": bool(schemas),
-        "include_name": _only_model_schemas(schemas),
+        "include_name": without_ledger(_only_model_schemas(schemas), ledger),
         TIMESTAMP_OPTION: settings.database_timestamp_utc,
     }
 
@@ -114,6 +122,27 @@ def _only_model_schemas(schemas: set[str]) -> Any:
     return include_name
 
 
+def _ledger_name() -> str | None:
+    from rowstamp.history.ledger import ledger_table_name
+
+    environment = alembic_environment()
+    return None if environment is None else ledger_table_name(environment.config)
+
+
+def without_ledger(include_name: Any, ledger: str | None) -> Any:
+    """``include_name`` that also leaves out the ledger table: like ``alembic_version``,
+    it is rowstamp's, not the models', and autogenerate must never drop it."""
+    if ledger is None:
+        return include_name
+
+    def include(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+        if type_ == "table" and name == ledger:
+            return False
+        return bool(include_name(name, type_, parent_names))
+
+    return include
+
+
 def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]:
     """``context.configure`` options for running against a live connection.
 
@@ -131,7 +160,26 @@ def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]
     if fn is None:
         return options
     progress = run.state.progress = Progress(printer=run.printer, old_history=own)
-    return {**options, "fn": progress.observe(fn), "on_version_apply": progress.applied}
+    steps, on_apply = progress.observe(fn), [progress.applied]
+    ledger = run.state.ledger = _ledger_run(run)
+    if ledger is not None:
+        steps, on_apply = ledger.observe(steps), [ledger.applied, progress.applied]
+    return {**options, "fn": steps, "on_version_apply": on_apply}
+
+
+def _ledger_run(run: RunOptions) -> LedgerRun | None:
+    """The ledger writer of this run; None where the project keeps no ledger."""
+    from rowstamp.history.ledger import Ledger, ledger_table_name
+    from rowstamp.runtime.ledger_run import LedgerRun
+
+    environment = alembic_environment()
+    engine = run.state.engine
+    if environment is None or engine is None:
+        return None
+    name = ledger_table_name(environment.config)
+    if name is None:
+        return None
+    return LedgerRun(Ledger(name), engine, environment.script, report=log.warning)
 
 
 def protect(run: RunOptions, connection: Connection) -> None:
@@ -191,7 +239,7 @@ def connect(run: RunOptions) -> Iterator[Connection]:
     given = run.connection
     if isinstance(given, Connection):
         run.state.engine = given.engine
-        with _session(given):
+        with _session(given), _ledger_closed(run):
             yield given
         return
     engine = given if isinstance(given, Engine) else _engine(settings)
@@ -206,12 +254,28 @@ def connect(run: RunOptions) -> Iterator[Connection]:
             "check that the server is running and DATABASE_URL is right",
         ) from None
     try:
-        with _session(connection):
+        with _session(connection), _ledger_closed(run):
             yield connection
     finally:
         connection.close()
         if given is None:
             engine.dispose()
+
+
+@contextmanager
+def _ledger_closed(run: RunOptions) -> Iterator[None]:
+    """End the run's ledger rows: ``failed`` (``interrupted``) when the run raised, once
+    its transaction was rolled back; its side connection closed either way."""
+    run.state.ledger = None
+    try:
+        yield
+    except BaseException as exc:
+        if run.state.ledger is not None:
+            run.state.ledger.failed(exc)
+        raise
+    finally:
+        if run.state.ledger is not None:
+            run.state.ledger.close()
 
 
 @contextmanager

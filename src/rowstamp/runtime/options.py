@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from alembic.runtime.environment import EnvironmentContext
 
     from rowstamp.runtime.backup import Backup
+    from rowstamp.runtime.ledger_run import LedgerRun
     from rowstamp.runtime.progress import Progress, Step
     from rowstamp.settings import RowstampSettings, SettingsLoader
 
@@ -61,6 +62,8 @@ class RunState:
     """Differences autogenerate does not write (``rowstamp.autogen.unseen``)."""
     target_metadata: MetaData | None = None
     """The models env.py migrated to: the status report reads rowstamp's columns there."""
+    ledger: LedgerRun | None = None
+    """This run's ledger writer (online upgrades, downgrades and stamps)."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, inspect
 from sqlalchemy.engine.interfaces import ReflectedColumn
 
 from rowstamp.engines import for_dialect
+from rowstamp.history.ledger import ledger_table_name
 from rowstamp.history.messages import revision_messages
 from rowstamp.model.columns import (
     METADATA_COLUMNS,
@@ -79,7 +80,7 @@ def database_status(config: Config) -> DatabaseStatus:
             trigger=support.trigger_name(name) if name in with_trigger else None,
         )
         for (schema, name), cols in sorted(columns.items(), key=lambda item: item[0][1])
-        if name != "alembic_version"
+        if name not in ("alembic_version", ledger_table_name(config))
     ]
     messages = revision_messages(scripts)
     return DatabaseStatus(

@@ -19,6 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from rowstamp.engines import for_name
 from rowstamp.errors import DatabaseUnreachableError, RowstampError, first_line
+from rowstamp.history.ledger import ledger_table_name
 from rowstamp.urls import mask_secrets, mask_url
 
 __all__ = ["check_target"]
@@ -30,7 +31,7 @@ def check_target(config: Config, url: URL, *, destroy_data: bool = False) -> Non
     """Raise a one-line error unless the checks may run on ``url``."""
     _refuse_configured(config, url)
     if not destroy_data:
-        _refuse_populated(url)
+        _refuse_populated(url, ledger_table_name(config))
 
 
 def _refuse_configured(config: Config, url: URL) -> None:
@@ -73,7 +74,7 @@ def _materialized_views(catalog: Inspector) -> list[str]:
         return []
 
 
-def _refuse_populated(url: URL) -> None:
+def _refuse_populated(url: URL, ledger: str | None) -> None:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
@@ -91,8 +92,10 @@ def _refuse_populated(url: URL) -> None:
         ) from None
     finally:
         engine.dispose()
-    # An empty alembic_version is what a finished rowstamp test leaves: run again.
-    held = [f"table {t}" for t in tables if t != _VERSION_TABLE] + [f"view {v}" for v in views]
+    # An empty alembic_version (and the ledger of the runs) is what a finished rowstamp
+    # test leaves: run again.
+    ours = {_VERSION_TABLE, ledger}
+    held = [f"table {t}" for t in tables if t not in ours] + [f"view {v}" for v in views]
     if versions:
         held.append(f"{_VERSION_TABLE} rows")
     if held:

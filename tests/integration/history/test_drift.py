@@ -116,6 +116,20 @@ def test_clean_after_upgrade_and_the_database_is_only_read(
         ]
 
 
+def test_the_version_table_and_the_ledger_are_not_schema(
+    project: Project, live: Engine, servers: dict[str, URL]
+) -> None:
+    """Another rowstamp's ledger (a column more) or a wider version_num is no drift."""
+    by_hand(
+        live,
+        "ALTER TABLE rowstamp_history ADD COLUMN ticket VARCHAR(20)",
+        "CREATE INDEX ix_ledger_ticket ON rowstamp_history (ticket)",
+        "ALTER TABLE alembic_version ADD COLUMN note VARCHAR(20)",
+    )
+    result = drift(project, servers)
+    assert result.returncode == 0, result.output
+
+
 def test_a_hand_added_column(
     project: Project, live: Engine, servers: dict[str, URL], engine_name: str
 ) -> None:

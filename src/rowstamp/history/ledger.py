@@ -1,0 +1,195 @@
+"""The ledger: one row per migration step applied to a database, kept beside ``alembic_version``.
+
+Alembic keeps only the revision a database is at. The ledger (``rowstamp_history``,
+renamed with ``[rowstamp] ledger_table``, ``off`` to keep none) also says when each
+step ran, for how long, by whom, from which commit, with which checksum
+(``history/checksum.py``) and how it ended. A row is written ``running`` before a
+step starts and committed at once, so a run killed in the middle leaves that row
+behind: the next run, holding the migration lock, knows no one is still running it
+and reports the revision as interrupted.
+
+This module is the table and its reading and writing; ``runtime/ledger_run.py``
+writes it during an ``env.py`` run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+    update,
+)
+
+from rowstamp.model.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = [
+    "DEFAULT_TABLE",
+    "DIRECTIONS",
+    "LEDGER_OPTION",
+    "STATUSES",
+    "Entry",
+    "Ledger",
+    "file_sha",
+    "ledger_table_name",
+    "unresolved_interruptions",
+]
+
+DEFAULT_TABLE = "rowstamp_history"
+LEDGER_OPTION = "ledger_table"
+"""alembic.ini ``[rowstamp] ledger_table``: the table's name, or ``off``."""
+
+DIRECTIONS = ("upgrade", "downgrade", "stamp", "baseline", "accept")
+"""What a row records: a revision applied or reverted, a stamp (nothing ran), a row
+written by ``rowstamp baseline`` for a revision applied before the ledger existed,
+and an accepted edit of an applied revision (``note`` holds the reason)."""
+
+STATUSES = ("running", "done", "failed", "interrupted")
+
+_OFF = {"off", "none", "false", "no"}
+
+
+def ledger_table_name(config: Config) -> str | None:
+    """The ledger's table name for ``config``'s project, None when it keeps none."""
+    from rowstamp.runtime.config import rowstamp_option
+
+    name = rowstamp_option(config, LEDGER_OPTION)
+    if name.lower() in _OFF:
+        return None
+    return name or DEFAULT_TABLE
+
+
+def file_sha(path: Path) -> str:
+    """sha256 of a migration file's bytes: the same bytes have the same checksum, so a
+    file whose bytes match what was applied need not be imported to be verified."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the ledger."""
+
+    id: int
+    revision: str
+    direction: str
+    status: str
+    checksum: str | None
+    file_sha: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    seconds: float | None
+    os_user: str | None
+    db_user: str | None
+    client_host: str | None
+    git_commit: str | None
+    rowstamp_version: str | None
+    alembic_version: str | None
+    note: str | None
+
+    @property
+    def who(self) -> str:
+        """``os_user@client_host`` (database user in parentheses when known)."""
+        who = f"{self.os_user or '?'}@{self.client_host or '?'}"
+        return f"{who} (database user {self.db_user})" if self.db_user else who
+
+
+class Ledger:
+    """The ledger table of one database: ``name`` in ``schema`` (alembic_version's)."""
+
+    def __init__(self, name: str = DEFAULT_TABLE, schema: str | None = None) -> None:
+        self.name = name
+        self.schema = schema
+        self.table = Table(
+            name,
+            MetaData(),
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("revision", String(255), nullable=False),
+            Column("direction", String(16), nullable=False),
+            Column("status", String(16), nullable=False),
+            Column("checksum", String(100)),
+            Column("file_sha", String(64)),
+            Column("started_at", UTCDateTime(), nullable=False),
+            Column("finished_at", UTCDateTime()),
+            Column("seconds", Float),
+            Column("os_user", String(255)),
+            Column("db_user", String(255)),
+            Column("client_host", String(255)),
+            Column("git_commit", String(64)),
+            Column("rowstamp_version", String(32)),
+            Column("alembic_version", String(32)),
+            Column("note", Text),
+            schema=schema,
+        )
+
+    def exists(self, connection: Connection) -> bool:
+        return inspect(connection).has_table(self.name, schema=self.schema)
+
+    def create(self, connection: Connection) -> None:
+        """Create the table unless it exists (the first run does, with no separate step)."""
+        self.table.create(connection, checkfirst=True)
+
+    def entries(self, connection: Connection) -> list[Entry]:
+        """Every row, oldest first; none when the table does not exist."""
+        if not self.exists(connection):
+            return []
+        rows = connection.execute(select(self.table).order_by(self.table.c.id))
+        return [Entry(**row._mapping) for row in rows]
+
+    def append(self, connection: Connection, **values: Any) -> int:
+        """Insert one row (``revision``, ``direction``, ``status`` and any other column;
+        ``started_at`` defaults to now); returns its id."""
+        values.setdefault("started_at", datetime.now(UTC))
+        result = connection.execute(self.table.insert().values(**values))
+        key = result.inserted_primary_key
+        if key is None or key[0] is None:
+            raise RuntimeError("the ledger insert returned no id")
+        return int(key[0])
+
+    def finish(
+        self, connection: Connection, ids: Sequence[int], status: str, note: str | None = None
+    ) -> None:
+        """End the rows ``ids`` with ``status`` now, with their duration."""
+        if not ids:
+            return
+        now = datetime.now(UTC)
+        c = self.table.c
+        for row in connection.execute(select(c.id, c.started_at).where(c.id.in_(ids))):
+            started = row.started_at
+            values: dict[str, Any] = {"status": status, "finished_at": now}
+            if started is not None:
+                values["seconds"] = max(0.0, (now - started).total_seconds())
+            if note is not None:
+                values["note"] = note
+            connection.execute(update(self.table).where(c.id == row.id).values(**values))
+
+
+def unresolved_interruptions(entries: Iterable[Entry]) -> list[Entry]:
+    """Steps whose last row is ``running`` or ``interrupted``: a run stopped inside them
+    and no later run applied the same step. Read under the migration lock, a
+    ``running`` row is always a dead run's: only the lock holder writes the ledger."""
+    last: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.direction in ("upgrade", "downgrade") or (
+            entry.direction == "stamp" and entry.status == "done"
+        ):
+            last[entry.revision] = entry  # a later step or stamp of it settles it
+    return sorted(
+        (e for e in last.values() if e.status in ("running", "interrupted")), key=lambda e: e.id
+    )
