@@ -13,7 +13,7 @@ Alembic's version table and the ledger are bookkeeping, not schema: they are lef
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
@@ -28,7 +28,7 @@ from sqlalchemy.pool import NullPool
 
 from rowstamp.engines import for_dialect, for_name
 from rowstamp.engines.base import EDITED_FUNCTION
-from rowstamp.engines.catalog import Catalog, folded, kind_name
+from rowstamp.engines.catalog import Catalog, kind_name
 from rowstamp.errors import DatabaseUnreachableError, DatabaseUrlError, RowstampError, first_line
 from rowstamp.history.ledger import ledger_table_name
 from rowstamp.runtime.config import project_settings, run_options
@@ -104,9 +104,9 @@ def find_history_drift(
     where = mask_url(settings.url)
     if not revisions:
         raise RowstampError(
-            f"{where} is at no revision (its alembic_version is empty or missing), so "
-            "there is no history to compare it with",
-            "run rowstamp drift on a database the migrations built",
+            f"{where} is at no revision (alembic_version is empty or missing): there is "
+            "no history to compare it with",
+            "upgrade it, or record the revision its schema is at with alembic stamp REV",
         )
     _check_known(scripts, revisions, where)
     engine = ENGINE_OF_BACKEND.get(settings.url.get_backend_name(), support.name)
@@ -115,14 +115,22 @@ def find_history_drift(
 
 
 def compare(database: Catalog, history: Catalog) -> list[Difference]:
-    """Every entry that differs, by name; the columns and constraints of a table that
-    is only on one side are that table's line, not lines of their own."""
+    """Every entry that differs, by name; the columns, constraints, indexes and
+    triggers of a table that is only on one side are that table's line, not lines of
+    their own."""
     only = (database.keys() - history.keys()) | (history.keys() - database.keys())
+    whole = {name.split(".")[-1] for kind, name in only if kind_name(kind) == "table"}
+    on_whole = _on_tables(whole)
+    shown = {
+        (kind, name)
+        for kind, name in only
+        if kind_name(kind) == "table"
+        or not on_whole(kind, name, database.get((kind, name)) or history.get((kind, name)))
+    }
     changed = {key for key in database.keys() & history.keys() if database[key] != history[key]}
-    keys = sorted((only - folded(only)) | changed, key=lambda key: (key[1], key[0]))
     return [
         Difference(kind_name(kind), name, database.get((kind, name)), history.get((kind, name)))
-        for kind, name in keys
+        for kind, name in sorted(shown | changed, key=lambda key: (key[1], key[0]))
     ]
 
 
@@ -237,20 +245,30 @@ def _admin_url(scratch_url: str | None, engine: str) -> URL | None:
 def _schema(catalog: Catalog, bookkeeping: Collection[str]) -> Catalog:
     """``catalog`` without the bookkeeping tables and what is on them; a trigger function
     whose body is not rowstamp's is a function like any other here (its body is compared)."""
-    on_table = [
+    on_bookkeeping = _on_tables(bookkeeping)
+    return {
+        ("function" if kind == EDITED_FUNCTION else kind, name): definition
+        for (kind, name), definition in catalog.items()
+        if not on_bookkeeping(kind, name, definition)
+        and not (kind_name(kind) == "table" and name.split(".")[-1] in bookkeeping)
+    }
+
+
+def _on_tables(tables: Collection[str]) -> Callable[[str, str, str | None], bool]:
+    """Whether a catalog entry (not a table) belongs to one of ``tables``: named
+    ``[schema.]table.part`` (columns, constraints; PostgreSQL's triggers, MariaDB's
+    indexes), an index or trigger ``ON`` it, or a sequence PostgreSQL named after it."""
+    on = [
         re.compile(rf"\bON\s+(?:[^\s.(]+\.)?[`\"\[]?{re.escape(t)}[`\"\]]?(?=[\s(]|$)", re.I)
-        for t in bookkeeping
+        for t in tables
     ]
-    schema: Catalog = {}
-    for (kind, name), definition in catalog.items():
-        parts = name.split(".")
-        said = kind_name(kind)
-        if (
-            (said == "table" and parts[-1] in bookkeeping)
-            or (said == "sequence" and any(parts[-1].startswith(f"{t}_") for t in bookkeeping))
-            or (said != "table" and any(part in bookkeeping for part in parts[:-1]))
-            or (said in ("index", "trigger") and any(p.search(definition) for p in on_table))
-        ):
-            continue
-        schema[("function" if kind == EDITED_FUNCTION else kind, name)] = definition
-    return schema
+
+    def belongs(kind: str, name: str, definition: str | None) -> bool:
+        parts, said = name.split("."), kind_name(kind)
+        return said != "table" and (
+            any(part in tables for part in parts[:-1])
+            or (said == "sequence" and any(parts[-1].startswith(f"{t}_") for t in tables))
+            or (said in ("index", "trigger") and any(p.search(definition or "") for p in on))
+        )
+
+    return belongs

@@ -143,6 +143,52 @@ def test_a_hand_added_column(
     ]
 
 
+def test_a_hand_made_table_is_one_line(
+    project: Project, live: Engine, servers: dict[str, URL], engine_name: str
+) -> None:
+    by_hand(live, "CREATE TABLE audit (id INTEGER PRIMARY KEY, note VARCHAR(20) NOT NULL)")
+    result = drift(project, servers)
+    assert result.returncode == 1, result.output
+    assert lines(result)[:-1] == [
+        f"table {SCHEMA[engine_name]}audit exists in the database but not in its history "
+        "(added by hand?)"
+    ]
+
+
+def test_several_heads_are_each_replayed(
+    project: Project, servers: dict[str, URL], engine_name: str
+) -> None:
+    write_revision(
+        project,
+        "c3",
+        FIRST_ID,
+        "    op.create_table('tags', sa.Column('id', sa.Integer, primary_key=True))",
+        "    op.drop_table('tags')",
+    )
+    project.alembic("upgrade", "heads")
+    result = drift(project, servers)
+    assert result.returncode == 0, result.output
+    assert " at b2, c3 " in result.output or " at c3, b2 " in result.output
+
+
+def test_a_database_at_no_revision_or_an_unknown_one(
+    project: Project, live: Engine, servers: dict[str, URL]
+) -> None:
+    by_hand(live, "UPDATE alembic_version SET version_num = 'e9e9e9e9e9e9'")
+    result = drift(project, servers)
+    assert result.returncode == 1
+    assert lines(result) == [
+        f"rowstamp: error: {_masked(project.url)} is at revision e9e9e9e9e9e9, which is not "
+        "in this project's history; check out the code that was deployed there, then run "
+        "rowstamp drift again"
+    ]
+    by_hand(live, "DELETE FROM alembic_version")
+    result = drift(project, servers)
+    assert result.returncode == 1
+    assert len(lines(result)) == 1, result.output
+    assert "is at no revision" in result.output
+
+
 def test_a_hand_changed_trigger(
     project: Project, live: Engine, servers: dict[str, URL], engine_name: str
 ) -> None:
