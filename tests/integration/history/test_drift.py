@@ -116,6 +116,18 @@ def test_clean_after_upgrade_and_the_database_is_only_read(
         ]
 
 
+def test_in_a_protected_environment_the_replay_takes_no_backup(
+    project: Project, servers: dict[str, URL], tmp_path: Path
+) -> None:
+    """Production is where drift matters; its scratch replay is not a protected run."""
+    backups = tmp_path / "backups"
+    backups.mkdir(mode=0o700)
+    result = drift(project, servers, "--env", "production", BACKUP_DIR=str(backups))
+    assert result.returncode == 0, result.output
+    assert result.output.startswith("no drift: ")
+    assert list(backups.iterdir()) == []
+
+
 def test_the_version_table_and_the_ledger_are_not_schema(
     project: Project, live: Engine, servers: dict[str, URL]
 ) -> None:
