@@ -1,7 +1,8 @@
 """The ``rowstamp`` command: a thin shell over ``rowstamp.commands``.
 
 ``run`` applies migrations and reads the database, ``author`` writes and reviews
-them, ``project`` sets up the project around them; ``output`` words the results.
+them, ``project`` sets up the project around them, ``drift`` compares a live
+database with its history; ``output`` words the results.
 User errors print one line (what is wrong; what to do) and exit 1; a traceback
 only with ``--debug`` or ``ROWSTAMP_DEBUG=1``. Heavy imports happen inside the
 commands so ``rowstamp --help`` stays quick. Output is styled on a terminal and
