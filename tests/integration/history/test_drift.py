@@ -248,6 +248,20 @@ def test_an_unreachable_url_is_one_line(
     assert not missing.exists()  # nothing was created at the mistyped path
 
 
+def test_an_unreachable_scratch_server_is_one_line(
+    project: Project, servers: dict[str, URL], engine_name: str
+) -> None:
+    if engine_name == "sqlite":
+        pytest.skip("SQLite's scratch database is a file: no server")
+    admin = servers[engine_name].set(port=free_port())
+    result = drift(project, {}, "--scratch-url", admin.render_as_string(hide_password=False))
+    assert result.returncode == 1
+    assert len(lines(result)) == 1, result.output
+    assert lines(result)[0].startswith(
+        f"rowstamp: error: cannot make a scratch database on {_masked(admin)}: "
+    ), result.output
+
+
 def test_a_scratch_url_of_another_engine_is_refused(
     project: Project, servers: dict[str, URL], engine_name: str
 ) -> None:
