@@ -200,8 +200,9 @@ def _replayed(
             url = stack.enter_context(make())
         except (DBAPIError, TypeError) as exc:
             where = mask_url(admin) if admin is not None else f"the {engine} scratch server"
+            detail = mask_secrets(first_line(exc), *([admin] if admin is not None else []))
             raise DatabaseUnreachableError(
-                f"cannot make a scratch database on {where}: {mask_secrets(first_line(exc))}",
+                f"cannot make a scratch database on {where}: {detail}",
                 "check --scratch-url: an admin URL of a server of the database's engine",
             ) from None
         scratch = scratch_engine(url)
