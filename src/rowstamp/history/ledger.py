@@ -163,16 +163,22 @@ class Ledger:
         return int(key[0])
 
     def finish(
-        self, connection: Connection, ids: Sequence[int], status: str, note: str | None = None
+        self,
+        connection: Connection,
+        ids: Sequence[int],
+        status: str,
+        note: str | None = None,
+        **more: Any,
     ) -> None:
-        """End the rows ``ids`` with ``status`` now, with their duration."""
+        """End the rows ``ids`` with ``status`` now, with their duration (and ``more``
+        columns: a step's checksum, read once it ran)."""
         if not ids:
             return
         now = datetime.now(UTC)
         c = self.table.c
         for row in connection.execute(select(c.id, c.started_at).where(c.id.in_(ids))):
             started = row.started_at
-            values: dict[str, Any] = {"status": status, "finished_at": now}
+            values: dict[str, Any] = {"status": status, "finished_at": now, **more}
             if started is not None:
                 values["seconds"] = max(0.0, (now - started).total_seconds())
             if note is not None:

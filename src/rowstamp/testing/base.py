@@ -157,11 +157,7 @@ class MigrationRun:
         tables = [n for k, n in objects if kind_name(k) == "table" and allowed("table", n)]
 
         def kept(kind: str, name: str) -> bool:
-            if (
-                version_table in name
-                or name.split(".")[0].startswith(ledger)
-                or allowed(kind_name(kind), name)
-            ):
+            if version_table in name or ledger in name or allowed(kind_name(kind), name):
                 return False
             # an allowed table's columns and constraints are allowed with it
             return kind not in OWNED_KINDS or not any(name.startswith(f"{t}.") for t in tables)
