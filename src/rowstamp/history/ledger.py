@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +26,14 @@ from sqlalchemy import (
     Column,
     Connection,
     Float,
+    Insert,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    Update,
+    bindparam,
     inspect,
     select,
     update,
@@ -156,24 +160,57 @@ class Ledger:
         """Insert one row (``revision``, ``direction``, ``status`` and any other column;
         ``started_at`` defaults to now); returns its id."""
         values.setdefault("started_at", datetime.now(UTC))
-        result = connection.execute(self.table.insert().values(**values))
+        result = connection.execute(self._insert, values)
         key = result.inserted_primary_key
         if key is None or key[0] is None:
             raise RuntimeError("the ledger insert returned no id")
         return int(key[0])
 
-    def finish(
-        self, connection: Connection, ids: Sequence[int], status: str, note: str | None = None
+    def done(
+        self, connection: Connection, id_: int, started_at: datetime, checksum: str | None
     ) -> None:
-        """End the rows ``ids`` with ``status`` now, with their duration."""
+        """End the running row ``id_`` as ``done`` now, with its checksum: one UPDATE,
+        inside the step's transaction, built once (a run writes one per step)."""
+        now = datetime.now(UTC)
+        seconds = max(0.0, (now - started_at).total_seconds())
+        connection.execute(
+            self._done,
+            {"row_id": id_, "finished_at": now, "seconds": seconds, "checksum": checksum},
+        )
+
+    @cached_property
+    def _insert(self) -> Insert:
+        return self.table.insert()
+
+    @cached_property
+    def _done(self) -> Update:
+        c = self.table.c
+        # the other columns come from the parameters: SET finished_at, seconds, checksum
+        return update(self.table).where(c.id == bindparam("row_id")).values(status="done")
+
+    def finish(
+        self,
+        connection: Connection,
+        ids: Sequence[int],
+        status: str,
+        note: str | None = None,
+        *,
+        timed: bool = True,
+        **more: Any,
+    ) -> None:
+        """End the rows ``ids`` with ``status`` now, with their duration (and ``more``
+        columns: a step's checksum, read once it ran). ``timed=False``: when the step
+        ended is unknown (a dead run's row, found later)."""
         if not ids:
             return
         now = datetime.now(UTC)
         c = self.table.c
         for row in connection.execute(select(c.id, c.started_at).where(c.id.in_(ids))):
             started = row.started_at
-            values: dict[str, Any] = {"status": status, "finished_at": now}
-            if started is not None:
+            values: dict[str, Any] = {"status": status, **more}
+            if timed:
+                values["finished_at"] = now
+            if timed and started is not None:
                 values["seconds"] = max(0.0, (now - started).total_seconds())
             if note is not None:
                 values["note"] = note
