@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
+from rowstamp.engines import for_dialect
 from rowstamp.runtime.backup import backup_directory_problems
 from rowstamp.runtime.lock import migration_lock
 from tests.project import POSTS, POSTS_WITHOUT_AUTHOR, REPO, Project, Result
@@ -70,6 +71,16 @@ def _by_hand(engine: Engine, statements: list[str]) -> None:
             connection.exec_driver_sql(statement)
 
 
+def _state(engine: Engine) -> tuple[object, ...]:
+    """The catalog with every definition, the ledger's rows and the users' rows."""
+    with engine.connect() as connection:
+        return (
+            for_dialect(connection.dialect).catalog_objects(connection),
+            connection.execute(text("SELECT * FROM rowstamp_history ORDER BY id")).all(),
+            connection.execute(text("SELECT * FROM users ORDER BY id")).all(),
+        )
+
+
 def _lines(result: Result, status: str) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.startswith(status)]
 
@@ -83,9 +94,11 @@ def test_green_on_a_healthy_database_and_nothing_is_left(
             text("INSERT INTO users (name, email, updated_at) VALUES ('a', 'a@x.org', :t)"),
             {"t": past},
         )
+    before = _state(database)
     result = _doctor(project)
     assert result.returncode == 0, result.output
     assert _lines(result, "fail") == [] and _lines(result, "warn") == [], result.output
+    assert _state(database) == before  # no DDL, and no row of the ledger or users changed
     for line in (
         "revision  at head",
         "columns   1 table has the five columns",
