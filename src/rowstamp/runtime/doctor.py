@@ -17,6 +17,7 @@ from typing import Any, Literal
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection
 
 from rowstamp.engines import EngineSupport, for_dialect
@@ -106,6 +107,16 @@ def _revision(connection: Connection, scripts: ScriptDirectory) -> list[Finding]
                 "join them: rowstamp merge (see: rowstamp heads)",
             )
         ]
+    unknown = [r for r in current if not _known(scripts, r)]
+    if unknown:
+        return [
+            Finding(
+                "revision",
+                "fail",
+                f"the database is at {', '.join(unknown)}, which no migration file defines",
+                "restore its migration file (another branch? git log -- alembic/versions)",
+            )
+        ]
     if set(current) != set(heads):
         where = ", ".join(current) or "base (no migration applied)"
         return [
@@ -117,6 +128,13 @@ def _revision(connection: Connection, scripts: ScriptDirectory) -> list[Finding]
             )
         ]
     return [Finding("revision", "ok", f"at head {', '.join(heads) or 'base'}, one head")]
+
+
+def _known(scripts: ScriptDirectory, revision: str) -> bool:
+    try:
+        return scripts.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def _lock(connection: Connection, support: EngineSupport) -> Finding:

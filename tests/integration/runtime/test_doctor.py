@@ -183,6 +183,17 @@ def test_a_held_migration_lock_fails_and_drift_does_not_wait(
     )
 
 
+def test_a_revision_no_file_defines_fails_naming_it(project: Project, database: Engine) -> None:
+    _by_hand(database, ["UPDATE alembic_version SET version_num = 'deadbeef0000'"])
+    result = _doctor(project)
+    assert result.returncode == 1, result.output
+    assert (
+        "fail  revision  the database is at deadbeef0000, which no migration file defines"
+        in result.stdout
+    )
+    assert "drift     not compared: the database is not at head" in result.stdout
+
+
 def test_not_at_head_fails_with_the_way_out(project: Project, database: Engine) -> None:
     _by_hand(database, ["DELETE FROM alembic_version"])
     result = _doctor(project)
