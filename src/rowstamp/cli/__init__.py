@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from rowstamp.cli import author, project, run
+from rowstamp.cli import author, ledger, project, run
 from rowstamp.cli.common import CliOptions, EnvOption, options_of
 
 __all__ = ["app", "main"]
@@ -83,6 +83,8 @@ app.command("status")(run.status)
 app.command("init")(project.init)
 app.add_typer(project.hooks_app, name="hooks")
 app.command("test")(project.test)
+app.command("verify")(ledger.verify)
+app.command("baseline")(ledger.baseline)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -179,7 +179,7 @@ def _ledger_run(run: RunOptions) -> LedgerRun | None:
     name = ledger_table_name(environment.config)
     if name is None:
         return None
-    return LedgerRun(Ledger(name), engine, environment.script, report=log.warning)
+    return LedgerRun(Ledger(name), engine, environment.script, log.warning, run)
 
 
 def protect(run: RunOptions, connection: Connection) -> None:

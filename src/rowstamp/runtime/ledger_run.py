@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from alembic.runtime.migration import MigrationContext, MigrationInfo
     from alembic.script import ScriptDirectory
 
+    from rowstamp.runtime.options import RunOptions
+
 __all__ = ["Interruption", "LedgerRun", "interruption_report"]
 
 
@@ -50,6 +52,8 @@ class LedgerRun:
     script: ScriptDirectory
     report: Callable[[str], None] = lambda line: None
     """Where the run's warnings go (an interrupted run found and settled)."""
+    options: RunOptions | None = None
+    """The run's options: the command, and the edits a caller accepts."""
     _ids: list[int] = field(default_factory=list)
     _running: int | None = None
     _side: Connection | None = None
@@ -141,6 +145,7 @@ class LedgerRun:
         self._known = {e.file_sha: e.checksum for e in entries if e.file_sha and e.checksum}
         self._static = _run_facts(self.engine, self.script)
         self._settle(context, entries)
+        self._verify(context)
 
     def _settle(self, context: MigrationContext, entries: list[Entry]) -> None:
         stopped = unresolved_interruptions(entries)
@@ -160,6 +165,42 @@ class LedgerRun:
             if left.refuse:
                 raise MigrationFailedError(left.line, left.hint)
             self.report(left.line)
+
+    def _verify(self, context: MigrationContext) -> None:
+        """``rowstamp verify`` before the first step: an upgrade refuses an edited
+        history unless the caller accepts the edit, which is logged as an ``accept`` row."""
+        from rowstamp.history.applied import accept_edited
+        from rowstamp.history.verify import ledger_problems
+        from rowstamp.runtime.ledger_gate import judge
+
+        heads = context.get_current_heads()
+        problems = self._write(
+            lambda connection: ledger_problems(connection, self.script, self.ledger, heads=heads)
+        )
+        options = self.options
+        verdict = judge(
+            problems,
+            options.accept_edited if options else (),
+            options.accept_reason if options else None,
+            refuse=options is None or options.command in (None, "upgrade"),
+        )
+        for problem in verdict.accepted:
+            assert problem.path is not None and options is not None
+            reason = options.accept_reason or ""
+            self._write(
+                accept_edited,
+                ledger=self.ledger,
+                revision=problem.revision,
+                reason=reason,
+                checksum=checksum(problem.path),
+                file_sha=file_sha(problem.path),
+                facts=self._static,
+            )
+            self.report(f"accepted the edit of applied revision {problem.revision}: {reason}")
+        for line in verdict.warnings:
+            self.report(line)
+        if verdict.refusal is not None:
+            raise verdict.refusal
 
     def _row(self, info: MigrationInfo) -> dict[str, Any]:
         revision = info.up_revision
