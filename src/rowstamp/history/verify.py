@@ -267,7 +267,8 @@ class _Check:
                     recorded_ancestor.setdefault(revision, p)
                 elif p in recorded_ancestor:
                     recorded_ancestor.setdefault(revision, recorded_ancestor[p])
-            if row is not None and newest is not None and newest[0] > row.id:
+            ran = row is not None and row.direction == "upgrade"  # baselines say no "when"
+            if ran and newest is not None and row is not None and newest[0] > row.id:
                 ancestor = newest[1]
                 if ancestor not in reported:
                     reported.add(ancestor)
@@ -276,7 +277,7 @@ class _Check:
                 ancestor_row = recorded_ancestor.get(revision)
                 if ancestor_row is not None:
                     problems.append(self._never_applied(revision, ancestor_row))
-            mine = (row.id, revision) if row is not None else None
+            mine = (row.id, revision) if ran and row is not None else None
             latest[revision] = max(filter(None, (newest, mine)), default=(-1, ""))
         return problems
 
