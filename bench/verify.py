@@ -11,7 +11,9 @@ head``, so the ledger holds the rows a real run writes. Then, on that database:
   part (Alembic imports the 1,000 files, bytecode cached), as ``rowstamp verify`` does;
 - ``one file reformatted``: as cold, after one file gained a comment, so its bytes
   differ and that one file is checksummed (imported and its operations recorded);
-- ``rowstamp verify (new process)``: the command, Python start-up included.
+- ``rowstamp verify (new process)``: the command, Python start-up included; for
+  scale, ``rowstamp --help`` (start-up alone) and ``alembic heads`` (Alembic loading
+  the same 1,000 files in a new process, no database).
 
 SQLite (on ``/dev/shm`` where there is one) and PostgreSQL. Bytecode caches are
 written (as on a user's machine) even where ``PYTHONDONTWRITEBYTECODE`` is set.
@@ -121,8 +123,8 @@ def _problems(root: Path, url: URL, script: ScriptDirectory | None) -> Callable[
     return run
 
 
-def _command(root: Path, url: URL, *args: str) -> Callable[[], float]:
-    return lambda: _run(root, url, str(BIN / "rowstamp"), *args)
+def _command(root: Path, url: URL, program: str, *args: str) -> Callable[[], float]:
+    return lambda: _run(root, url, str(BIN / program), *args)
 
 
 def _measure(result: Result, case: str, contender: str, run: Callable[[], float]) -> Row:
@@ -164,9 +166,12 @@ def main() -> Result:
             first = root / "alembic" / "versions" / f"{_rev(0)}_step_0.py"
             first.write_text(first.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
             _measure(result, case, "one file reformatted, cold", _problems(root, url, None))
-            _measure(result, case, "rowstamp verify (new process)", _command(root, url, "verify"))
-            start_up = _command(root, url, "--help")
-            _measure(result, case, "  of which start-up: rowstamp --help", start_up)
+            verify = _command(root, url, "rowstamp", "verify")
+            _measure(result, case, "rowstamp verify (new process)", verify)
+            start_up = _command(root, url, "rowstamp", "--help")
+            _measure(result, case, "  for scale: rowstamp --help", start_up)
+            heads = _command(root, url, "alembic", "heads")
+            _measure(result, case, "  for scale: alembic heads", heads)
     result.seconds = time.perf_counter() - started
     result.save()
     return result

@@ -1,3 +1,4 @@
 """The revision history as the guide keeps it: message rules, one head, the
-``Migration:`` commit convention enforced by git hooks, and where an adopted
-project's own history ends (``[rowstamp] baseline``)."""
+``Migration:`` commit convention enforced by git hooks, where an adopted
+project's own history ends (``[rowstamp] baseline``), and the ledger of what a
+database applied, checked against the files (checksums, ``rowstamp verify``)."""

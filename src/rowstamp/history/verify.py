@@ -76,8 +76,8 @@ def ledger_problems(
 def before_ledger(
     connection: Connection, script: ScriptDirectory, ledger: Ledger, heads: Sequence[str]
 ) -> list[str]:
-    """Applied revisions the ledger has no row for that no recorded revision precedes:
-    applied before the ledger existed (``rowstamp baseline`` records them), oldest first."""
+    """Applied revisions the ledger has no row for, applied before it existed or marked
+    applied by ``alembic stamp`` (``rowstamp baseline`` records them), oldest first."""
     return _check(connection, script, ledger, heads, None).older()
 
 
@@ -343,14 +343,16 @@ class _Check:
                 "before-ledger",
                 older[-1],
                 f"{len(older)} applied revision(s) have no ledger row, so they cannot be "
-                f"verified: {shown} (applied before the ledger existed)",
+                f"verified: {shown} (applied before the ledger existed, or stamped)",
                 "record them as they are now: rowstamp baseline",
                 severity="warning",
             )
         ]
 
     def older(self) -> list[str]:
-        """Revisions applied before the ledger existed: no row, no recorded ancestor."""
+        """Applied revisions with no row that were not inserted into history that ran:
+        applied before the ledger existed (no recorded ancestor), or marked applied by
+        ``alembic stamp`` (one row, for its destination)."""
         recorded = set(self.applied)
         older: list[str] = []
         below: set[str] = set()  # revisions with a recorded ancestor
@@ -359,6 +361,7 @@ class _Check:
             parents = found.parents if found else ()
             if any(p in recorded or p in below for p in parents):
                 below.add(revision)
-            if not (revision in recorded or revision in below or revision in self.covered):
+            unrecorded = revision in self.files and revision not in recorded
+            if unrecorded and (revision not in below or revision in self.covered):
                 older.append(revision)
         return older

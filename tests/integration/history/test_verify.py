@@ -210,7 +210,7 @@ def test_revisions_applied_before_the_ledger_are_one_warning(project: Project) -
     assert code == 0
     assert [line for line in lines if line.startswith(("warning:", "error:"))] == [
         f"warning: 1 applied revision(s) have no ledger row, so they cannot be verified: "
-        f"{FIRST_ID} (applied before the ledger existed); record them as they are now: "
+        f"{FIRST_ID} (applied before the ledger existed, or stamped); record them as they are now: "
         "rowstamp baseline"
     ]
     assert "Recorded 1 revision(s)" in project.run("rowstamp", "baseline").output
@@ -273,3 +273,17 @@ def test_an_ancestor_applied_after_its_descendant_is_out_of_order(project: Proje
         line.startswith("error: revision x1 was applied ") and "after its descendant c2" in line
         for line in lines
     ), lines
+
+
+def test_revisions_alembic_stamp_marked_applied_can_be_baselined(project: Project) -> None:
+    project.alembic("stamp", "head")  # one stamp row, for c2
+    code, lines = _verify(project)
+    assert code == 0
+    [warning] = [line for line in lines if line.startswith("warning:")]
+    assert (
+        f"1 applied revision(s) have no ledger row, so they cannot be verified: {FIRST_ID} ("
+        in warning
+    )
+    assert "Recorded 1 revision(s) as baseline" in project.run("rowstamp", "baseline").output
+    code, lines = _verify(project)
+    assert code == 0 and len(lines) == 1
