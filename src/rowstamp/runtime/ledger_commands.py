@@ -130,13 +130,13 @@ def baseline(config: Config, *, force: bool = False) -> Baselined:
     run = run_options(config)
     settings = run.required_settings()
     ledger, script = project_ledger(config), ScriptDirectory.from_config(config)
-    where = f"the database of {settings.environment} ({mask_url(settings.url)})"
+    where = f"{settings.environment} ({mask_url(settings.url)})"
     with connect(run) as connection, locked(connection, run):
         heads = tuple(MigrationContext.configure(connection).get_current_heads())
         if not heads:
             raise RowstampError(
-                f"{where} has no revision applied (alembic_version is empty), so there is "
-                "nothing to record",
+                f"the database of {where} has no revision applied (alembic_version is "
+                "empty), so there is nothing to record",
                 "apply the migrations instead: rowstamp upgrade (the ledger records each step)",
             )
         if force:
