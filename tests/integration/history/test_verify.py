@@ -287,3 +287,15 @@ def test_revisions_alembic_stamp_marked_applied_can_be_baselined(project: Projec
     assert "Recorded 1 revision(s) as baseline" in project.run("rowstamp", "baseline").output
     code, lines = _verify(project)
     assert code == 0 and len(lines) == 1
+
+
+def test_a_project_without_a_ledger_is_told_so_in_one_line(project: Project) -> None:
+    _ledger_off(project)
+    project.run("rowstamp", "upgrade")
+    for command in ("verify", "baseline"):
+        result = project.run("rowstamp", command, check=False)
+        assert result.returncode == 1 and result.stdout == ""
+        assert result.stderr.strip() == (
+            "rowstamp: error: this project keeps no ledger (alembic.ini: [rowstamp] "
+            "ledger_table = off); remove that line, so each upgrade records its steps"
+        )
