@@ -48,8 +48,13 @@ def catalog(engine: Engine, *, version_table: bool = True) -> set[tuple[str, str
 
 
 def without_version_table(objects: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """``objects`` without Alembic's own version table (and what belongs to it)."""
-    return {o for o in objects if "alembic_version" not in o[1]}
+    """``objects`` without Alembic's own version table and rowstamp's ledger (and what
+    belongs to them: columns, constraints, the ledger's id sequence)."""
+    return {o for o in objects if not any(t in o[1] for t in ROWSTAMP_TABLES)}
+
+
+ROWSTAMP_TABLES = ("alembic_version", "rowstamp_history")
+"""Tables every run keeps whatever the models: Alembic's version table and the ledger."""
 
 
 def timestamps(engine: Engine, table: str, where: str = "1=1") -> tuple[datetime, datetime]:

@@ -23,6 +23,7 @@ COMMANDS = [
     ["upgrade"],
     ["downgrade"],
     ["status"],
+    ["drift"],
     ["init"],
     ["hooks", "install"],
     ["hooks", "commit-msg"],

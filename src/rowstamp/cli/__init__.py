@@ -1,7 +1,8 @@
 """The ``rowstamp`` command: a thin shell over ``rowstamp.commands``.
 
 ``run`` applies migrations and reads the database, ``author`` writes and reviews
-them, ``project`` sets up the project around them; ``output`` words the results.
+them, ``project`` sets up the project around them, ``drift`` compares a live
+database with its history; ``output`` words the results.
 User errors print one line (what is wrong; what to do) and exit 1; a traceback
 only with ``--debug`` or ``ROWSTAMP_DEBUG=1``. Heavy imports happen inside the
 commands so ``rowstamp --help`` stays quick. Output is styled on a terminal and
@@ -17,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from rowstamp.cli import author, ledger, project, run
+from rowstamp.cli import author, drift, ledger, project, run
 from rowstamp.cli.common import CliOptions, EnvOption, options_of
 
 __all__ = ["app", "main"]
@@ -80,6 +81,7 @@ app.command("current")(run.current)
 app.command("upgrade")(run.upgrade)
 app.command("downgrade", context_settings=run.DOWNGRADE_CONTEXT)(run.downgrade)
 app.command("status")(run.status)
+app.command("drift")(drift.drift)
 app.command("init")(project.init)
 app.add_typer(project.hooks_app, name="hooks")
 app.command("test")(project.test)

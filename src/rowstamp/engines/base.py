@@ -125,13 +125,16 @@ class EngineSupport:
     """The server's port when a URL names none."""
 
     def database_identity(self, url: URL) -> tuple[str, ...] | None:
-        """What two URLs naming the same database share, whatever the driver or user:
-        the server (loopback names as one), its port and the database name. None for a
-        database no other URL can name (in memory)."""
+        """What two URLs of one database share, whatever the driver or user: server (loopback
+        as one), port, database name; None for a database no other URL can name (in memory)."""
         host = (url.host or "localhost").lower()
         if host in _LOOPBACK:
             host = "localhost"
         return (host, str(url.port or self.default_port), str(url.database or ""))
+
+    def read_only_url(self, url: URL) -> URL:
+        """``url`` opened so connecting can neither create nor change the database (SQLite)."""
+        return url
 
     def check_table_name(self, table_name: str) -> None:
         """Refuse a table name the engine would silently truncate."""

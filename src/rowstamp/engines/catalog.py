@@ -14,11 +14,52 @@ one catalog query per kind (``*_catalog``), never one per table.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
-__all__ = ["Catalog", "CatalogBuilder", "column_definition", "plain_sql"]
+__all__ = [
+    "KIND_NAMES",
+    "OWNED_KINDS",
+    "Catalog",
+    "CatalogBuilder",
+    "column_definition",
+    "folded",
+    "kind_name",
+    "plain_sql",
+]
 
 Catalog = dict[tuple[str, str], str]
 """``(kind, name) -> definition`` ("" where the name is all there is to compare)."""
+
+KIND_NAMES = {
+    "r": "table",
+    "i": "index",
+    "S": "sequence",
+    "v": "view",
+    "m": "materialized view",
+    "p": "table",
+    "I": "index",
+    "base table": "table",
+}
+"""Catalog kinds as people say them (PostgreSQL's relkind letters, MySQL's table types)."""
+
+OWNED_KINDS = ("column", "primary key", "foreign key", "unique constraint", "check constraint")
+"""Kinds named ``<table>.<name>``: not listed one by one when their table came or went."""
+
+
+def kind_name(kind: str) -> str:
+    """A catalog kind as people say it (``r`` is a table)."""
+    return KIND_NAMES.get(kind, kind)
+
+
+def folded(keys: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The columns and constraints among ``keys`` whose table is among them too: a
+    report names the table that came or went, not each of its parts."""
+    tables = {name for kind, name in keys if kind_name(kind) == "table"}
+    return {
+        (kind, name)
+        for kind, name in keys
+        if kind in OWNED_KINDS and any(name.startswith(f"{t}.") for t in tables)
+    }
 
 
 def plain_sql(text: object) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Column, Connection, Engine, column, event, func, literal, select, table
@@ -57,6 +57,15 @@ class SQLiteSupport(EngineSupport):
     def database_identity(self, url: URL) -> tuple[str, ...] | None:
         path = database_file(url)
         return None if path is None else (str(path),)
+
+    def read_only_url(self, url: URL) -> URL:
+        # connecting to a missing file creates it: a mistyped path would read as empty
+        path = database_file(url)
+        if path is None:
+            return url
+        return url.set(
+            database=f"file:{quote(str(path))}", query={**url.query, "mode": "ro", "uri": "true"}
+        )
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         expression = func.strftime(literal(_UTC_NOW_FORMAT_V1), literal("now"))

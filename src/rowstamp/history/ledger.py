@@ -162,18 +162,37 @@ class Ledger:
             raise RuntimeError("the ledger insert returned no id")
         return int(key[0])
 
+    def done(self, connection: Connection, id_: int, started_at: datetime, **more: Any) -> None:
+        """End the running row ``id_`` as ``done`` now: one UPDATE, inside the step's
+        transaction (``more``: its checksum)."""
+        now = datetime.now(UTC)
+        seconds = max(0.0, (now - started_at).total_seconds())
+        values = {"status": "done", "finished_at": now, "seconds": seconds, **more}
+        connection.execute(update(self.table).where(self.table.c.id == id_).values(**values))
+
     def finish(
-        self, connection: Connection, ids: Sequence[int], status: str, note: str | None = None
+        self,
+        connection: Connection,
+        ids: Sequence[int],
+        status: str,
+        note: str | None = None,
+        *,
+        timed: bool = True,
+        **more: Any,
     ) -> None:
-        """End the rows ``ids`` with ``status`` now, with their duration."""
+        """End the rows ``ids`` with ``status`` now, with their duration (and ``more``
+        columns: a step's checksum, read once it ran). ``timed=False``: when the step
+        ended is unknown (a dead run's row, found later)."""
         if not ids:
             return
         now = datetime.now(UTC)
         c = self.table.c
         for row in connection.execute(select(c.id, c.started_at).where(c.id.in_(ids))):
             started = row.started_at
-            values: dict[str, Any] = {"status": status, "finished_at": now}
-            if started is not None:
+            values: dict[str, Any] = {"status": status, **more}
+            if timed:
+                values["finished_at"] = now
+            if timed and started is not None:
                 values["seconds"] = max(0.0, (now - started).total_seconds())
             if note is not None:
                 values["note"] = note

@@ -13,7 +13,8 @@ files and names each problem in one line:
 - a step the ledger shows interrupted.
 
 It is quick on a long history: a file whose bytes have the sha the ledger stored is
-not checksummed again (nothing imported beyond what Alembic's revision map loaded).
+not checksummed again (nothing imported beyond what Alembic's revision map loaded),
+and a file reformatted since is checksummed once per machine (``checksum_cache.py``).
 Revisions applied before the ledger existed have no row to compare: they are one
 warning, pointing at ``rowstamp baseline``, not a failure.
 """
@@ -31,8 +32,10 @@ from alembic.util import CommandError
 from sqlalchemy import Connection
 
 from rowstamp.history.applied import APPLYING, applied_rows
-from rowstamp.history.checksum import ChecksumError, checksum
+from rowstamp.history.checksum import ChecksumError
+from rowstamp.history.checksum_cache import ChecksumCache
 from rowstamp.history.ledger import Entry, Ledger, file_sha, unresolved_interruptions
+from rowstamp.review.reader import quiet_alembic
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -157,9 +160,12 @@ class _Check:
         self.order = self._graph_order()
         self.applied_set = set(self.order)
         self.covered = self._covered_by_stamps()
+        self.caches: dict[str, ChecksumCache] = {}  # by algorithm
 
     def run(self) -> list[Problem]:
         problems = [*self._missing(), *self._edited(), *self._out_of_order()]
+        for cache in self.caches.values():
+            cache.save()
         problems += [self._interrupted(e) for e in unresolved_interruptions(self.entries)]
         problems += self._before_ledger()
         return sorted(problems, key=lambda p: p.severity != "error")
@@ -220,7 +226,7 @@ class _Check:
             sha = file_sha(found.path)
             if sha == row.file_sha:
                 continue  # the very bytes that were applied: nothing to import
-            what = self._changed(row, found.path)
+            what = self._changed(row, found.path, sha)
             if what is None:
                 continue
             where = self._relative(found.path)
@@ -238,14 +244,17 @@ class _Check:
             )
         return problems
 
-    @staticmethod
-    def _changed(row: Entry, path: Path) -> str | None:
-        """What changed in the file since ``row`` (None: nothing that runs)."""
+    def _changed(self, row: Entry, path: Path, sha: str) -> str | None:
+        """What changed in the file since ``row`` (None: nothing that runs). A file
+        reformatted since is read once per machine (``ChecksumCache``), not each time."""
         if row.checksum is None:
             return "its bytes changed and no checksum was stored to tell whether what it runs did"
         prefix = row.checksum.partition(":")[0]
+        if prefix not in self.caches:
+            self.caches[prefix] = ChecksumCache(prefix)
         try:
-            now = checksum(path, prefix)
+            with quiet_alembic():
+                now = self.caches[prefix].checksum(path, sha)
         except ChecksumError as exc:
             return str(exc)
         return None if now == row.checksum else "what it runs changed"

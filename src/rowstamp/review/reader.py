@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from io import StringIO
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -72,9 +73,13 @@ class MigrationFile:
     broken: set[Direction] = field(default_factory=set)
     """The directions whose error is the file's own code (an undefined name, a failed
     import): applying it fails too, database or not."""
-    statements: list[tuple[int, int]] = field(default_factory=list)
-    """(first, last) line of every statement, to find the comments above an operation."""
     lines: list[str] = field(default_factory=list)
+
+    @cached_property
+    def statements(self) -> list[tuple[int, int]]:
+        """(first, last) line of every statement, to find the comments above an
+        operation: parsed when a review asks, not for every read (the ledger's)."""
+        return _statements("\n".join(self.lines))
 
     @property
     def is_merge(self) -> bool:
@@ -100,7 +105,10 @@ def read_migration(path: Path) -> MigrationFile:
         down_revision=tuple(down) if isinstance(down, list | tuple) else ((down,) if down else ()),
         message=_message(module),
         lines=source.splitlines(),
-        statements=_statements(source),
+    )
+    filename = str(path.resolve())
+    context = MigrationContext.configure(
+        dialect=neutral_dialect(), opts={"as_sql": True, "output_buffer": StringIO()}
     )
     for direction in ("upgrade", "downgrade"):
         function = getattr(module, direction, None)
@@ -108,7 +116,7 @@ def read_migration(path: Path) -> MigrationFile:
             migration.errors[direction] = f"the file has no {direction}() function"
             continue
         try:
-            recorded, needs_database = _record(function, path, direction)
+            recorded, needs_database = _record(function, filename, direction, context)
         except Exception as exc:  # a migration may need a live database (op.get_bind)
             if _code_error(exc):
                 migration.broken.add(direction)
@@ -173,22 +181,18 @@ def _statements(source: str) -> list[tuple[int, int]]:
 
 
 def _record(
-    function: Callable[[], Any], path: Path, direction: Direction
+    function: Callable[[], Any], filename: str, direction: Direction, context: MigrationContext
 ) -> tuple[list[RecordedOp], bool]:
     """The operations ``function`` runs, and whether it asked for a database: a migration
     that catches that error itself (mlflow's ``try: op.get_bind() except Exception``)
     would otherwise look as if it did nothing."""
     recorded: list[RecordedOp] = []
     binds: list[None] = []
-    filename = str(path.resolve())
 
     def invoke(operation: MigrateOperation) -> None:
         line = caller_line(filename)  # op.add_columns: each column is reviewed as added
         recorded.extend(RecordedOp(op, line, direction) for op in flatten([operation]))
 
-    context = MigrationContext.configure(
-        dialect=neutral_dialect(), opts={"as_sql": True, "output_buffer": StringIO()}
-    )
     operations = Operations(context)
     operations.invoke = invoke  # type: ignore[method-assign,assignment]
     operations.batch_alter_table = _batch(context, invoke)  # type: ignore[method-assign]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
@@ -35,6 +35,7 @@ from rowstamp.errors import (
     first_line,
 )
 from rowstamp.runtime.diagnose import explain, revision_warnings_as_errors
+from rowstamp.runtime.ledger_run import LedgerRun, ledger_closed
 from rowstamp.runtime.options import RunOptions, alembic_environment
 from rowstamp.settings import RowstampSettings
 from rowstamp.urls import mask_secrets, mask_url
@@ -50,9 +51,6 @@ __all__ = [
     "user_errors",
     "without_ledger",
 ]
-
-if TYPE_CHECKING:
-    from rowstamp.runtime.ledger_run import LedgerRun
 
 AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "rowstamp.*"]
 
@@ -161,25 +159,10 @@ def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]
         return options
     progress = run.state.progress = Progress(printer=run.printer, old_history=own)
     steps, on_apply = progress.observe(fn), [progress.applied]
-    ledger = run.state.ledger = _ledger_run(run)
+    ledger = run.state.ledger = LedgerRun.of(run)
     if ledger is not None:
         steps, on_apply = ledger.observe(steps), [ledger.applied, progress.applied]
     return {**options, "fn": steps, "on_version_apply": on_apply}
-
-
-def _ledger_run(run: RunOptions) -> LedgerRun | None:
-    """The ledger writer of this run; None where the project keeps no ledger."""
-    from rowstamp.history.ledger import Ledger, ledger_table_name
-    from rowstamp.runtime.ledger_run import LedgerRun
-
-    environment = alembic_environment()
-    engine = run.state.engine
-    if environment is None or engine is None:
-        return None
-    name = ledger_table_name(environment.config)
-    if name is None:
-        return None
-    return LedgerRun(Ledger(name), engine, environment.script, log.warning, run)
 
 
 def protect(run: RunOptions, connection: Connection) -> None:
@@ -239,7 +222,7 @@ def connect(run: RunOptions) -> Iterator[Connection]:
     given = run.connection
     if isinstance(given, Connection):
         run.state.engine = given.engine
-        with _session(given), _ledger_closed(run):
+        with _session(given), ledger_closed(run):
             yield given
         return
     engine = given if isinstance(given, Engine) else _engine(settings)
@@ -254,28 +237,12 @@ def connect(run: RunOptions) -> Iterator[Connection]:
             "check that the server is running and DATABASE_URL is right",
         ) from None
     try:
-        with _session(connection), _ledger_closed(run):
+        with _session(connection), ledger_closed(run):
             yield connection
     finally:
         connection.close()
         if given is None:
             engine.dispose()
-
-
-@contextmanager
-def _ledger_closed(run: RunOptions) -> Iterator[None]:
-    """End the run's ledger rows: ``failed`` (``interrupted``) when the run raised, once
-    its transaction was rolled back; its side connection closed either way."""
-    run.state.ledger = None
-    try:
-        yield
-    except BaseException as exc:
-        if run.state.ledger is not None:
-            run.state.ledger.failed(exc)
-        raise
-    finally:
-        if run.state.ledger is not None:
-            run.state.ledger.close()
 
 
 @contextmanager

@@ -13,13 +13,22 @@ itself fails on a missing file, and the others need a person to look.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rowstamp.errors import RowstampError
-from rowstamp.history.verify import Problem
+from rowstamp.history.applied import accept_edited
+from rowstamp.history.ledger import Ledger, file_sha
+from rowstamp.history.verify import Problem, ledger_problems
 
-__all__ = ["EditedHistoryError", "Verdict", "judge"]
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
+    from rowstamp.runtime.options import RunOptions
+
+__all__ = ["EditedHistoryError", "Verdict", "judge", "verify_first"]
 
 
 class EditedHistoryError(RowstampError):
@@ -34,6 +43,46 @@ class Verdict:
     """Edits to record as accepted (an ``accept`` row each) before going on."""
     warnings: list[str] = field(default_factory=list)
     refusal: EditedHistoryError | None = None
+
+
+def verify_first(
+    write: Callable[..., Any],
+    script: ScriptDirectory,
+    ledger: Ledger,
+    heads: Sequence[str],
+    options: RunOptions | None,
+    *,
+    checksum: Callable[[Path], str],
+    facts: Mapping[str, Any],
+    report: Callable[[str], None],
+) -> None:
+    """Verify the ledger before a run's first step, through ``write`` (how the run
+    reaches its ledger and commits); record the edits ``options`` accept, print the
+    other problems, and refuse an upgrade on top of an edited history."""
+    problems = write(lambda connection: ledger_problems(connection, script, ledger, heads=heads))
+    verdict = judge(
+        problems,
+        options.accept_edited if options else (),
+        options.accept_reason if options else None,
+        refuse=options is None or options.command in (None, "upgrade"),
+    )
+    reason = (options.accept_reason if options else None) or ""
+    for problem in verdict.accepted:
+        assert problem.path is not None
+        write(
+            accept_edited,
+            ledger=ledger,
+            revision=problem.revision,
+            reason=reason,
+            checksum=checksum(problem.path),
+            file_sha=file_sha(problem.path),
+            facts=facts,
+        )
+        report(f"accepted the edit of applied revision {problem.revision}: {reason}")
+    for line in verdict.warnings:
+        report(line)
+    if verdict.refusal is not None:
+        raise verdict.refusal
 
 
 def judge(

@@ -8,30 +8,41 @@ disagree. Where the whole run is one transaction (PostgreSQL's default), the
 rollback or a killed process. After a failure the run's rows become ``failed``
 (``interrupted`` for Ctrl-C). A ``running`` row that a new run finds, under the
 migration lock, is a dead run's: the new run marks it ``interrupted`` and names
-the revision, and where DDL commits at once (MySQL, MariaDB) what it left, and
-refuses to go on while something of it is left.
+the revision, and where DDL commits at once (MySQL, MariaDB) what it left, before
+it runs the revision again (which fails with the usual report if what was left is
+in the way).
 """
 
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alembic.util import CommandError, to_tuple
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from rowstamp.errors import MigrationFailedError, first_line
-from rowstamp.history.checksum import ChecksumError, checksum
-from rowstamp.history.ledger import Entry, Ledger, file_sha, unresolved_interruptions
+from rowstamp.errors import first_line
+from rowstamp.history.checksum import ChecksumError
+from rowstamp.history.checksum_cache import ChecksumCache
+from rowstamp.history.ledger import (
+    Entry,
+    Ledger,
+    file_sha,
+    ledger_table_name,
+    unresolved_interruptions,
+)
+from rowstamp.review.reader import quiet_alembic
 from rowstamp.urls import mask_secrets
 
 if TYPE_CHECKING:
@@ -40,7 +51,9 @@ if TYPE_CHECKING:
 
     from rowstamp.runtime.options import RunOptions
 
-__all__ = ["Interruption", "LedgerRun", "interruption_report"]
+__all__ = ["LedgerRun", "interruption_report", "ledger_closed"]
+
+log = logging.getLogger("rowstamp")
 
 
 @dataclass
@@ -60,20 +73,38 @@ class LedgerRun:
     _context: MigrationContext | None = None
     _known: dict[str, str] = field(default_factory=dict)
     """file sha -> checksum, from rows already in the ledger."""
+    _cache: ChecksumCache = field(default_factory=ChecksumCache)
+    _since: datetime | None = None
+    """When the running step started."""
     _started: bool = False
     _static: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, run: RunOptions) -> LedgerRun | None:
+        """The ledger writer of ``run``; None where the project keeps no ledger."""
+        from rowstamp.runtime.options import alembic_environment
+
+        environment = alembic_environment()
+        engine = run.state.engine
+        if environment is None or engine is None:
+            return None
+        name = ledger_table_name(environment.config)
+        if name is None:
+            return None
+        return cls(Ledger(name), engine, environment.script, log.warning, run)
 
     def observe(self, fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
         """Wrap the step generator: a committed ``running`` row before each step."""
 
         def steps(heads: Any, context: MigrationContext) -> Iterator[Any]:
             for step in fn(heads, context):
-                if not self._started:
-                    self._start(context)
                 info = step.info
+                if not self._started:
+                    self._start(context, stamping=info.is_stamp)
                 if not info.is_stamp:
                     row = self._row(info)
                     self._running = self._write(self.ledger.append, status="running", **row)
+                    self._since = row["started_at"]
                     self._ids.append(self._running)
                 yield step
 
@@ -89,7 +120,7 @@ class LedgerRun:
             return
         if step.is_stamp:
             if not self._started:
-                self._start(ctx)
+                self._start(ctx, stamping=True)
             to = ", ".join(step.destination_revision_ids) or "base"
             self.ledger.append(
                 connection,
@@ -97,11 +128,13 @@ class LedgerRun:
                 finished_at=datetime.now(UTC),
                 seconds=0.0,
                 note=f"stamped to {to}",
+                checksum=self._checksum(step),
                 **self._row(step),
             )
             return
-        if self._running is not None:
-            self.ledger.finish(connection, [self._running], "done")
+        if self._running is not None and self._since is not None:
+            summed = self._checksum(step)
+            self.ledger.done(connection, self._running, self._since, checksum=summed)
             self._running = None
 
     def failed(self, error: BaseException) -> None:
@@ -127,13 +160,16 @@ class LedgerRun:
             connection.commit()
 
     def close(self) -> None:
+        self._cache.save()
         if self._side is not None:
             with suppress(SQLAlchemyError):
                 self._side.close()
             self._side = None
 
-    def _start(self, context: MigrationContext) -> None:
-        """First step of the run: create the table, settle what a dead run left."""
+    def _start(self, context: MigrationContext, *, stamping: bool) -> None:
+        """First step of the run: create the table, settle what a dead run left (a
+        stamp, which is how a user says a half-applied revision is finished, only marks
+        it interrupted)."""
         self._started = True
         self._context = context
         # the ledger lives beside alembic_version, in env.py's version_table_schema
@@ -144,10 +180,10 @@ class LedgerRun:
         entries = self._write(self.ledger.entries)
         self._known = {e.file_sha: e.checksum for e in entries if e.file_sha and e.checksum}
         self._static = _run_facts(self.engine, self.script)
-        self._settle(context, entries)
+        self._settle(context, entries, report=not stamping)
         self._verify(context)
 
-    def _settle(self, context: MigrationContext, entries: list[Entry]) -> None:
+    def _settle(self, context: MigrationContext, entries: list[Entry], *, report: bool) -> None:
         stopped = unresolved_interruptions(entries)
         if not stopped:
             return
@@ -158,70 +194,53 @@ class LedgerRun:
                 ids=dead,
                 status="interrupted",
                 note="found running by a later run",
+                timed=False,
             )
+        if not report:
+            return
         heads = context.get_current_heads()
         for entry in stopped:
-            left = interruption_report(entry, context, self.engine, self.script, heads)
-            if left.refuse:
-                raise MigrationFailedError(left.line, left.hint)
-            self.report(left.line)
+            self.report(interruption_report(entry, context, self.engine, self.script, heads))
 
     def _verify(self, context: MigrationContext) -> None:
-        """``rowstamp verify`` before the first step: an upgrade refuses an edited
-        history unless the caller accepts the edit, which is logged as an ``accept`` row."""
-        from rowstamp.history.applied import accept_edited
-        from rowstamp.history.verify import ledger_problems
-        from rowstamp.runtime.ledger_gate import judge
+        """``rowstamp verify`` before the first step (``runtime/ledger_gate.py``)."""
+        from rowstamp.runtime.ledger_gate import verify_first
 
-        heads = context.get_current_heads()
-        problems = self._write(
-            lambda connection: ledger_problems(connection, self.script, self.ledger, heads=heads)
+        verify_first(
+            self._write,
+            self.script,
+            self.ledger,
+            context.get_current_heads(),
+            self.options,
+            checksum=self._cache.checksum,
+            facts=self._static,
+            report=self.report,
         )
-        options = self.options
-        verdict = judge(
-            problems,
-            options.accept_edited if options else (),
-            options.accept_reason if options else None,
-            refuse=options is None or options.command in (None, "upgrade"),
-        )
-        for problem in verdict.accepted:
-            assert problem.path is not None and options is not None
-            reason = options.accept_reason or ""
-            self._write(
-                accept_edited,
-                ledger=self.ledger,
-                revision=problem.revision,
-                reason=reason,
-                checksum=checksum(problem.path),
-                file_sha=file_sha(problem.path),
-                facts=self._static,
-            )
-            self.report(f"accepted the edit of applied revision {problem.revision}: {reason}")
-        for line in verdict.warnings:
-            self.report(line)
-        if verdict.refusal is not None:
-            raise verdict.refusal
 
     def _row(self, info: MigrationInfo) -> dict[str, Any]:
-        revision = info.up_revision
-        where = getattr(revision, "path", None)  # a Script's file
-        path = Path(where) if where else None
-        sha = file_sha(path) if path is not None and path.is_file() else None
-        summed = self._known.get(sha) if sha is not None else None
-        if summed is None and path is not None and sha is not None:
-            with suppress(ChecksumError):
-                summed = checksum(path)
-            if summed is not None:
-                self._known[sha] = summed
+        """The row of a step about to run: nothing of its file runs before it is written."""
+        path = _path(info)
         direction = "stamp" if info.is_stamp else ("upgrade" if info.is_upgrade else "downgrade")
         return {
             "revision": str(info.up_revision_id),
             "direction": direction,
-            "checksum": summed,
-            "file_sha": sha,
+            "file_sha": file_sha(path) if path is not None else None,
             "started_at": datetime.now(UTC),
             **self._static,
         }
+
+    def _checksum(self, info: MigrationInfo) -> str | None:
+        """The step's checksum, read after it ran (reading runs its functions against a
+        recording ``op``): a file with the same bytes as a ledger row, or as one read
+        before on this machine (``ChecksumCache``), is not read again."""
+        path = _path(info)
+        if path is None:
+            return None
+        sha = file_sha(path)
+        if sha not in self._known:
+            with suppress(ChecksumError), quiet_alembic():
+                self._known[sha] = self._cache.checksum(path, sha)
+        return self._known.get(sha)
 
     def _write(self, work: Callable[..., Any], **values: Any) -> Any:
         """Run ``work`` where it is committed at once: the autocommit side connection,
@@ -248,48 +267,66 @@ class LedgerRun:
         return "a revision"
 
 
-@dataclass(frozen=True)
-class Interruption:
-    """What the ledger and the database say about a step a dead run left."""
-
-    line: str
-    hint: str = ""
-    refuse: bool = False
-
-
 def interruption_report(
     entry: Entry,
     context: MigrationContext,
     engine: Engine,
     script: ScriptDirectory,
     heads: tuple[str, ...],
-) -> Interruption:
-    """The interrupted step ``entry`` as the database shows it now: rolled back, done
-    (stamped since), or, where DDL commits at once, what of it is left."""
-    from rowstamp.runtime.failure_state import AfterFailure, object_name
+) -> str:
+    """The interrupted step ``entry`` as the database shows it now: done since (stamped),
+    rolled back, or, where DDL commits at once, what of it is left: the same words as
+    the report of a run that fails (``Progress.failure``)."""
+    from rowstamp.runtime.failure_state import AfterFailure
+    from rowstamp.runtime.progress import Progress, Step
 
     when = entry.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    what = f"the {entry.direction} of revision {entry.revision} started {when} by {entry.who}"
-    is_applied = any(r.revision == entry.revision for r in script.iterate_revisions(heads, "base"))
-    if is_applied == (entry.direction == "upgrade"):
-        return Interruption(f"{what} was interrupted; the database has it done since (stamped)")
-    if context.impl.transactional_ddl:
-        return Interruption(f"{what} was interrupted; it was rolled back; running it again")
-    left = AfterFailure(engine, context, script).leftovers(
-        entry.revision, entry.direction == "upgrade"
+    what = (
+        f"{entry.direction} of revision {entry.revision} started {when} by {entry.who} "
+        "was interrupted (the process ended without finishing it)"
     )
-    if left.error is None and not left.done:
-        return Interruption(
-            f"{what} was interrupted; none of its changes are left; running it again"
-        )
-    done = ", ".join(object_name(t) for _, t in left.done) or left.error or "unknown"
-    return Interruption(
-        f"{what} was interrupted and is half-applied (left: {done})",
-        "undo what it left or finish it and run: alembic stamp "
-        f"{entry.revision if entry.direction == 'upgrade' else 'the revision before it'}; "
-        "then run the upgrade again",
-        refuse=True,
+    upgrade = entry.direction == "upgrade"
+    applied = any(r.revision == entry.revision for r in script.iterate_revisions(heads, "base"))
+    if applied == upgrade:
+        return f"{what}; the database has it {'applied' if upgrade else 'reverted'}"
+    try:
+        revision = script.get_revision(entry.revision)
+    except CommandError:
+        revision = None
+    if revision is None:
+        return f"{what}; its file is gone: restore it to see what it left"
+    step = Step(
+        entry.revision,
+        str(revision.doc or "").strip(),
+        upgrade,
+        down_revisions=to_tuple(revision.down_revision, default=()),
     )
+    report = Progress(running=step).failure(
+        KeyboardInterrupt(), AfterFailure(engine, context, script), what=what
+    )
+    return f"{report.problem}; running it again"
+
+
+@contextmanager
+def ledger_closed(run: RunOptions) -> Iterator[None]:
+    """End the run's ledger rows: ``failed`` (``interrupted``) when the run raised, once
+    its transaction was rolled back; its side connection closed either way."""
+    run.state.ledger = None
+    try:
+        yield
+    except BaseException as exc:
+        if run.state.ledger is not None:
+            run.state.ledger.failed(exc)
+        raise
+    finally:
+        if run.state.ledger is not None:
+            run.state.ledger.close()
+
+
+def _path(info: MigrationInfo) -> Path | None:
+    """The file of the revision a step applies or reverts."""
+    where = getattr(info.up_revision, "path", None)  # a Script's file
+    return Path(where) if where and Path(where).is_file() else None
 
 
 def _whole_run(context: MigrationContext) -> bool:

@@ -87,16 +87,19 @@ class Progress:
         if self.printer is not None:
             self.printer(step)
 
-    def failure(self, error: BaseException, after: AfterFailure) -> MigrationFailedError:
+    def failure(
+        self, error: BaseException, after: AfterFailure, *, what: str | None = None
+    ) -> MigrationFailedError:
         """The one-line report for ``error`` raised by the running step (Ctrl-C too),
-        with the state ``after`` finds in the database now, not the state hoped for."""
+        with the state ``after`` finds in the database now, not the state hoped for.
+        ``what`` words the event instead (a killed run the ledger found)."""
         step = self.running
         first = mask_secrets(first_line(error))
         if step is None:
             return MigrationFailedError(f"the migration failed: {first}", "")
         verb = "upgrade" if step.upgrade else "downgrade"
         interrupted = isinstance(error, KeyboardInterrupt)
-        what = f"{verb} of revision {step.revision} ({step.message}) " + (
+        what = what or f"{verb} of revision {step.revision} ({step.message}) " + (
             "was interrupted (Ctrl-C)" if interrupted else f"failed: {first}"
         )
         at = f"the database is at {after.revision()}"

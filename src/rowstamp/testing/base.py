@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from rowstamp.compat import downgrade_steps, upgrade_steps
 from rowstamp.engines import EngineSupport, for_dialect
-from rowstamp.engines.catalog import Catalog
+from rowstamp.engines.catalog import OWNED_KINDS, Catalog, folded, kind_name
 from rowstamp.errors import RowstampError, first_line
 from rowstamp.history.baseline import baseline_revisions, own_history
 from rowstamp.history.ledger import ledger_table_name
@@ -154,17 +154,13 @@ class MigrationRun:
         with self.engine.connect() as connection:
             objects = self.support.catalog_objects(connection)
         allowed = self.settings.allowed
-        tables = [n for k, n in objects if _KINDS.get(k, k) == "table" and allowed("table", n)]
+        tables = [n for k, n in objects if kind_name(k) == "table" and allowed("table", n)]
 
         def kept(kind: str, name: str) -> bool:
-            if (
-                version_table in name
-                or name.split(".")[0].startswith(ledger)
-                or allowed(_KINDS.get(kind, kind), name)
-            ):
+            if version_table in name or ledger in name or allowed(kind_name(kind), name):
                 return False
             # an allowed table's columns and constraints are allowed with it
-            return kind not in _OWNED or not any(name.startswith(f"{t}.") for t in tables)
+            return kind not in OWNED_KINDS or not any(name.startswith(f"{t}.") for t in tables)
 
         return {key: definition for key, definition in objects.items() if kept(*key)}
 
@@ -207,21 +203,6 @@ def describe_error(exc: DBAPIError) -> str:
     return f"{first} (statement: {statement})" if statement else first
 
 
-_KINDS = {
-    "r": "table",
-    "i": "index",
-    "S": "sequence",
-    "v": "view",
-    "m": "materialized view",
-    "p": "table",
-    "I": "index",
-    "base table": "table",
-}
-"""Catalog kinds as people say them (PostgreSQL's relkind letters, MySQL's table types)."""
-
-
-_OWNED = ("column", "primary key", "foreign key", "unique constraint", "check constraint")
-"""Kinds named ``<table>.<name>``: not listed one by one when their table came or went."""
 _SHORT = 80
 """A definition longer than this (a function body) is said to differ, not shown."""
 
@@ -230,18 +211,13 @@ def diff(before: Catalog, after: Catalog) -> str:
     """What appeared, what vanished and what changed between two catalogs, on one line."""
     added = sorted(after.keys() - before.keys())
     removed = sorted(before.keys() - after.keys())
-    tables = {name for kind, name in added + removed if _KINDS.get(kind, kind) == "table"}
-
-    def shown(key: tuple[str, str]) -> bool:
-        kind, name = key
-        return kind not in _OWNED or not any(name.startswith(f"{t}.") for t in tables)
-
-    parts = [f"left behind {_KINDS.get(k, k)} {n}" for k, n in added if shown((k, n))]
-    parts += [f"missing {_KINDS.get(k, k)} {n}" for k, n in removed if shown((k, n))]
+    hidden = folded(added + removed)
+    parts = [f"left behind {kind_name(k)} {n}" for k, n in added if (k, n) not in hidden]
+    parts += [f"missing {kind_name(k)} {n}" for k, n in removed if (k, n) not in hidden]
     for key in sorted(before.keys() & after.keys()):
         was, now = before[key], after[key]
         if was != now:
-            kind = _KINDS.get(key[0], key[0])
+            kind = kind_name(key[0])
             if max(len(was), len(now)) > _SHORT:
                 parts.append(f"changed {kind} {key[1]} (its definition differs)")
             else:

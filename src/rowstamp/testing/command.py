@@ -17,17 +17,10 @@ from sqlalchemy.exc import ArgumentError
 
 from rowstamp.errors import RowstampError
 from rowstamp.testing.runner import EngineReport, run_checks, write_junit
-from rowstamp.testing.scratch import ENGINES
+from rowstamp.testing.scratch import ENGINE_OF_BACKEND, ENGINES
 from rowstamp.urls import mask_secrets, mask_url
 
 __all__ = ["parse_engines", "render_report", "test_command"]
-
-_ENGINE_OF_BACKEND = {
-    "sqlite": "sqlite",
-    "postgresql": "postgresql",
-    "mysql": "mariadb",
-    "mariadb": "mariadb",
-}
 
 
 def parse_engines(engines: Sequence[str], url: str | None) -> tuple[list[str], URL | None]:
@@ -40,7 +33,7 @@ def parse_engines(engines: Sequence[str], url: str | None) -> tuple[list[str], U
             raise RowstampError(
                 "--url is not a database URL", "write it like postgresql+psycopg://user@host/db"
             ) from None
-        engine = _ENGINE_OF_BACKEND.get(target.get_backend_name())
+        engine = ENGINE_OF_BACKEND.get(target.get_backend_name())
         if engine is None:
             raise RowstampError(
                 f"--url {mask_url(target)} is on an engine rowstamp test does not support",

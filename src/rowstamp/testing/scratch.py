@@ -3,8 +3,9 @@
 SQLite: a temporary file. PostgreSQL and MariaDB: a new database on the server
 named by ``TEST_POSTGRESQL_URL`` / ``TEST_MARIADB_URL`` (admin URLs), or on a
 private throw-away server started like this repository's test suite starts one.
-The configured development or production database is never used: only a URL
-given explicitly (``rowstamp test --url``) is, as it is.
+A caller may name the server itself (``rowstamp drift --scratch-url``). The
+configured development or production database is never used: only a URL given
+explicitly (``rowstamp test --url``) is, as it is.
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ from sqlalchemy.engine import URL
 
 from rowstamp.engines import for_dialect, for_name
 from rowstamp.errors import RowstampError
-from rowstamp.testing.servers import ServerUnavailable, mariadb_server, postgresql_server
+from rowstamp.testing.servers import (
+    Server,
+    ServerUnavailable,
+    mariadb_server,
+    postgresql_server,
+)
 
 __all__ = [
     "ENGINES",
+    "ENGINE_OF_BACKEND",
     "SERVER_VARIABLES",
     "ScratchFactory",
     "scratch_database",
@@ -34,6 +41,14 @@ __all__ = [
 ENGINES = ("sqlite", "postgresql", "mariadb")
 """Engines ``rowstamp test`` can make a scratch database on."""
 
+ENGINE_OF_BACKEND = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql",
+    "mysql": "mariadb",
+    "mariadb": "mariadb",
+}
+"""The scratch engine for a URL's backend (the servers rowstamp starts are MariaDB)."""
+
 SERVER_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mariadb": "TEST_MARIADB_URL"}
 """Environment variables naming an existing server (admin URL) per engine."""
 
@@ -43,8 +58,9 @@ ScratchFactory = Callable[[], AbstractContextManager[URL]]
 
 
 @contextlib.contextmanager
-def scratch_databases(engine: str) -> Iterator[ScratchFactory]:
-    """Yield a factory of empty databases on ``engine``, on one server for the whole block."""
+def scratch_databases(engine: str, admin_url: URL | None = None) -> Iterator[ScratchFactory]:
+    """Yield a factory of empty databases on ``engine``, on one server for the whole block:
+    the one ``admin_url`` names, else ``SERVER_VARIABLES``'s, else a private one."""
     if engine == "sqlite":
         with tempfile.TemporaryDirectory(prefix="rowstamp-test-") as folder:
             count = iter(range(1_000_000))
@@ -63,7 +79,7 @@ def scratch_databases(engine: str) -> Iterator[ScratchFactory]:
         raise RowstampError(f"unknown engine {engine!r}", f"choose from: {', '.join(ENGINES)}")
     starter = postgresql_server if engine == "postgresql" else mariadb_server
     try:
-        with starter() as server:
+        with contextlib.nullcontext(Server(admin_url)) if admin_url else starter() as server:
 
             @contextlib.contextmanager
             def database() -> Iterator[URL]:
@@ -93,7 +109,8 @@ def scratch_engine(url: URL) -> Engine:
 
 
 @contextlib.contextmanager
-def scratch_database(engine: str) -> Iterator[URL]:
-    """Yield the URL of one new, empty database on ``engine``; drop it afterwards."""
-    with scratch_databases(engine) as make, make() as url:
+def scratch_database(engine: str, admin_url: URL | None = None) -> Iterator[URL]:
+    """Yield the URL of one new, empty database on ``engine`` (on ``admin_url``'s server
+    when given); drop it afterwards."""
+    with scratch_databases(engine, admin_url) as make, make() as url:
         yield url

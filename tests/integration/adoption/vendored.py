@@ -16,7 +16,7 @@ from sqlalchemy import Engine, MetaData, create_engine, inspect
 from sqlalchemy.engine import URL
 
 from alembic import command
-from tests.helpers import catalog, without_version_table
+from tests.helpers import ROWSTAMP_TABLES, catalog, without_version_table
 from tests.project import PROJECTS
 
 
@@ -211,7 +211,7 @@ def schema_dump(engine: Engine) -> dict[str, Any]:
     """Everything the schema holds, for an exact before/after comparison: the catalog's
     objects (tables, indexes, triggers, functions, sequences) and, per table, columns
     (type, nullability, default), primary key, foreign keys, unique and check
-    constraints and indexes; Alembic's version table left out."""
+    constraints and indexes; Alembic's version table and the ledger left out."""
     dump: dict[str, Any] = {"objects": sorted(without_version_table(catalog(engine)))}
     inspector = inspect(engine)
     kinds: dict[str, Callable[[], dict[Any, Any]]] = {
@@ -224,7 +224,7 @@ def schema_dump(engine: Engine) -> dict[str, Any]:
     }
     for kind, read in kinds.items():
         for (_, table), items in read().items():
-            if table == "alembic_version":
+            if table in ROWSTAMP_TABLES:
                 continue
             dump[f"{table}.{kind}"] = _plain(items)
     return dump

@@ -299,3 +299,11 @@ def test_a_project_without_a_ledger_is_told_so_in_one_line(project: Project) -> 
             "rowstamp: error: this project keeps no ledger (alembic.ini: [rowstamp] "
             "ledger_table = off); remove that line, so each upgrade records its steps"
         )
+
+
+def test_a_revision_stamped_away_may_be_deleted(project: Project) -> None:
+    project.run("rowstamp", "upgrade")
+    project.alembic("stamp", FIRST_ID)  # c2 undone by hand, then its file removed
+    (project.root / SECOND).unlink()
+    code, lines = _verify(project)
+    assert code == 0 and lines[-1].startswith("OK:"), lines

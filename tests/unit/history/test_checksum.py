@@ -193,3 +193,19 @@ def test_v1_of_the_guides_own_first_migration_never_changes() -> None:
     stored = "v1:7a64884b90373eb30c7d369dfec599662d50efdf6d5ee56c5c184ac2bd7ca493"
     assert checksum(migration) == stored
     assert verify(stored, migration)
+
+
+def test_a_server_default_of_rowstamps_utc_now_in_alter_column_is_read(tmp_path: Path) -> None:
+    """Alembic renders an ``alter_column`` server default with SQLAlchemy's string
+    compiler, which knows no engine: the retrofit's NOT NULL step has one."""
+    altered = REVISION.replace(
+        '    op.execute("UPDATE users SET nickname = name")',
+        '    op.alter_column("users", "created_at", existing_type=sa.DateTime(timezone=True),\n'
+        "                    server_default=utc_now(version=1), nullable=False)",
+    ).replace(
+        "from alembic import op", "from alembic import op\n\nfrom rowstamp.sql import utc_now"
+    )
+    first = checksum(_write(tmp_path, altered))
+    assert first.startswith("v1:")
+    later = altered.replace("nullable=False)", "nullable=True)")
+    assert checksum(_write(tmp_path, later)) != first
