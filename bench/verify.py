@@ -9,8 +9,10 @@ head``, so the ledger holds the rows a real run writes. Then, on that database:
   it (the ledger read, every file's sha256, the graph walks);
 - ``ledger_problems, cold``: the same, building the ``ScriptDirectory`` inside the timed
   part (Alembic imports the 1,000 files, bytecode cached), as ``rowstamp verify`` does;
-- ``one file reformatted``: as cold, after one file gained a comment, so its bytes
-  differ and that one file is checksummed (imported and its operations recorded);
+- ``one file reformatted, first time``: as cold, after one file gained a comment, so
+  its bytes differ and that one file is checksummed (imported and its operations
+  recorded), its cached checksum (``__pycache__/rowstamp-checksums.json``) removed
+  before each run; ``cached``: the same with the cache that the first verify wrote;
 - ``rowstamp verify (new process)``: the command, Python start-up included; for
   scale, ``rowstamp --help`` (start-up alone) and ``alembic heads`` (Alembic loading
   the same 1,000 files in a new process, no database).
@@ -47,6 +49,7 @@ from bench.common import (
     server_version,
     versions,
 )
+from rowstamp.history.checksum_cache import CACHE_NAME
 from rowstamp.history.ledger import Ledger
 from rowstamp.history.verify import ledger_problems
 
@@ -107,8 +110,12 @@ def _run(root: Path, url: URL, *args: str) -> float:
     return seconds
 
 
-def _problems(root: Path, url: URL, script: ScriptDirectory | None) -> Callable[[], float]:
+def _problems(
+    root: Path, url: URL, script: ScriptDirectory | None, forget: bool = False
+) -> Callable[[], float]:
     def run() -> float:
+        if forget:  # the first verify on this machine after the edit
+            (root / "alembic" / "versions" / "__pycache__" / CACHE_NAME).unlink(missing_ok=True)
         engine = create_engine(url, poolclass=NullPool)
         start = time.perf_counter()
         scripts = script or ScriptDirectory.from_config(Config(str(root / "alembic.ini")))
@@ -165,7 +172,9 @@ def main() -> Result:
             _measure(result, case, "ledger_problems, cold", _problems(root, url, None))
             first = root / "alembic" / "versions" / f"{_rev(0)}_step_0.py"
             first.write_text(first.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
-            _measure(result, case, "one file reformatted, cold", _problems(root, url, None))
+            forgot = _problems(root, url, None, forget=True)
+            _measure(result, case, "one file reformatted, first time", forgot)
+            _measure(result, case, "one file reformatted, cached", _problems(root, url, None))
             verify = _command(root, url, "rowstamp", "verify")
             _measure(result, case, "rowstamp verify (new process)", verify)
             start_up = _command(root, url, "rowstamp", "--help")
