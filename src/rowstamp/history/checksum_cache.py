@@ -41,6 +41,10 @@ class ChecksumCache:
             self._dirty.add(path.parent)
         return found
 
+    def cached(self, path: Path, sha: str) -> str | None:
+        """The checksum of ``path`` (whose bytes have ``sha``) if known, else None."""
+        return self._folder(path.parent).get(sha)
+
     def save(self) -> None:
         """Write the folders that learned a checksum (atomically; silently not at all
         where the folder cannot be written)."""

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +26,14 @@ from sqlalchemy import (
     Column,
     Connection,
     Float,
+    Insert,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    Update,
+    bindparam,
     inspect,
     select,
     update,
@@ -156,19 +160,33 @@ class Ledger:
         """Insert one row (``revision``, ``direction``, ``status`` and any other column;
         ``started_at`` defaults to now); returns its id."""
         values.setdefault("started_at", datetime.now(UTC))
-        result = connection.execute(self.table.insert().values(**values))
+        result = connection.execute(self._insert, values)
         key = result.inserted_primary_key
         if key is None or key[0] is None:
             raise RuntimeError("the ledger insert returned no id")
         return int(key[0])
 
-    def done(self, connection: Connection, id_: int, started_at: datetime, **more: Any) -> None:
-        """End the running row ``id_`` as ``done`` now: one UPDATE, inside the step's
-        transaction (``more``: its checksum)."""
+    def done(
+        self, connection: Connection, id_: int, started_at: datetime, checksum: str | None
+    ) -> None:
+        """End the running row ``id_`` as ``done`` now, with its checksum: one UPDATE,
+        inside the step's transaction, built once (a run writes one per step)."""
         now = datetime.now(UTC)
         seconds = max(0.0, (now - started_at).total_seconds())
-        values = {"status": "done", "finished_at": now, "seconds": seconds, **more}
-        connection.execute(update(self.table).where(self.table.c.id == id_).values(**values))
+        connection.execute(
+            self._done,
+            {"row_id": id_, "finished_at": now, "seconds": seconds, "checksum": checksum},
+        )
+
+    @cached_property
+    def _insert(self) -> Insert:
+        return self.table.insert()
+
+    @cached_property
+    def _done(self) -> Update:
+        c = self.table.c
+        # the other columns come from the parameters: SET finished_at, seconds, checksum
+        return update(self.table).where(c.id == bindparam("row_id")).values(status="done")
 
     def finish(
         self,

@@ -33,7 +33,6 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from rowstamp.errors import first_line
-from rowstamp.history.checksum import ChecksumError
 from rowstamp.history.checksum_cache import ChecksumCache
 from rowstamp.history.ledger import (
     Entry,
@@ -76,6 +75,10 @@ class LedgerRun:
     _cache: ChecksumCache = field(default_factory=ChecksumCache)
     _since: datetime | None = None
     """When the running step started."""
+    _revision: str | None = None
+    _file: Path | None = None
+    _sha: str | None = None
+    """The revision, file and sha of the file's bytes of the last step written."""
     _started: bool = False
     _static: dict[str, Any] = field(default_factory=dict)
 
@@ -133,8 +136,7 @@ class LedgerRun:
             )
             return
         if self._running is not None and self._since is not None:
-            summed = self._checksum(step)
-            self.ledger.done(connection, self._running, self._since, checksum=summed)
+            self.ledger.done(connection, self._running, self._since, self._checksum(step))
             self._running = None
 
     def failed(self, error: BaseException) -> None:
@@ -219,12 +221,14 @@ class LedgerRun:
 
     def _row(self, info: MigrationInfo) -> dict[str, Any]:
         """The row of a step about to run: nothing of its file runs before it is written."""
-        path = _path(info)
+        path = self._file = _path(info)
+        self._revision = info.up_revision_id
+        self._sha = file_sha(path) if path is not None else None
         direction = "stamp" if info.is_stamp else ("upgrade" if info.is_upgrade else "downgrade")
         return {
             "revision": str(info.up_revision_id),
             "direction": direction,
-            "file_sha": file_sha(path) if path is not None else None,
+            "file_sha": self._sha,
             "started_at": datetime.now(UTC),
             **self._static,
         }
@@ -233,14 +237,24 @@ class LedgerRun:
         """The step's checksum, read after it ran (reading runs its functions against a
         recording ``op``): a file with the same bytes as a ledger row, or as one read
         before on this machine (``ChecksumCache``), is not read again."""
-        path = _path(info)
-        if path is None:
+        if info.up_revision_id == self._revision:
+            path, sha = self._file, self._sha
+        else:
+            path = _path(info)
+            sha = file_sha(path) if path is not None else None
+        if path is None or sha is None:
             return None
-        sha = file_sha(path)
-        if sha not in self._known:
-            with suppress(ChecksumError), quiet_alembic():
-                self._known[sha] = self._cache.checksum(path, sha)
-        return self._known.get(sha)
+        found = self._known.get(sha) or self._cache.cached(path, sha)
+        if found is None:
+            try:
+                with quiet_alembic():
+                    found = self._cache.checksum(path, sha)
+            except Exception as exc:  # the step ran: a checksum that cannot be read is empty
+                log.debug("no checksum for %s: %s", path, exc)
+                return None
+        if found is not None:
+            self._known[sha] = found
+        return found
 
     def _write(self, work: Callable[..., Any], **values: Any) -> Any:
         """Run ``work`` where it is committed at once: the autocommit side connection,
