@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.operations import Operations
     from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+    from alembic.script import Script, ScriptDirectory
     from sqlalchemy import Index
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "render_column",
     "render_server_default",
     "render_type",
+    "revision_scripts",
     "unchecked_versions",
     "upgrade_steps",
     "variant_mapping",
@@ -203,6 +204,12 @@ def load_python_file(module_name: str, path: Path) -> ModuleType:
     from alembic.util.pyfiles import load_module_py
 
     return load_module_py(module_name, path)
+
+
+def revision_scripts(scripts: ScriptDirectory) -> Iterator[Script]:
+    """Every revision file, each read on its own: where a ``down_revision`` names a
+    missing file, Alembic's revision map raises ``KeyError`` and lists nothing."""
+    return scripts._load_revisions()
 
 
 def caller_line(filename: str) -> int:

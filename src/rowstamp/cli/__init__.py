@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from rowstamp.cli import author, doctor, drift, project, run
+from rowstamp.cli import author, doctor, drift, ledger, project, run
 from rowstamp.cli.common import CliOptions, EnvOption, options_of
 
 __all__ = ["app", "main"]
@@ -85,6 +85,8 @@ app.command("drift")(drift.drift)
 app.command("init")(project.init)
 app.add_typer(project.hooks_app, name="hooks")
 app.command("test")(project.test)
+app.command("verify")(ledger.verify)
+app.command("baseline")(ledger.baseline)
 app.command("doctor")(doctor.doctor)
 
 

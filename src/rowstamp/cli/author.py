@@ -189,15 +189,27 @@ def merge(
     echo(f"Commit it as: {commit_command(script.doc)}", markup=False)
 
 
-def history(ctx: typer.Context) -> None:
+def history(
+    ctx: typer.Context,
+    ledger: Annotated[
+        bool,
+        typer.Option("--ledger", help="The steps applied to the database: when, how long, who."),
+    ] = False,
+) -> None:
     """List the migrations, newest first.
 
-    Each line: revises -> revision, marks, message, the file's Create Date.
+    Each line: revises -> revision, marks, message, the file's Create Date. With
+    --ledger: each step applied to the database, from its ledger.
 
-    Example: rowstamp history
+    Example: rowstamp history --ledger
     """
     from rowstamp import commands
+    from rowstamp.cli import ledger as applied
     from rowstamp.cli.output import history_lines
+
+    if ledger:
+        applied.history(ctx)
+        return
 
     for line in history_lines(commands.history(project_config(ctx))):
         echo(line)

@@ -150,8 +150,14 @@ def status_lines(status: DatabaseStatus) -> list[str]:
         f"Environment: {status.environment}",
         f"Database:    {status.url} ({status.engine})",
         f"Revision:    {current}{at_head}",
-        f"Tables:      {len(status.tables)}",
     ]
+    last = status.last_applied
+    if last is not None:
+        when = last.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        took = f" ({last.seconds:.2f} s)" if last.seconds is not None else ""
+        who = f"{last.os_user or '?'}@{last.client_host or '?'}"
+        lines.append(f"Last applied: {last.revision} by {who} at {when}{took}")
+    lines.append(f"Tables:      {len(status.tables)}")
     for table in status.tables:
         columns = ", ".join(table.metadata_columns) or "no metadata columns"
         trigger = f"trigger {table.trigger}" if table.trigger else "no updated_at trigger"

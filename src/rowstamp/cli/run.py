@@ -42,6 +42,19 @@ def upgrade(
     verify_restore: Annotated[
         bool, typer.Option("--verify-restore", help="Prove the backup by restoring it.")
     ] = False,
+    accept_edited: Annotated[
+        str | None,
+        typer.Option(
+            "--accept-edited",
+            metavar="REV[,REV]",
+            help="Accept the edit of these applied revisions (logged with --reason).",
+            show_default=False,
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why the edit is accepted.", show_default=False),
+    ] = None,
 ) -> None:
     """Apply migrations (./scripts/dev_migrate), one line per revision with its time.
 
@@ -52,6 +65,12 @@ def upgrade(
     from rowstamp import commands
 
     config = project_config(ctx, env)
+    if accept_edited is not None:  # on record before anything runs, also with nothing pending
+        from rowstamp.runtime.ledger_commands import accept_edits
+
+        accepted = [r for r in accept_edited.split(",") if r.strip()]
+        for revision in accept_edits(config, accepted, reason):
+            echo(f"Accepted the edit of applied revision {revision}: {reason}", markup=False)
     _with_progress(config, no_backup=no_backup, verify_restore=verify_restore)
     if rehearse:
         rehearsal = commands.rehearse(config, target)

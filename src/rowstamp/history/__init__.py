@@ -1,4 +1,5 @@
 """The revision history as the guide keeps it: message rules, one head, the
-``Migration:`` commit convention enforced by git hooks, and where an adopted
-project's own history ends (``[rowstamp] baseline``), and a live database's drift
-from the history that built it (``drift``)."""
+``Migration:`` commit convention enforced by git hooks, where an adopted
+project's own history ends (``[rowstamp] baseline``), a live database's drift
+from the history that built it (``drift``), and the ledger of what a database
+applied, checked against the files (checksums, ``rowstamp verify``)."""

@@ -38,6 +38,7 @@ from alembic.autogenerate.render import render_op_text
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.exc import CompileError
 from sqlalchemy.sql import ClauseElement
 
 from rowstamp.engines import for_name, neutral_dialect
@@ -130,7 +131,12 @@ def _compiled(sqltext: Any, engine: str) -> str:
     if isinstance(sqltext, str):
         return sqltext
     if isinstance(sqltext, ClauseElement):
-        compiled = sqltext.compile(dialect=_dialect(engine), compile_kwargs={"literal_binds": True})
+        try:
+            compiled = sqltext.compile(
+                dialect=_dialect(engine), compile_kwargs={"literal_binds": True}
+            )
+        except CompileError:  # an engine's own construct (PostgreSQL's function DDL)
+            return f"not compilable: {type(sqltext).__name__}"
         return str(compiled)
     return repr(sqltext)
 

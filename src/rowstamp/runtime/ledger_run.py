@@ -33,7 +33,6 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from rowstamp.errors import first_line
-from rowstamp.history.checksum import ChecksumError
 from rowstamp.history.checksum_cache import ChecksumCache
 from rowstamp.history.ledger import (
     Entry,
@@ -65,6 +64,8 @@ class LedgerRun:
     script: ScriptDirectory
     report: Callable[[str], None] = lambda line: None
     """Where the run's warnings go (an interrupted run found and settled)."""
+    options: RunOptions | None = None
+    """The run's options: the command, and the edits a caller accepts."""
     _ids: list[int] = field(default_factory=list)
     _running: int | None = None
     _side: Connection | None = None
@@ -93,7 +94,7 @@ class LedgerRun:
         name = ledger_table_name(environment.config)
         if name is None:
             return None
-        return cls(Ledger(name), engine, environment.script, report=log.warning)
+        return cls(Ledger(name), engine, environment.script, log.warning, run)
 
     def observe(self, fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
         """Wrap the step generator: a committed ``running`` row before each step."""
@@ -182,6 +183,7 @@ class LedgerRun:
         self._known = {e.file_sha: e.checksum for e in entries if e.file_sha and e.checksum}
         self._static = _run_facts(self.engine, self.script)
         self._settle(context, entries, report=not stamping)
+        self._verify(context)
 
     def _settle(self, context: MigrationContext, entries: list[Entry], *, report: bool) -> None:
         stopped = unresolved_interruptions(entries)
@@ -201,6 +203,21 @@ class LedgerRun:
         heads = context.get_current_heads()
         for entry in stopped:
             self.report(interruption_report(entry, context, self.engine, self.script, heads))
+
+    def _verify(self, context: MigrationContext) -> None:
+        """``rowstamp verify`` before the first step (``runtime/ledger_gate.py``)."""
+        from rowstamp.runtime.ledger_gate import verify_first
+
+        verify_first(
+            self._write,
+            self.script,
+            self.ledger,
+            context.get_current_heads(),
+            self.options,
+            checksum=self._cache.checksum,
+            facts=self._static,
+            report=self.report,
+        )
 
     def _row(self, info: MigrationInfo) -> dict[str, Any]:
         """The row of a step about to run: nothing of its file runs before it is written."""
@@ -229,8 +246,12 @@ class LedgerRun:
             return None
         found = self._known.get(sha) or self._cache.cached(path, sha)
         if found is None:
-            with suppress(ChecksumError), quiet_alembic():
-                found = self._cache.checksum(path, sha)
+            try:
+                with quiet_alembic():
+                    found = self._cache.checksum(path, sha)
+            except Exception as exc:  # the step ran: a checksum that cannot be read is empty
+                log.debug("no checksum for %s: %s", path, exc)
+                return None
         if found is not None:
             self._known[sha] = found
         return found

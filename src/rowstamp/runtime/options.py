@@ -98,6 +98,11 @@ class RunOptions:
     """Called with each step the run finishes (the CLI prints it)."""
     connection: Connection | Engine | None = None
     """Migrate on this connection or engine instead of one to the settings' URL."""
+    accept_edited: tuple[str, ...] = ()
+    """Applied revisions whose edit the caller accepts (``--accept-edited``, ``-x
+    accept-edited=REV[,REV]``): the upgrade logs it in the ledger instead of refusing."""
+    accept_reason: str | None = None
+    """Why the edit is accepted (``--reason``, ``-x reason=TEXT``), kept in the ledger."""
     state: RunState = field(default_factory=RunState, compare=False, repr=False)
 
     @classmethod
@@ -132,8 +137,8 @@ class RunOptions:
 
         ``load_settings`` is the application's ``get_settings``, used only when no
         caller passed settings. The command, the connection handed in under
-        ``"connection"`` and the ``-x no-backup``/``-x confirm`` arguments of a plain
-        ``alembic`` run are read here, once.
+        ``"connection"`` and the ``-x no-backup``/``confirm``/``accept-edited``/``reason``
+        arguments of a plain ``alembic`` run are read here, once.
         """
         config: Config = context.config
         options = cls.of(config)
@@ -151,6 +156,11 @@ class RunOptions:
             else (given if isinstance(given, Connection | Engine) else None),
             no_backup=options.no_backup if options.no_backup is not None else x.get("no-backup"),
             confirmed=options.confirmed or x.get("confirm") == settings.environment,
+            accept_edited=options.accept_edited
+            or tuple(r.strip() for r in x.get("accept-edited", "").split(",") if r.strip()),
+            accept_reason=options.accept_reason
+            if options.accept_reason is not None
+            else x.get("reason"),
         )
 
     @contextmanager

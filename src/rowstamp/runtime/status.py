@@ -20,7 +20,8 @@ from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, inspect
 from sqlalchemy.engine.interfaces import ReflectedColumn
 
 from rowstamp.engines import for_dialect
-from rowstamp.history.ledger import ledger_table_name
+from rowstamp.history.applied import last_applied
+from rowstamp.history.ledger import Entry, Ledger, ledger_table_name
 from rowstamp.history.messages import revision_messages
 from rowstamp.model.columns import (
     METADATA_COLUMNS,
@@ -55,6 +56,8 @@ class DatabaseStatus:
     head: tuple[str, ...]
     messages: dict[str, str]
     tables: list[TableStatus]
+    last_applied: Entry | None = None
+    """The newest upgrade step the ledger records as done."""
 
     @property
     def at_head(self) -> bool:
@@ -73,6 +76,8 @@ def database_status(config: Config) -> DatabaseStatus:
         current = tuple(version_table.get_current_heads())
         columns = inspect(connection).get_multi_columns()
         with_trigger = support.tables_with_trigger(connection, None)
+        ledger = ledger_table_name(config)
+        last = last_applied(connection, Ledger(ledger)) if ledger else None
     tables = [
         TableStatus(
             name=name,
@@ -80,7 +85,7 @@ def database_status(config: Config) -> DatabaseStatus:
             trigger=support.trigger_name(name) if name in with_trigger else None,
         )
         for (schema, name), cols in sorted(columns.items(), key=lambda item: item[0][1])
-        if name not in ("alembic_version", ledger_table_name(config))
+        if name not in ("alembic_version", ledger)
     ]
     messages = revision_messages(scripts)
     return DatabaseStatus(
@@ -91,6 +96,7 @@ def database_status(config: Config) -> DatabaseStatus:
         head=tuple(scripts.get_heads()),
         messages=messages,
         tables=tables,
+        last_applied=last,
     )
 
 

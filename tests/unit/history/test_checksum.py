@@ -209,3 +209,22 @@ def test_a_server_default_of_rowstamps_utc_now_in_alter_column_is_read(tmp_path:
     assert first.startswith("v1:")
     later = altered.replace("nullable=False)", "nullable=True)")
     assert checksum(_write(tmp_path, later)) != first
+
+
+def test_sql_one_engine_cannot_compile_is_still_read(tmp_path: Path) -> None:
+    """A construct only PostgreSQL compiles (rowstamp's own function DDL is one): the
+    other engines' text says so, and what PostgreSQL runs still counts."""
+    pg_only = REVISION.replace(
+        "from alembic import op",
+        "from alembic import op\n"
+        "from sqlalchemy.ext.compiler import compiles\n"
+        "from sqlalchemy.sql.expression import Executable, ClauseElement\n\n\n"
+        "class Vacuum(Executable, ClauseElement):\n"
+        "    inherit_cache = True\n\n\n"
+        "@compiles(Vacuum, 'postgresql')\n"
+        "def _vacuum(element, compiler, **kw):\n"
+        "    return 'VACUUM users'\n",
+    ).replace('op.execute("UPDATE users SET nickname = name")', "op.execute(Vacuum())")
+    first = checksum(_write(tmp_path, pg_only))
+    assert first.startswith("v1:")
+    assert checksum(_write(tmp_path, pg_only.replace("VACUUM users", "VACUUM FULL users"))) != first
