@@ -79,10 +79,11 @@ def diagnose(config: Config) -> Diagnosis:
     with connect(run) as connection:
         support = for_dialect(connection.dialect)
         revision = _revision(connection, scripts)
+        ledger = _ledger(config, connection, scripts)
         lock = _lock(connection, support)
         connection.rollback()  # the trigger checks begin their own transaction
         tables = table_findings(connection, support, models, settings.database_lock_timeout)
-    findings = [*revision, *tables]
+    findings = [*revision, *ledger, *tables]
     if any(f.status == "fail" for f in revision):
         findings.append(Finding("drift", "warn", "not compared: the database is not at head"))
     elif lock.status != "ok":
@@ -128,6 +129,25 @@ def _revision(connection: Connection, scripts: ScriptDirectory) -> list[Finding]
             )
         ]
     return [Finding("revision", "ok", f"at head {', '.join(heads) or 'base'}, one head")]
+
+
+def _ledger(config: Config, connection: Connection, scripts: ScriptDirectory) -> list[Finding]:
+    """``rowstamp verify``'s problems: errors fail, warnings (revisions applied before
+    the ledger existed) warn."""
+    from rowstamp.history.ledger import Ledger, ledger_table_name
+    from rowstamp.history.verify import ledger_problems
+
+    name = ledger_table_name(config)
+    if name is None:
+        detail = "not verified: alembic.ini's [rowstamp] ledger_table turns the ledger off"
+        return [Finding("ledger", "warn", detail)]
+    problems = ledger_problems(connection, scripts, Ledger(name))
+    if not problems:
+        return [Finding("ledger", "ok", "the ledger agrees with the migration files")]
+    return [
+        Finding("ledger", "fail" if p.severity == "error" else "warn", p.message, p.hint)
+        for p in problems
+    ]
 
 
 def _known(scripts: ScriptDirectory, revision: str) -> bool:

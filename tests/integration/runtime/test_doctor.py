@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL
 from rowstamp.engines import for_dialect
 from rowstamp.runtime.backup import backup_directory_problems
 from rowstamp.runtime.lock import migration_lock
-from tests.project import POSTS, POSTS_WITHOUT_AUTHOR, REPO, Project, Result
+from tests.project import FIRST_ID, POSTS, POSTS_WITHOUT_AUTHOR, REPO, Project, Result
 
 _DROP_TRIGGER = {
     "sqlite": ["DROP TRIGGER update_timestamp_users"],
@@ -101,6 +101,7 @@ def test_green_on_a_healthy_database_and_nothing_is_left(
     assert _state(database) == before  # no DDL, and no row of the ledger or users changed
     for line in (
         "revision  at head",
+        "ledger    the ledger agrees with the migration files",
         "columns   1 table has the five columns",
         "trigger   fires on 1 table",
         "utc       UTC with the session at +05:00",
@@ -181,6 +182,18 @@ def test_a_held_migration_lock_fails_and_drift_does_not_wait(
     assert any(
         "drift     not compared: the migration lock is held" in w for w in _lines(result, "warn")
     )
+
+
+def test_an_applied_revision_edited_since_fails_the_ledger_check(project: Project) -> None:
+    first = next((project.root / "alembic" / "versions").glob("*_create_users_table.py"))
+    source = first.read_text(encoding="utf-8")
+    first.write_text(source.replace("sa.String(length=255)", "sa.String(length=320)"), "utf-8")
+    result = _doctor(project, "--format", "json")
+    assert result.returncode == 1, result.output
+    (ledger,) = [c for c in json.loads(result.stdout)["checks"] if c["check"] == "ledger"]
+    assert ledger["status"] == "fail"
+    assert FIRST_ID in ledger["detail"] and "edited" in ledger["detail"], ledger
+    assert ledger["fix"]
 
 
 def test_a_revision_no_file_defines_fails_naming_it(project: Project, database: Engine) -> None:
@@ -317,3 +330,19 @@ def test_a_table_that_cannot_roll_back_is_not_touched(project: Project, database
     ]
     with database.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 0
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_a_project_without_a_ledger_is_a_warning(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    ini = project.root / "alembic.ini"
+    ini.write_text(
+        ini.read_text(encoding="utf-8").replace("[rowstamp]\n", "[rowstamp]\nledger_table = off\n"),
+        encoding="utf-8",
+    )
+    project.run("rowstamp", "upgrade", "--no-report")
+    result = _doctor(project)
+    assert result.returncode == 0, result.output
+    assert _lines(result, "warn") == [
+        "warn  ledger    not verified: alembic.ini's [rowstamp] ledger_table turns the ledger off"
+    ]
