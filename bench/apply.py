@@ -81,27 +81,28 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "s{i:04d}",
+        "{prefix}{i:04d}",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("name", sa.String(50), nullable=True),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("s{i:04d}")
+    op.drop_table("{prefix}{i:04d}")
 '''
 
 
-def _rev(i: int) -> str:
+def revision_id(i: int) -> str:
     return f"{i:012x}"
 
 
-def write_chain(versions_dir: Path) -> None:
+def write_chain(versions_dir: Path, count: int = REVISIONS, prefix: str = "s") -> None:
+    """``count`` revisions in one line, each creating a small table ``<prefix>NNNN``."""
     versions_dir.mkdir(parents=True, exist_ok=True)
-    for i in range(REVISIONS):
-        prev = _rev(i - 1) if i else None
-        text = _REVISION.format(i=i, rev=_rev(i), prev=prev)
-        (versions_dir / f"{_rev(i)}_step_{i}.py").write_text(text, encoding="utf-8")
+    for i in range(count):
+        prev = revision_id(i - 1) if i else None
+        text = _REVISION.format(i=i, rev=revision_id(i), prev=prev, prefix=prefix)
+        (versions_dir / f"{revision_id(i)}_step_{i}.py").write_text(text, encoding="utf-8")
 
 
 def rowstamp_project(root: Path, *, ledger: bool = True) -> Path:
@@ -238,7 +239,7 @@ def main() -> Result:
             }
             for run in contenders.values():  # warm-up (and check), untimed
                 run()
-                assert _head(url) == _rev(REVISIONS - 1)
+                assert _head(url) == revision_id(REVISIONS - 1)
             times = interleaved(contenders)
             notes = {
                 "rowstamp env.py": _against(times, "rowstamp env.py", SETTINGS)

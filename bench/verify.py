@@ -38,6 +38,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
+from bench.apply import revision_id, write_chain
 from bench.common import (
     RUNS,
     Result,
@@ -57,41 +58,10 @@ REVISIONS = int(os.environ.get("BENCH_REVISIONS", "1000"))
 MEASURE = "verify"
 BIN = Path(sys.executable).parent
 
-_REVISION = '''"""step {i}"""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = "{rev}"
-down_revision = {prev!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    op.create_table(
-        "v{i:04d}",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("name", sa.String(50), nullable=True),
-    )
-
-
-def downgrade() -> None:
-    op.drop_table("v{i:04d}")
-'''
-
-
-def _rev(i: int) -> str:
-    return f"{i:012x}"
-
 
 def project(root: Path) -> Path:
     copy_project(root)
-    folder = root / "alembic" / "versions"
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(REVISIONS):
-        text = _REVISION.format(i=i, rev=_rev(i), prev=_rev(i - 1) if i else None)
-        (folder / f"{_rev(i)}_step_{i}.py").write_text(text, encoding="utf-8")
+    write_chain(root / "alembic" / "versions", REVISIONS, prefix="v")
     return root
 
 
@@ -170,7 +140,7 @@ def main() -> Result:
             warm = _problems(root, url, loaded)
             _measure(result, case, "ledger_problems, revisions loaded", warm)
             _measure(result, case, "ledger_problems, cold", _problems(root, url, None))
-            first = root / "alembic" / "versions" / f"{_rev(0)}_step_0.py"
+            first = root / "alembic" / "versions" / f"{revision_id(0)}_step_0.py"
             first.write_text(first.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
             forgot = _problems(root, url, None, forget=True)
             _measure(result, case, "one file reformatted, first time", forgot)

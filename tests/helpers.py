@@ -119,3 +119,17 @@ def simple_chain(project: Project) -> None:
         "    op.add_column('things', sa.Column('label', sa.String(20)))",
         "    op.drop_column('things', 'label')",
     )
+
+
+# A third revision for the failure and ledger scenarios: a table and its index.
+CREATE_T3 = (
+    "    op.create_table('t3', sa.Column('id', sa.Integer, primary_key=True),\n"
+    "                    sa.Column('name', sa.String(20)))\n"
+    "    op.create_index('ix_t3_name', 't3', ['name'])\n"
+)
+DROP_T3 = "    op.drop_index('ix_t3_name', 't3')\n    op.drop_table('t3')"
+SLEEP = (  # once: the mark tells the test the DDL is done; a rerun does not wait
+    "    if not os.path.exists(os.environ['MARK']):\n"
+    "        open(os.environ['MARK'], 'w').close()\n"
+    "        time.sleep(60)\n"
+)

@@ -14,20 +14,8 @@ from sqlalchemy.engine import URL
 
 from rowstamp.history.checksum import checksum
 from rowstamp.history.ledger import Entry, Ledger, file_sha
-from tests.helpers import simple_chain, write_revision
+from tests.helpers import CREATE_T3, DROP_T3, SLEEP, simple_chain, write_revision
 from tests.project import Project
-
-CREATE_T3 = (
-    "    op.create_table('t3', sa.Column('id', sa.Integer, primary_key=True),\n"
-    "                    sa.Column('name', sa.String(20)))\n"
-    "    op.create_index('ix_t3_name', 't3', ['name'])\n"
-)
-DROP_T3 = "    op.drop_index('ix_t3_name', 't3')\n    op.drop_table('t3')"
-SLEEP = (  # once: the mark tells the test the DDL is done; a rerun does not wait
-    "    if not os.path.exists(os.environ['MARK']):\n"
-    "        open(os.environ['MARK'], 'w').close()\n"
-    "        time.sleep(60)\n"
-)
 
 
 @pytest.fixture
