@@ -22,7 +22,7 @@ from rowstamp.history.verify import Problem, before_ledger, ledger_problems
 from rowstamp.runtime.config import run_options
 from rowstamp.runtime.env import connect, locked
 from rowstamp.runtime.ledger_gate import judge
-from rowstamp.runtime.ledger_run import _run_facts
+from rowstamp.runtime.ledger_run import run_facts
 from rowstamp.urls import mask_url
 
 __all__ = [
@@ -103,7 +103,7 @@ def accept_edits(config: Config, revisions: Sequence[str], reason: str | None) -
     with connect(run) as connection, locked(connection, run):
         problems = ledger_problems(connection, script, ledger)
         verdict = judge(problems, revisions, reason, refuse=False)
-        facts = _run_facts(connection.engine, script)
+        facts = run_facts(connection.engine, script)
         for problem in verdict.accepted:
             assert problem.path is not None
             accept_edited(
@@ -151,7 +151,7 @@ def baseline(config: Config, *, force: bool = False) -> Baselined:
                 )
         paths = {s.revision: Path(s.path) for s in _applied_scripts(script, heads)}
         note = "baseline --force: the file as it is now" if force else "applied before the ledger"
-        facts = _run_facts(connection.engine, script)
+        facts = run_facts(connection.engine, script)
         write_baseline(connection, ledger, [(r, paths[r]) for r in chosen], note, facts)
         connection.commit()
     return Baselined(settings.environment, mask_url(settings.url), chosen)

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
     from rowstamp.runtime.options import RunOptions
 
-__all__ = ["LedgerRun", "interruption_report", "ledger_closed"]
+__all__ = ["LedgerRun", "interruption_report", "ledger_closed", "run_facts"]
 
 log = logging.getLogger("rowstamp")
 
@@ -181,7 +181,7 @@ class LedgerRun:
         self._write(self.ledger.create)
         entries = self._write(self.ledger.entries)
         self._known = {e.file_sha: e.checksum for e in entries if e.file_sha and e.checksum}
-        self._static = _run_facts(self.engine, self.script)
+        self._static = run_facts(self.engine, self.script)
         self._settle(context, entries, report=not stamping)
         self._verify(context)
 
@@ -355,7 +355,7 @@ def _external(context: MigrationContext) -> bool:
     return in_external_transaction(context)
 
 
-def _run_facts(engine: Engine, script: ScriptDirectory) -> dict[str, Any]:
+def run_facts(engine: Engine, script: ScriptDirectory) -> dict[str, Any]:
     """Who runs this, from where and with what, once per run."""
     from importlib.metadata import version
 
