@@ -171,7 +171,7 @@ def _with_progress(config: Config, **options: object) -> None:
     from rowstamp.runtime.options import RunOptions
 
     def show(step: Step) -> None:
-        verb = "Applied" if step.upgrade else "Undid"
+        verb = "Undid" if step.verb == "Reverted" else step.verb
         echo(f"{verb} {step.revision}  {step.message} ... {step.seconds:.2f} s", markup=False)
 
     RunOptions.of(config).but(printer=show, **options).install(config)

@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rowstamp.errors import MigrationFailedError, TableLockTimeout, first_line
@@ -40,6 +40,15 @@ class Step:
     seconds: float = 0.0
     down_revisions: tuple[str, ...] = ()
     """Where a downgrade of this step lands (empty: base)."""
+    stamped: bool = False
+    """``alembic stamp``: the version table moved, nothing of the revision ran."""
+
+    @property
+    def verb(self) -> str:
+        """What happened to the revision, as a progress line says it."""
+        if self.stamped:
+            return "Stamped" if self.upgrade else "Unstamped"
+        return "Applied" if self.upgrade else "Reverted"
 
 
 @dataclass
@@ -64,6 +73,7 @@ class Progress:
                     _doc(info),
                     bool(info.is_upgrade),
                     down_revisions=tuple(info.down_revision_ids),
+                    stamped=bool(info.is_stamp),
                 )
                 self._started = time.monotonic()
                 yield step
@@ -74,16 +84,10 @@ class Progress:
         """Alembic's ``on_version_apply`` callback: the running step finished."""
         if self.running is None:
             return
-        step = Step(
-            self.running.revision,
-            self.running.message,
-            self.running.upgrade,
-            time.monotonic() - self._started,
-        )
+        step = replace(self.running, seconds=time.monotonic() - self._started)
         self.done.append(step)
         self.running = None
-        verb = "Applied" if step.upgrade else "Reverted"
-        log.info("%s %s %s ... %.2f s", verb, step.revision, step.message, step.seconds)
+        log.info("%s %s %s ... %.2f s", step.verb, step.revision, step.message, step.seconds)
         if self.printer is not None:
             self.printer(step)
 
