@@ -53,6 +53,7 @@ __all__ = [
     "Ledger",
     "file_sha",
     "ledger_table_name",
+    "ledger_tables",
     "unresolved_interruptions",
 ]
 
@@ -78,6 +79,13 @@ def ledger_table_name(config: Config) -> str | None:
     if name.lower() in _OFF:
         return None
     return name or DEFAULT_TABLE
+
+
+def ledger_tables(config: Config) -> frozenset[str]:
+    """Tables autogenerate must leave alone as rowstamp's: the configured ledger, and
+    the default one also when the ledger was renamed or turned off after it ran."""
+    name = ledger_table_name(config)
+    return frozenset({DEFAULT_TABLE} | ({name} if name else set()))
 
 
 def file_sha(path: Path) -> str:

@@ -7,7 +7,7 @@ and its error handling; it holds no SQL and parses no environment itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -75,7 +75,7 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
             directives[:] = []
 
     schemas = _schemas(target_metadata)
-    ledger = _ledger_name()
+    ledgers = _ledger_tables()
     return {
         "target_metadata": target_metadata,
         "render_item": make_render_item(settings.database_timestamp_utc),
@@ -87,7 +87,7 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
         "render_as_batch": True,
         "process_revision_directives": process_revision_directives,
         "include_schemas": bool(schemas),
-        "include_name": without_ledger(_only_model_schemas(schemas), ledger),
+        "include_name": without_ledger(_only_model_schemas(schemas), ledgers),
         TIMESTAMP_OPTION: settings.database_timestamp_utc,
     }
 
@@ -120,21 +120,19 @@ def _only_model_schemas(schemas: set[str]) -> Any:
     return include_name
 
 
-def _ledger_name() -> str | None:
-    from rowstamp.history.ledger import ledger_table_name
+def _ledger_tables() -> frozenset[str]:
+    from rowstamp.history.ledger import DEFAULT_TABLE, ledger_tables
 
     environment = alembic_environment()
-    return None if environment is None else ledger_table_name(environment.config)
+    return frozenset({DEFAULT_TABLE}) if environment is None else ledger_tables(environment.config)
 
 
-def without_ledger(include_name: Any, ledger: str | None) -> Any:
-    """``include_name`` that also leaves out the ledger table: like ``alembic_version``,
-    it is rowstamp's, not the models', and autogenerate must never drop it."""
-    if ledger is None:
-        return include_name
+def without_ledger(include_name: Any, ledgers: Collection[str]) -> Any:
+    """``include_name`` that also leaves out the ledger tables: like ``alembic_version``,
+    they are rowstamp's, not the models', and autogenerate must never drop them."""
 
     def include(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-        if type_ == "table" and name == ledger:
+        if type_ == "table" and name in ledgers:
             return False
         return bool(include_name(name, type_, parent_names))
 

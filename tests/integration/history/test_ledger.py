@@ -69,6 +69,18 @@ def test_the_ledger_is_not_a_model_change(project: Project, db_url: URL) -> None
     assert "rowstamp_history" not in check.output
 
 
+def test_a_ledger_turned_off_later_is_still_not_a_model_change(
+    project: Project, db_url: URL
+) -> None:
+    project.alembic("upgrade", "head")
+    ini = project.root / "alembic.ini"
+    text_ = ini.read_text(encoding="utf-8")
+    ini.write_text(text_.replace("[rowstamp]\n", "[rowstamp]\nledger_table = off\n"))
+    check = project.alembic("check", check=False)
+    assert "Detected removed table 'things'" in check.output
+    assert "rowstamp_history" not in check.output
+
+
 def test_a_project_may_rename_the_ledger_or_keep_none(project: Project, db_url: URL) -> None:
     ini = project.root / "alembic.ini"
     text_ = ini.read_text(encoding="utf-8")
