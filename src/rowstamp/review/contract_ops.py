@@ -24,8 +24,16 @@ def _integer_rank(type_: TypeEngine[object]) -> int | None:
     return 0 if isinstance(type_, SmallInteger) else 1
 
 
-def narrows(old: TypeEngine[object] | None, new: TypeEngine[object] | None) -> bool:
-    """Whether ``new`` holds fewer values than ``old``; False when either is unknown."""
+def _instance(type_: object) -> TypeEngine[object] | None:
+    """A migration may name a type by its class (``existing_type=sa.BigInteger``)."""
+    if isinstance(type_, type) and issubclass(type_, TypeEngine):
+        return type_()
+    return type_ if isinstance(type_, TypeEngine) else None
+
+
+def narrows(old_type: object, new_type: object) -> bool:
+    """Whether ``new_type`` holds fewer values than ``old_type``; False when either is unknown."""
+    old, new = _instance(old_type), _instance(new_type)
     if old is None or new is None:
         return False
     if isinstance(old, String) and isinstance(new, String):
@@ -57,5 +65,6 @@ def contract_change(op: MigrateOperation) -> str | None:
     if op.modify_name is not None and op.modify_name != op.column_name:
         return f"renames column {column} to {op.modify_name}"
     if narrows(op.existing_type, op.modify_type):
-        return f"narrows column {column} from {op.existing_type!r} to {op.modify_type!r}"
+        old, new = _instance(op.existing_type), _instance(op.modify_type)
+        return f"narrows column {column} from {old!r} to {new!r}"
     return None
