@@ -148,3 +148,18 @@ def test_new_writes_the_phase(db_project: Project) -> None:
     assert "contract  Add posts table" in status.split("after the deploy")[1]
     nothing = project.run("rowstamp", "upgrade", "--phase", "expand", "--no-report").stdout
     assert "Nothing to apply in the expand phase." in nothing
+
+
+def test_new_refuses_a_contract_its_template_cannot_write(db_project: Project) -> None:
+    project = db_project
+    project.run("rowstamp", "upgrade", "--no-report")
+    mako = project.root / "alembic" / "script.py.mako"
+    lines = mako.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("% if"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("% endif"))
+    mako.write_text("".join(lines[:start] + lines[end + 1 :]), encoding="utf-8")  # as before
+    project.add_model("post", POSTS_WITHOUT_AUTHOR)
+    result = project.run("rowstamp", "new", "Add posts table", "--phase", "contract", check=False)
+    assert result.returncode == 1
+    assert 'was written without phase = "contract"' in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -65,6 +65,12 @@ def new(
             f"{relative(result.path)}: {migration.errors[direction]}",
             "fix the file (or delete it and fix the model), then review it: rowstamp review",
         )
+    if phase == "contract" and migration.phase != "contract":  # a project's own template
+        raise RowstampError(
+            f'{relative(result.path)} was written without phase = "contract": the project\'s '
+            "alembic/script.py.mako does not write the phase",
+            'add phase = "contract" to the file (see docs/zero-downtime.md for the template)',
+        )
     for line in review_lines(Review(migration, review_migration(migration))):
         echo(line)
     for note in result.blind_spots:
