@@ -1,13 +1,17 @@
-"""Which type changes narrow a column: what an expand revision may not do."""
+"""Which changes only a contract revision may make, and that the phase is not hashed."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.dialects import mysql, postgresql
 
+from rowstamp.history.checksum import checksum
 from rowstamp.review.contract_ops import contract_change, narrows
+from tests.project import REPO
 
 
 @pytest.mark.parametrize(
@@ -52,3 +56,14 @@ def test_contract_changes() -> None:
     widen = ops.AlterColumnOp("t", "c", existing_type=sa.String(4), modify_type=sa.String(8))
     assert contract_change(widen) is None
     assert contract_change(ops.AddColumnOp("t", sa.Column("c", sa.Integer))) is None
+
+
+def test_the_phase_is_not_part_of_the_checksum(tmp_path: Path) -> None:
+    """Marking an applied revision contract changes when it runs, not what it does:
+    ``verify`` and ``--frozen-since`` accept it (docs/zero-downtime.md says so)."""
+    example = REPO / "tests" / "projects" / "lint_rules" / "drop_column_pass.py"
+    marked = example.read_text(encoding="utf-8")
+    assert 'phase = "contract"' in marked
+    unmarked = tmp_path / "unmarked.py"
+    unmarked.write_text(marked.replace('phase = "contract"\n', ""), encoding="utf-8")
+    assert checksum(unmarked) == checksum(example)
