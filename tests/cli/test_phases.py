@@ -128,6 +128,22 @@ def test_upgrade_phase_refuses_a_target_and_a_bad_phase(db_project: Project) -> 
     assert bad.returncode == 1
     assert "p2_p2.py declares phase = 'contarct', which is not a phase" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    lint = project.run("rowstamp", "lint", "--no-squawk", str(p2), check=False)
+    assert lint.returncode == 1
+    assert "error contract-in-expand: phase = 'contarct' is not a phase" in lint.stdout
+
+
+def test_upgrade_phase_expand_on_a_revision_no_file_defines(db_project: Project) -> None:
+    project = db_project
+    _deploy_history(project)
+    project.run("rowstamp", "upgrade", "--phase", "expand", "--no-report")
+    (project.root / "alembic" / "versions" / "p1_p1.py").unlink()
+    (project.root / "alembic" / "versions" / "p2_p2.py").unlink()
+    (project.root / "alembic" / "versions" / "p3_p3.py").unlink()
+    lost = project.run("rowstamp", "upgrade", "--phase", "expand", check=False)
+    assert lost.returncode == 1
+    assert "the database is at revision p1, which no migration file defines" in lost.stderr
+    assert len(lost.stderr.strip().splitlines()) == 1, lost.stderr
 
 
 def test_new_writes_the_phase(db_project: Project) -> None:

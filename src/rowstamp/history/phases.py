@@ -71,12 +71,18 @@ def pending_revisions(scripts: ScriptDirectory, current: Sequence[str]) -> list[
     A revision is applied before the deploy when it is an expand revision and none of
     the pending revisions it builds on is held back (a contract one, or one after it).
     """
+    everything = [s for s in scripts.iterate_revisions("heads", "base") if isinstance(s, Script)]
+    unknown = sorted(set(current) - {s.revision for s in everything})
+    if unknown:
+        raise RevisionError(
+            f"the database is at revision {', '.join(unknown)}, which no migration file defines",
+            "restore its migration file (another branch? git log -- alembic/versions)",
+        )
     applied = (
         {s.revision for s in scripts.iterate_revisions(tuple(current), "base") if s}
         if current
         else set()
     )
-    everything = [s for s in scripts.iterate_revisions("heads", "base") if isinstance(s, Script)]
     held: set[str] = set()
     pending: list[Pending] = []
     for script in reversed(everything):  # oldest first: a revision after its parents
