@@ -17,6 +17,11 @@ revision: str = ${repr(up_revision)}
 down_revision: str | Sequence[str] | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+% if context.get("phase", "expand") == "contract":
+
+# Applied after the application deploy: rowstamp upgrade --phase expand stops before it.
+phase = "contract"
+% endif
 
 
 def upgrade() -> None:

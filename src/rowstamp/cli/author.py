@@ -26,11 +26,20 @@ def new(
     empty: Annotated[
         bool, typer.Option("--empty", help="Write the file even when nothing changed.")
     ] = False,
+    phase: Annotated[
+        Literal["expand", "contract"],
+        typer.Option(
+            "--phase",
+            help="contract: it drops, renames or narrows, so it runs after the deploy.",
+        ),
+    ] = "expand",
 ) -> None:
     """Autogenerate a migration, then review it.
 
     The message must describe the change (two words or more, no trailing period)
-    and differ from every existing revision's message.
+    and differ from every existing revision's message. A contract revision
+    (--phase contract) is applied after the application deploy; see
+    docs/zero-downtime.md.
 
     Example: rowstamp new "Add posts table"
     """
@@ -42,8 +51,11 @@ def new(
     from rowstamp.history.hooks import commit_command
     from rowstamp.review.reader import Direction, read_migration
     from rowstamp.review.rules import Review, review_migration
+    from rowstamp.runtime.options import RunOptions
 
-    result = commands.new_revision(project_config(ctx), message, allow_empty=empty)
+    config = project_config(ctx)
+    RunOptions.of(config).but(phase=phase).install(config)
+    result = commands.new_revision(config, message, allow_empty=empty)
     echo(f"Wrote {relative(result.path)}", markup=False)
     echo(f"  revision {result.revision}: {result.message}", markup=False)
     migration = read_migration(result.path)
@@ -52,6 +64,12 @@ def new(
         raise RowstampError(
             f"{relative(result.path)}: {migration.errors[direction]}",
             "fix the file (or delete it and fix the model), then review it: rowstamp review",
+        )
+    if phase == "contract" and migration.phase != "contract":  # a project's own template
+        raise RowstampError(
+            f'{relative(result.path)} was written without phase = "contract": the project\'s '
+            "alembic/script.py.mako does not write the phase",
+            'add phase = "contract" to the file (see docs/zero-downtime.md for the template)',
         )
     for line in review_lines(Review(migration, review_migration(migration))):
         echo(line)

@@ -157,9 +157,28 @@ def status_lines(status: DatabaseStatus) -> list[str]:
         took = f" ({last.seconds:.2f} s)" if last.seconds is not None else ""
         who = f"{last.os_user or '?'}@{last.client_host or '?'}"
         lines.append(f"Last applied: {last.revision} by {who} at {when}{took}")
+    lines.extend(_pending_lines(status))
     lines.append(f"Tables:      {len(status.tables)}")
     for table in status.tables:
         columns = ", ".join(table.metadata_columns) or "no metadata columns"
         trigger = f"trigger {table.trigger}" if table.trigger else "no updated_at trigger"
         lines.append(f"  {table.name}: {columns}; {trigger}")
+    return lines
+
+
+def _pending_lines(status: DatabaseStatus) -> list[str]:
+    """The pending revisions in the two runs of a zero-downtime deploy: before it
+    (``--phase expand``) and after it (a plain upgrade)."""
+    if not status.pending:
+        return []
+    counts = {p: sum(r.phase == p for r in status.pending) for p in ("expand", "contract")}
+    lines = [f"Pending:     {counts['expand']} expand, {counts['contract']} contract"]
+    for before, heading in (
+        (True, "before the deploy (rowstamp upgrade --phase expand):"),
+        (False, "after the deploy (rowstamp upgrade):"),
+    ):
+        group = [r for r in status.pending if r.before_deploy is before]
+        if group:
+            lines.append(f"  {heading}")
+            lines.extend(f"    {r.revision}  {r.phase:<8}  {r.message}" for r in group)
     return lines

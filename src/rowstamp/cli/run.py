@@ -4,7 +4,7 @@ status, check."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -55,16 +55,33 @@ def upgrade(
         str | None,
         typer.Option("--reason", help="Why the edit is accepted.", show_default=False),
     ] = None,
+    phase: Annotated[
+        Literal["expand"] | None,
+        typer.Option(
+            "--phase",
+            help="expand: only what may run before the deploy (up to the first contract "
+            "revision). Default: everything.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Apply migrations (./scripts/dev_migrate), one line per revision with its time.
 
     In a protected environment (production) it first takes a verified backup.
+    A zero-downtime deploy runs --phase expand before the application deploy and
+    a plain upgrade after it.
 
     Example: rowstamp upgrade --env production --rehearse
     """
     from rowstamp import commands
+    from rowstamp.errors import RowstampError
 
     config = project_config(ctx, env)
+    if phase is not None and target != "head":
+        raise RowstampError(
+            f"--phase {phase} chooses the revisions itself, so it takes no target ({target})",
+            f"run rowstamp upgrade --phase {phase}, or rowstamp upgrade {target}",
+        )
     if accept_edited is not None:  # on record before anything runs, also with nothing pending
         from rowstamp.runtime.ledger_commands import accept_edits
 
@@ -72,12 +89,15 @@ def upgrade(
         for revision in accept_edits(config, accepted, reason):
             echo(f"Accepted the edit of applied revision {revision}: {reason}", markup=False)
     _with_progress(config, no_backup=no_backup, verify_restore=verify_restore)
-    if rehearse:
-        rehearsal = commands.rehearse(config, target)
-        echo(f"Rehearsal passed on a copy restored from {rehearsal.backup.path}", markup=False)
-    result = commands.apply_migrations(config, target)
-    if not result.applied:
-        echo(f"Nothing to apply: the database is already at {revisions(result.after)}.")
+    if phase == "expand":
+        _expand(config, rehearse=rehearse)
+    else:
+        if rehearse:
+            rehearsal = commands.rehearse(config, target)
+            echo(f"Rehearsal passed on a copy restored from {rehearsal.backup.path}", markup=False)
+        result = commands.apply_migrations(config, target)
+        if not result.applied:
+            echo(f"Nothing to apply: the database is already at {revisions(result.after)}.")
     if report:
         _print_status(config)
 
@@ -164,6 +184,27 @@ def check(ctx: typer.Context, env: EnvOption = None) -> None:
     if not drift.ok:
         raise typer.Exit(1)
     echo(f"OK: the database is at head {', '.join(drift.heads)} and matches the models.")
+
+
+def _expand(config: Config, *, rehearse: bool) -> None:
+    """The expand phase: the pending revisions before the first contract one."""
+    from rowstamp import commands
+    from rowstamp.runtime.phases import apply_expand, expand_plan
+
+    target = expand_plan(config)
+    if rehearse and target is not None:
+        rehearsal = commands.rehearse(config, target)
+        echo(f"Rehearsal passed on a copy restored from {rehearsal.backup.path}", markup=False)
+    done = apply_expand(config, target)
+    if done.upgrade is None:
+        echo("Nothing to apply in the expand phase.", markup=False)
+    if done.waiting:
+        first = done.waiting[0]
+        echo(
+            f"Left for after the deploy: {len(done.waiting)} revision(s), from {first.revision} "
+            f"({first.phase}: {first.message}); apply them then with: rowstamp upgrade",
+            markup=False,
+        )
 
 
 def _with_progress(config: Config, **options: object) -> None:

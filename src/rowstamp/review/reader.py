@@ -74,6 +74,8 @@ class MigrationFile:
     """The directions whose error is the file's own code (an undefined name, a failed
     import): applying it fails too, database or not."""
     lines: list[str] = field(default_factory=list)
+    phase: object = None
+    """The module's ``phase`` constant as written (None: absent, an expand revision)."""
 
     @cached_property
     def statements(self) -> list[tuple[int, int]]:
@@ -105,6 +107,7 @@ def read_migration(path: Path) -> MigrationFile:
         down_revision=tuple(down) if isinstance(down, list | tuple) else ((down,) if down else ()),
         message=_message(module),
         lines=source.splitlines(),
+        phase=getattr(module, "phase", None),
     )
     filename = str(path.resolve())
     context = MigrationContext.configure(

@@ -19,8 +19,10 @@ from alembic.operations import ops
 from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint
 
 from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp
+from rowstamp.history.phases import declared_phase
 from rowstamp.model.columns import METADATA_COLUMNS
 from rowstamp.review.acknowledgements import Finding, Severity, acknowledge, unexplained_acks
+from rowstamp.review.contract_ops import contract_change
 from rowstamp.review.describe import table_of
 from rowstamp.review.reader import MigrationFile, RecordedOp
 
@@ -224,6 +226,21 @@ def _rename(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
                     "a rename, use op.rename_table() so the data stays"
                 ),
             )
+
+
+@_rule("contract-in-expand", "error")
+def _contract_in_expand(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
+    """An expand revision that breaks the code still deployed while it runs."""
+    if declared_phase(ctx.migration.phase) is None:
+        yield None, f'phase = {ctx.migration.phase!r} is not a phase; write phase = "contract"'
+    elif declared_phase(ctx.migration.phase) == "expand":
+        for item in ctx.upgrade:
+            if change := contract_change(item.op):
+                yield (
+                    item,
+                    f"{change} in an expand revision, which runs before the deploy while the old "
+                    'code still uses it; move it to a contract revision (phase = "contract")',
+                )
 
 
 @_rule("empty-upgrade", "error")

@@ -86,6 +86,7 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
         # ALTERs elsewhere, so one migration file runs on every engine.
         "render_as_batch": True,
         "process_revision_directives": process_revision_directives,
+        "template_args": {"phase": run.phase},
         "include_schemas": bool(schemas),
         "include_name": without_ledger(_only_model_schemas(schemas), ledgers),
         TIMESTAMP_OPTION: settings.database_timestamp_utc,

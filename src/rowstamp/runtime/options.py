@@ -103,6 +103,8 @@ class RunOptions:
     accept-edited=REV[,REV]``): the upgrade logs it in the ledger instead of refusing."""
     accept_reason: str | None = None
     """Why the edit is accepted (``--reason``, ``-x reason=TEXT``), kept in the ledger."""
+    phase: str = "expand"
+    """The phase a new revision declares (``rowstamp new --phase``): the template's ``phase``."""
     state: RunState = field(default_factory=RunState, compare=False, repr=False)
 
     @classmethod

@@ -10,7 +10,7 @@ judged by its column types, so a ``created_at BIGINT`` is never claimed.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
@@ -23,6 +23,7 @@ from rowstamp.engines import for_dialect
 from rowstamp.history.applied import last_applied
 from rowstamp.history.ledger import Entry, Ledger, ledger_table_name
 from rowstamp.history.messages import revision_messages
+from rowstamp.history.phases import Pending, pending_revisions
 from rowstamp.model.columns import (
     METADATA_COLUMNS,
     declares_metadata_columns,
@@ -58,6 +59,8 @@ class DatabaseStatus:
     tables: list[TableStatus]
     last_applied: Entry | None = None
     """The newest upgrade step the ledger records as done."""
+    pending: list[Pending] = field(default_factory=list)
+    """The revisions not yet applied, oldest first, each with its phase."""
 
     @property
     def at_head(self) -> bool:
@@ -97,7 +100,17 @@ def database_status(config: Config) -> DatabaseStatus:
         messages=messages,
         tables=tables,
         last_applied=last,
+        pending=_pending(scripts, current),
     )
+
+
+def _pending(scripts: ScriptDirectory, current: tuple[str, ...]) -> list[Pending]:
+    """The pending revisions; none listed when the database is at a revision no file
+    defines (the report already says it is not at head)."""
+    known = {s.revision for s in scripts.walk_revisions()}
+    if not known.issuperset(current):
+        return []
+    return pending_revisions(scripts, current)
 
 
 def model_metadata(config: Config, scripts: ScriptDirectory) -> MetaData | None:

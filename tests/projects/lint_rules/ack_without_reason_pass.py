@@ -14,6 +14,8 @@ down_revision = "f0654512c599"
 branch_labels = None
 depends_on = None
 
+phase = "contract"
+
 
 def upgrade() -> None:
     # rowstamp: allow drop-column -- notes moved to the audit table

@@ -14,6 +14,8 @@ down_revision = "f0654512c599"
 branch_labels = None
 depends_on = None
 
+phase = "contract"
+
 
 def upgrade() -> None:
     op.drop_column("users", "name")  # rowstamp: allow drop-column -- unused since v2

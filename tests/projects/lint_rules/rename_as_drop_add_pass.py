@@ -12,6 +12,8 @@ down_revision = "f0654512c599"
 branch_labels = None
 depends_on = None
 
+phase = "contract"
+
 
 def upgrade() -> None:
     op.alter_column("users", "name", new_column_name="full_name")
