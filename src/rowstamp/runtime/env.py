@@ -128,13 +128,15 @@ def _ledger_name() -> str | None:
 
 
 def without_ledger(include_name: Any, ledger: str | None) -> Any:
-    """``include_name`` that also leaves out the ledger table: like ``alembic_version``,
-    it is rowstamp's, not the models', and autogenerate must never drop it."""
-    if ledger is None:
-        return include_name
+    """``include_name`` that also leaves out the ledger table and an unfinished
+    backfill's progress table: like ``alembic_version``, they are rowstamp's, not the
+    models', and autogenerate must never drop them."""
+    from rowstamp.runtime.backfill import PROGRESS_TABLE
+
+    own = {PROGRESS_TABLE} if ledger is None else {PROGRESS_TABLE, ledger}
 
     def include(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-        if type_ == "table" and name == ledger:
+        if type_ == "table" and name in own:
             return False
         return bool(include_name(name, type_, parent_names))
 
