@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
     from rowstamp.autogen.ops import BackfillOp
 
-__all__ = ["PROGRESS_TABLE", "run_backfill"]
+__all__ = ["PROGRESS_TABLE", "progress_table", "run_backfill"]
 
 PROGRESS_TABLE = "rowstamp_backfill"
 """Where an unfinished backfill keeps the last key it committed."""

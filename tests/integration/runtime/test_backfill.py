@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 
+from rowstamp.runtime.backfill import progress_table
 from tests.helpers import BIN, write_revision
 from tests.project import Project
 
@@ -129,9 +130,13 @@ def test_sleep_and_the_replication_lag_hook_hold_batches_back(db_url: URL, tmp_p
     assert "done, 4 rows walked, 4 updated in 3 batches" in result.output
 
 
-def _wait_for(db_url: URL, sql: str, predicate: object, seconds: float = 120) -> None:
+def _wait_for(
+    child: subprocess.Popen[bytes], db_url: URL, sql: str, predicate: object, seconds: float = 120
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise AssertionError(f"alembic upgrade ended first: {child.communicate()[0]!r}")
         try:
             rows = _query(db_url, sql)
         except Exception:  # the progress table does not exist yet
@@ -163,6 +168,7 @@ def test_a_killed_backfill_resumes_without_redoing_a_batch(db_url: URL, tmp_path
     )
     try:
         _wait_for(
+            child,
             db_url,
             "SELECT rows_walked FROM rowstamp_backfill",
             lambda rows: rows[0][0] >= 15,
@@ -208,3 +214,16 @@ def test_offline_sql_is_one_update_with_a_comment(db_url: URL, tmp_path: Path) -
         "in batches of 500 rows along the primary key;\n\n"
         "UPDATE items SET label='x' WHERE label IS NULL;"
     ) in result.stdout
+
+
+def test_autogenerate_leaves_an_unfinished_backfill_alone(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    project.alembic("upgrade", "head")
+    engine = create_engine(db_url)
+    try:
+        progress_table().create(engine)
+    finally:
+        engine.dispose()
+    result = project.alembic("check", check=False)
+    assert result.returncode == 0, result.output
+    assert "No new upgrade operations detected" in result.output
