@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,7 @@ from rowstamp.errors import RowstampError
 from rowstamp.model.types import UTCDateTime
 
 if TYPE_CHECKING:
+    from alembic.config import Config
     from alembic.operations import Operations
 
     from rowstamp.autogen.ops import BackfillOp
@@ -98,7 +99,7 @@ def run_backfill(operations: Operations, op: BackfillOp) -> None:
     with context.autocommit_block():
         assert context.connection is not None
         with context.connection.engine.connect() as connection:
-            _Walk(connection, op).run()
+            _Walk(connection, op, _sayer(context.config)).run()
 
 
 def _offline(operations: Operations, op: BackfillOp) -> None:
@@ -120,10 +121,18 @@ def _where(where: Any) -> ColumnElement[bool] | TextClause:
     return text(where) if isinstance(where, str) else where
 
 
+def _sayer(config: Config | None) -> Callable[[str], None] | None:
+    """Where a caller (the rowstamp CLI) wants progress lines besides the log."""
+    from rowstamp.runtime.options import RunOptions
+
+    return None if config is None else RunOptions.of(config).say
+
+
 @dataclass
 class _Walk:
     connection: Connection
     op: BackfillOp
+    say: Callable[[str], None] | None = None
     walked: int = 0
     updated: int = 0
     batches: int = 0
@@ -148,13 +157,14 @@ class _Walk:
                 select(func.count()).select_from(table).where(*_after(keys, last))
             ).scalar_one()
         resumed = f", resuming after key {last} ({done_before} rows walked before)" if last else ""
-        log.info(
+        self._tell(
             "backfill %s: %d rows to walk in batches of %d%s",
             table.fullname,
             total,
             op.batch_size,
             resumed,
         )
+        self._started = time.monotonic()  # the rate is of the walk, not of the count
         while True:
             self._wait_for_replicas(table.fullname)
             with conn.begin():
@@ -199,7 +209,7 @@ class _Walk:
             if op.sleep_between_batches:
                 time.sleep(op.sleep_between_batches)
         self._drop_if_empty(progress)
-        log.info(
+        self._tell(
             "backfill %s: done, %d rows walked, %d updated in %d batches, %.1f s",
             table.fullname,
             self.walked,
@@ -207,6 +217,12 @@ class _Walk:
             self.batches,
             time.monotonic() - self._started,
         )
+
+    def _tell(self, message: str, *args: Any) -> None:
+        """A progress line to the ``rowstamp`` logger, and to the caller who asked."""
+        log.info(message, *args)
+        if self.say is not None:
+            self.say(message % args)
 
     def _resume(self, progress: Table, name: str, table: Table) -> tuple[list[Any] | None, int]:
         """The last key a killed run committed (None: from the start), and its row count."""
@@ -236,7 +252,7 @@ class _Walk:
         if probe is None:
             return
         while (lag := probe()) > limit:
-            log.info(
+            self._tell(
                 "backfill %s: replication lag %.1f s is above %.1f s, waiting", table, lag, limit
             )
             time.sleep(LAG_POLL_SECONDS)
@@ -250,7 +266,7 @@ class _Walk:
         rate = self.walked / elapsed
         left = max(total - self.walked, 0)
         share = 100 * self.walked / total if total else 100.0
-        log.info(
+        self._tell(
             "backfill %s: %d of %d rows walked (%.0f%%), %d updated, %.0f rows/s, ETA %.0f s",
             table,
             self.walked,

@@ -227,3 +227,15 @@ def test_autogenerate_leaves_an_unfinished_backfill_alone(db_url: URL, tmp_path:
     result = project.alembic("check", check=False)
     assert result.returncode == 0, result.output
     assert "No new upgrade operations detected" in result.output
+
+
+def test_rowstamp_upgrade_prints_the_progress_lines(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    _items_revision(project, 10)
+    write_revision(
+        project, "b2", "b1", "    op.backfill('items', values={'n': 1}, batch_size=4)", "    pass"
+    )
+    lines = project.run("rowstamp", "upgrade").stdout.splitlines()
+    assert "backfill items: 10 rows to walk in batches of 4" in lines
+    assert [line for line in lines if "4 of 10 rows walked (40%), 4 updated" in line]
+    assert [line for line in lines if line.startswith("backfill items: done, 10 rows walked")]
