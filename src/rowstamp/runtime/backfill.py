@@ -205,9 +205,9 @@ class _Walk:
             self.batches += 1
             if bound is None:
                 break
-            self._report(table.fullname, total)
             if op.sleep_between_batches:
                 time.sleep(op.sleep_between_batches)
+            self._report(table.fullname, total)  # after the pause: the rate counts it
         self._drop_if_empty(progress)
         self._tell(
             "backfill %s: done, %d rows walked, %d updated in %d batches, %.1f s",

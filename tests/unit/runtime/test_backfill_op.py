@@ -3,10 +3,13 @@ review's line for it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rowstamp.autogen.ops import BackfillOp, TopLevelOps
 from rowstamp.errors import RowstampError
+from rowstamp.history.checksum import checksum
 from rowstamp.review.describe import describe
 
 
@@ -28,3 +31,34 @@ def test_the_review_names_the_columns_and_the_batch_size() -> None:
 def test_its_reverse_is_nothing() -> None:
     reverse = BackfillOp("items", {"n": 1}).reverse()
     assert isinstance(reverse, TopLevelOps) and reverse.ops == []
+
+
+BACKFILL = '''"""fill n"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "b2"
+down_revision = "b1"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.backfill("items", values={"n": sa.column("n") + 1}, where="n = 0", batch_size=BATCH,
+                max_replication_lag=lambda: 0.0)
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_its_checksum_is_its_arguments(tmp_path: Path) -> None:
+    """The ledger and ``rowstamp verify`` checksum it like any operation (it raised
+    before: Alembic has no renderer for it): the callable is named, not its address."""
+    path = tmp_path / "b2_fill.py"
+    path.write_text(BACKFILL.replace("BATCH", "5"), encoding="utf-8")
+    first = checksum(path)
+    assert checksum(path) == first
+    path.write_text(BACKFILL.replace("BATCH", "50"), encoding="utf-8")
+    assert checksum(path) != first
