@@ -37,6 +37,7 @@ from sqlalchemy import (
     Table,
     Text,
     TextClause,
+    Update,
     delete,
     func,
     insert,
@@ -167,43 +168,11 @@ class _Walk:
         self._started = time.monotonic()  # the rate is of the walk, not of the count
         while True:
             self._wait_for_replicas(table.fullname)
-            with conn.begin():
-                bound = conn.execute(
-                    select(*keys)
-                    .where(*_after(keys, last))
-                    .order_by(*keys)
-                    .offset(op.batch_size - 1)
-                    .limit(1)
-                ).first()
-                in_range = _after(keys, last) + (
-                    [] if bound is None else [_upto(keys, tuple(bound))]
-                )
-                if bound is None:
-                    walked = conn.execute(
-                        select(func.count()).select_from(table).where(*in_range)
-                    ).scalar_one()
-                else:
-                    walked = op.batch_size
-                updated = conn.execute(base.where(*in_range)).rowcount
-                now = datetime.now(UTC)
-                if bound is None:
-                    conn.execute(delete(progress).where(progress.c.backfill == name))
-                else:
-                    last = [_plain(v) for v in bound]
-                    conn.execute(
-                        update(progress)
-                        .where(progress.c.backfill == name)
-                        .values(
-                            last_key=json.dumps(last),
-                            rows_walked=progress.c.rows_walked + walked,
-                            rows_updated=progress.c.rows_updated + updated,
-                            last_batch_at=now,
-                        )
-                    )
+            last, walked, updated = self._batch(table, keys, base, progress, name, last)
             self.walked += walked
             self.updated += updated
             self.batches += 1
-            if bound is None:
+            if last is None:
                 break
             if op.sleep_between_batches:
                 time.sleep(op.sleep_between_batches)
@@ -217,6 +186,48 @@ class _Walk:
             self.batches,
             time.monotonic() - self._started,
         )
+
+    def _batch(
+        self,
+        table: Table,
+        keys: list[Column[Any]],
+        base: Update,
+        progress: Table,
+        name: str,
+        last: list[Any] | None,
+    ) -> tuple[list[Any] | None, int, int]:
+        """One batch and its progress row, in one transaction: the keys after ``last`` up
+        to the ``batch_size``-th. Returns the new last key (None: the table's end), the
+        rows walked and the rows updated."""
+        conn, size = self.connection, self.op.batch_size
+        with conn.begin():
+            bound = conn.execute(
+                select(*keys).where(*_after(keys, last)).order_by(*keys).offset(size - 1).limit(1)
+            ).first()
+            in_range = _after(keys, last)
+            if bound is None:  # fewer than a batch left: count them, this is the last batch
+                walked = conn.execute(
+                    select(func.count()).select_from(table).where(*in_range)
+                ).scalar_one()
+            else:
+                walked = size
+                in_range.append(_upto(keys, tuple(bound)))
+            updated = conn.execute(base.where(*in_range)).rowcount
+            if bound is None:
+                conn.execute(delete(progress).where(progress.c.backfill == name))
+                return None, walked, updated
+            last = [_plain(v) for v in bound]
+            conn.execute(
+                update(progress)
+                .where(progress.c.backfill == name)
+                .values(
+                    last_key=json.dumps(last),
+                    rows_walked=progress.c.rows_walked + walked,
+                    rows_updated=progress.c.rows_updated + updated,
+                    last_batch_at=datetime.now(UTC),
+                )
+            )
+        return last, walked, updated
 
     def _tell(self, message: str, *args: Any) -> None:
         """A progress line to the ``rowstamp`` logger, and to the caller who asked."""
