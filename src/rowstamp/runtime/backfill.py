@@ -51,6 +51,7 @@ from sqlalchemy import column as column_
 from sqlalchemy import table as table_
 from sqlalchemy.sql.elements import ClauseElement
 
+from rowstamp.compat import in_external_transaction
 from rowstamp.errors import RowstampError
 from rowstamp.model.types import UTCDateTime
 
@@ -97,6 +98,12 @@ def run_backfill(operations: Operations, op: BackfillOp) -> None:
     if context.as_sql:
         _offline(operations, op)
         return
+    if in_external_transaction(context):
+        raise RowstampError(
+            f"op.backfill of {op.table_name} commits batch by batch, and this migration "
+            "runs inside its caller's transaction",
+            "hand env.py an engine or a connection outside a transaction",
+        )
     with context.autocommit_block():
         assert context.connection is not None
         with context.connection.engine.connect() as connection:

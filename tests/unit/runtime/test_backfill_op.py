@@ -62,3 +62,23 @@ def test_its_checksum_is_its_arguments(tmp_path: Path) -> None:
     assert checksum(path) == first
     path.write_text(BACKFILL.replace("BATCH", "50"), encoding="utf-8")
     assert checksum(path) != first
+
+
+def test_inside_a_callers_transaction_it_is_refused(tmp_path: Path) -> None:
+    """Its batches commit, so a caller's transaction around the migration (a test that
+    rolls back) cannot hold it: one line instead of Alembic's assertion."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine, text
+
+    import rowstamp.autogen.impl  # noqa: F401 - registers what op.backfill runs
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)"))
+            operations = Operations(MigrationContext.configure(connection))
+            with pytest.raises(RowstampError, match=r"runs inside its caller's transaction; hand"):
+                operations.backfill("t", values={"n": 1})
+    finally:
+        engine.dispose()
