@@ -20,6 +20,7 @@ import rowstamp.engines.postgresql_alembic
 import rowstamp.engines.sqlite_alembic  # noqa: F401
 from rowstamp.autogen.ops import (
     AddColumnsOp,
+    BackfillOp,
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
@@ -60,3 +61,10 @@ def _ensure(operations: Operations, operation: EnsureUpdatedAtTriggerOp) -> None
 def _add_columns(operations: Operations, operation: AddColumnsOp) -> None:
     support = for_dialect(operations.get_context().dialect)
     support.add_columns(operations, operation.table_name, operation.columns, operation.schema)
+
+
+@Operations.implementation_for(BackfillOp)
+def _backfill(operations: Operations, operation: BackfillOp) -> None:
+    from rowstamp.runtime.backfill import run_backfill
+
+    run_backfill(operations, operation)

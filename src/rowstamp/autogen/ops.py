@@ -1,4 +1,5 @@
-"""``op.create_updated_at_trigger``, ``op.drop_updated_at_trigger`` and ``op.add_columns``.
+"""``op.create_updated_at_trigger``, ``op.drop_updated_at_trigger``, ``op.add_columns``
+and ``op.backfill``.
 
 Each takes ``version`` as a required keyword: it pins the SQL the operation runs,
 so a migration keeps doing what it did when rowstamp changes. ``column`` names the
@@ -7,6 +8,7 @@ column the trigger sets when a model renamed ``updated_at`` (written only then).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from alembic.operations import MigrateOperation, Operations, ops
@@ -18,6 +20,7 @@ __all__ = [
     "ADD_COLUMNS_VERSION",
     "TRIGGER_VERSION",
     "AddColumnsOp",
+    "BackfillOp",
     "ConcurrentIndexesOp",
     "CreateUpdatedAtTriggerOp",
     "DropUpdatedAtTriggerOp",
@@ -262,3 +265,84 @@ class FillNullsOp(ops.OpContainer):
     def reverse(self) -> TopLevelOps:
         """Nothing: the rows keep their values, which the column allows again."""
         return TopLevelOps([])
+
+
+@Operations.register_operation("backfill")
+class BackfillOp(MigrateOperation):
+    """Set ``values`` on the rows of a table that match ``where``, in batches of
+    ``batch_size`` rows along the primary key, each batch its own short transaction,
+    outside the revision's transaction, resumable (``rowstamp.runtime.backfill``).
+    Written by hand only: autogenerate cannot know what a column should be filled with."""
+
+    def __init__(
+        self,
+        table_name: str,
+        values: Mapping[str, Any],
+        *,
+        where: Any = None,
+        schema: str | None = None,
+        batch_size: int = 1000,
+        sleep_between_batches: float = 0,
+        max_replication_lag: Callable[[], float] | None = None,
+        replication_lag_limit: float = 1.0,
+    ) -> None:
+        from rowstamp.errors import RowstampError
+
+        if not values:
+            raise RowstampError(
+                f"op.backfill of {table_name} sets no column",
+                "give values={'column': value, ...}",
+            )
+        if batch_size < 1:
+            raise RowstampError(
+                f"op.backfill of {table_name} has batch_size={batch_size}",
+                "give a batch_size of 1 or more (1000 is a good start)",
+            )
+        self.table_name = table_name
+        self.values = dict(values)
+        self.where = where
+        self.schema = schema
+        self.batch_size = batch_size
+        self.sleep_between_batches = sleep_between_batches
+        self.max_replication_lag = max_replication_lag
+        self.replication_lag_limit = replication_lag_limit
+
+    @classmethod
+    def backfill(
+        cls,
+        operations: Operations,
+        table_name: str,
+        *,
+        values: Mapping[str, Any],
+        where: Any = None,
+        schema: str | None = None,
+        batch_size: int = 1000,
+        sleep_between_batches: float = 0,
+        max_replication_lag: Callable[[], float] | None = None,
+        replication_lag_limit: float = 1.0,
+    ) -> None:
+        """Fill ``values`` into ``table_name`` in batches along its primary key.
+
+        ``where`` (SQL text or an expression) picks the rows; ``max_replication_lag``
+        is a callable returning the replicas' lag in seconds: no batch starts while it
+        is above ``replication_lag_limit``.
+        """
+        operations.invoke(
+            cls(
+                table_name,
+                values,
+                where=where,
+                schema=schema,
+                batch_size=batch_size,
+                sleep_between_batches=sleep_between_batches,
+                max_replication_lag=max_replication_lag,
+                replication_lag_limit=replication_lag_limit,
+            )
+        )
+
+    def reverse(self) -> TopLevelOps:
+        """Nothing: the rows keep the values, as the columns allow them either way."""
+        return TopLevelOps([])
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("backfill", self.schema, self.table_name, tuple(self.values))

@@ -215,7 +215,10 @@ def _with_progress(config: Config, **options: object) -> None:
         verb = "Undid" if step.verb == "Reverted" else step.verb
         echo(f"{verb} {step.revision}  {step.message} ... {step.seconds:.2f} s", markup=False)
 
-    RunOptions.of(config).but(printer=show, **options).install(config)
+    def say(line: str) -> None:
+        echo(line, markup=False)
+
+    RunOptions.of(config).but(printer=show, say=say, **options).install(config)
 
 
 def _print_status(config: Config) -> None:

@@ -122,7 +122,7 @@ def _op_text(item: RecordedOp, context: AutogenContext) -> str:
     try:
         with quiet_alembic():
             return render_op_text(context, op)
-    except (NotImplementedError, AttributeError, TypeError, KeyError, RowstampError):
+    except (NotImplementedError, AttributeError, TypeError, KeyError, ValueError, RowstampError):
         # no renderer, or one that compiles rowstamp's SQL for no engine: kind and arguments
         return f"{type(op).__name__} {_canonical(vars(op))}"
 

@@ -13,7 +13,7 @@ from typing import Any
 from alembic.operations import ops
 from sqlalchemy import Column, Constraint, ForeignKeyConstraint, Index
 
-from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
+from rowstamp.autogen.ops import BackfillOp, CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
 from rowstamp.engines import neutral_dialect
 
 __all__ = ["describe", "flatten", "table_of"]
@@ -179,6 +179,11 @@ def _create_trigger(op: CreateUpdatedAtTriggerOp) -> str:
 @describe.register
 def _drop_trigger(op: DropUpdatedAtTriggerOp) -> str:
     return "drop updated_at trigger"
+
+
+@describe.register
+def _backfill(op: BackfillOp) -> str:
+    return f"backfill {', '.join(op.values)} in batches of {op.batch_size} rows"
 
 
 @describe.register

@@ -129,11 +129,15 @@ def _ledger_tables() -> frozenset[str]:
 
 
 def without_ledger(include_name: Any, ledgers: Collection[str]) -> Any:
-    """``include_name`` that also leaves out the ledger tables: like ``alembic_version``,
-    they are rowstamp's, not the models', and autogenerate must never drop them."""
+    """``include_name`` that also leaves out the ledger tables and an unfinished
+    backfill's progress table: like ``alembic_version``, they are rowstamp's, not the
+    models', and autogenerate must never drop them."""
+    from rowstamp.runtime.backfill import PROGRESS_TABLE
+
+    own = {PROGRESS_TABLE, *ledgers}
 
     def include(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-        if type_ == "table" and name in ledgers:
+        if type_ == "table" and name in own:
             return False
         return bool(include_name(name, type_, parent_names))
 

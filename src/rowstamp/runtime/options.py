@@ -96,6 +96,9 @@ class RunOptions:
     """A verified backup the caller took just before (a rehearsal's), used instead of a new one."""
     printer: Callable[[Step], None] | None = None
     """Called with each step the run finishes (the CLI prints it)."""
+    say: Callable[[str], None] | None = None
+    """Called with each line a long step reports as it goes (a backfill's progress);
+    None: the ``rowstamp`` logger only, which plain ``alembic`` shows."""
     connection: Connection | Engine | None = None
     """Migrate on this connection or engine instead of one to the settings' URL."""
     accept_edited: tuple[str, ...] = ()
