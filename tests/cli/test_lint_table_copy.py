@@ -42,10 +42,12 @@ def downgrade() -> None:
 '''
 
 
-def _lint(project: Project, **env: str) -> list[dict[str, Any]]:
+def _lint(project: Project, database_url: str | None = None) -> list[dict[str, Any]]:
     path = project.root / "alembic" / "versions" / "c1_widen.py"
     path.write_text(REVISION, encoding="utf-8")
-    result = project.run("rowstamp", "lint", "--no-squawk", "--format", "json", str(path), **env)
+    args = ("rowstamp", "lint", "--no-squawk", "--format", "json", str(path))
+    env = {"DATABASE_URL": database_url} if database_url else {}
+    result = project.run(*args, **env)
     [migration] = json.loads(result.stdout)["migrations"]
     assert migration["ok"], migration  # warnings only
     return [f for f in migration["findings"] if f["rule"] == "table-copy"]
@@ -89,7 +91,7 @@ def test_unreachable_database_still_warns(db_project: Project, db_url: URL) -> N
     if db_url.get_backend_name() != "mariadb":
         return
     closed = db_url.set(host="127.0.0.1", port=free_port())
-    findings = _lint(db_project, DATABASE_URL=closed.render_as_string(hide_password=False))
+    findings = _lint(db_project, closed.render_as_string(hide_password=False))
     assert [f["line"] for f in findings] == [14, 16]
     assert findings[0]["message"].endswith("its size is unknown (the database is not reachable)")
 
