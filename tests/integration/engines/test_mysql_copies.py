@@ -86,7 +86,7 @@ def _sql(op: MigrateOperation) -> str:
     return statement
 
 
-def _in_place(engine: Engine, op: MigrateOperation) -> str | None:
+def _in_place(engine: Engine, op: MigrateOperation, algorithm: str = "INPLACE") -> str | None:
     """None when MariaDB runs ``op`` with ALGORITHM=INPLACE, LOCK=NONE; else its error."""
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE parent (id INT PRIMARY KEY) ENGINE=InnoDB"))
@@ -96,9 +96,9 @@ def _in_place(engine: Engine, op: MigrateOperation) -> str | None:
     try:
         with engine.begin() as connection:
             statement = _sql(op)
-            options = ", ALGORITHM=INPLACE, LOCK=NONE"
+            options = f", ALGORITHM={algorithm}, LOCK=NONE"
             if statement.startswith("CREATE"):  # CREATE INDEX takes them without commas
-                options = " ALGORITHM=INPLACE LOCK=NONE"
+                options = f" ALGORITHM={algorithm} LOCK=NONE"
             connection.execute(text(f"{statement}{options}"))
     except DBAPIError as exc:
         return str(exc.orig)
@@ -120,6 +120,12 @@ def test_the_server_runs_in_place_what_the_rule_leaves_alone(case: str, db_engin
     op = IN_PLACE[case]
     assert table_copy(op) is None
     assert _in_place(db_engine, op) is None
+
+
+def test_a_copy_blocks_writes(db_engine: Engine) -> None:
+    """Why the rule matters: a copy cannot let writers in (LOCK=NONE is refused)."""
+    error = _in_place(db_engine, COPIES["int to bigint"], algorithm="COPY")
+    assert error is not None and "COPY algorithm requires a lock" in error, error
 
 
 def test_sizes_of_every_table_in_one_query(db_engine: Engine) -> None:
