@@ -122,9 +122,12 @@ class MySQLSupport(EngineSupport):
     ) -> None:
         add_columns_instantly(operations, table_name, columns, schema)
 
+    short_varchar_grows: ClassVar[bool] = False
+    """Whether a ``VARCHAR`` of at most 127 bytes grows past 255 bytes in place (MariaDB)."""
+
     def table_copy(self, op: MigrateOperation) -> str | None:
         """Why ``op`` copies its table (``ALGORITHM=COPY``); the facts are in ``mysql_copies``."""
-        return table_copy(op)
+        return table_copy(op, short_varchar_grows=self.short_varchar_grows)
 
     def table_sizes(self, connection: Connection, tables: Collection[str]) -> dict[str, TableSize]:
         return table_sizes(connection, tables)
@@ -343,6 +346,7 @@ class MariaDBSupport(MySQLSupport):
 
     name: ClassVar[str] = "MariaDB"
     dialects: ClassVar[tuple[str, ...]] = ("mariadb",)
+    short_varchar_grows: ClassVar[bool] = True
 
 
 def _lock_name(connection: Connection, key: str) -> str:

@@ -9,8 +9,10 @@ below was checked on MariaDB 10.11 by running the statement with
 - changing a column's type ("Cannot change column type"), except lengthening a
   ``VARCHAR`` whose stored length prefix can stay as it is (a copy only when it grows
   from 128-255 bytes to more than 255; lengths count 4 bytes a character, utf8mb4;
-  this is InnoDB's rule for its default DYNAMIC row format) or changing only its
-  collation;
+  this is MariaDB's InnoDB with its default DYNAMIC row format; MySQL's manual says
+  any growth past 255 bytes copies) or changing only its collation. The MariaDB
+  manual lists widening an integer as instant: that holds for ROW_FORMAT=REDUNDANT
+  only, and 10.11 refuses ``INT`` to ``BIGINT`` in place on a DYNAMIC table;
 - changing a column's character set (``CONVERT TO CHARACTER SET`` too);
 - adding a foreign key while ``foreign_key_checks`` is on;
 - adding a CHECK constraint;
@@ -65,7 +67,7 @@ def _instance(type_: object) -> TypeEngine[object] | None:
     return type_ if isinstance(type_, TypeEngine) else None
 
 
-def _varchar_in_place(old: TypeEngine[object], new: TypeEngine[object]) -> bool:
+def _varchar_in_place(old: TypeEngine[object], new: TypeEngine[object], any_length: bool) -> bool:
     """A ``VARCHAR`` kept or lengthened with the same length prefix and character set."""
     if not isinstance(old, String) or not isinstance(new, String):
         return False
@@ -76,12 +78,12 @@ def _varchar_in_place(old: TypeEngine[object], new: TypeEngine[object]) -> bool:
     old_bytes, new_bytes = (n * _BYTES_PER_CHARACTER for n in (old.length, new.length))
     return new.length >= old.length and (
         new_bytes <= _SHORT_PREFIX_BYTES
-        or old_bytes <= _ALWAYS_SHORT_BYTES
+        or (any_length and old_bytes <= _ALWAYS_SHORT_BYTES)
         or old_bytes > _SHORT_PREFIX_BYTES
     )
 
 
-def _type_copy(op: ops.AlterColumnOp) -> str | None:
+def _type_copy(op: ops.AlterColumnOp, any_length: bool) -> str | None:
     old, new = _instance(op.existing_type), _instance(op.modify_type)
     if new is None:
         return None
@@ -90,15 +92,17 @@ def _type_copy(op: ops.AlterColumnOp) -> str | None:
             f"changes the type of {op.column_name} (no existing_type= to judge it by: "
             "most type changes copy the table)"
         )
-    if _varchar_in_place(old, new):
+    if _varchar_in_place(old, new, any_length):
         return None
     return f"changes the type of {op.column_name} from {old!r} to {new!r}"
 
 
-def table_copy(op: MigrateOperation) -> str | None:
-    """Why ``op`` copies its table on MySQL/MariaDB; None: in place or instant."""
+def table_copy(op: MigrateOperation, *, short_varchar_grows: bool) -> str | None:
+    """Why ``op`` copies its table on MySQL/MariaDB; None: in place or instant.
+    ``short_varchar_grows``: a ``VARCHAR`` of at most 127 bytes grows to any length in
+    place (MariaDB; MySQL's manual says a copy once it passes 255 bytes)."""
     if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
-        return _type_copy(op)
+        return _type_copy(op, short_varchar_grows)
     if isinstance(op, ops.CreateForeignKeyOp):
         return f"adds foreign key {op.constraint_name} with foreign_key_checks on"
     if isinstance(op, ops.CreateCheckConstraintOp):
