@@ -25,7 +25,8 @@ MARIADB = pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
 
 _TABLE = (
     "CREATE TABLE t (id INT PRIMARY KEY, n INT, s VARCHAR(50), short VARCHAR(10), mid VARCHAR(32), "
-    "wide VARCHAR(100), d DATETIME) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+    "wide VARCHAR(100), v VARCHAR(50) NOT NULL DEFAULT '', d DATETIME, m NUMERIC(10, 2)) "
+    "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
 )
 
 
@@ -41,6 +42,7 @@ COPIES: dict[str, MigrateOperation] = {
     "varchar shortened": _alter("wide", sa.String(100), sa.String(50)),
     "varchar to text": _alter("s", sa.String(50), sa.Text()),
     "varchar charset": _alter("s", sa.String(50), mysql.VARCHAR(50, charset="latin1")),
+    "numeric precision": _alter("m", sa.Numeric(10, 2), sa.Numeric(12, 2)),
     "datetime precision": _alter("d", sa.DateTime(), mysql.DATETIME(fsp=6)),
     "type without existing_type": _alter("n", None, sa.BigInteger()),
     "foreign key": ops.CreateForeignKeyOp("fk_t_parent", "t", "parent", ["n"], ["id"]),
@@ -58,6 +60,9 @@ IN_PLACE: dict[str, MigrateOperation] = {
     "varchar 100 to 200 stays over 255 bytes": _alter("wide", sa.String(100), sa.String(200)),
     "varchar collation": _alter("s", sa.String(50), mysql.VARCHAR(50, collation="utf8mb4_bin")),
     "set not null": ops.AlterColumnOp("t", "s", existing_type=sa.String(50), modify_nullable=False),
+    "drop not null": ops.AlterColumnOp(
+        "t", "v", existing_type=sa.String(50), modify_nullable=True, existing_nullable=False
+    ),
     "rename column": ops.AlterColumnOp("t", "n", existing_type=sa.Integer(), modify_name="n2"),
     "server default": ops.AlterColumnOp(
         "t", "n", existing_type=sa.Integer(), modify_server_default="5"
