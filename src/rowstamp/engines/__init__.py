@@ -7,8 +7,9 @@ constructs they compile), ``mysql_ddl`` (MySQL's ``@compiles``), the
 ``*_alembic`` modules (Alembic's DDL implementations, corrected; they import
 Alembic, so only ``rowstamp.autogen.impl`` loads them), ``catalog`` and the
 ``*_catalog`` modules (each engine's catalog queries for the migration checks) and
-``tools`` (the client tools backups run). Features ask this registry (``for_dialect``) instead of
-comparing dialect names.
+``tools`` (the client tools backups run), ``copies`` (engines whose ALTER may copy a
+table, and ``mysql_copies``: which operations do on MySQL/MariaDB). Features ask this
+registry (``for_dialect``) instead of comparing dialect names.
 """
 
 from __future__ import annotations

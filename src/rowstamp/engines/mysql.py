@@ -44,14 +44,16 @@ from sqlalchemy.types import TypeEngine
 
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
 from rowstamp.engines.catalog import Catalog
+from rowstamp.engines.copies import TableSize
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
 from rowstamp.engines.mysql_catalog import CHECK_JOIN_MARIADB, CHECK_JOIN_MYSQL, read_catalog
 from rowstamp.engines.mysql_columns import add_columns_instantly
+from rowstamp.engines.mysql_copies import table_copy, table_sizes
 from rowstamp.engines.tools import run_tool
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 if TYPE_CHECKING:
-    from alembic.operations import Operations
+    from alembic.operations import MigrateOperation, Operations
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
 
@@ -119,6 +121,16 @@ class MySQLSupport(EngineSupport):
         schema: str | None,
     ) -> None:
         add_columns_instantly(operations, table_name, columns, schema)
+
+    short_varchar_grows: ClassVar[bool] = False
+    """Whether a ``VARCHAR`` of at most 127 bytes grows past 255 bytes in place (MariaDB)."""
+
+    def table_copy(self, op: MigrateOperation) -> str | None:
+        """Why ``op`` copies its table (``ALGORITHM=COPY``); the facts are in ``mysql_copies``."""
+        return table_copy(op, short_varchar_grows=self.short_varchar_grows)
+
+    def table_sizes(self, connection: Connection, tables: Collection[str]) -> dict[str, TableSize]:
+        return table_sizes(connection, tables)
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # A bare function call: SQLAlchemy wraps it in parentheses for DEFAULT, which
@@ -334,6 +346,7 @@ class MariaDBSupport(MySQLSupport):
 
     name: ClassVar[str] = "MariaDB"
     dialects: ClassVar[tuple[str, ...]] = ("mariadb",)
+    short_varchar_grows: ClassVar[bool] = True
 
 
 def _lock_name(connection: Connection, key: str) -> str:

@@ -28,6 +28,7 @@ from rowstamp.errors import RevisionError, RowstampError, first_line
 from rowstamp.history.frozen import frozen_problems
 from rowstamp.history.heads import find_heads, multiple_heads_error
 from rowstamp.review.acknowledgements import Finding, acknowledge
+from rowstamp.review.copy_rules import table_copy_findings
 from rowstamp.review.reader import MigrationFile, quiet_alembic, read_migration
 from rowstamp.review.rules import review_migration
 from rowstamp.runtime.options import RunOptions
@@ -144,9 +145,10 @@ def lint_migrations(
             "squawk is not installed", "install it (uv add --group dev squawk-cli) or drop --squawk"
         )
     results = []
-    for path, script in files:
-        migration = read_migration(path)
-        findings = review_migration(migration)
+    migrations = [read_migration(path) for path, _ in files]
+    copies = table_copy_findings(config, migrations)
+    for (path, script), migration, copied in zip(files, migrations, copies, strict=True):
+        findings = [*review_migration(migration), *copied]
         if state == "ran" and executable and script is not None:
             extra = _squawk(config, scripts, executable, migration, findings)
             findings = [*findings, *acknowledge(migration, extra)]
