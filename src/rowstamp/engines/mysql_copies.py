@@ -113,9 +113,18 @@ def table_copy(op: MigrateOperation, *, short_varchar_grows: bool) -> str | None
         computed = op.column.computed
         if isinstance(computed, Computed) and computed.persisted:
             return f"adds STORED generated column {op.column.name}"
-    if isinstance(op, ops.ExecuteSQLOp) and (match := _CONVERT.search(str(op.sqltext))):
+    if isinstance(op, ops.ExecuteSQLOp) and (match := _CONVERT.search(_sql_text(op.sqltext))):
         return f"converts table {match['table'].strip('`')} to another character set"
     return None
+
+
+def _sql_text(sqltext: object) -> str:
+    """The text of SQL written as a string or ``sa.text()``; a construct (an UPDATE
+    built with SQLAlchemy) is never a CONVERT TO, and ``str()`` of one that holds
+    rowstamp's ``utc_now()`` has no engine to compile for."""
+    if isinstance(sqltext, str):
+        return sqltext
+    return str(getattr(sqltext, "text", "") or "")
 
 
 def table_sizes(connection: Connection, tables: Collection[str]) -> dict[str, TableSize]:

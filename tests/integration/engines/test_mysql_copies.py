@@ -158,3 +158,16 @@ def test_sizes_of_every_table_in_one_query(db_engine: Engine) -> None:
     assert set(sizes) == {"t", f"{schema}.t"}
     assert sizes["t"].rows == 3 and sizes["t"].data_bytes > 0
     assert str(sizes["t"]).startswith("~3 rows, ")
+
+
+def test_sql_built_with_sqlalchemy_is_read_without_compiling_it() -> None:
+    """The retrofit fills NULLs with an UPDATE built from ``utc_now()``: a construct
+    is no CONVERT TO, and ``str()`` of it has no engine to compile rowstamp's SQL for
+    (lint failed on every MariaDB retrofit)."""
+    from rowstamp.sql import utc_now
+
+    items = sa.table("items", sa.column("created_at"))
+    fill = items.update().where(items.c.created_at.is_(None)).values(created_at=utc_now())
+    assert MariaDBSupport().table_copy(ops.ExecuteSQLOp(fill)) is None
+    convert = ops.ExecuteSQLOp(sa.text("ALTER TABLE t CONVERT TO CHARACTER SET latin1"))
+    assert MariaDBSupport().table_copy(convert) == "converts table t to another character set"
