@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rowstamp.errors import RowstampError
 from rowstamp.history.applied import accept_edited
-from rowstamp.history.ledger import Ledger, file_sha
+from rowstamp.history.ledger import Entry, Ledger, file_sha
 from rowstamp.history.verify import Problem, ledger_problems
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ def verify_first(
     heads: Sequence[str],
     options: RunOptions | None,
     *,
+    entries: Sequence[Entry],
     checksum: Callable[[Path], str],
     facts: Mapping[str, Any],
     report: Callable[[str], None],
@@ -59,7 +60,9 @@ def verify_first(
     """Verify the ledger before a run's first step, through ``write`` (how the run
     reaches its ledger and commits); record the edits ``options`` accept, print the
     other problems, and refuse an upgrade on top of an edited history."""
-    problems = write(lambda connection: ledger_problems(connection, script, ledger, heads=heads))
+    problems = write(
+        lambda connection: ledger_problems(connection, script, ledger, heads=heads, entries=entries)
+    )
     verdict = judge(
         problems,
         options.accept_edited if options else (),

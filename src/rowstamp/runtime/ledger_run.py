@@ -152,7 +152,7 @@ class LedgerRun:
             if self._running is not None and self._running in unfinished:
                 self.ledger.finish(connection, [self._running], status, note=what)
             undone = [i for i in unfinished if i != self._running]
-            failing = self._revision_of(connection, self._running)
+            failing = f"revision {self._revision}" if self._running else "a revision"
             self.ledger.finish(
                 connection,
                 undone,
@@ -182,10 +182,18 @@ class LedgerRun:
         entries = self._write(self.ledger.entries)
         self._known = {e.file_sha: e.checksum for e in entries if e.file_sha and e.checksum}
         self._static = run_facts(self.engine, self.script)
-        self._settle(context, entries, report=not stamping)
-        self._verify(context)
+        heads = tuple(context.get_current_heads())
+        self._settle(context, entries, heads, report=not stamping)
+        self._verify(entries, heads)
 
-    def _settle(self, context: MigrationContext, entries: list[Entry], *, report: bool) -> None:
+    def _settle(
+        self,
+        context: MigrationContext,
+        entries: list[Entry],
+        heads: tuple[str, ...],
+        *,
+        report: bool,
+    ) -> None:
         stopped = unresolved_interruptions(entries)
         if not stopped:
             return
@@ -200,20 +208,21 @@ class LedgerRun:
             )
         if not report:
             return
-        heads = context.get_current_heads()
         for entry in stopped:
             self.report(interruption_report(entry, context, self.engine, self.script, heads))
 
-    def _verify(self, context: MigrationContext) -> None:
-        """``rowstamp verify`` before the first step (``runtime/ledger_gate.py``)."""
+    def _verify(self, entries: list[Entry], heads: tuple[str, ...]) -> None:
+        """``rowstamp verify`` before the first step (``runtime/ledger_gate.py``), on the
+        rows and heads ``_start`` read (a dead run's rows are interrupted either way)."""
         from rowstamp.runtime.ledger_gate import verify_first
 
         verify_first(
             self._write,
             self.script,
             self.ledger,
-            context.get_current_heads(),
+            heads,
             self.options,
+            entries=entries,
             checksum=self._cache.checksum,
             facts=self._static,
             report=self.report,
@@ -273,12 +282,6 @@ class LedgerRun:
     def _unfinished(self, connection: Connection) -> list[int]:
         entries = {e.id: e for e in self.ledger.entries(connection)}
         return [i for i in self._ids if i in entries and entries[i].status == "running"]
-
-    def _revision_of(self, connection: Connection, row: int | None) -> str:
-        for entry in self.ledger.entries(connection):
-            if entry.id == row:
-                return f"revision {entry.revision}"
-        return "a revision"
 
 
 def interruption_report(
