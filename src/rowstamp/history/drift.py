@@ -30,7 +30,7 @@ from rowstamp.engines import for_dialect, for_name
 from rowstamp.engines.base import EDITED_FUNCTION
 from rowstamp.engines.catalog import Catalog, kind_name
 from rowstamp.errors import DatabaseUnreachableError, DatabaseUrlError, RowstampError, first_line
-from rowstamp.history.ledger import ledger_table_name
+from rowstamp.history.ledger import own_tables
 from rowstamp.runtime.config import project_settings, run_options
 from rowstamp.runtime.options import RunOptions
 from rowstamp.settings import RowstampSettings
@@ -94,8 +94,7 @@ def find_history_drift(
     settings = _live_settings(config, url)
     scripts = ScriptDirectory.from_config(config)
     version_table = config.get_main_option("version_table") or "alembic_version"
-    ledger = ledger_table_name(config)
-    bookkeeping = {version_table, *([ledger] if ledger else [])}
+    bookkeeping = own_tables(config)
     with _read_only(settings) as connection:
         support = for_dialect(connection.dialect)
         context = MigrationContext.configure(connection, opts={"version_table": version_table})

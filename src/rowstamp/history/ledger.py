@@ -53,7 +53,7 @@ __all__ = [
     "Ledger",
     "file_sha",
     "ledger_table_name",
-    "ledger_tables",
+    "own_tables",
     "unresolved_interruptions",
 ]
 
@@ -81,11 +81,16 @@ def ledger_table_name(config: Config) -> str | None:
     return name or DEFAULT_TABLE
 
 
-def ledger_tables(config: Config) -> frozenset[str]:
-    """Tables autogenerate must leave alone as rowstamp's: the configured ledger, and
-    the default one also when the ledger was renamed or turned off after it ran."""
+def own_tables(config: Config) -> frozenset[str]:
+    """The tables a run keeps whatever the models, which autogenerate, status, drift and
+    the test catalogs leave alone: Alembic's version table, the configured ledger (and
+    the default one, also when the ledger was renamed or turned off after it ran) and
+    an unfinished backfill's progress table."""
+    from rowstamp.runtime.backfill import PROGRESS_TABLE
+
     name = ledger_table_name(config)
-    return frozenset({DEFAULT_TABLE} | ({name} if name else set()))
+    version_table = config.get_main_option("version_table") or "alembic_version"
+    return frozenset({version_table, DEFAULT_TABLE, PROGRESS_TABLE} | ({name} if name else set()))
 
 
 def file_sha(path: Path) -> str:

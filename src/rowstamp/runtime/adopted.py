@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, MetaData
 
 from alembic import context
-from rowstamp.history.ledger import ledger_tables
+from rowstamp.history.ledger import own_tables
 from rowstamp.runtime import env as migration
 from rowstamp.runtime.options import RunOptions
 
@@ -96,7 +96,7 @@ def _merged(run: RunOptions, project: dict[str, Any]) -> dict[str, Any]:
             merged[name] = _chain(name, project[name], ours[name])
     if project.get("include_name") is not None:
         merged["include_name"] = migration.without_ledger(
-            project["include_name"], ledger_tables(context.config)
+            project["include_name"], own_tables(context.config)
         )
     compare = project.get("compare_type")
     if compare is True:

@@ -75,7 +75,7 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
             directives[:] = []
 
     schemas = _schemas(target_metadata)
-    ledgers = _ledger_tables()
+    own = _own_tables()
     return {
         "target_metadata": target_metadata,
         "render_item": make_render_item(settings.database_timestamp_utc),
@@ -88,7 +88,7 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
         "process_revision_directives": process_revision_directives,
         "template_args": {"phase": run.phase},
         "include_schemas": bool(schemas),
-        "include_name": without_ledger(_only_model_schemas(schemas), ledgers),
+        "include_name": without_ledger(_only_model_schemas(schemas), own),
         TIMESTAMP_OPTION: settings.database_timestamp_utc,
     }
 
@@ -121,20 +121,20 @@ def _only_model_schemas(schemas: set[str]) -> Any:
     return include_name
 
 
-def _ledger_tables() -> frozenset[str]:
-    from rowstamp.history.ledger import DEFAULT_TABLE, ledger_tables
-
-    environment = alembic_environment()
-    return frozenset({DEFAULT_TABLE}) if environment is None else ledger_tables(environment.config)
-
-
-def without_ledger(include_name: Any, ledgers: Collection[str]) -> Any:
-    """``include_name`` that also leaves out the ledger tables and an unfinished
-    backfill's progress table: like ``alembic_version``, they are rowstamp's, not the
-    models', and autogenerate must never drop them."""
+def _own_tables() -> frozenset[str]:
+    from rowstamp.history.ledger import DEFAULT_TABLE, own_tables
     from rowstamp.runtime.backfill import PROGRESS_TABLE
 
-    own = {PROGRESS_TABLE, *ledgers}
+    environment = alembic_environment()
+    if environment is None:
+        return frozenset({DEFAULT_TABLE, PROGRESS_TABLE})
+    return own_tables(environment.config)
+
+
+def without_ledger(include_name: Any, own: Collection[str]) -> Any:
+    """``include_name`` that also leaves out rowstamp's own tables (``own_tables``: the
+    ledger, an unfinished backfill's progress): like ``alembic_version``, they are
+    rowstamp's, not the models', and autogenerate must never drop them."""
 
     def include(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
         if type_ == "table" and name in own:

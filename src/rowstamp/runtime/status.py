@@ -21,7 +21,7 @@ from sqlalchemy.engine.interfaces import ReflectedColumn
 
 from rowstamp.engines import for_dialect
 from rowstamp.history.applied import last_applied
-from rowstamp.history.ledger import Entry, Ledger, ledger_table_name
+from rowstamp.history.ledger import Entry, Ledger, ledger_table_name, own_tables
 from rowstamp.history.messages import revision_messages
 from rowstamp.history.phases import Pending, pending_revisions
 from rowstamp.model.columns import (
@@ -88,7 +88,7 @@ def database_status(config: Config) -> DatabaseStatus:
             trigger=support.trigger_name(name) if name in with_trigger else None,
         )
         for (schema, name), cols in sorted(columns.items(), key=lambda item: item[0][1])
-        if name not in ("alembic_version", ledger)
+        if name not in own_tables(config)
     ]
     messages = revision_messages(scripts)
     return DatabaseStatus(

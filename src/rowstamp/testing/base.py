@@ -27,7 +27,7 @@ from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.engines.catalog import OWNED_KINDS, Catalog, folded, kind_name
 from rowstamp.errors import RowstampError, first_line
 from rowstamp.history.baseline import baseline_revisions, own_history
-from rowstamp.history.ledger import ledger_table_name
+from rowstamp.history.ledger import own_tables
 from rowstamp.runtime.options import RunOptions
 from rowstamp.testing.check_settings import CheckSettings
 
@@ -146,18 +146,17 @@ class MigrationRun:
 
     def catalog(self) -> Catalog:
         """Every object with its definition (``engines.catalog``), without Alembic's
-        version table, the ledger (its table and its id sequence) and the project's
+        version table, the ledger and backfill tables (with their id sequences) and the project's
         allowed leftovers (``test_allow_leftovers``), an allowed table's columns and
         constraints included."""
-        version_table = self.config.get_main_option("version_table") or "alembic_version"
-        ledger = ledger_table_name(self.config) or version_table
+        own = own_tables(self.config)
         with self.engine.connect() as connection:
             objects = self.support.catalog_objects(connection)
         allowed = self.settings.allowed
         tables = [n for k, n in objects if kind_name(k) == "table" and allowed("table", n)]
 
         def kept(kind: str, name: str) -> bool:
-            if version_table in name or ledger in name or allowed(kind_name(kind), name):
+            if any(t in name for t in own) or allowed(kind_name(kind), name):
                 return False
             # an allowed table's columns and constraints are allowed with it
             return kind not in OWNED_KINDS or not any(name.startswith(f"{t}.") for t in tables)

@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from rowstamp.engines import for_name
 from rowstamp.errors import DatabaseUnreachableError, RowstampError, first_line
-from rowstamp.history.ledger import ledger_table_name
+from rowstamp.history.ledger import own_tables
 from rowstamp.urls import mask_secrets, mask_url
 
 __all__ = ["check_target"]
@@ -31,7 +31,7 @@ def check_target(config: Config, url: URL, *, destroy_data: bool = False) -> Non
     """Raise a one-line error unless the checks may run on ``url``."""
     _refuse_configured(config, url)
     if not destroy_data:
-        _refuse_populated(url, ledger_table_name(config))
+        _refuse_populated(url, own_tables(config))
 
 
 def _refuse_configured(config: Config, url: URL) -> None:
@@ -74,7 +74,7 @@ def _materialized_views(catalog: Inspector) -> list[str]:
         return []
 
 
-def _refuse_populated(url: URL, ledger: str | None) -> None:
+def _refuse_populated(url: URL, own: frozenset[str]) -> None:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
@@ -94,8 +94,7 @@ def _refuse_populated(url: URL, ledger: str | None) -> None:
         engine.dispose()
     # An empty alembic_version (and the ledger of the runs) is what a finished rowstamp
     # test leaves: run again.
-    ours = {_VERSION_TABLE, ledger}
-    held = [f"table {t}" for t in tables if t not in ours] + [f"view {v}" for v in views]
+    held = [f"table {t}" for t in tables if t not in own] + [f"view {v}" for v in views]
     if versions:
         held.append(f"{_VERSION_TABLE} rows")
     if held:
