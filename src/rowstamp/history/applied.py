@@ -31,20 +31,11 @@ def applied_rows(entries: Iterable[Entry]) -> dict[str, Entry]:
     for entry in entries:
         if entry.status != "done":
             continue
-        if entry.direction == "downgrade" or (entry.direction == "stamp" and _left(entry)):
+        if entry.direction in ("downgrade", "unstamp"):
             applied.pop(entry.revision, None)
         elif entry.direction in APPLYING:
             applied[entry.revision] = entry
     return applied
-
-
-def _left(stamp: Entry) -> bool:
-    """Whether a stamp row is a stamp down: its revision is the one it went from (its
-    note says where it went: ``stamped to X, Y``)."""
-    note = stamp.note or ""
-    if not note.startswith("stamped to "):
-        return False
-    return stamp.revision not in note.removeprefix("stamped to ").split(", ")
 
 
 def accept_edited(

@@ -61,10 +61,11 @@ DEFAULT_TABLE = "rowstamp_history"
 LEDGER_OPTION = "ledger_table"
 """alembic.ini ``[rowstamp] ledger_table``: the table's name, or ``off``."""
 
-DIRECTIONS = ("upgrade", "downgrade", "stamp", "baseline", "accept")
-"""What a row records: a revision applied or reverted, a stamp (nothing ran), a row
-written by ``rowstamp baseline`` for a revision applied before the ledger existed,
-and an accepted edit of an applied revision (``note`` holds the reason)."""
+DIRECTIONS = ("upgrade", "downgrade", "stamp", "unstamp", "baseline", "accept")
+"""What a row records: a revision applied or reverted, a stamp to it or away from it
+(nothing ran), a row written by ``rowstamp baseline`` for a revision applied before
+the ledger existed, and an accepted edit of an applied revision (``note`` holds the
+reason)."""
 
 STATUSES = ("running", "done", "failed", "interrupted")
 
@@ -237,7 +238,7 @@ def unresolved_interruptions(entries: Iterable[Entry]) -> list[Entry]:
     last: dict[str, Entry] = {}
     for entry in entries:
         if entry.direction in ("upgrade", "downgrade") or (
-            entry.direction == "stamp" and entry.status == "done"
+            entry.direction in ("stamp", "unstamp") and entry.status == "done"
         ):
             last[entry.revision] = entry  # a later step or stamp of it settles it
     return sorted(

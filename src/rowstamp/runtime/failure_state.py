@@ -17,6 +17,7 @@ from pathlib import Path
 from alembic.operations import MigrateOperation, Operations, ops
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError, to_tuple
 from sqlalchemy import Engine, column, inspect, select, table
 from sqlalchemy.engine import Dialect
 
@@ -28,10 +29,11 @@ from rowstamp.autogen.ops import (
 from rowstamp.engines import EngineSupport, for_dialect
 from rowstamp.engines.base import SchemaObject
 from rowstamp.errors import RowstampError, first_line
+from rowstamp.history.ledger import Entry
 from rowstamp.review.describe import flatten
 from rowstamp.review.reader import quiet_alembic, read_migration
 
-__all__ = ["AfterFailure", "Leftovers", "object_name", "undo_statements"]
+__all__ = ["AfterFailure", "Leftovers", "interruption_report", "object_name", "undo_statements"]
 
 _CREATE = (ops.CreateTableOp, ops.AddColumnOp, ops.CreateIndexOp, CreateUpdatedAtTriggerOp)
 _DROP = (ops.DropTableOp, ops.DropColumnOp, ops.DropIndexOp, DropUpdatedAtTriggerOp)
@@ -178,3 +180,42 @@ def _sql(operation: MigrateOperation, dialect: Dialect) -> list[str]:
     Operations(context).invoke(operation)
     text = buffer.getvalue()
     return [" ".join(s.split()) for s in text.split(";\n") if s.strip()]
+
+
+def interruption_report(
+    entry: Entry,
+    context: MigrationContext,
+    engine: Engine,
+    script: ScriptDirectory,
+    heads: tuple[str, ...],
+) -> str:
+    """The interrupted step ``entry`` as the database shows it now: done since (stamped),
+    rolled back, or, where DDL commits at once, what of it is left: the same words as
+    the report of a run that fails (``Progress.failure``)."""
+    from rowstamp.runtime.progress import Progress, Step  # progress imports this module
+
+    when = entry.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    what = (
+        f"{entry.direction} of revision {entry.revision} started {when} by {entry.who} "
+        "was interrupted (the process ended without finishing it)"
+    )
+    upgrade = entry.direction == "upgrade"
+    applied = any(r.revision == entry.revision for r in script.iterate_revisions(heads, "base"))
+    if applied == upgrade:
+        return f"{what}; the database has it {'applied' if upgrade else 'reverted'}"
+    try:
+        revision = script.get_revision(entry.revision)
+    except CommandError:
+        revision = None
+    if revision is None:
+        return f"{what}; its file is gone: restore it to see what it left"
+    step = Step(
+        entry.revision,
+        str(revision.doc or "").strip(),
+        upgrade,
+        down_revisions=to_tuple(revision.down_revision, default=()),
+    )
+    report = Progress(running=step).failure(
+        KeyboardInterrupt(), AfterFailure(engine, context, script), what=what
+    )
+    return f"{report.problem}; running it again"

@@ -28,7 +28,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic.util import CommandError, to_tuple
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -42,6 +41,7 @@ from rowstamp.history.ledger import (
     unresolved_interruptions,
 )
 from rowstamp.review.reader import quiet_alembic
+from rowstamp.runtime.failure_state import interruption_report
 from rowstamp.urls import mask_secrets
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
     from rowstamp.runtime.options import RunOptions
 
-__all__ = ["LedgerRun", "interruption_report", "ledger_closed", "run_facts"]
+__all__ = ["LedgerRun", "ledger_closed", "run_facts"]
 
 log = logging.getLogger("rowstamp")
 
@@ -233,7 +233,7 @@ class LedgerRun:
         path = self._file = _path(info)
         self._revision = info.up_revision_id
         self._sha = file_sha(path) if path is not None else None
-        direction = "stamp" if info.is_stamp else ("upgrade" if info.is_upgrade else "downgrade")
+        direction = _direction(info)
         return {
             "revision": str(info.up_revision_id),
             "direction": direction,
@@ -284,46 +284,6 @@ class LedgerRun:
         return [i for i in self._ids if i in entries and entries[i].status == "running"]
 
 
-def interruption_report(
-    entry: Entry,
-    context: MigrationContext,
-    engine: Engine,
-    script: ScriptDirectory,
-    heads: tuple[str, ...],
-) -> str:
-    """The interrupted step ``entry`` as the database shows it now: done since (stamped),
-    rolled back, or, where DDL commits at once, what of it is left: the same words as
-    the report of a run that fails (``Progress.failure``)."""
-    from rowstamp.runtime.failure_state import AfterFailure
-    from rowstamp.runtime.progress import Progress, Step
-
-    when = entry.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    what = (
-        f"{entry.direction} of revision {entry.revision} started {when} by {entry.who} "
-        "was interrupted (the process ended without finishing it)"
-    )
-    upgrade = entry.direction == "upgrade"
-    applied = any(r.revision == entry.revision for r in script.iterate_revisions(heads, "base"))
-    if applied == upgrade:
-        return f"{what}; the database has it {'applied' if upgrade else 'reverted'}"
-    try:
-        revision = script.get_revision(entry.revision)
-    except CommandError:
-        revision = None
-    if revision is None:
-        return f"{what}; its file is gone: restore it to see what it left"
-    step = Step(
-        entry.revision,
-        str(revision.doc or "").strip(),
-        upgrade,
-        down_revisions=to_tuple(revision.down_revision, default=()),
-    )
-    report = Progress(running=step).failure(
-        KeyboardInterrupt(), AfterFailure(engine, context, script), what=what
-    )
-    return f"{report.problem}; running it again"
-
-
 @contextmanager
 def ledger_closed(run: RunOptions) -> Iterator[None]:
     """End the run's ledger rows: ``failed`` (``interrupted``) when the run raised, once
@@ -338,6 +298,13 @@ def ledger_closed(run: RunOptions) -> Iterator[None]:
     finally:
         if run.state.ledger is not None:
             run.state.ledger.close()
+
+
+def _direction(info: MigrationInfo) -> str:
+    """``stamp`` marks the revision applied, ``unstamp`` stamps it away."""
+    if info.is_stamp:
+        return "stamp" if info.up_revision_id in info.destination_revision_ids else "unstamp"
+    return "upgrade" if info.is_upgrade else "downgrade"
 
 
 def _path(info: MigrationInfo) -> Path | None:
