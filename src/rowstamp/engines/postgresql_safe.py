@@ -182,6 +182,6 @@ def _gave_up(connection: Connection, policy: LockRetryPolicy, construct: Any) ->
     except Exception:
         statement = type(construct).__name__
     return RetriedLockTimeout(
-        f"{statement}: waited {policy.timeout:g} s for a table lock {policy.attempts} times "
-        f"and gave up; held by {'; '.join(blockers) or 'another session'}"
+        f"{statement}: waited {policy.timeout:g} s for a table lock in each of "
+        f"{policy.attempts} attempts and gave up; held by {'; '.join(blockers) or 'another session'}"
     )
