@@ -181,7 +181,8 @@ def _gave_up(connection: Connection, policy: LockRetryPolicy, construct: Any) ->
         statement = " ".join(str(construct.compile(dialect=connection.dialect)).split())[:60]
     except Exception:
         statement = type(construct).__name__
+    holders = "; ".join(blockers) or "another session"
     return RetriedLockTimeout(
         f"{statement}: waited {policy.timeout:g} s for a table lock in each of "
-        f"{policy.attempts} attempts and gave up; held by {'; '.join(blockers) or 'another session'}"
+        f"{policy.attempts} attempts and gave up; held by {holders}"
     )

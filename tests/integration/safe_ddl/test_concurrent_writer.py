@@ -6,6 +6,7 @@ revision commits: the sanity check that the measurement can fail."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -72,7 +73,7 @@ def _longest_stall(db_url: URL, project: Project) -> float:
         done.set()
         writer.join()
     assert len(stamps) > 10
-    return max(b - a for a, b in zip(stamps, stamps[1:], strict=False))
+    return max(b - a for a, b in itertools.pairwise(stamps))
 
 
 @POSTGRESQL

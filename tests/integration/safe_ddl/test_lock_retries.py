@@ -74,9 +74,7 @@ def _columns(db_url: URL) -> tuple[set[str], set[str]]:
     engine = create_engine(db_url)
     try:
         inspector = inspect(engine)
-        return {c["name"] for c in inspector.get_columns("busy")}, set(
-            inspector.get_table_names()
-        )
+        return {c["name"] for c in inspector.get_columns("busy")}, set(inspector.get_table_names())
     finally:
         engine.dispose()
 
