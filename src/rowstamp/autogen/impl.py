@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 
 # Imported for what they register: autogenerate can write what runs here, and
 # Alembic's own DDL implementations get the engines' reflection slips corrected.
+import rowstamp.autogen.online
 import rowstamp.autogen.render
 import rowstamp.engines.mysql_alembic
 import rowstamp.engines.postgresql_alembic
