@@ -137,12 +137,22 @@ def _pinned_ops(
         elif isinstance(op, ops.ModifyTableOps):
             for form, run in _runs(support, op):
                 block = ops.ModifyTableOps(op.table_name, run, schema=op.schema)
-                result.append(block if form is None else OnlineAlterOp([block], form))
-        elif (form := _form(support, op)) is not None:
-            result.append(OnlineAlterOp([op], form))
+                _append(result, block, form)
         else:
-            result.append(op)
+            _append(result, op, _form(support, op))
     return result
+
+
+def _append(
+    result: list[ops.MigrateOperation], op: ops.MigrateOperation, form: Online | None
+) -> None:
+    """``op`` pinned to ``form``, in the block before it when that has the same form."""
+    if form is None:
+        result.append(op)
+    elif result and isinstance(result[-1], OnlineAlterOp) and result[-1].online == form:
+        result[-1].ops.append(op)
+    else:
+        result.append(OnlineAlterOp([op], form))
 
 
 def pin_online_alters(connection: Connection, script: ops.MigrationScript) -> None:

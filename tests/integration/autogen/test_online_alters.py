@@ -117,6 +117,45 @@ def test_changes_to_a_populated_table_are_pinned_online(db_url: URL, tmp_path: P
         engine.dispose()
 
 
+REFUSED = """
+from alembic import op
+
+revision = "b2"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.online_alter(algorithm="INSTANT"):
+        op.create_index("ix_users_email_name", "users", ["email", "name"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_users_email_name", table_name="users")
+"""
+
+
+@pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
+def test_a_change_the_server_cannot_make_online_stops_the_run_in_one_line(
+    db_url: URL, tmp_path: Path
+) -> None:
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    [first] = project.versions()
+    down = first.name.partition("_")[0]
+    (first.parent / "b2_index.py").write_text(REFUSED.format(down=down), encoding="utf-8")
+    result = project.run("rowstamp", "upgrade", "--no-report", check=False)
+    assert result.returncode != 0
+    [line] = [line for line in result.output.splitlines() if "error" in line]
+    assert "Traceback" not in result.output
+    assert line.startswith(
+        "rowstamp: error: upgrade of revision b2 () failed: MariaDB refused "
+        "`CREATE INDEX ix_users_email_name ON users (email, name) ALGORITHM=INSTANT` (1846: "
+    ), line
+    assert "it failed at once, without copying the table or changing it" in line
+    assert f"the database is at {down}; fix it, then continue with: alembic upgrade head" in line
+
+
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"], indirect=True)
 def test_other_engines_get_no_online_blocks(db_url: URL, tmp_path: Path) -> None:
     project = Project.copy(tmp_path / "project", db_url)
