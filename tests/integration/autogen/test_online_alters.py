@@ -85,6 +85,9 @@ def test_changes_to_a_populated_table_are_pinned_online(db_url: URL, tmp_path: P
                 text("INSERT INTO items (id, code, label, score) VALUES (1, 'a', NULL, 2)")
             )
         project.add_model("item", ITEM_V2)
+        check = project.alembic("check", check=False)
+        assert check.returncode != 0
+        assert "New upgrade operations detected: [('add_column', None, 'items'" in check.output
         body = _generate(project, "Change items")
         upgrade, downgrade = body.split("def downgrade")
 
