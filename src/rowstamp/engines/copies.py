@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from alembic.operations import MigrateOperation
 from sqlalchemy import Connection
 
-__all__ = ["CopiesTables", "TableSize"]
+if TYPE_CHECKING:
+    from rowstamp.engines.mysql_online import Online
+
+__all__ = ["CopiesTables", "PinsAlgorithms", "TableSize"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +48,12 @@ class CopiesTables(Protocol):
 
     def table_sizes(self, connection: Connection, tables: Collection[str]) -> dict[str, TableSize]:
         """The size of each of ``tables`` (``schema.table`` or ``table``) that exists."""
+
+
+@runtime_checkable
+class PinsAlgorithms(Protocol):
+    """An engine on which autogenerate pins how an ``ALTER TABLE`` of an existing table
+    runs (``op.online_alter``), so that it fails instead of copying the table."""
+
+    def online_form(self, op: MigrateOperation) -> Online | None:
+        """The clause ``op`` runs with; None: leave it plain."""

@@ -49,6 +49,7 @@ from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, T
 from rowstamp.engines.mysql_catalog import CHECK_JOIN_MARIADB, CHECK_JOIN_MYSQL, read_catalog
 from rowstamp.engines.mysql_columns import add_columns_instantly
 from rowstamp.engines.mysql_copies import table_copy, table_sizes
+from rowstamp.engines.mysql_online import Online, online_form
 from rowstamp.engines.tools import run_tool
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
@@ -131,6 +132,10 @@ class MySQLSupport(EngineSupport):
 
     def table_sizes(self, connection: Connection, tables: Collection[str]) -> dict[str, TableSize]:
         return table_sizes(connection, tables)
+
+    def online_form(self, op: MigrateOperation) -> Online | None:
+        """The ``ALGORITHM``/``LOCK`` ``op`` is pinned to (``mysql_online``); None: plain."""
+        return online_form(op, copies=self.table_copy(op) is not None)
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # A bare function call: SQLAlchemy wraps it in parentheses for DEFAULT, which

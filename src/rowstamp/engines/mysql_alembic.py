@@ -1,5 +1,6 @@
-"""Alembic's MySQL and MariaDB implementations, with one reflection slip corrected
-and ``Float(precision=p)`` compared by width (``float_width``).
+"""Alembic's MySQL and MariaDB implementations, with one reflection slip corrected,
+``Float(precision=p)`` compared by width (``float_width``) and the statements inside
+``op.online_alter`` pinned to its algorithm (``mysql_online``).
 
 SQLAlchemy reads index and unique-constraint names of MySQL tables from ``SHOW
 CREATE TABLE``, where a backtick inside a name is written twice, and keeps it
@@ -19,6 +20,7 @@ from typing import Any
 from alembic.ddl import mysql as alembic_mysql
 
 from rowstamp.engines.float_width import FloatWidthComparison
+from rowstamp.engines.mysql_online import PinnedAlters
 
 __all__: list[str] = []
 
@@ -42,9 +44,9 @@ class _UnescapedNames:
 
 
 # Alembic's own class names, so its "Context impl MySQLImpl." log line reads as always.
-class MySQLImpl(FloatWidthComparison, _UnescapedNames, alembic_mysql.MySQLImpl):
+class MySQLImpl(PinnedAlters, FloatWidthComparison, _UnescapedNames, alembic_mysql.MySQLImpl):
     __dialect__ = "mysql"
 
 
-class MariaDBImpl(FloatWidthComparison, _UnescapedNames, alembic_mysql.MariaDBImpl):
+class MariaDBImpl(PinnedAlters, FloatWidthComparison, _UnescapedNames, alembic_mysql.MariaDBImpl):
     __dialect__ = "mariadb"

@@ -21,9 +21,9 @@ from sqlalchemy.pool import NullPool
 # Imported for what it registers: op.create_updated_at_trigger and friends.
 import rowstamp.autogen.impl  # noqa: F401
 from rowstamp.autogen.compare import TIMESTAMP_OPTION
+from rowstamp.autogen.engine_passes import for_the_engine
 from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
-from rowstamp.autogen.retrofit import keep_what_batch_would_lose
 from rowstamp.engines import for_dialect, for_name
 from rowstamp.engines.postgresql_safe import has_safe_ddl
 from rowstamp.errors import (
@@ -71,8 +71,8 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
             order_trigger_operations(
                 script, target_metadata, settings.database_timestamp_utc, safe_ddl=safe_ddl
             )
-            if context.connection is not None:  # SQLite: refuse a rebuild that loses things
-                keep_what_batch_would_lose(context.connection, script)
+            if context.connection is not None:  # SQLite rebuilds, MySQL online ALTERs
+                for_the_engine(context.connection, script)
         if run.skip_empty and all(
             d.upgrade_ops is None or d.upgrade_ops.is_empty() for d in directives
         ):
