@@ -84,9 +84,11 @@ def progress_table() -> Table:
         MetaData(),
         Column("backfill", String(64), primary_key=True),
         Column("table_name", String(255), nullable=False),
+        Column("revision", String(255)),
         Column("last_key", Text, nullable=False),
         Column("rows_walked", BigInteger, nullable=False),
         Column("rows_updated", BigInteger, nullable=False),
+        Column("rows_total", BigInteger),
         Column("started_at", UTCDateTime(), nullable=False),
         Column("last_batch_at", UTCDateTime(), nullable=False),
     )
@@ -107,7 +109,7 @@ def run_backfill(operations: Operations, op: BackfillOp) -> None:
     with context.autocommit_block():
         assert context.connection is not None
         with context.connection.engine.connect() as connection:
-            _Walk(connection, op, _sayer(context.config)).run()
+            _Walk(connection, op, _sayer(context.config), _revision(context.config)).run()
 
 
 def _offline(operations: Operations, op: BackfillOp) -> None:
@@ -136,11 +138,20 @@ def _sayer(config: Config | None) -> Callable[[str], None] | None:
     return None if config is None else RunOptions.of(config).say
 
 
+def _revision(config: Config | None) -> str | None:
+    """The revision running this backfill, kept with its progress for the reports."""
+    from rowstamp.runtime.options import RunOptions
+
+    progress = None if config is None else RunOptions.of(config).state.progress
+    return None if progress is None or progress.running is None else progress.running.revision
+
+
 @dataclass
 class _Walk:
     connection: Connection
     op: BackfillOp
     say: Callable[[str], None] | None = None
+    revision: str | None = None
     walked: int = 0
     updated: int = 0
     batches: int = 0
@@ -164,6 +175,11 @@ class _Walk:
             total = conn.execute(
                 select(func.count()).select_from(table).where(*_after(keys, last))
             ).scalar_one()
+            conn.execute(
+                update(progress)
+                .where(progress.c.backfill == name)
+                .values(rows_total=progress.c.rows_walked + total)
+            )
         resumed = f", resuming after key {last} ({done_before} rows walked before)" if last else ""
         self._tell(
             "backfill %s: %d rows to walk in batches of %d%s",
@@ -256,6 +272,7 @@ class _Walk:
                 insert(progress).values(
                     backfill=name,
                     table_name=table.fullname,
+                    revision=self.revision,
                     last_key="null",
                     rows_walked=0,
                     rows_updated=0,
