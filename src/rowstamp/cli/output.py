@@ -158,6 +158,10 @@ def status_lines(status: DatabaseStatus) -> list[str]:
         who = f"{last.os_user or '?'}@{last.client_host or '?'}"
         lines.append(f"Last applied: {last.revision} by {who} at {when}{took}")
     lines.extend(_pending_lines(status))
+    if status.backfills:
+        count = len(status.backfills)
+        lines.append(f"Backfills:   {count} unfinished (rowstamp upgrade continues them)")
+        lines.extend(f"  {backfill.describe()}" for backfill in status.backfills)
     lines.append(f"Tables:      {len(status.tables)}")
     for table in status.tables:
         columns = ", ".join(table.metadata_columns) or "no metadata columns"
