@@ -14,14 +14,21 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import URL
 
 from rowstamp.runtime.backfill import progress_table
-from tests.helpers import BIN, write_revision
+from tests.helpers import BIN, interruptible, write_revision
 from tests.integration.runtime.test_backfill import _items_revision, _query, _wait_for
 from tests.project import Project
 
 
-def _killed_backfill(project: Project, db_url: URL, rows: int = 60) -> int:
+def _killed_backfill(
+    project: Project,
+    db_url: URL,
+    rows: int = 60,
+    command: tuple[str, ...] = ("alembic", "upgrade", "head"),
+    how: signal.Signals = signal.SIGKILL,
+) -> tuple[int, str]:
     """b1 makes ``items`` (applied); one run of b2 (adds a column) and b3 (backfills it)
-    killed after >= 15 rows. Returns the rows the progress row says were walked."""
+    stopped by ``how`` after >= 15 rows. Returns the rows the progress row says were
+    walked, and what the run printed."""
     _items_revision(project, rows)
     project.alembic("upgrade", "head")
     write_revision(
@@ -40,11 +47,12 @@ def _killed_backfill(project: Project, db_url: URL, rows: int = 60) -> int:
         "    pass",
     )
     child = subprocess.Popen(
-        [str(BIN / "alembic"), "upgrade", "head"],
+        [str(BIN / command[0]), *command[1:]],
         cwd=project.root,
         env=project.env(PAUSE="0.3"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        preexec_fn=interruptible,
     )
     try:
         _wait_for(
@@ -54,10 +62,10 @@ def _killed_backfill(project: Project, db_url: URL, rows: int = 60) -> int:
             lambda rows: rows[0][0] >= 15,
         )
     finally:
-        child.send_signal(signal.SIGKILL)
-        child.communicate(timeout=60)
+        child.send_signal(how)
+        output = child.communicate(timeout=60)[0].decode()
     [(walked,)] = _query(db_url, "SELECT rows_walked FROM rowstamp_backfill")
-    return int(walked)  # type: ignore[call-overload]
+    return int(walked), output  # type: ignore[call-overload]
 
 
 def _times(db_url: URL) -> list[tuple[datetime, datetime]]:
@@ -77,7 +85,7 @@ def test_the_next_run_says_the_killed_backfills_batches_are_kept(
     db_url: URL, tmp_path: Path
 ) -> None:
     project = Project.copy(tmp_path / "project", db_url)
-    walked = _killed_backfill(project, db_url)
+    walked, _ = _killed_backfill(project, db_url)
     assert _query(db_url, "SELECT count(*) FROM items WHERE flag IS NOT NULL") == [(walked,)]
 
     result = project.alembic("upgrade", "head")
@@ -92,9 +100,25 @@ def test_the_next_run_says_the_killed_backfills_batches_are_kept(
     assert _query(db_url, "SELECT count(*) FROM items WHERE flag = n + 1") == [(60,)]
 
 
+def test_ctrl_c_during_a_backfill_says_its_batches_are_kept(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    walked, output = _killed_backfill(
+        project, db_url, command=("rowstamp", "upgrade"), how=signal.SIGINT
+    )
+    [line] = [line for line in output.splitlines() if "was interrupted" in line]
+    assert line == (
+        "rowstamp: error: upgrade of revision b3 (Step b3) was interrupted (Ctrl-C); its "
+        f"backfill of items committed {walked} rows (through key [{walked}]) before it "
+        "stopped; they are kept, and so is everything the run did before the backfill "
+        "started; the database is at b2; continue with: alembic upgrade head (the backfill "
+        f"continues after key [{walked}])"
+    )
+    assert _query(db_url, "SELECT count(*) FROM items WHERE flag IS NOT NULL") == [(walked,)]
+
+
 def test_status_and_doctor_describe_the_unfinished_backfill(db_url: URL, tmp_path: Path) -> None:
     project = Project.copy(tmp_path / "project", db_url)
-    walked = _killed_backfill(project, db_url)
+    walked, _ = _killed_backfill(project, db_url)
     [(started, last)] = _times(db_url)
     when = f"last batch {last:%Y-%m-%d %H:%M:%S} UTC, started {started:%H:%M:%S} UTC"
     described = (
