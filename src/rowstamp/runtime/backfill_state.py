@@ -65,8 +65,11 @@ class Unfinished:
 
     def kept(self) -> str:
         """What a report of the run that stopped in it says: the batches are not undone."""
-        if self.last_key is None:
-            return f"its backfill of {self.table} had committed no batch yet"
+        if self.last_key is None:  # stopped counting, or in its first batch
+            return (
+                f"its backfill of {self.table} had started but committed no batch; everything "
+                "the run did before the backfill started is kept"
+            )
         return (
             f"its backfill of {self.table} committed {self.rows_walked} rows (through key "
             f"{self.key}) before it stopped; they are kept, and so is everything the run did "

@@ -153,3 +153,49 @@ def test_status_and_doctor_describe_the_unfinished_backfill(db_url: URL, tmp_pat
     assert [line.split() for line in doctor.splitlines() if " backfill " in line] == [
         ["ok", "backfill", "no", "unfinished", "backfill"]
     ]
+
+
+def test_a_backfill_killed_before_its_first_batch_says_the_run_so_far_is_kept(
+    db_url: URL, tmp_path: Path
+) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    _items_revision(project, 10)
+    project.alembic("upgrade", "head")
+    write_revision(
+        project,
+        "b2",
+        "b1",
+        "    op.add_column('items', sa.Column('flag', sa.Integer))",
+        "    op.drop_column('items', 'flag')",
+    )
+    write_revision(  # the replicas "lag" while LAG is set: no batch starts
+        project,
+        "b3",
+        "b2",
+        "    op.backfill('items', values={'flag': 1}, replication_lag_limit=1.0,\n"
+        "                max_replication_lag=lambda: float(os.environ.get('LAG', '0')))",
+        "    pass",
+    )
+    child = subprocess.Popen(
+        [str(BIN / "alembic"), "upgrade", "head"],
+        cwd=project.root,
+        env=project.env(LAG="99"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for(child, db_url, "SELECT rows_total FROM rowstamp_backfill", lambda rows: rows)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=60)
+    assert _query(db_url, "SELECT version_num FROM alembic_version") == [("b2",)]
+
+    result = project.alembic("upgrade", "head")
+    [line] = [line for line in result.output.splitlines() if "was interrupted" in line]
+    assert "rolled back" not in line
+    assert line.endswith(
+        "(the process ended without finishing it); its backfill of items had started but "
+        "committed no batch; everything the run did before the backfill started is kept; "
+        "the database is at b2; running it again"
+    )
+    assert _query(db_url, "SELECT count(*) FROM items WHERE flag = 1") == [(10,)]
