@@ -18,11 +18,10 @@ last row, so a database without a backfill in progress has no such table.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -44,7 +43,6 @@ from sqlalchemy import (
     literal,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy import column as column_
@@ -54,6 +52,14 @@ from sqlalchemy.sql.elements import ClauseElement
 from rowstamp.compat import in_external_transaction
 from rowstamp.errors import RowstampError
 from rowstamp.model.types import UTCDateTime
+from rowstamp.runtime.backfill_keys import (
+    after_key,
+    backfill_name,
+    plain_key,
+    settable_column,
+    up_to_key,
+    walked_keys,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -72,7 +78,6 @@ LOG_EVERY_SECONDS = 5.0
 LAG_POLL_SECONDS = 1.0
 """How long to wait before asking the replication lag again."""
 
-_KEY_TYPES = (int, str)
 
 log = logging.getLogger("rowstamp")
 
@@ -162,18 +167,18 @@ class _Walk:
         conn, op = self.connection, self.op
         with conn.begin():
             table = Table(op.table_name, MetaData(), schema=op.schema, autoload_with=conn)
-        keys = _keys(table)
-        setting = {_column(table, name): value for name, value in op.values.items()}
+        keys = walked_keys(table)
+        setting = {settable_column(table, name): value for name, value in op.values.items()}
         where = None if op.where is None else _where(op.where)
         base = update(table).values(setting)
         if where is not None:
             base = base.where(where)
-        name = _identity(conn, table, base)
+        name = backfill_name(conn, table, base)
         progress = progress_table()
         last, done_before = self._resume(progress, name, table)
         with conn.begin():
             total = conn.execute(
-                select(func.count()).select_from(table).where(*_after(keys, last))
+                select(func.count()).select_from(table).where(*after_key(keys, last))
             ).scalar_one()
             conn.execute(
                 update(progress)
@@ -224,22 +229,22 @@ class _Walk:
         rows walked and the rows updated."""
         conn, size = self.connection, self.op.batch_size
         with conn.begin():
+            in_range = after_key(keys, last)
             bound = conn.execute(
-                select(*keys).where(*_after(keys, last)).order_by(*keys).offset(size - 1).limit(1)
+                select(*keys).where(*in_range).order_by(*keys).offset(size - 1).limit(1)
             ).first()
-            in_range = _after(keys, last)
             if bound is None:  # fewer than a batch left: count them, this is the last batch
                 walked = conn.execute(
                     select(func.count()).select_from(table).where(*in_range)
                 ).scalar_one()
             else:
                 walked = size
-                in_range.append(_upto(keys, tuple(bound)))
+                in_range.append(up_to_key(keys, tuple(bound)))
             updated = conn.execute(base.where(*in_range)).rowcount
             if bound is None:
                 conn.execute(delete(progress).where(progress.c.backfill == name))
                 return None, walked, updated
-            last = [_plain(v) for v in bound]
+            last = [plain_key(v) for v in bound]
             conn.execute(
                 update(progress)
                 .where(progress.c.backfill == name)
@@ -319,61 +324,3 @@ class _Walk:
         if not left:
             with conn.begin():
                 progress.drop(conn, checkfirst=True)
-
-
-def _keys(table: Table) -> list[Column[Any]]:
-    """The primary key's columns, or a one-line refusal of a key it cannot walk."""
-    keys = list(table.primary_key.columns)
-    if not keys:
-        raise RowstampError(
-            f"op.backfill cannot walk {table.fullname}: it has no primary key",
-            "add one, or update it with op.execute in batches of your own",
-        )
-    for key in keys:
-        try:
-            python_type = key.type.python_type
-        except NotImplementedError:
-            python_type = object
-        if python_type not in _KEY_TYPES:
-            raise RowstampError(
-                f"op.backfill cannot walk {table.fullname}: its key column {key.name} is "
-                f"{key.type}, and only integer and string keys are walked",
-                "update it with op.execute in batches of your own",
-            )
-    return keys
-
-
-def _column(table: Table, name: str) -> Column[Any]:
-    if name not in table.c:
-        raise RowstampError(
-            f"op.backfill sets {name}, which {table.fullname} does not have",
-            f"name one of its columns: {', '.join(table.c.keys())}",
-        )
-    return table.c[name]
-
-
-def _after(keys: Sequence[Column[Any]], last: Sequence[Any] | None) -> list[ColumnElement[bool]]:
-    if last is None:
-        return []
-    if len(keys) == 1:
-        return [keys[0] > last[0]]
-    return [tuple_(*keys) > tuple_(*last)]
-
-
-def _upto(keys: Sequence[Column[Any]], bound: Sequence[Any]) -> ColumnElement[bool]:
-    if len(keys) == 1:
-        return keys[0] <= bound[0]  # type: ignore[no-any-return]
-    return tuple_(*keys) <= tuple_(*bound)
-
-
-def _plain(value: Any) -> Any:
-    """A key value as JSON keeps it (the key types walked are int and str)."""
-    return int(value) if isinstance(value, int) else str(value)
-
-
-def _identity(conn: Connection, table: Table, statement: Any) -> str:
-    """Who this backfill is, across runs: its table and the SQL it runs, hashed."""
-    compiled = statement.compile(dialect=conn.dialect)
-    params = sorted((k, repr(v)) for k, v in compiled.params.items())
-    digest = hashlib.sha256(f"{table.fullname}|{compiled}|{params}".encode()).hexdigest()
-    return digest[:64]
