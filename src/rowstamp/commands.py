@@ -154,12 +154,14 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
 
 def review(config: Config, revision: str | None = None) -> Reviewed:
     """Every operation of a migration (default: the newest), flagged where a human must look."""
+    from rowstamp.review.backfill_offer import offer_backfills
     from rowstamp.review.lint import lint_migrations
     from rowstamp.review.reader import read_migration
     from rowstamp.review.rules import Review
 
     report = lint_migrations(config, [revision] if revision else None, squawk=False)
     reviews = [Review(read_migration(r.path), r.findings) for r in report.results]
+    reviews = offer_backfills(config, reviews)
     return Reviewed(reviews, list(report.problems))
 
 

@@ -49,6 +49,7 @@ def new(
     from rowstamp.cli.output import relative, review_lines
     from rowstamp.errors import RowstampError
     from rowstamp.history.hooks import commit_command
+    from rowstamp.review.backfill_offer import offer_backfills
     from rowstamp.review.reader import Direction, read_migration
     from rowstamp.review.rules import Review, review_migration
     from rowstamp.runtime.options import RunOptions
@@ -71,7 +72,8 @@ def new(
             "alembic/script.py.mako does not write the phase",
             'add phase = "contract" to the file (see docs/zero-downtime.md for the template)',
         )
-    for line in review_lines(Review(migration, review_migration(migration))):
+    [reviewed] = offer_backfills(config, [Review(migration, review_migration(migration))])
+    for line in review_lines(reviewed):
         echo(line)
     for note in result.blind_spots:
         echo(f"[yellow]warning[/] autogenerate-blind-spot: {escape(note)}")

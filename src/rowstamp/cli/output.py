@@ -49,7 +49,7 @@ def _flag(finding: Finding) -> str:
 
 def review_lines(review: Review) -> list[str]:
     """The review report: operations grouped by table, each with its flags."""
-    from rowstamp.review.describe import describe
+    from rowstamp.review.describe import describe, table_of
 
     migration = review.migration
     lines = [
@@ -62,6 +62,9 @@ def review_lines(review: Review) -> list[str]:
             line = migration.statement_start(item.line)
             lines.append(f"    line {line:<4} {escape(describe(item.op))}")
             lines.extend(f"      {_flag(f)}" for f in flags)
+            for offer in review.offers:
+                if offer.line == line and offer.qualified == table_of(item.op):
+                    lines.extend(f"      {escape(text)}" for text in offer.lines())
     if not migration.upgrade and "upgrade" not in migration.broken:
         lines.append("  (upgrade() runs no operation)")
     lines.extend(f"  {_flag(f)}" for f in review.general)
@@ -158,6 +161,10 @@ def status_lines(status: DatabaseStatus) -> list[str]:
         who = f"{last.os_user or '?'}@{last.client_host or '?'}"
         lines.append(f"Last applied: {last.revision} by {who} at {when}{took}")
     lines.extend(_pending_lines(status))
+    if status.backfills:
+        count = len(status.backfills)
+        lines.append(f"Backfills:   {count} unfinished (rowstamp upgrade continues them)")
+        lines.extend(f"  {backfill.describe()}" for backfill in status.backfills)
     lines.append(f"Tables:      {len(status.tables)}")
     for table in status.tables:
         columns = ", ".join(table.metadata_columns) or "no metadata columns"

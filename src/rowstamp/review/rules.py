@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from alembic.operations import ops
 from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint
@@ -25,6 +26,9 @@ from rowstamp.review.acknowledgements import Finding, Severity, acknowledge, une
 from rowstamp.review.contract_ops import contract_change
 from rowstamp.review.describe import table_of
 from rowstamp.review.reader import MigrationFile, RecordedOp
+
+if TYPE_CHECKING:
+    from rowstamp.review.backfill_offer import BackfillOffer
 
 __all__ = ["RULES", "Review", "Rule", "review_migration"]
 
@@ -376,6 +380,8 @@ class Review:
 
     migration: MigrationFile
     findings: list[Finding]
+    offers: tuple[BackfillOffer, ...] = ()
+    """Steps offered instead of a flagged operation (``review/backfill_offer.py``)."""
 
     def tables(self) -> list[tuple[str, list[tuple[RecordedOp, list[Finding]]]]]:
         """Upgrade operations grouped by table (in first-touched order), each with its flags."""

@@ -18,11 +18,10 @@ last row, so a database without a backfill in progress has no such table.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -44,7 +43,6 @@ from sqlalchemy import (
     literal,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy import column as column_
@@ -54,6 +52,14 @@ from sqlalchemy.sql.elements import ClauseElement
 from rowstamp.compat import in_external_transaction
 from rowstamp.errors import RowstampError
 from rowstamp.model.types import UTCDateTime
+from rowstamp.runtime.backfill_keys import (
+    after_key,
+    backfill_name,
+    plain_key,
+    settable_column,
+    up_to_key,
+    walked_keys,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -72,7 +78,6 @@ LOG_EVERY_SECONDS = 5.0
 LAG_POLL_SECONDS = 1.0
 """How long to wait before asking the replication lag again."""
 
-_KEY_TYPES = (int, str)
 
 log = logging.getLogger("rowstamp")
 
@@ -84,9 +89,11 @@ def progress_table() -> Table:
         MetaData(),
         Column("backfill", String(64), primary_key=True),
         Column("table_name", String(255), nullable=False),
+        Column("revision", String(255)),
         Column("last_key", Text, nullable=False),
         Column("rows_walked", BigInteger, nullable=False),
         Column("rows_updated", BigInteger, nullable=False),
+        Column("rows_total", BigInteger),
         Column("started_at", UTCDateTime(), nullable=False),
         Column("last_batch_at", UTCDateTime(), nullable=False),
     )
@@ -107,7 +114,7 @@ def run_backfill(operations: Operations, op: BackfillOp) -> None:
     with context.autocommit_block():
         assert context.connection is not None
         with context.connection.engine.connect() as connection:
-            _Walk(connection, op, _sayer(context.config)).run()
+            _Walk(connection, op, _sayer(context.config), _revision(context.config)).run()
 
 
 def _offline(operations: Operations, op: BackfillOp) -> None:
@@ -136,11 +143,20 @@ def _sayer(config: Config | None) -> Callable[[str], None] | None:
     return None if config is None else RunOptions.of(config).say
 
 
+def _revision(config: Config | None) -> str | None:
+    """The revision running this backfill, kept with its progress for the reports."""
+    from rowstamp.runtime.options import RunOptions
+
+    progress = None if config is None else RunOptions.of(config).state.progress
+    return None if progress is None or progress.running is None else progress.running.revision
+
+
 @dataclass
 class _Walk:
     connection: Connection
     op: BackfillOp
     say: Callable[[str], None] | None = None
+    revision: str | None = None
     walked: int = 0
     updated: int = 0
     batches: int = 0
@@ -151,19 +167,24 @@ class _Walk:
         conn, op = self.connection, self.op
         with conn.begin():
             table = Table(op.table_name, MetaData(), schema=op.schema, autoload_with=conn)
-        keys = _keys(table)
-        setting = {_column(table, name): value for name, value in op.values.items()}
+        keys = walked_keys(table)
+        setting = {settable_column(table, name): value for name, value in op.values.items()}
         where = None if op.where is None else _where(op.where)
         base = update(table).values(setting)
         if where is not None:
             base = base.where(where)
-        name = _identity(conn, table, base)
+        name = backfill_name(conn, table, base)
         progress = progress_table()
         last, done_before = self._resume(progress, name, table)
         with conn.begin():
             total = conn.execute(
-                select(func.count()).select_from(table).where(*_after(keys, last))
+                select(func.count()).select_from(table).where(*after_key(keys, last))
             ).scalar_one()
+            conn.execute(
+                update(progress)
+                .where(progress.c.backfill == name)
+                .values(rows_total=progress.c.rows_walked + total)
+            )
         resumed = f", resuming after key {last} ({done_before} rows walked before)" if last else ""
         self._tell(
             "backfill %s: %d rows to walk in batches of %d%s",
@@ -208,22 +229,22 @@ class _Walk:
         rows walked and the rows updated."""
         conn, size = self.connection, self.op.batch_size
         with conn.begin():
+            in_range = after_key(keys, last)
             bound = conn.execute(
-                select(*keys).where(*_after(keys, last)).order_by(*keys).offset(size - 1).limit(1)
+                select(*keys).where(*in_range).order_by(*keys).offset(size - 1).limit(1)
             ).first()
-            in_range = _after(keys, last)
             if bound is None:  # fewer than a batch left: count them, this is the last batch
                 walked = conn.execute(
                     select(func.count()).select_from(table).where(*in_range)
                 ).scalar_one()
             else:
                 walked = size
-                in_range.append(_upto(keys, tuple(bound)))
+                in_range.append(up_to_key(keys, tuple(bound)))
             updated = conn.execute(base.where(*in_range)).rowcount
             if bound is None:
                 conn.execute(delete(progress).where(progress.c.backfill == name))
                 return None, walked, updated
-            last = [_plain(v) for v in bound]
+            last = [plain_key(v) for v in bound]
             conn.execute(
                 update(progress)
                 .where(progress.c.backfill == name)
@@ -256,6 +277,7 @@ class _Walk:
                 insert(progress).values(
                     backfill=name,
                     table_name=table.fullname,
+                    revision=self.revision,
                     last_key="null",
                     rows_walked=0,
                     rows_updated=0,
@@ -302,61 +324,3 @@ class _Walk:
         if not left:
             with conn.begin():
                 progress.drop(conn, checkfirst=True)
-
-
-def _keys(table: Table) -> list[Column[Any]]:
-    """The primary key's columns, or a one-line refusal of a key it cannot walk."""
-    keys = list(table.primary_key.columns)
-    if not keys:
-        raise RowstampError(
-            f"op.backfill cannot walk {table.fullname}: it has no primary key",
-            "add one, or update it with op.execute in batches of your own",
-        )
-    for key in keys:
-        try:
-            python_type = key.type.python_type
-        except NotImplementedError:
-            python_type = object
-        if python_type not in _KEY_TYPES:
-            raise RowstampError(
-                f"op.backfill cannot walk {table.fullname}: its key column {key.name} is "
-                f"{key.type}, and only integer and string keys are walked",
-                "update it with op.execute in batches of your own",
-            )
-    return keys
-
-
-def _column(table: Table, name: str) -> Column[Any]:
-    if name not in table.c:
-        raise RowstampError(
-            f"op.backfill sets {name}, which {table.fullname} does not have",
-            f"name one of its columns: {', '.join(table.c.keys())}",
-        )
-    return table.c[name]
-
-
-def _after(keys: Sequence[Column[Any]], last: Sequence[Any] | None) -> list[ColumnElement[bool]]:
-    if last is None:
-        return []
-    if len(keys) == 1:
-        return [keys[0] > last[0]]
-    return [tuple_(*keys) > tuple_(*last)]
-
-
-def _upto(keys: Sequence[Column[Any]], bound: Sequence[Any]) -> ColumnElement[bool]:
-    if len(keys) == 1:
-        return keys[0] <= bound[0]  # type: ignore[no-any-return]
-    return tuple_(*keys) <= tuple_(*bound)
-
-
-def _plain(value: Any) -> Any:
-    """A key value as JSON keeps it (the key types walked are int and str)."""
-    return int(value) if isinstance(value, int) else str(value)
-
-
-def _identity(conn: Connection, table: Table, statement: Any) -> str:
-    """Who this backfill is, across runs: its table and the SQL it runs, hashed."""
-    compiled = statement.compile(dialect=conn.dialect)
-    params = sorted((k, repr(v)) for k, v in compiled.params.items())
-    digest = hashlib.sha256(f"{table.fullname}|{compiled}|{params}".encode()).hexdigest()
-    return digest[:64]

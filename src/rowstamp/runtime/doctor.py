@@ -81,9 +81,10 @@ def diagnose(config: Config) -> Diagnosis:
         revision = _revision(connection, scripts)
         ledger = _ledger(config, connection, scripts)
         lock = _lock(connection, support)
+        backfills = _backfills(connection)
         connection.rollback()  # the trigger checks begin their own transaction
         tables = table_findings(connection, support, models, settings.database_lock_timeout)
-    findings = [*revision, *ledger, *tables]
+    findings = [*revision, *backfills, *ledger, *tables]
     if any(f.status == "fail" for f in revision):
         findings.append(Finding("drift", "warn", "not compared: the database is not at head"))
     elif lock.status != "ok":
@@ -147,6 +148,25 @@ def _ledger(config: Config, connection: Connection, scripts: ScriptDirectory) ->
     return [
         Finding("ledger", "fail" if p.severity == "error" else "warn", p.message, p.hint)
         for p in problems
+    ]
+
+
+def _backfills(connection: Connection) -> list[Finding]:
+    """A killed ``op.backfill`` left part of a table changed, its revision unapplied."""
+    from rowstamp.runtime.backfill_state import unfinished_backfills
+
+    found = unfinished_backfills(connection)
+    if not found:
+        return [Finding("backfill", "ok", "no unfinished backfill")]
+    return [
+        Finding(
+            "backfill",
+            "warn",
+            f"unfinished: {b.describe()}",
+            "continue it: rowstamp upgrade"
+            + (f" (it resumes after key {b.key})" if b.last_key is not None else ""),
+        )
+        for b in found
     ]
 
 

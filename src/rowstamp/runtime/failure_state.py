@@ -32,6 +32,7 @@ from rowstamp.errors import RowstampError, first_line
 from rowstamp.history.ledger import Entry
 from rowstamp.review.describe import flatten
 from rowstamp.review.reader import quiet_alembic, read_migration
+from rowstamp.runtime.backfill_state import Unfinished, unfinished_backfills
 
 __all__ = ["AfterFailure", "Leftovers", "interruption_report", "object_name", "undo_statements"]
 
@@ -69,6 +70,18 @@ class AfterFailure:
     context: MigrationContext
     """The failed run's context: its dialect, options and version table."""
     scripts: ScriptDirectory
+    _backfills: list[Unfinished] | None = None
+
+    def backfill(self, revision: str) -> Unfinished | None:
+        """``revision``'s unfinished ``op.backfill``: its committed batches outlive the
+        rollback of the run, so the report must not call the revision undone."""
+        if self._backfills is None:
+            try:
+                with self.engine.connect() as connection:
+                    self._backfills = unfinished_backfills(connection)
+            except Exception:  # a report without it, rather than no report
+                self._backfills = []
+        return next((b for b in self._backfills if b.revision == revision), None)
 
     def revision(self) -> str:
         """The version table's revisions, or why it cannot be read."""
@@ -215,7 +228,8 @@ def interruption_report(
         upgrade,
         down_revisions=to_tuple(revision.down_revision, default=()),
     )
-    report = Progress(running=step).failure(
-        KeyboardInterrupt(), AfterFailure(engine, context, script), what=what
-    )
-    return f"{report.problem}; running it again"
+    after = AfterFailure(engine, context, script)
+    report = Progress(running=step).failure(KeyboardInterrupt(), after, what=what)
+    backfill = after.backfill(entry.revision)
+    resumes = f" continues after key {backfill.key}" if backfill and backfill.last_key else ""
+    return f"{report.problem}; running it again{resumes}"

@@ -122,11 +122,22 @@ class Progress:
                 "only after the baseline: write its queries with sa.table() definitions "
                 "instead of the models (docs/adopting.md, 'Old revisions that use the models')"
             )
+        backfill = after.backfill(step.revision)  # its autocommit_block committed the run so far
+        if backfill is not None:
+            what = f"{what}; {backfill.kept()}"
+            if backfill.last_key is not None:
+                again = f"{again} (the backfill continues after key {backfill.key})"
         if after.context.impl.transactional_ddl:
+            if backfill is not None:
+                return MigrationFailedError(f"{what}; {at}", again)
             whole_run = not after.context.opts.get("transaction_per_migration", False)
             undone = "everything this run did" if whole_run else f"revision {step.revision}"
             return MigrationFailedError(f"{what}; {undone} was rolled back; {at}", again)
         left = after.leftovers(step.revision, step.upgrade)
+        if backfill is not None:
+            left.unchecked = [name for name in left.unchecked if name != "Backfill"]
+            if not left.done and not left.unchecked and not left.pending and not left.error:
+                return MigrationFailedError(f"{what}; {at}", again)
         if left.error is not None:
             return MigrationFailedError(
                 f"{what}; revision {step.revision} may be half-applied ({left.error}); {at}",

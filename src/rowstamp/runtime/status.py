@@ -29,6 +29,8 @@ from rowstamp.model.columns import (
     declares_metadata_columns,
     metadata_columns,
 )
+from rowstamp.runtime.backfill import PROGRESS_TABLE
+from rowstamp.runtime.backfill_state import Unfinished, unfinished_backfills
 from rowstamp.runtime.config import run_options
 from rowstamp.runtime.env import connect
 from rowstamp.urls import mask_url
@@ -61,6 +63,8 @@ class DatabaseStatus:
     """The newest upgrade step the ledger records as done."""
     pending: list[Pending] = field(default_factory=list)
     """The revisions not yet applied, oldest first, each with its phase."""
+    backfills: list[Unfinished] = field(default_factory=list)
+    """Backfills a killed run left part-way: their batches so far are committed."""
 
     @property
     def at_head(self) -> bool:
@@ -81,6 +85,9 @@ def database_status(config: Config) -> DatabaseStatus:
         with_trigger = support.tables_with_trigger(connection, None)
         ledger = ledger_table_name(config)
         last = last_applied(connection, Ledger(ledger)) if ledger else None
+        backfills = unfinished_backfills(
+            connection, exists=any(name == PROGRESS_TABLE for _, name in columns)
+        )
     tables = [
         TableStatus(
             name=name,
@@ -101,6 +108,7 @@ def database_status(config: Config) -> DatabaseStatus:
         tables=tables,
         last_applied=last,
         pending=_pending(scripts, current),
+        backfills=backfills,
     )
 
 
