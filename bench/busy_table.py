@@ -204,6 +204,7 @@ class Outcome:
     slowest: float
     seconds: float
     writes_per_s: float
+    load_average: float
     first_error: str = ""
 
 
@@ -386,6 +387,7 @@ class Bench:
             slowest=load.slowest,
             seconds=end - start,
             writes_per_s=len(during) / (end - start),
+            load_average=os.getloadavg()[0],
             first_error=load.errors[0] if load.errors else "",
         )
 
@@ -400,10 +402,11 @@ def _rows(result: Result, case: str, outcomes: dict[str, list[Outcome]]) -> None
         errors = sum(o.errors for o in runs)
         slowest = max(o.slowest for o in runs)
         rate = statistics.median(o.writes_per_s for o in runs)
+        busy = max(o.load_average for o in runs)
         first = f"; first: {runs[0].first_error[:80]}" if errors else ""
         note = (
             f"{errors} write errors, longest single write {slowest * 1000:,.0f} ms, "
-            f"{rate:,.0f} writes/s during the migration{first}"
+            f"{rate:,.0f} writes/s during the migration, host load average {busy:.1f}{first}"
         )
         result.add(
             Row(
