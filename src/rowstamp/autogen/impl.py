@@ -11,10 +11,12 @@ from weakref import WeakSet
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.schema import AddConstraint
 
 # Imported for what they register: autogenerate can write what runs here, and
 # Alembic's own DDL implementations get the engines' reflection slips corrected.
 import rowstamp.autogen.render
+import rowstamp.autogen.safe_render
 import rowstamp.engines.mysql_alembic
 import rowstamp.engines.postgresql_alembic
 import rowstamp.engines.sqlite_alembic  # noqa: F401
@@ -25,7 +27,14 @@ from rowstamp.autogen.ops import (
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
 )
+from rowstamp.autogen.safe_ops import AddNotNullCheckOp, DropNotNullCheckOp, ValidateConstraintOp
 from rowstamp.engines import for_dialect
+from rowstamp.engines.postgresql_safe import (
+    ValidateConstraint,
+    drop_not_null_check,
+    has_safe_ddl,
+    not_null_check,
+)
 
 __all__: list[str] = []
 
@@ -68,3 +77,38 @@ def _backfill(operations: Operations, operation: BackfillOp) -> None:
     from rowstamp.runtime.backfill import run_backfill
 
     run_backfill(operations, operation)
+
+
+@Operations.implementation_for(ValidateConstraintOp)
+def _validate_constraint(operations: Operations, operation: ValidateConstraintOp) -> None:
+    if has_safe_ddl(operations.get_context().dialect):
+        operations.execute(
+            ValidateConstraint(operation.constraint_name, operation.table_name, operation.schema)
+        )
+
+
+@Operations.implementation_for(AddNotNullCheckOp)
+def _add_not_null_check(operations: Operations, operation: AddNotNullCheckOp) -> None:
+    if has_safe_ddl(operations.get_context().dialect):
+        check = not_null_check(
+            operation.constraint_name,
+            operation.table_name,
+            operation.column_name,
+            operation.schema,
+        )
+        operations.execute(AddConstraint(check))
+
+
+@Operations.implementation_for(DropNotNullCheckOp)
+def _drop_not_null_check(operations: Operations, operation: DropNotNullCheckOp) -> None:
+    context = operations.get_context()
+    if has_safe_ddl(context.dialect):
+        operations.execute(
+            drop_not_null_check(
+                operation.constraint_name,
+                operation.table_name,
+                operation.schema,
+                context.dialect,
+                as_sql=context.as_sql,
+            )
+        )

@@ -31,6 +31,7 @@ from rowstamp.autogen.ops import (
     _UpdatedAtTriggerOp,
 )
 from rowstamp.autogen.retrofit import retrofit_existing_tables
+from rowstamp.autogen.safe_ddl import safe_existing_tables, tidy_blocks
 from rowstamp.model.columns import updated_at_column, wants_updated_at_trigger
 
 __all__ = ["order_trigger_operations"]
@@ -107,9 +108,14 @@ def _ensure_after_batches(operations: list[ops.MigrateOperation]) -> list[ops.Mi
 
 
 def order_trigger_operations(
-    script: ops.MigrationScript, metadata: MetaData | Iterable[MetaData] | None, now: str | None
+    script: ops.MigrationScript,
+    metadata: MetaData | Iterable[MetaData] | None,
+    now: str | None,
+    *,
+    safe_ddl: bool = False,
 ) -> None:
-    """Reorder ``script``'s trigger operations around batch blocks, in place."""
+    """Reorder ``script``'s trigger operations around batch blocks, in place; with
+    ``safe_ddl`` (PostgreSQL), existing tables' changes in ``safe_ddl``'s forms."""
     wanting = _tables_wanting_trigger(metadata)
     for upgrade_ops, downgrade_ops in zip(
         script.upgrade_ops_list, script.downgrade_ops_list, strict=True
@@ -118,10 +124,14 @@ def order_trigger_operations(
         upgrade_ops.ops = _lift(
             retrofit_existing_tables(list(upgrade_ops.ops), metadata), wanting, now
         )
+        if safe_ddl:
+            upgrade_ops.ops = safe_existing_tables(list(upgrade_ops.ops))
         reversed_ops = [_reverse(op, known) for op in reversed(upgrade_ops.ops)]
         downgrade_ops.ops = _without_index_drops_of_dropped_tables(
             _ensure_after_batches(reversed_ops)
         )
+        if safe_ddl:
+            downgrade_ops.ops = tidy_blocks(list(downgrade_ops.ops))
         # Only now: the downgrade's create_index operations are the reverses of these.
         upgrade_ops.ops = _without_index_drops_of_dropped_tables(list(upgrade_ops.ops))
 

@@ -99,6 +99,8 @@ def _render_fill_nulls(autogen_context: AutogenContext, op: FillNullsOp) -> list
     sa, column = _sa_prefix(autogen_context), op.column_name
     schema = f", schema={op.schema!r}" if op.schema else ""
     default = render_server_default(op.default, autogen_context)
+    if isinstance(getattr(op.default, "arg", None), str):  # typed: --sql renders it as a literal
+        default = f"{sa}literal({default})"
     return [
         f"_table = {sa}table({op.table_name!r}, {sa}column({column!r}){schema})",
         f"{_op_prefix(autogen_context)}execute(_table.update()"

@@ -20,6 +20,7 @@ from typing import Any
 from alembic.ddl import postgresql as alembic_postgresql
 
 from rowstamp.engines.float_width import FloatWidthComparison
+from rowstamp.engines.postgresql_safe import RetryingImpl
 
 __all__: list[str] = []
 
@@ -27,7 +28,7 @@ _NEXTVAL = re.compile(r"nextval\('(?P<name>(?:[^']|'')+)'::regclass\)")
 
 
 # Alembic's own class name, so its "Context impl PostgresqlImpl." log line reads as always.
-class PostgresqlImpl(FloatWidthComparison, alembic_postgresql.PostgresqlImpl):
+class PostgresqlImpl(RetryingImpl, FloatWidthComparison, alembic_postgresql.PostgresqlImpl):
     __dialect__ = "postgresql"
 
     def autogen_column_reflect(self, inspector: Any, table: Any, column_info: Any) -> None:

@@ -25,6 +25,7 @@ from rowstamp.autogen.ordering import order_trigger_operations
 from rowstamp.autogen.render import make_render_item
 from rowstamp.autogen.retrofit import keep_what_batch_would_lose
 from rowstamp.engines import for_dialect, for_name
+from rowstamp.engines.postgresql_safe import has_safe_ddl
 from rowstamp.errors import (
     DatabaseUnreachableError,
     DatabaseUrlError,
@@ -65,8 +66,11 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
     def process_revision_directives(
         context: MigrationContext, revision: Any, directives: list[MigrationScript]
     ) -> None:
+        safe_ddl = has_safe_ddl(context.dialect)
         for script in directives:
-            order_trigger_operations(script, target_metadata, settings.database_timestamp_utc)
+            order_trigger_operations(
+                script, target_metadata, settings.database_timestamp_utc, safe_ddl=safe_ddl
+            )
             if context.connection is not None:  # SQLite: refuse a rebuild that loses things
                 keep_what_batch_would_lose(context.connection, script)
         if run.skip_empty and all(
