@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bench.common import RESULTS, ROOT, RUNS, Result, Row, load, machine
+from bench.page import Page
 
 SCRIPTS = [
     "autogen_scale",
@@ -23,6 +24,7 @@ SCRIPTS = [
     "apply",
     "startup",
     "test_scale",
+    "busy_table",
 ]
 DOC = ROOT / "docs" / "benchmarks.md"
 PLOT = ROOT / "docs" / "benchmarks.png"
@@ -181,7 +183,35 @@ def _targets(results: dict[str, Result]) -> list[str]:
         f"| 6. scale of tests, 200 revisions | `rowstamp test` wall time | {measured or '-'} "
         f"| {'measured' if ours else 'not measured yet'} |"
     )
+    lines.append(_busy_target(results.get("busy_table")))
     return lines
+
+
+def _busy_target(busy: Result | None) -> str:
+    """Rowstamp's longest write stall under 250 ms with no write error, per engine."""
+    rows = busy.rows if busy else []
+    stalls = [
+        r
+        for r in rows
+        if r.case.endswith("longest write stall") and r.contender == "rowstamp autogenerate"
+    ]
+    parts, met = [], []
+    for row in stalls:
+        stock = next(
+            (r for r in rows if r.case == row.case and r.contender == "alembic autogenerate"),
+            None,
+        )
+        errors = int(row.note.split(" ", 1)[0])
+        parts.append(
+            f"{row.case.split(',')[0]} {_ms(row.median_s)}, {errors} errors "
+            f"(stock Alembic {_ms(stock.median_s) if stock else '-'}, "
+            f"{stock.note.split(',')[0] if stock else '-'})"
+        )
+        met.append(row.median_s < 0.25 and errors == 0)
+    return (
+        "| 7. busy table, 8 writers | rowstamp's longest write stall < 250 ms, 0 errors "
+        f"| {'; '.join(parts) or '-'} | {_verdict(all(met) if met else None)} |"
+    )
 
 
 def plot(results: dict[str, Result]) -> None:
@@ -251,10 +281,11 @@ def plot(results: dict[str, Result]) -> None:
     plt.close(fig)
 
 
-def _section(result: Result | None, heading: str, text: list[str]) -> list[str]:
+def _section(result: Result | None, heading: str, text: list[str], page: Page) -> list[str]:
     lines = [f"## {heading}", "", *text, ""]
     if result is None:
-        return [*lines, "_Not measured yet: run `make bench`._", ""]
+        kept = page.section(heading)
+        return kept or [*lines, "_Not measured yet: run `make bench`._", ""]
     shown = ", ".join(f"{k} {v.removeprefix(k + ' ')}" for k, v in result.versions.items())
     lines.append(f"Versions: {shown}.")
     lines.append(f"Took {result.seconds:,.0f} s.")
@@ -267,8 +298,15 @@ def _section(result: Result | None, heading: str, text: list[str]) -> list[str]:
 
 
 def write_doc(results: dict[str, Result], total: float | None) -> None:
-    info = machine()
-    counts = [len(row.runs) for r in results.values() for row in r.rows if row.runs]
+    page = Page(DOC)
+    missing = [n for n in SCRIPTS if n not in results]
+    counts = [
+        len(row.runs)
+        for name, r in results.items()
+        if name != "busy_table"  # one run per side: its section says so
+        for row in r.rows
+        if row.runs
+    ]
     runs = min(counts) if counts else RUNS
     head = [
         "# Benchmarks",
@@ -297,6 +335,7 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "uv run --frozen --group bench python -m bench.apply           # 4. apply",
         "uv run --frozen --group bench python -m bench.startup         # 5. start-up",
         "uv run --frozen --group bench python -m bench.test_scale      # 6. rowstamp test",
+        "uv run --frozen --group bench python -m bench.busy_table      # 7. busy table (--full)",
         "uv run --frozen --group bench python -m bench.run_all --docs-only  # rewrite this page",
         "```",
         "",
@@ -305,27 +344,46 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "`BENCH_RUNS` sets the runs per contender (default 5); each script documents its",
         "own size variables. Raw samples land in `bench/results/*.json` (not committed).",
         "",
-        "## Machine",
-        "",
-        f"- CPU: {info['cpu']}, `nproc` = {info['nproc']}",
-        f"- {info['platform']}",
-        f"- page written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from each script's last run:",
-        "  "
-        + ", ".join(f"`{n}` {r.seconds:,.0f} s" for n, r in results.items())
-        + (f"; {total / 60:.1f} minutes in all" if total else ""),
-        *MACHINE_NOTES,
-        "",
+        *_machine(results, total, missing, page),
         "## Targets",
         "",
-        *_targets(results),
+        *(page.target(line) for line in _targets(results)),
         "",
         "![ratios and autogenerate times](benchmarks.png)",
         "",
     ]
     body: list[str] = []
     for name, heading, text in SECTIONS:
-        body.extend(_section(results.get(name), heading, text))
+        body.extend(_section(results.get(name), heading, text, page))
     DOC.write_text("\n".join(head + body), encoding="utf-8")
+
+
+def _machine(
+    results: dict[str, Result], total: float | None, missing: list[str], page: Page
+) -> list[str]:
+    """The Machine section; with some scripts' results missing, the page's own section
+    (which describes the run their figures come from) and a line for this rewrite."""
+    kept = page.section("Machine") if missing else None
+    spent = ", ".join(f"`{n}` {r.seconds:,.0f} s" for n, r in results.items())
+    if kept:
+        return [
+            *kept[:-1],
+            f"- {', '.join(f'`{n}`' for n in results)} measured again and its section",
+            f"  rewritten {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({spent}); the others'",
+            "  figures above are from their last run, kept as the page had them.",
+            "",
+        ]
+    info = machine()
+    return [
+        "## Machine",
+        "",
+        f"- CPU: {info['cpu']}, `nproc` = {info['nproc']}",
+        f"- {info['platform']}",
+        f"- page written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from each script's last run:",
+        "  " + spent + (f"; {total / 60:.1f} minutes in all" if total else ""),
+        *MACHINE_NOTES,
+        "",
+    ]
 
 
 MACHINE_NOTES = [
@@ -540,6 +598,36 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "hand before this script existed in its final form.",
         ],
     ),
+    (
+        "busy_table",
+        "7. A change on a big, busy table",
+        [
+            "`bench/busy_table.py`: a table `busy` of 2,000,000 rows (5,000,000 with",
+            "`--full`) with rowstamp's columns and `updated_at` trigger, and a small `parent`",
+            "table, filled once. The models then gain an index on `busy.amount`, a foreign",
+            "key `busy.parent_id -> parent.id`, a CHECK `amount >= 0` and a NOT NULL column",
+            "`score` with a default, which is then filled from `amount`. Each side writes that",
+            "revision as its users would: `alembic autogenerate` is a project made by `alembic",
+            "init -t generic` with the same models, plus by hand `op.create_check_constraint`",
+            'and `op.execute("UPDATE busy SET score = amount")`; `rowstamp autogenerate` is',
+            "this repository's `alembic/` and `app/`, plus by hand the CHECK and `op.backfill`",
+            "(`batch_size=5000`), as docs/zero-downtime.md shows. The notes list each",
+            "revision's operations.",
+            "",
+            "Each run copies the filled database and runs `alembic upgrade head` in a",
+            "subprocess while 8 connections each loop on single-row `UPDATE`s (four in five)",
+            "and `INSERT`s (one in five) of `busy`, in autocommit. `longest write stall` is",
+            "the longest time in which no writer completed a write while the migration ran;",
+            "the note adds the failed writes, the longest single write and the write rate.",
+            "One run per side (`BENCH_BUSY_RUNS` for more): a run takes minutes, and the",
+            "figures differ by orders of magnitude, not by percent.",
+            "",
+            "The goal: rowstamp's longest stall under 250 ms with no failed write. On this",
+            "machine (2 vCPUs shared with the database server, the migration and the",
+            "writers) a migration that blocks nothing still shows stalls of about 100 to",
+            "200 ms: the floor measured on a 2,000-row table, where nothing takes long.",
+        ],
+    ),
 ]
 
 
@@ -569,7 +657,10 @@ def main() -> None:
     results = {n: load(n) for n in SCRIPTS if (RESULTS / f"{n}.json").exists()}
     total = sum(r.seconds for r in results.values()) if results else None
     DOC.parent.mkdir(exist_ok=True)
-    plot(results)
+    if all(n in results for n in SCRIPTS if n != "busy_table"):
+        plot(results)
+    else:
+        print(f"kept {PLOT.relative_to(ROOT)}: no results here for some of its measures")
     write_doc(results, total)
     print(f"wrote {DOC.relative_to(ROOT)} and {PLOT.relative_to(ROOT)}")
     if total:

@@ -1,0 +1,59 @@
+"""Rewriting docs/benchmarks.md on a machine that holds only some scripts' results
+keeps the others' figures instead of replacing them with "not measured"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.busy_table import Load
+from bench.page import Page
+from bench.run_all import _section, _targets
+
+PAGE = """# Benchmarks
+
+## Targets
+
+| measure | target | measured | verdict |
+|---|---|---|---|
+| 1. autogenerate, N = 1000 | rowstamp <= 1.10x Alembic | 0.94x | met |
+
+## 3. Retrofit an existing table
+
+text of the last run
+
+| case | contender |
+|---|---|
+
+
+"""
+
+
+def test_a_missing_result_keeps_the_section_and_target_row(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(PAGE, encoding="utf-8")
+    page = Page(doc)
+
+    kept = _section(None, "3. Retrofit an existing table", ["new text"], page)
+    new = _section(None, "9. Never measured", ["new text"], page)
+    rows = [page.target(line) for line in _targets({})]
+
+    assert kept == [
+        "## 3. Retrofit an existing table",
+        "",
+        "text of the last run",
+        "",
+        "| case | contender |",
+        "|---|---|",
+        "",
+    ]
+    assert "_Not measured yet: run `make bench`._" in new
+    assert rows[2].endswith("| 0.94x | met |")
+    assert rows[-1].startswith("| 7. busy table") and rows[-1].endswith("| not measured |")
+
+
+def test_longest_gap_counts_the_edges_of_the_window() -> None:
+    load = Load(engine=None)  # type: ignore[arg-type] - no writer is started
+    load.done.extend([0.5, 1.0, 1.1, 3.0, 9.0])
+
+    assert load.longest_gap(0.8, 4.0) == 1.9  # 1.1 -> 3.0
+    assert load.longest_gap(3.5, 4.0) == 0.5  # no write inside: the whole window
