@@ -44,6 +44,9 @@ CASES: dict[str, MigrateOperation] = {
         "ux_order", "order", ["select"], unique=True
     ),
     "drop index": ops.DropIndexOp("ix_users_name", "users"),
+    "drop index if exists, other schema": ops.DropIndexOp(
+        "ix_users_name", "users", schema="audit", if_exists=True
+    ),
     "unique constraint": ops.CreateUniqueConstraintOp("uq_users_code", "users", ["code"]),
     "drop unique constraint": ops.DropConstraintOp("uq_users_code", "users", type_="unique"),
     "drop foreign key": ops.DropConstraintOp("fk_posts_user_id", "posts", type_="foreignkey"),
