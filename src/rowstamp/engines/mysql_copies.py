@@ -17,7 +17,10 @@ below was checked on MariaDB 10.11 by running the statement with
 - adding a foreign key while ``foreign_key_checks`` is on;
 - adding a CHECK constraint;
 - dropping the primary key without adding one in the same statement;
-- adding a ``STORED`` generated column.
+- adding a ``STORED`` generated column;
+- creating or dropping a unique-among-active index on MariaDB: its virtual column and
+  its index change in one statement, and "INPLACE ADD or DROP of virtual columns cannot
+  be combined with other ALTER TABLE actions" (``mysql_ddl``; MySQL refuses the index).
 
 Not copies there: adding a column anywhere (instant since MariaDB 10.4 and MySQL
 8.0.29; before MariaDB 10.3.2 only as the last column, and Alembic always adds it
@@ -34,6 +37,7 @@ from sqlalchemy import Computed, Connection, String, Text, bindparam, text
 from sqlalchemy.types import TypeEngine
 
 from rowstamp.engines.copies import TableSize
+from rowstamp.engines.ddl import filters_on_active
 
 __all__ = ["table_copy", "table_sizes"]
 
@@ -113,9 +117,22 @@ def table_copy(op: MigrateOperation, *, short_varchar_grows: bool) -> str | None
         computed = op.column.computed
         if isinstance(computed, Computed) and computed.persisted:
             return f"adds STORED generated column {op.column.name}"
+    if isinstance(op, (ops.CreateIndexOp, ops.DropIndexOp)) and _emulated(op):
+        verb = "adds" if isinstance(op, ops.CreateIndexOp) else "drops"
+        return f"{verb} unique-among-active index {op.index_name} (a virtual column and an index)"
     if isinstance(op, ops.ExecuteSQLOp) and (match := _CONVERT.search(_sql_text(op.sqltext))):
         return f"converts table {match['table'].strip('`')} to another character set"
     return None
+
+
+def _emulated(op: ops.CreateIndexOp | ops.DropIndexOp) -> bool:
+    """A unique-among-active index, which MariaDB emulates with a virtual column: declared
+    (``filters_on_active``) or as MariaDB reflects it (its last column named like it)."""
+    index = op.to_index()
+    if filters_on_active(index) and (isinstance(op, ops.DropIndexOp) or index.unique):
+        return True
+    names = [getattr(column, "name", None) for column in index.expressions]
+    return bool(index.unique) and len(names) > 1 and names[-1] == index.name
 
 
 def _sql_text(sqltext: object) -> str:

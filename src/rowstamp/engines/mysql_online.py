@@ -179,7 +179,8 @@ def _pinned(element: PinnedDDL, compiler: DDLCompiler, **kw: Any) -> str:
             index = inner.element
             table = compiler.preparer.format_table(index.table)  # type: ignore[arg-type]
             name = compiler.preparer.quote(str(index.name))
-            return f"ALTER TABLE {table} DROP INDEX {name}{element.online.clause(', ')}"
+            exists = "IF EXISTS " if inner.if_exists else ""
+            return f"ALTER TABLE {table} DROP INDEX {exists}{name}{element.online.clause(', ')}"
         return f"{plain}{element.online.clause(', ')}"
     sql = str(compiler.process(inner, **kw)).strip()
     if sql.upper().startswith("ALTER TABLE"):

@@ -31,6 +31,9 @@ CREATE UNIQUE INDEX ux_order ON `order` (`select`) ALGORITHM=INPLACE LOCK=NONE;
 -- drop index
 ALTER TABLE users DROP INDEX ix_users_name, ALGORITHM=INPLACE, LOCK=NONE;
 
+-- drop index if exists, other schema
+ALTER TABLE audit.users DROP INDEX IF EXISTS ix_users_name, ALGORITHM=INPLACE, LOCK=NONE;
+
 -- unique constraint
 ALTER TABLE users ADD CONSTRAINT uq_users_code UNIQUE (code), ALGORITHM=INPLACE, LOCK=NONE;
 

@@ -25,7 +25,8 @@ MARIADB = pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
 
 _TABLE = (
     "CREATE TABLE t (id INT PRIMARY KEY, n INT, s VARCHAR(50), short VARCHAR(10), mid VARCHAR(32), "
-    "wide VARCHAR(100), v VARCHAR(50) NOT NULL DEFAULT '', d DATETIME, m NUMERIC(10, 2)) "
+    "wide VARCHAR(100), v VARCHAR(50) NOT NULL DEFAULT '', d DATETIME, m NUMERIC(10, 2), "
+    "is_active BOOL NOT NULL DEFAULT 1) "
     "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
 )
 
@@ -52,6 +53,9 @@ COPIES: dict[str, MigrateOperation] = {
         "t", sa.Column("g", sa.Integer, sa.Computed("n + 1", persisted=True))
     ),
     "convert charset": ops.ExecuteSQLOp("ALTER TABLE t CONVERT TO CHARACTER SET latin1"),
+    "unique among active index": ops.CreateIndexOp(
+        "uq_t_s_active", "t", ["s"], unique=True, postgresql_where=sa.text("is_active")
+    ),
 }
 
 IN_PLACE: dict[str, MigrateOperation] = {

@@ -78,6 +78,7 @@ CASES: dict[str, tuple[MigrateOperation, object]] = {
     "create index": (ops.CreateIndexOp("ix_t_n", "t", ["n"]), INPLACE),
     "create unique index": (ops.CreateIndexOp("ux_t_n", "t", ["n"], unique=True), INPLACE),
     "drop index": (ops.DropIndexOp("ix_t_s", "t"), INPLACE),
+    "drop index if exists": (ops.DropIndexOp("ix_t_s", "t", if_exists=True), INPLACE),
     "unique constraint": (ops.CreateUniqueConstraintOp("uq_t_n", "t", ["n"]), INPLACE),
     "drop unique constraint": (ops.DropConstraintOp("uq_t_short", "t", type_="unique"), INPLACE),
     "drop foreign key": (ops.DropConstraintOp("fk_t_m", "t", type_="foreignkey"), INPLACE),
