@@ -524,14 +524,14 @@ def main(full: bool | None = None) -> Result:
         "postgresql": _run_postgresql,
         "mariadb": _run_mariadb,
     }
-    with tempfile.TemporaryDirectory(prefix="busy-") as tmp:
-        for name in ENGINES:
-            runners[name.strip()](result, rows, Path(tmp))
     result.notes.append(
         f"Goal: rowstamp's longest stall under {GOAL_STALL * 1000:.0f} ms with 0 write errors."
     )
-    result.seconds = time.perf_counter() - started
-    result.save()
+    with tempfile.TemporaryDirectory(prefix="busy-") as tmp:
+        for name in ENGINES:
+            runners[name.strip()](result, rows, Path(tmp))
+            result.seconds = time.perf_counter() - started
+            result.save()  # each engine's figures kept as soon as they exist
     return result
 
 
