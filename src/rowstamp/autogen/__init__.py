@@ -2,7 +2,8 @@
 
 ``ops`` (operations with ``reverse()``), ``impl`` (what they run), ``render`` (what
 autogenerate writes), ``ordering`` (the final pass over a generated migration) and
-``retrofit`` (what changes to tables that already hold rows are written as);
+``retrofit`` (what changes to tables that already hold rows are written as), with
+``safe_ddl`` (their safe forms on PostgreSQL: ``safe_ops``, ``safe_render``);
 the comparators ``compare`` (``updated_at`` triggers), ``unseen`` (what autogenerate
 cannot see), ``unique_active`` (MariaDB's emulated index) and ``unique_names`` (an
 unnamed UNIQUE keeps the database's name), each an

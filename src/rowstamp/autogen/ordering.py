@@ -32,6 +32,7 @@ from rowstamp.autogen.ops import (
 )
 from rowstamp.autogen.retrofit import retrofit_existing_tables
 from rowstamp.autogen.safe_ddl import safe_existing_tables, tidy_blocks
+from rowstamp.autogen.safe_ops import LockRetriesOps
 from rowstamp.model.columns import updated_at_column, wants_updated_at_trigger
 
 __all__ = ["order_trigger_operations"]
@@ -132,6 +133,9 @@ def order_trigger_operations(
         )
         if safe_ddl:
             downgrade_ops.ops = tidy_blocks(list(downgrade_ops.ops))
+            for block in downgrade_ops.ops:
+                if isinstance(block, LockRetriesOps):
+                    block.ops = _ensure_after_batches(list(block.ops))
         # Only now: the downgrade's create_index operations are the reverses of these.
         upgrade_ops.ops = _without_index_drops_of_dropped_tables(list(upgrade_ops.ops))
 

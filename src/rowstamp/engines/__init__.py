@@ -5,7 +5,8 @@ and methods of its ``EngineSupport`` (``base``): ``postgresql``, ``sqlite`` and
 ``mysql`` (MariaDB as a subclass). Beside them: ``ddl`` (the engine-neutral
 constructs they compile), ``mysql_ddl`` (MySQL's ``@compiles``), the
 ``*_alembic`` modules (Alembic's DDL implementations, corrected; they import
-Alembic, so only ``rowstamp.autogen.impl`` loads them), ``catalog`` and the
+Alembic, so only ``rowstamp.autogen.impl`` loads them; ``postgresql_safe``: the lock
+retries PostgreSQL's impl runs, and its safe DDL statements), ``catalog`` and the
 ``*_catalog`` modules (each engine's catalog queries for the migration checks) and
 ``tools`` (the client tools backups run), ``copies`` (engines whose ALTER may copy a
 table, and ``mysql_copies``: which operations do on MySQL/MariaDB). Features ask this

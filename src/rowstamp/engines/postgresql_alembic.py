@@ -1,5 +1,6 @@
-"""Alembic's PostgreSQL implementation, with one reflection slip corrected and
-``Float(precision=p)`` compared by width (``float_width``).
+"""Alembic's PostgreSQL implementation, with one reflection slip corrected,
+``Float(precision=p)`` compared by width (``float_width``), and statements retried
+after a lock timeout inside ``op.lock_retries`` (``postgresql_safe``).
 
 To leave a ``SERIAL`` column's default out of the comparison, Alembic looks up the
 sequence named in ``nextval('<name>'::regclass)``, but takes ``<name>`` from the

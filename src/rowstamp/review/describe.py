@@ -14,6 +14,7 @@ from alembic.operations import ops
 from sqlalchemy import Column, Constraint, ForeignKeyConstraint, Index
 
 from rowstamp.autogen.ops import BackfillOp, CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
+from rowstamp.autogen.safe_ops import AddNotNullCheckOp, DropNotNullCheckOp, ValidateConstraintOp
 from rowstamp.engines import neutral_dialect
 
 __all__ = ["describe", "flatten", "table_of"]
@@ -129,7 +130,8 @@ def _create_index(op: ops.CreateIndexOp) -> str:
 
 @describe.register
 def _drop_index(op: ops.DropIndexOp) -> str:
-    return f"drop index {op.index_name}"
+    concurrently = " concurrently" if op.kw.get("postgresql_concurrently") else ""
+    return f"drop index {op.index_name}{concurrently}"
 
 
 @describe.register
@@ -179,6 +181,21 @@ def _create_trigger(op: CreateUpdatedAtTriggerOp) -> str:
 @describe.register
 def _drop_trigger(op: DropUpdatedAtTriggerOp) -> str:
     return "drop updated_at trigger"
+
+
+@describe.register
+def _validate(op: ValidateConstraintOp) -> str:
+    return f"validate constraint {op.constraint_name}"
+
+
+@describe.register
+def _add_not_null_check(op: AddNotNullCheckOp) -> str:
+    return f"add check {op.constraint_name} ({op.column_name} IS NOT NULL) NOT VALID"
+
+
+@describe.register
+def _drop_not_null_check(op: DropNotNullCheckOp) -> str:
+    return f"drop check {op.constraint_name} (NOT NULL holds it now)"
 
 
 @describe.register

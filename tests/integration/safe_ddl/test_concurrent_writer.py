@@ -105,6 +105,7 @@ def test_a_writer_is_not_blocked_by_the_index_build(db_url: URL, tmp_path: Path)
     second.write_text(source, encoding="utf-8")
 
     rowstamp_stall = _longest_stall(db_url, project)
+    print(f"rowstamp's revision: the writer's longest wait {rowstamp_stall:.3f} s")
     assert rowstamp_stall < 1.0, f"the writer waited {rowstamp_stall:.2f} s"
 
     # the same revision as stock Alembic writes it: the lock lasts until the commit
@@ -114,4 +115,5 @@ def test_a_writer_is_not_blocked_by_the_index_build(db_url: URL, tmp_path: Path)
     assert "autocommit" not in plain.split("def downgrade")[0]
     second.write_text(plain, encoding="utf-8")
     stock_stall = _longest_stall(db_url, project)
+    print(f"the plain revision: the writer's longest wait {stock_stall:.3f} s")
     assert stock_stall > 1.0, f"the plain form blocked the writer only {stock_stall:.2f} s"

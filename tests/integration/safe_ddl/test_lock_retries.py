@@ -119,6 +119,24 @@ def test_every_attempt_timing_out_is_one_line_naming_the_holder(
     assert "extra" not in columns and "before_block" not in tables  # all rolled back
 
 
+@POSTGRESQL
+def test_in_an_autocommit_block_a_statement_is_run_again(busy: tuple[Project, URL]) -> None:
+    """No transaction to keep there: each attempt is its own transaction."""
+    project, db_url = busy
+    autocommit = (
+        "    with op.get_context().autocommit_block(),"
+        " op.lock_retries(timeout=0.2, attempts=30, pause=0.1):\n"
+        "        op.add_column('busy', sa.Column('extra', sa.Integer))\n"
+    )
+    write_revision(project, "b2", "b1", autocommit, "    op.drop_column('busy', 'extra')")
+    holder = _holding_lock(db_url, 1.0)
+    try:
+        project.alembic("upgrade", "head")
+    finally:
+        holder.join()
+    assert "extra" in _columns(db_url)[0]
+
+
 def test_other_engines_run_the_block_as_it_is(engine_name: str, busy: tuple[Project, URL]) -> None:
     if engine_name == "postgresql":
         pytest.skip("the retries are PostgreSQL's (tests above)")
