@@ -14,7 +14,8 @@ from ``amount``. Each side writes that revision as its users would:
   (``op.create_check_constraint`` and ``op.execute("UPDATE busy SET score = amount")``);
 - ``rowstamp``: this repository's ``alembic/`` and ``app/``; rowstamp's autogenerate
   writes the revision and the same two things are added with rowstamp's ops
-  (``op.create_check_constraint`` and ``op.backfill``).
+  (``op.create_check_constraint``, added ``NOT VALID`` under ``op.lock_retries`` and
+  validated apart once rowstamp has those operations, and ``op.backfill``).
 
 Each run copies the template into a new database, starts ``WRITERS`` connections that
 each loop on single-row ``UPDATE``s (four in five) and ``INSERT``s (one in five) of
