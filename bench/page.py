@@ -43,6 +43,7 @@ class Page:
 
     def target(self, line: str) -> str:
         """``line``, or the page's row for the same measure when ``line`` has no figure."""
-        number = line.split("|")[1].strip().split(" ")[0]
-        unmeasured = line.rstrip(" |").endswith(("not measured", "not measured yet"))
+        cells = [cell.strip() for cell in line.split("|")]
+        number = cells[1].split(" ")[0]
+        unmeasured = cells[3] == "-" or cells[4].startswith("not measured")
         return self.targets.get(number, line) if unmeasured else line

@@ -16,6 +16,7 @@ PAGE = """# Benchmarks
 | measure | target | measured | verdict |
 |---|---|---|---|
 | 1. autogenerate, N = 1000 | rowstamp <= 1.10x Alembic | 0.94x | met |
+| 4. apply 200 revisions | <= 1.05x stock | 1.40x | **not met** against the stock env.py |
 
 ## 3. Retrofit an existing table
 
@@ -48,6 +49,7 @@ def test_a_missing_result_keeps_the_section_and_target_row(tmp_path: Path) -> No
     ]
     assert "_Not measured yet: run `make bench`._" in new
     assert rows[2].endswith("| 0.94x | met |")
+    assert rows[5].endswith("| 1.40x | **not met** against the stock env.py |")
     assert rows[-1].startswith("| 7. busy table") and rows[-1].endswith("| not measured |")
 
 
