@@ -36,7 +36,7 @@ def untouched(target: Session | Connection) -> Iterator[None]:
     """
     if isinstance(target, Connection):
         marker = _Marker(target)
-        marker.attach(mark_now=True)
+        marker.attach(mark_now=target.in_transaction())  # else its next begin marks it
         try:
             yield
         finally:

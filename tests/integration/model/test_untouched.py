@@ -120,7 +120,7 @@ def test_version_1_ignores_the_mark_and_keeps_its_sql(db_engine: Engine) -> None
             pytest.raises(RowstampError, match="version 2"),
             untouched(conn),
         ):
-            pass
+            conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
         return
     with db_engine.connect() as conn, untouched(conn):
         conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
