@@ -28,6 +28,7 @@ from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
+    ReplaceUpdatedAtTriggerOp,
     _UpdatedAtTriggerOp,
 )
 from rowstamp.autogen.retrofit import retrofit_existing_tables
@@ -39,6 +40,8 @@ __all__ = ["order_trigger_operations"]
 
 # Batches of only these never rebuild a table, so they cannot lose a trigger.
 _IN_PLACE = (ops.CreateIndexOp, ops.DropIndexOp)
+# Operations that leave a table with its trigger, written after its batch block.
+_CREATING = (CreateUpdatedAtTriggerOp, ReplaceUpdatedAtTriggerOp)
 
 
 def _key(schema: str | None, name: str) -> tuple[str | None, str]:
@@ -71,7 +74,7 @@ def _lift(
         result.extend(o for o in triggers if isinstance(o, DropUpdatedAtTriggerOp))
         if op.ops:
             result.append(op)
-        created = [o for o in triggers if isinstance(o, CreateUpdatedAtTriggerOp)]
+        created = [o for o in triggers if isinstance(o, _CREATING)]
         result.extend(created)
         key = _key(op.schema, op.table_name)
         rebuilds = any(not isinstance(o, _IN_PLACE) for o in op.ops)
@@ -122,9 +125,13 @@ def order_trigger_operations(
         script.upgrade_ops_list, script.downgrade_ops_list, strict=True
     ):
         known = _known_reverses(list(upgrade_ops.ops), list(downgrade_ops.ops))
+        kept = _replacements_alone(upgrade_ops.ops)
         upgrade_ops.ops = _lift(
             retrofit_existing_tables(list(upgrade_ops.ops), metadata), wanting, now
         )
+        for op in upgrade_ops.ops:  # a rebuilt table keeps the version it has
+            if isinstance(op, EnsureUpdatedAtTriggerOp):
+                op.version = kept.get(_key(op.schema, op.table_name), op.version)
         if safe_ddl:
             upgrade_ops.ops = safe_existing_tables(list(upgrade_ops.ops))
         reversed_ops = [_reverse(op, known) for op in reversed(upgrade_ops.ops)]
@@ -138,6 +145,27 @@ def order_trigger_operations(
                     block.ops = _ensure_after_batches(list(block.ops))
         # Only now: the downgrade's create_index operations are the reverses of these.
         upgrade_ops.ops = _without_index_drops_of_dropped_tables(list(upgrade_ops.ops))
+
+
+def _replacements_alone(
+    operations: list[ops.MigrateOperation],
+) -> dict[tuple[str | None, str], int]:
+    """Trigger replacements go in a revision of their own (one change per migration):
+    beside other changes they are left out, in place, for a later revision with nothing
+    else to carry them. Returns the version each table left out keeps."""
+    tables = [o for o in operations if isinstance(o, ops.ModifyTableOps)]
+    if all(isinstance(c, ReplaceUpdatedAtTriggerOp) for t in tables for c in t.ops) and len(
+        tables
+    ) == len(operations):
+        return {}
+    kept: dict[tuple[str | None, str], int] = {}
+    for table in tables:
+        for op in table.ops:
+            if isinstance(op, ReplaceUpdatedAtTriggerOp):
+                kept[_key(op.schema, op.table_name)] = op.from_version
+        table.ops = [o for o in table.ops if not isinstance(o, ReplaceUpdatedAtTriggerOp)]
+    operations[:] = [o for o in operations if not isinstance(o, ops.ModifyTableOps) or o.ops]
+    return kept
 
 
 def _without_index_drops_of_dropped_tables(
