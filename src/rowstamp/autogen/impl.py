@@ -25,6 +25,7 @@ from rowstamp.autogen.ops import (
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
 )
+from rowstamp.autogen.rename_ops import RenameColumnSafelyOp, UndoRenameColumnSafelyOp
 from rowstamp.engines import for_dialect
 
 __all__: list[str] = []
@@ -68,3 +69,17 @@ def _backfill(operations: Operations, operation: BackfillOp) -> None:
     from rowstamp.runtime.backfill import run_backfill
 
     run_backfill(operations, operation)
+
+
+@Operations.implementation_for(RenameColumnSafelyOp)
+def _rename_safely(operations: Operations, operation: RenameColumnSafelyOp) -> None:
+    from rowstamp.runtime.rename import run_rename
+
+    run_rename(operations, operation)
+
+
+@Operations.implementation_for(UndoRenameColumnSafelyOp)
+def _undo_rename_safely(operations: Operations, operation: UndoRenameColumnSafelyOp) -> None:
+    from rowstamp.runtime.rename import undo_rename
+
+    undo_rename(operations, operation)

@@ -3,7 +3,9 @@
 During the expand phase the old application keeps running against the new schema,
 so an expand revision may only add. Dropping or renaming a column or table, or
 narrowing a type (a shorter ``String``, a smaller integer, fewer digits), breaks
-reads or writes of the code that has not been replaced yet.
+reads or writes of the code that has not been replaced yet. So does the contract
+step of ``op.rename_column_safely``, which drops the old column; its expand step
+only adds.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from alembic.operations import MigrateOperation, ops
 from sqlalchemy import BigInteger, Integer, Numeric, SmallInteger, String
 from sqlalchemy.types import TypeEngine
+
+from rowstamp.autogen.rename_ops import RenameColumnSafelyOp
 
 __all__ = ["contract_change", "narrows"]
 
@@ -59,6 +63,11 @@ def contract_change(op: MigrateOperation) -> str | None:
         return f"renames table {op.table_name} to {op.new_table_name}"
     if isinstance(op, ops.DropColumnOp):
         return f"drops column {op.table_name}.{op.column_name}"
+    if isinstance(op, RenameColumnSafelyOp) and op.step == "contract":
+        return (
+            f"drops column {op.table_name}.{op.old} (the contract step of its safe rename"
+            f" to {op.new})"
+        )
     if not isinstance(op, ops.AlterColumnOp):
         return None
     column = f"{op.table_name}.{op.column_name}"

@@ -1,0 +1,187 @@
+"""``op.rename_column_safely`` on every engine: the expand step adds the new column,
+kept equal to the old one by a dual-write trigger and filled in batches; between the
+phases the old code (writing ``name``) and the new code (writing ``full_name``) both
+see their writes in the other column; the contract step drops the old column and the
+trigger; each downgrade undoes its step. Plain ``alembic``, ``-x phase=expand`` and
+``--sql``; the lint wants the contract step in a contract revision.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import URL
+
+from tests.helpers import catalog, write_revision
+from tests.project import Project
+
+ROWS = 20
+CALL = (
+    "('people', 'name', 'full_name', type_=sa.String(40), step={step!r}, version=1, batch_size=7)"
+)
+PEOPLE = (
+    "    op.create_table('people', sa.Column('id', sa.Integer, primary_key=True,"
+    " autoincrement=False),\n"
+    "                    sa.Column('name', sa.String(40)), sa.Column('n', sa.Integer))\n"
+    f"    op.execute('INSERT INTO people (id, name, n) VALUES ' + ', '.join(\n"
+    f"        f\"({{i}}, 'p{{i}}', 0)\" for i in range(1, {ROWS + 1})))"
+)
+
+
+def _history(project: Project) -> None:
+    write_revision(project, "r1", None, PEOPLE, "    op.drop_table('people')")
+    write_revision(
+        project,
+        "r2",
+        "r1",
+        "    op.rename_column_safely" + CALL.format(step="expand"),
+        "    op.undo_rename_column_safely" + CALL.format(step="expand"),
+    )
+    write_revision(
+        project,
+        "r3",
+        "r2",
+        "    op.rename_column_safely" + CALL.format(step="contract"),
+        "    op.undo_rename_column_safely" + CALL.format(step="contract"),
+    )
+    contract = project.root / "alembic" / "versions" / "r3_r3.py"
+    source = contract.read_text(encoding="utf-8")
+    contract.write_text(
+        source.replace("depends_on = None\n", 'depends_on = None\nphase = "contract"\n')
+    )
+
+
+def _rows(engine: Engine, *columns: str) -> dict[int, tuple[object, ...]]:
+    with engine.connect() as conn:
+        result = conn.execute(text(f"SELECT id, {', '.join(columns)} FROM people ORDER BY id"))
+        return {row[0]: tuple(row[1:]) for row in result}
+
+
+def _write(engine: Engine, *statements: str) -> None:
+    for statement in statements:  # one transaction each, as separate requests would be
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+def _columns(engine: Engine) -> set[str]:
+    return {c["name"] for c in inspect(engine).get_columns("people")}
+
+
+def _dual_write_objects(engine: Engine) -> set[tuple[str, str]]:
+    return {o for o in catalog(engine) if "rowstamp_rename" in o[1]}
+
+
+@pytest.fixture
+def engine(db_url: URL) -> Engine:
+    engine = create_engine(db_url)
+    yield engine  # type: ignore[misc]
+    engine.dispose()
+
+
+def test_rename_round_trip_with_writes_through_both_names(
+    db_url: URL, tmp_path: Path, engine: Engine
+) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    _history(project)
+
+    # before the deploy: plain alembic applies the expand phase only
+    result = project.alembic("-x", "phase=expand", "upgrade", "head")
+    assert "backfill people: done, 20 rows walked, 20 updated in 3 batches" in result.output
+    assert "left for after the deploy: 1 revision(s), from r3" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "r2"
+    assert _columns(engine) == {"id", "name", "full_name", "n"}
+    assert all(name == full for name, full in _rows(engine, "name", "full_name").values())
+    assert _dual_write_objects(engine)
+
+    # old and new code side by side: each one's writes reach the other column
+    _write(
+        engine,
+        "INSERT INTO people (id, name) VALUES (101, 'old insert')",
+        "INSERT INTO people (id, full_name) VALUES (102, 'new insert')",
+        "UPDATE people SET name = 'old update' WHERE id = 1",
+        "UPDATE people SET full_name = 'new update' WHERE id = 2",
+        "UPDATE people SET n = 5 WHERE id = 3",
+        "UPDATE people SET name = NULL WHERE id = 4",
+        "UPDATE people SET full_name = NULL WHERE id = 5",
+        "UPDATE people SET name = 'old again' WHERE id = 102",
+        "UPDATE people SET full_name = 'new again' WHERE id = 101",
+    )
+    rows = _rows(engine, "name", "full_name")
+    assert rows[101] == ("new again", "new again")
+    assert rows[102] == ("old again", "old again")
+    assert rows[1] == ("old update", "old update")
+    assert rows[2] == ("new update", "new update")
+    assert rows[3] == ("p3", "p3")
+    assert rows[4] == (None, None) and rows[5] == (None, None)
+
+    # after the deploy: the contract step drops the old column and the trigger
+    project.alembic("upgrade", "head")
+    assert _columns(engine) == {"id", "full_name", "n"}
+    assert not _dual_write_objects(engine)
+    _write(engine, "INSERT INTO people (id, full_name) VALUES (103, 'after')")
+    assert _rows(engine, "full_name")[2] == ("new update",)
+
+    # the contract's downgrade: the old column back, filled, and kept in sync again
+    project.alembic("downgrade", "r2")
+    assert _columns(engine) == {"id", "name", "full_name", "n"}
+    rows = _rows(engine, "name", "full_name")
+    assert rows[103] == ("after", "after") and rows[6] == ("p6", "p6")
+    _write(engine, "UPDATE people SET name = 'back' WHERE id = 6")
+    assert _rows(engine, "full_name")[6] == ("back",)
+
+    # the expand's downgrade: as before the rename
+    project.alembic("downgrade", "r1")
+    assert _columns(engine) == {"id", "name", "n"}
+    assert not _dual_write_objects(engine)
+    assert _rows(engine, "name")[6] == ("back",)
+    _write(engine, "UPDATE people SET name = 'plain' WHERE id = 6")
+
+
+def test_offline_sql_writes_the_trigger_and_one_update(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    _history(project)
+    result = project.alembic("upgrade", "head", "--sql")
+    out = result.stdout
+    assert "rowstamp_rename_people_name_full_name" in out
+    assert "written as ONE update for --sql" in out
+    assert "DROP COLUMN name" in out.replace('"', "").replace("`", "")
+
+
+def test_expand_phase_option_of_plain_alembic_refuses_a_revision(
+    db_url: URL, tmp_path: Path
+) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    _history(project)
+    result = project.alembic("-x", "phase=expand", "upgrade", "r3", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "-x phase=expand chooses its own target" in result.output
+    result = project.alembic("-x", "phase=contract", "upgrade", "head", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "-x phase=contract" in result.output
+
+
+def test_lint_wants_the_contract_step_in_a_contract_revision(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    _history(project)
+    versions = project.root / "alembic" / "versions"
+
+    def findings(path: Path) -> list[str]:
+        result = project.run(
+            "rowstamp", "lint", "--no-squawk", "--format", "json", str(path), check=False
+        )
+        [migration] = json.loads(result.stdout)["migrations"]
+        return [f"{f['rule']}: {f['message']}" for f in migration["findings"]]
+
+    assert findings(versions / "r2_r2.py") == []
+    assert findings(versions / "r3_r3.py") == []
+    contract = versions / "r3_r3.py"
+    contract.write_text(contract.read_text().replace('phase = "contract"\n', ""))
+    [finding] = findings(contract)
+    assert finding.startswith(
+        "contract-in-expand: drops column people.name (the contract step of its safe rename"
+        " to full_name) in an expand revision"
+    )
