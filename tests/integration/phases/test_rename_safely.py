@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError
 
 from tests.helpers import catalog, write_revision
 from tests.project import Project
@@ -185,3 +186,38 @@ def test_lint_wants_the_contract_step_in_a_contract_revision(db_url: URL, tmp_pa
         "contract-in-expand: drops column people.name (the contract step of its safe rename"
         " to full_name) in an expand revision"
     )
+
+
+def test_the_new_code_inserts_without_a_not_null_old_column(
+    db_url: URL, tmp_path: Path, engine: Engine, engine_name: str
+) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    write_revision(
+        project,
+        "r1",
+        None,
+        "    op.create_table('codes', sa.Column('id', sa.Integer, primary_key=True,"
+        " autoincrement=False),\n"
+        "                    sa.Column('code', sa.String(10), nullable=False))\n"
+        "    op.execute(\"INSERT INTO codes (id, code) VALUES (1, 'a')\")",
+        "    op.drop_table('codes')",
+    )
+    write_revision(
+        project,
+        "r2",
+        "r1",
+        "    op.rename_column_safely('codes', 'code', 'label', type_=sa.String(10),"
+        " step='expand', version=1)",
+        "    op.undo_rename_column_safely('codes', 'code', 'label', type_=sa.String(10),"
+        " step='expand', version=1)",
+    )
+    project.alembic("upgrade", "head")
+    insert = "INSERT INTO codes (id, label) VALUES (2, 'b')"
+    if engine_name == "sqlite":  # NOT NULL is checked before an AFTER trigger runs
+        with pytest.raises(IntegrityError):
+            _write(engine, insert)
+        return
+    _write(engine, insert)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, code, label FROM codes ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "a", "a"), (2, "b", "b")]
