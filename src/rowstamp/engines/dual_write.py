@@ -26,6 +26,7 @@ from rowstamp.engines.base import EngineSupport, bounded_name
 from rowstamp.errors import UnsupportedEngineError
 
 __all__ = [
+    "DUAL_WRITE_PREFIX",
     "DUAL_WRITE_VERSIONS",
     "CreateDualWriteFunction",
     "CreateDualWriteTrigger",
@@ -40,7 +41,8 @@ __all__ = [
 DUAL_WRITE_VERSIONS = frozenset({1})
 """The trigger forms this rowstamp knows; a rename operation pins one (``version=``)."""
 
-_PREFIX = "rowstamp_rename"
+DUAL_WRITE_PREFIX = "rowstamp_rename_"
+"""How the names of the dual-write triggers and functions start (rowstamp's own objects)."""
 
 
 class DualWriteSpec:
@@ -58,7 +60,9 @@ class DualWriteSpec:
     def name(self, limit: int, event: str | None = None) -> str:
         """A trigger's or function's name: the table, both columns and the event,
         shortened deterministically to the engine's ``limit``."""
-        parts = [_PREFIX, self.table_name, self.old, self.new] + ([event] if event else [])
+        parts = [DUAL_WRITE_PREFIX.rstrip("_"), self.table_name, self.old, self.new] + (
+            [event] if event else []
+        )
         return bounded_name("_".join(parts), limit)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.types import TypeEngine
 
 from rowstamp.autogen.rename_ops import RenameColumnSafelyOp
 
-__all__ = ["contract_change", "narrows"]
+__all__ = ["column_drop", "contract_change", "narrows"]
 
 
 def _integer_rank(type_: TypeEngine[object]) -> int | None:
@@ -53,6 +53,16 @@ def narrows(old_type: object, new_type: object) -> bool:
             or (old_s is not None and new_s is not None and new_s < old_s)
         )
     return False
+
+
+def column_drop(op: MigrateOperation) -> str | None:
+    """What ``op`` says when it drops a column (the ``drop-column`` rule); None: it does not.
+    The contract step of a safe rename drops one too, though its values live on."""
+    if isinstance(op, ops.DropColumnOp):
+        return f"drops column {op.column_name} and its data"
+    if isinstance(op, RenameColumnSafelyOp) and op.step == "contract":
+        return f"drops column {op.old} (its values live on in {op.new})"
+    return None
 
 
 def contract_change(op: MigrateOperation) -> str | None:
