@@ -239,3 +239,23 @@ def test_the_new_code_inserts_without_a_not_null_old_column(
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, code, label FROM codes ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [(1, "a", "a"), (2, "b", "b")]
+
+
+def test_an_expand_step_killed_after_its_ddl_runs_again(
+    db_url: URL, tmp_path: Path, engine: Engine
+) -> None:
+    """What a run killed during the backfill leaves (the column there, committed, and
+    some rows filled) is finished by the next run instead of failing on the column."""
+    project = Project.copy(tmp_path / "project", db_url)
+    _history(project)
+    project.alembic("upgrade", "r1")
+    _write(
+        engine,
+        "ALTER TABLE people ADD COLUMN full_name VARCHAR(40)",
+        "UPDATE people SET full_name = name WHERE id <= 7",
+    )
+    result = project.alembic("upgrade", "r2")
+    assert "backfill people: done, 20 rows walked, 13 updated" in result.output
+    assert all(name == full for name, full in _rows(engine, "name", "full_name").values())
+    _write(engine, "UPDATE people SET name = 'synced' WHERE id = 1")
+    assert _rows(engine, "full_name")[1] == ("synced",)
