@@ -21,6 +21,7 @@ __all__ = [
     "settings_loader",
     "soft_delete",
     "unique_among_active",
+    "untouched",
     "utc_now",
 ]
 
@@ -38,6 +39,7 @@ _EXPORTS = {
     "restore": "rowstamp.model.softdelete",
     "soft_delete": "rowstamp.model.softdelete",
     "unique_among_active": "rowstamp.model.unique_active",
+    "untouched": "rowstamp.runtime.untouched",
     "load_settings": "rowstamp.settings",
     "settings_loader": "rowstamp.settings",
     "utc_now": "rowstamp.sql",
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from rowstamp.model.softdelete import enable_soft_delete, restore, soft_delete
     from rowstamp.model.types import UTCDateTime
     from rowstamp.model.unique_active import unique_among_active
+    from rowstamp.runtime.untouched import untouched
     from rowstamp.settings import RowstampSettings, load_settings, settings_loader
     from rowstamp.sql import utc_now
 

@@ -27,7 +27,7 @@ __all__ = ["TIMESTAMP_OPTION", "setup"]
 TIMESTAMP_OPTION = "rowstamp_timestamp_utc"
 """``context.configure`` option holding the ``DATABASE_TIMESTAMP_UTC`` override."""
 
-_triggers: WeakKeyDictionary[AutogenContext, dict[str | None, set[str]]] = WeakKeyDictionary()
+_triggers: WeakKeyDictionary[AutogenContext, dict[str | None, dict[str, int]]] = WeakKeyDictionary()
 _checked: WeakSet[AutogenContext] = WeakSet()
 
 
@@ -45,7 +45,7 @@ def _check_now_sql(autogen_context: AutogenContext) -> None:
     for_dialect(connection.dialect).check_now_sql(connection, now)
 
 
-def _tables_with_trigger(autogen_context: AutogenContext, schema: str | None) -> set[str]:
+def _trigger_versions(autogen_context: AutogenContext, schema: str | None) -> dict[str, int]:
     per_schema = _triggers.setdefault(autogen_context, {})
     if schema not in per_schema:
         connection = autogen_context.connection
@@ -53,7 +53,7 @@ def _tables_with_trigger(autogen_context: AutogenContext, schema: str | None) ->
         from rowstamp.engines import for_dialect
 
         support = for_dialect(connection.dialect)
-        per_schema[schema] = support.tables_with_trigger(connection, schema)
+        per_schema[schema] = support.trigger_versions(connection, schema)
     return per_schema[schema]
 
 
@@ -65,7 +65,8 @@ def compare_updated_at_trigger(
     conn_table: Table | None,
     metadata_table: Table | None,
 ) -> PriorityDispatchResult:
-    """Add or drop the table's ``updated_at`` trigger to match the model."""
+    """Add or drop the table's ``updated_at`` trigger to match the model, or replace an
+    older version's (reversible: the downgrade puts the old version back)."""
     # Imported here: Alembic loads this plugin module while alembic.operations,
     # which ops needs, may still be importing; and every `alembic` command loads it,
     # so rowstamp.model.columns (sqlalchemy.orm) and the engines wait until a comparison runs.
@@ -73,6 +74,7 @@ def compare_updated_at_trigger(
         TRIGGER_VERSION,
         CreateUpdatedAtTriggerOp,
         DropUpdatedAtTriggerOp,
+        ReplaceUpdatedAtTriggerOp,
     )
     from rowstamp.model.columns import updated_at_column, wants_updated_at_trigger
 
@@ -82,9 +84,16 @@ def compare_updated_at_trigger(
 
         check_table_name(table_name)
     wanted = metadata_table is not None and wants_updated_at_trigger(metadata_table)
-    present = conn_table is not None and table_name in _tables_with_trigger(autogen_context, schema)
+    version = _trigger_versions(autogen_context, schema).get(table_name)
+    present = conn_table is not None and version is not None
     now = autogen_context.opts.get(TIMESTAMP_OPTION)
     column = updated_at_column(metadata_table) if metadata_table is not None else None
+    if wanted and present and version is not None and version < TRIGGER_VERSION:
+        replace = ReplaceUpdatedAtTriggerOp(
+            table_name, schema=schema, from_version=version, version=TRIGGER_VERSION, now=now
+        )
+        replace.column = None if column == "updated_at" else column
+        modify_table_ops.ops.append(replace)
     if wanted == present:
         return PriorityDispatchResult.CONTINUE
     kind = CreateUpdatedAtTriggerOp if wanted else DropUpdatedAtTriggerOp

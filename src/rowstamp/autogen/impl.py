@@ -24,9 +24,11 @@ from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
+    ReplaceUpdatedAtTriggerOp,
 )
 from rowstamp.autogen.rename_ops import RenameColumnSafelyOp, UndoRenameColumnSafelyOp
 from rowstamp.engines import for_dialect
+from rowstamp.engines.ddl import TriggerSpec
 
 __all__: list[str] = []
 
@@ -46,9 +48,32 @@ def _create(operations: Operations, operation: CreateUpdatedAtTriggerOp) -> None
 
 @Operations.implementation_for(DropUpdatedAtTriggerOp)
 def _drop(operations: Operations, operation: DropUpdatedAtTriggerOp) -> None:
-    support = for_dialect(operations.get_context().dialect)
+    context = operations.get_context()
+    support = for_dialect(context.dialect)
     for statement in support.drop_statements(operation.spec()):
         operations.execute(statement)
+    if not context.as_sql and context.connection is not None:
+        support.after_trigger_drop(context.connection, operation.schema)
+
+
+@Operations.implementation_for(ReplaceUpdatedAtTriggerOp)
+def _replace(operations: Operations, operation: ReplaceUpdatedAtTriggerOp) -> None:
+    """The old trigger's drop, then the new one's create: one transaction where DDL
+    is transactional; on MySQL a moment between the two where updates keep updated_at."""
+    spec = operation.spec()
+    old = TriggerSpec(
+        spec.table_name,
+        spec.schema,
+        version=operation.from_version,
+        now=spec.now,
+        column=spec.column,
+    )
+    context = operations.get_context()
+    support = for_dialect(context.dialect)
+    for statement in [*support.drop_statements(old), *support.create_statements(spec)]:
+        operations.execute(statement)
+    if not context.as_sql and context.connection is not None:
+        support.after_trigger_drop(context.connection, operation.schema)
 
 
 @Operations.implementation_for(EnsureUpdatedAtTriggerOp)

@@ -26,15 +26,17 @@ __all__ = [
     "DropUpdatedAtTriggerOp",
     "EnsureUpdatedAtTriggerOp",
     "FillNullsOp",
+    "ReplaceUpdatedAtTriggerOp",
     "TopLevelOps",
 ]
 
 DEFAULT_COLUMN = "updated_at"
 
-TRIGGER_VERSION = 1
-"""The newest trigger form; autogenerate renders it into new migrations."""
+TRIGGER_VERSION = 2
+"""The newest trigger form; autogenerate renders it into new migrations. Version 2
+leaves ``updated_at`` alone in writes marked untouched (``rowstamp.untouched``)."""
 
-_KNOWN_VERSIONS = frozenset({1})
+_KNOWN_VERSIONS = frozenset({1, 2})
 
 
 class _UpdatedAtTriggerOp(MigrateOperation):
@@ -157,6 +159,49 @@ class EnsureUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         return ("ensure_updated_at_trigger", self.schema, self.table_name)
+
+
+@Operations.register_operation("replace_updated_at_trigger")
+class ReplaceUpdatedAtTriggerOp(_UpdatedAtTriggerOp):
+    """Replace a table's trigger of ``from_version`` by one of ``version``: how
+    autogenerate moves an existing trigger to the newest form, and back in the downgrade."""
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        from_version: int,
+        version: int,
+        now: str | None = None,
+        column: str | None = None,
+    ) -> None:
+        _UpdatedAtTriggerOp(table_name, schema=schema, version=from_version)  # a known one
+        super().__init__(table_name, schema=schema, version=version, now=now, column=column)
+        self.from_version = from_version
+
+    @classmethod
+    def replace_updated_at_trigger(
+        cls,
+        operations: Operations,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        from_version: int,
+        version: int,
+        now: str | None = None,
+        column: str | None = None,
+    ) -> None:
+        """Drop the ``from_version`` trigger and create the ``version`` one."""
+        kwargs: dict[str, Any] = {"schema": schema, "now": now, "column": column}
+        operations.invoke(cls(table_name, from_version=from_version, version=version, **kwargs))
+
+    def reverse(self) -> ReplaceUpdatedAtTriggerOp:
+        kwargs = {**self._kwargs(), "version": self.from_version}
+        return ReplaceUpdatedAtTriggerOp(self.table_name, from_version=self.version, **kwargs)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("replace_updated_at_trigger", self.schema, self.table_name, self.version)
 
 
 ADD_COLUMNS_VERSION = 1
@@ -285,6 +330,7 @@ class BackfillOp(MigrateOperation):
         sleep_between_batches: float = 0,
         max_replication_lag: Callable[[], float] | None = None,
         replication_lag_limit: float = 1.0,
+        touch: bool = True,
     ) -> None:
         from rowstamp.errors import RowstampError
 
@@ -306,6 +352,7 @@ class BackfillOp(MigrateOperation):
         self.sleep_between_batches = sleep_between_batches
         self.max_replication_lag = max_replication_lag
         self.replication_lag_limit = replication_lag_limit
+        self.touch = touch
 
     @classmethod
     def backfill(
@@ -320,12 +367,14 @@ class BackfillOp(MigrateOperation):
         sleep_between_batches: float = 0,
         max_replication_lag: Callable[[], float] | None = None,
         replication_lag_limit: float = 1.0,
+        touch: bool = True,
     ) -> None:
         """Fill ``values`` into ``table_name`` in batches along its primary key.
 
         ``where`` (SQL text or an expression) picks the rows; ``max_replication_lag``
         is a callable returning the replicas' lag in seconds: no batch starts while it
-        is above ``replication_lag_limit``.
+        is above ``replication_lag_limit``. ``touch=False`` leaves ``updated_at`` as it
+        was (the table's trigger must be version 2).
         """
         operations.invoke(
             cls(
@@ -337,6 +386,7 @@ class BackfillOp(MigrateOperation):
                 sleep_between_batches=sleep_between_batches,
                 max_replication_lag=max_replication_lag,
                 replication_lag_limit=replication_lag_limit,
+                touch=touch,
             )
         )
 

@@ -28,6 +28,7 @@ from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
+    ReplaceUpdatedAtTriggerOp,
     _UpdatedAtTriggerOp,
 )
 from rowstamp.autogen.retrofit import retrofit_existing_tables
@@ -37,6 +38,8 @@ __all__ = ["order_trigger_operations"]
 
 # Batches of only these never rebuild a table, so they cannot lose a trigger.
 _IN_PLACE = (ops.CreateIndexOp, ops.DropIndexOp)
+# Operations that leave a table with its trigger, written after its batch block.
+_CREATING = (CreateUpdatedAtTriggerOp, ReplaceUpdatedAtTriggerOp)
 
 
 def _key(schema: str | None, name: str) -> tuple[str | None, str]:
@@ -69,7 +72,7 @@ def _lift(
         result.extend(o for o in triggers if isinstance(o, DropUpdatedAtTriggerOp))
         if op.ops:
             result.append(op)
-        created = [o for o in triggers if isinstance(o, CreateUpdatedAtTriggerOp)]
+        created = [o for o in triggers if isinstance(o, _CREATING)]
         result.extend(created)
         key = _key(op.schema, op.table_name)
         rebuilds = any(not isinstance(o, _IN_PLACE) for o in op.ops)

@@ -26,6 +26,7 @@ from rowstamp.autogen.ops import (
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
     FillNullsOp,
+    ReplaceUpdatedAtTriggerOp,
     TopLevelOps,
     _UpdatedAtTriggerOp,
 )
@@ -51,6 +52,8 @@ def _render_call(name: str, op: _UpdatedAtTriggerOp, autogen_context: AutogenCon
     args = [repr(op.table_name)]
     if op.schema is not None:
         args.append(f"schema={op.schema!r}")
+    if isinstance(op, ReplaceUpdatedAtTriggerOp):
+        args.append(f"from_version={op.from_version!r}")
     args.append(f"version={op.version!r}")
     if op.now is not None:
         args.append(f"now={op.now!r}")
@@ -72,6 +75,11 @@ def _render_drop(autogen_context: AutogenContext, op: DropUpdatedAtTriggerOp) ->
 @renderers.dispatch_for(EnsureUpdatedAtTriggerOp)
 def _render_ensure(autogen_context: AutogenContext, op: EnsureUpdatedAtTriggerOp) -> str:
     return _render_call("ensure_updated_at_trigger", op, autogen_context)
+
+
+@renderers.dispatch_for(ReplaceUpdatedAtTriggerOp)
+def _render_replace(autogen_context: AutogenContext, op: ReplaceUpdatedAtTriggerOp) -> str:
+    return _render_call("replace_updated_at_trigger", op, autogen_context)
 
 
 @renderers.dispatch_for(AddColumnsOp)

@@ -36,6 +36,7 @@ from sqlalchemy.types import TypeEngine
 
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import TriggerSpec
+from rowstamp.engines.untouched import UntouchedSupport
 from rowstamp.errors import IdentifierError, SettingsError, first_line
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def bounded_name(name: str, limit: int) -> str:
     return f"{prefix}_{digest}"
 
 
-class EngineSupport:
+class EngineSupport(UntouchedSupport):
     """Base class of the per-engine modules; one instance per engine in the registry."""
 
     name: ClassVar[str]
@@ -213,10 +214,6 @@ class EngineSupport:
 
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         """Statements that remove ``spec``'s trigger (safe to re-run)."""
-        raise NotImplementedError
-
-    def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
-        """Names of the tables in ``schema`` that have rowstamp's trigger: one catalog query."""
         raise NotImplementedError
 
     def unreflected_uniques(

@@ -40,6 +40,7 @@ from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
 
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
@@ -55,7 +56,10 @@ from rowstamp.errors import BackupError, TriggerPrivilegeError
 if TYPE_CHECKING:
     from alembic.operations import MigrateOperation, Operations
 
-__all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
+__all__ = ["UNTOUCHED_VARIABLE", "MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
+
+UNTOUCHED_VARIABLE = "@rowstamp_untouched"
+"""The session variable a version 2 trigger reads: set, it leaves ``updated_at`` alone."""
 
 _FRACTIONAL = (mysql_types.DATETIME, mysql_types.TIMESTAMP, mysql_types.TIME)
 
@@ -143,7 +147,7 @@ class MySQLSupport(EngineSupport):
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [DropUpdatedAtTrigger(spec)]
 
-    def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
+    def trigger_versions(self, connection: Connection, schema: str | None) -> dict[str, int]:
         triggers = _info_schema(
             "TRIGGERS",
             "trigger_schema",
@@ -151,18 +155,36 @@ class MySQLSupport(EngineSupport):
             "event_object_table",
             "event_manipulation",
             "action_timing",
+            "action_statement",
         )
         where = triggers.c.trigger_schema == (
             literal(schema, String) if schema is not None else func.database()
         )
         rows = connection.execute(
-            select(triggers.c.trigger_name, triggers.c.event_object_table).where(
+            select(
+                triggers.c.trigger_name,
+                triggers.c.event_object_table,
+                triggers.c.action_statement,
+            ).where(
                 where,
                 triggers.c.event_manipulation == "UPDATE",
                 triggers.c.action_timing == "BEFORE",
             )
         )
-        return {tbl for name, tbl in rows if name == self.trigger_name(tbl)}
+        return {
+            tbl: 2 if UNTOUCHED_VARIABLE in str(body) else 1
+            for name, tbl, body in rows
+            if name == self.trigger_name(tbl)
+        }
+
+    # A session user variable: set and reset around the writes, never left to the pool.
+    untouched_survives_transaction: ClassVar[bool] = True
+
+    def mark_untouched(self) -> TextClause:
+        return text(f"SET {UNTOUCHED_VARIABLE} = 1")
+
+    def unmark_untouched(self) -> TextClause:
+        return text(f"SET {UNTOUCHED_VARIABLE} = NULL")
 
     def try_lock(self, connection: Connection, key: str) -> bool:
         # GET_LOCK names are server-wide: qualify with the database, within 64 characters.

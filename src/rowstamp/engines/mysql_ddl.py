@@ -38,7 +38,7 @@ from rowstamp.engines.ddl import (
     DropUpdatedAtTrigger,
     filters_on_active,
 )
-from rowstamp.engines.mysql import MariaDBSupport, MySQLSupport
+from rowstamp.engines.mysql import UNTOUCHED_VARIABLE, MariaDBSupport, MySQLSupport
 from rowstamp.errors import UnsupportedEngineError
 
 __all__: list[str] = []
@@ -59,6 +59,8 @@ def _create_trigger(element: CreateUpdatedAtTrigger, compiler: DDLCompiler, **kw
     trigger = _qualified(compiler, _SUPPORT.trigger_name(spec.table_name), spec.schema)
     col = compiler.preparer.quote(spec.column)
     now = _SUPPORT.now_sql(compiler.sql_compiler, spec, **kw)
+    if spec.version >= 2:  # NEW.col is what the UPDATE set, or the old value
+        now = f"IF({UNTOUCHED_VARIABLE} IS NULL, {now}, NEW.{col})"
     return (
         f"CREATE TRIGGER IF NOT EXISTS {trigger}\n"
         f"BEFORE UPDATE ON {_qualified(compiler, spec.table_name, spec.schema)}\n"

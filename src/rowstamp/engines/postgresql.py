@@ -13,9 +13,8 @@ downgrade could put the old body back.
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
+from sqlalchemy.sql.elements import TextClause
 
 from rowstamp.engines.base import EngineSupport, database_statement
 from rowstamp.engines.catalog import Catalog
@@ -37,27 +37,27 @@ from rowstamp.engines.ddl import (
     TriggerSpec,
 )
 from rowstamp.engines.postgresql_catalog import read_catalog
+from rowstamp.engines.postgresql_functions import (
+    DEFAULT_NOW,
+    FUNCTION_PATTERN,
+    UNTOUCHED_SETTING,
+    body,
+    edited,
+    function_name,
+    function_version,
+    should_set,
+)
 from rowstamp.engines.tools import run_tool
 
 __all__ = ["PostgreSQLSupport", "function_name"]
 
 _DIALECT = "postgresql"
-_FUNCTION = "set_updated_at"
-_DEFAULT_NOW = "now()"
-# rowstamp's trigger functions: the guide's, and one per pinned "now" expression or renamed column
-_FUNCTION_PATTERN = "^set_updated_at(_[0-9a-f]{8})?$"
-_BODY = re.compile(
-    r"\nBEGIN\n    NEW\.(?P<column>\"(?:[^\"]|\"\")*\"|\S+) := (?P<now>.*);"
-    r"\n    RETURN NEW;\nEND;\n",
-    re.DOTALL,
-)
-_COLUMN = "updated_at"
 # Dollar-quote tag for function and DO bodies; identifiers never appear inside it unquoted.
 _TAG = "$rowstamp$"
 
 _TABLES_WITH_TRIGGER = text(
     """
-    SELECT c.relname
+    SELECT c.relname, p.proname
     FROM pg_catalog.pg_trigger t
     JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -117,7 +117,7 @@ class PostgreSQLSupport(EngineSupport):
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # now() is an absolute instant for timestamptz columns, whatever the session
         # TimeZone; being STABLE, it keeps ADD COLUMN ... DEFAULT catalog-only.
-        return _DEFAULT_NOW
+        return DEFAULT_NOW
 
     def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [CreateUpdatedAtFunction(spec), CreateUpdatedAtTrigger(spec)]
@@ -125,25 +125,32 @@ class PostgreSQLSupport(EngineSupport):
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [DropUpdatedAtTrigger(spec), DropUpdatedAtFunction(spec)]
 
-    def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
+    def trigger_versions(self, connection: Connection, schema: str | None) -> dict[str, int]:
         rows = connection.execute(
             _TABLES_WITH_TRIGGER,
-            {"schema": schema, "trigger": self.trigger_prefix, "function": _FUNCTION_PATTERN},
+            {"schema": schema, "trigger": self.trigger_prefix, "function": FUNCTION_PATTERN},
         )
-        return {row[0] for row in rows}
+        return {table: function_version(function) for table, function in rows}
+
+    def mark_untouched(self) -> TextClause:
+        """Transaction-local (``true``): the mark ends with the transaction, even an aborted one."""
+        return text(f"SELECT set_config('{UNTOUCHED_SETTING}', 'on', true)")
+
+    def unmark_untouched(self) -> TextClause:
+        return text(f"SELECT set_config('{UNTOUCHED_SETTING}', '', true)")
 
     def catalog_objects(self, connection: Connection) -> Catalog:
         quote = connection.dialect.identifier_preparer.quote
-        return read_catalog(connection, lambda name, body: _edited(name, body, quote))
+        return read_catalog(connection, lambda name, text: edited(name, text, quote))
 
     def edited_functions(self, connection: Connection) -> list[str]:
         column = connection.dialect.identifier_preparer.quote
-        rows = connection.execute(_TRIGGER_FUNCTIONS, {"function": _FUNCTION_PATTERN}).all()
+        rows = connection.execute(_TRIGGER_FUNCTIONS, {"function": FUNCTION_PATTERN}).all()
         return [
             f"function {schema}.{name}() has a body rowstamp's migrations did not write"
-            f"{_should_set(name, body, column)}; put that body back with CREATE OR REPLACE FUNCTION"
-            for schema, name, body in rows
-            if _edited(name, body, column)
+            f"{should_set(name, text, column)}; put that body back with CREATE OR REPLACE FUNCTION"
+            for schema, name, text in rows
+            if edited(name, text, column)
         ]
 
     @contextmanager
@@ -235,64 +242,13 @@ class PostgreSQLSupport(EngineSupport):
 _SUPPORT = PostgreSQLSupport()
 
 
-def function_name(now: str | None, column: str = _COLUMN) -> str:
-    """The trigger function of a "now" and a column: the guide's ``set_updated_at`` for
-    the engine's default and ``updated_at``, else one named from the expression (and
-    the column a model renamed it to), so that no trigger operation ever replaces a
-    function other tables' triggers use."""
-    if column != _COLUMN:
-        key = f"{now or _DEFAULT_NOW}\n{column}"
-    elif now is None:
-        return _FUNCTION
-    else:
-        key = now
-    return f"{_FUNCTION}_{hashlib.sha256(key.encode()).hexdigest()[:8]}"
-
-
 def _numeric_key(key: str) -> int:
     """The migration lock's name as the signed 64-bit number advisory locks take."""
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
 
 
-def _body(column: str, now: str) -> str:
-    return f"\nBEGIN\n    NEW.{column} := {now};\n    RETURN NEW;\nEND;\n"
-
-
-def _expected(name: str, body: str) -> tuple[str, str] | None:
-    """The column and "now" the function ``name`` stands for, or None when its body
-    cannot tell."""
-    if name == _FUNCTION:
-        return _COLUMN, _DEFAULT_NOW
-    match = _BODY.fullmatch(body)
-    if match is None:
-        return None
-    column, now = _unquote(match["column"]), match["now"]
-    return (column, now) if function_name(now, column) == name else None
-
-
-def _unquote(identifier: str) -> str:
-    if identifier.startswith('"') and identifier.endswith('"'):
-        return identifier[1:-1].replace('""', '"')
-    return identifier
-
-
-def _edited(name: str, body: str | None, quote: Callable[[str], str]) -> bool:
-    """True for a rowstamp trigger function whose body is not what rowstamp writes."""
-    if body is None or not re.match(_FUNCTION_PATTERN, name):
-        return False
-    expected = _expected(name, body)
-    return expected is None or body != _body(quote(expected[0]), expected[1])
-
-
-def _should_set(name: str, body: str, quote: Callable[[str], str]) -> str:
-    expected = _expected(name, body)
-    if expected is None:
-        return ""
-    return f" (it should set {quote(expected[0])} := {expected[1]})"
-
-
 def _function(compiler: DDLCompiler, spec: TriggerSpec) -> str:
-    name = compiler.preparer.quote(function_name(spec.now, spec.column))
+    name = compiler.preparer.quote(function_name(spec.now, spec.column, spec.version))
     if spec.schema is not None:
         return f"{compiler.preparer.quote_schema(spec.schema)}.{name}"
     return name
@@ -313,7 +269,7 @@ def _create_function(element: CreateUpdatedAtFunction, compiler: DDLCompiler, **
     # the name stands for the body: replacing it changes no other table's trigger
     return (
         f"CREATE OR REPLACE FUNCTION {_function(compiler, spec)}() RETURNS trigger\n"
-        f"LANGUAGE plpgsql AS {_TAG}{_body(column, now)}{_TAG}"
+        f"LANGUAGE plpgsql AS {_TAG}{body(column, now, spec.version)}{_TAG}"
     )
 
 

@@ -23,23 +23,39 @@ from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Column, Connection, Engine, column, event, func, literal, select, table
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    column,
+    event,
+    func,
+    literal,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
-from sqlalchemy.sql.ddl import ExecutableDDLElement
+from sqlalchemy.sql.ddl import CreateTable, DropTable, ExecutableDDLElement
+from sqlalchemy.sql.elements import TextClause
 
 from rowstamp.engines.base import EngineSupport
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
 from rowstamp.engines.sqlite_catalog import read_catalog, unique_columns
 from rowstamp.engines.sqlite_rebuild import add_columns_keeping_table, batch_losses
+from rowstamp.engines.untouched import UNTOUCHED_SETTING
 from rowstamp.errors import BackupError
 
 if TYPE_CHECKING:
     from alembic.operations import Operations
 
-__all__ = ["SQLiteSupport", "database_file"]
+__all__ = ["SQLiteSupport", "database_file", "marker_table"]
 
 _DIALECT = "sqlite"
 # SQLAlchemy stores DateTime on SQLite as text with six fractional digits;
@@ -89,18 +105,44 @@ class SQLiteSupport(EngineSupport):
         return batch_losses(connection, table_name, self.trigger_name(table_name))
 
     def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        if spec.version >= 2:  # the trigger reads the marker table, which must exist
+            return [
+                CreateTable(marker_table(spec.schema), if_not_exists=True),
+                CreateUpdatedAtTrigger(spec),
+            ]
         return [CreateUpdatedAtTrigger(spec)]
 
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [DropUpdatedAtTrigger(spec)]
 
-    def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
-        master = table("sqlite_master", column("type"), column("name"), column("tbl_name"))
+    def trigger_versions(self, connection: Connection, schema: str | None) -> dict[str, int]:
+        master = table(
+            "sqlite_master", column("type"), column("name"), column("tbl_name"), column("sql")
+        )
         master.schema = schema
         rows = connection.execute(
-            select(master.c.name, master.c.tbl_name).where(master.c.type == "trigger")
+            select(master.c.name, master.c.tbl_name, master.c.sql).where(master.c.type == "trigger")
         )
-        return {tbl for name, tbl in rows if name == self.trigger_name(tbl)}
+        return {
+            tbl: 2 if UNTOUCHED_SETTING in str(sql) else 1
+            for name, tbl, sql in rows
+            if name == self.trigger_name(tbl)
+        }
+
+    # Writers are serialized and readers see only what committed: a marker row written
+    # and deleted inside the write transaction is seen by that transaction alone.
+    untouched_commits: ClassVar[bool] = True
+
+    def mark_untouched(self) -> TextClause:
+        return text(f"INSERT INTO {UNTOUCHED_SETTING} (marked) VALUES (1)")
+
+    def unmark_untouched(self) -> TextClause:
+        return text(f"DELETE FROM {UNTOUCHED_SETTING}")
+
+    def after_trigger_drop(self, connection: Connection, schema: str | None) -> None:
+        """Drop the marker table with the last version 2 trigger (one catalog query)."""
+        if 2 not in self.trigger_versions(connection, schema).values():
+            connection.execute(DropTable(marker_table(schema), if_exists=True))
 
     def unreflected_uniques(
         self, connection: Connection, schema: str | None
@@ -287,6 +329,13 @@ def _begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def marker_table(schema: str | None) -> Table:
+    """The table a version 2 trigger looks in: a row there means "leave updated_at"."""
+    return Table(
+        UNTOUCHED_SETTING, MetaData(), Column("marked", Integer, nullable=False), schema=schema
+    )
+
+
 def _trigger(compiler: DDLCompiler, spec: TriggerSpec) -> str:
     name = compiler.preparer.quote(_SUPPORT.trigger_name(spec.table_name))
     if spec.schema is not None:
@@ -302,10 +351,14 @@ def _create_trigger(element: CreateUpdatedAtTrigger, compiler: DDLCompiler, **kw
     tbl = compiler.preparer.quote(spec.table_name)
     col = compiler.preparer.quote(spec.column)
     now = _SUPPORT.now_sql(compiler.sql_compiler, spec, **kw)
+    unmarked = ""
+    if spec.version >= 2:  # a marker row (rowstamp.untouched) leaves updated_at alone
+        marker = compiler.preparer.quote(UNTOUCHED_SETTING)
+        unmarked = f" AND NOT EXISTS (SELECT 1 FROM {marker})"
     return (
         f"CREATE TRIGGER IF NOT EXISTS {_trigger(compiler, spec)}\n"
         f"AFTER UPDATE ON {tbl} FOR EACH ROW\n"
-        f"WHEN NEW.{col} IS NOT {now}\n"
+        f"WHEN NEW.{col} IS NOT {now}{unmarked}\n"
         "BEGIN\n"
         f"    UPDATE {tbl} SET {col} = {now} WHERE rowid = NEW.rowid;\n"
         "END"

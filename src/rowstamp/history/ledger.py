@@ -86,12 +86,15 @@ def own_tables(config: Config) -> frozenset[str]:
     """The tables a run keeps whatever the models, which autogenerate, status, drift and
     the test catalogs leave alone: Alembic's version table, the configured ledger (and
     the default one, also when the ledger was renamed or turned off after it ran) and
-    an unfinished backfill's progress table."""
+    an unfinished backfill's progress table, and SQLite's marker table of writes that
+    leave ``updated_at`` alone."""
+    from rowstamp.engines.untouched import UNTOUCHED_SETTING
     from rowstamp.runtime.backfill import PROGRESS_TABLE
 
     name = ledger_table_name(config)
     version_table = config.get_main_option("version_table") or "alembic_version"
-    return frozenset({version_table, DEFAULT_TABLE, PROGRESS_TABLE} | ({name} if name else set()))
+    own = {version_table, DEFAULT_TABLE, PROGRESS_TABLE, UNTOUCHED_SETTING}
+    return frozenset(own | ({name} if name else set()))
 
 
 def file_sha(path: Path) -> str:

@@ -23,6 +23,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -106,8 +107,33 @@ def run_backfill(operations: Operations, op: BackfillOp) -> None:
         )
     with context.autocommit_block():
         assert context.connection is not None
-        with context.connection.engine.connect() as connection:
+        with (
+            context.connection.engine.connect() as connection,
+            _untouched_if_asked(connection, op),
+        ):
             _Walk(connection, op, _sayer(context.config)).run()
+
+
+def _untouched_if_asked(connection: Connection, op: BackfillOp) -> AbstractContextManager[None]:
+    """``touch=False``: every batch marked untouched; a version 1 trigger, which would
+    bump ``updated_at`` anyway, is refused before the first batch (one catalog query)."""
+    if op.touch:
+        return nullcontext()
+    from rowstamp.engines import for_dialect
+    from rowstamp.runtime.untouched import untouched
+
+    with connection.begin():
+        version = for_dialect(connection.dialect).trigger_versions(connection, op.schema)
+    if version.get(op.table_name, 2) < 2:
+        raise RowstampError(
+            f"op.backfill(touch=False) of {op.table_name} cannot leave updated_at alone: "
+            f"its updated_at trigger is version {version[op.table_name]}",
+            "autogenerate a revision before this one (it writes "
+            "op.replace_updated_at_trigger to version 2), or leave out touch=False",
+        )
+    if op.table_name not in version:
+        return nullcontext()  # no trigger: nothing sets updated_at
+    return untouched(connection)
 
 
 def _offline(operations: Operations, op: BackfillOp) -> None:
@@ -117,11 +143,18 @@ def _offline(operations: Operations, op: BackfillOp) -> None:
     statement = update(target).values(values)
     if op.where is not None:
         statement = statement.where(_where(op.where))
+    from rowstamp.engines import for_dialect
+
+    support = for_dialect(operations.get_context().dialect)
+    if not op.touch:
+        operations.execute(support.mark_untouched())
     operations.execute(
         f"-- rowstamp op.backfill of {op.table_name}, written as ONE update for --sql; "
         f"online it runs in batches of {op.batch_size} rows along the primary key"
     )
     operations.execute(statement)
+    if not op.touch:
+        operations.execute(support.unmark_untouched())
 
 
 def _where(where: Any) -> ColumnElement[bool] | TextClause:

@@ -52,15 +52,19 @@ def _check(path: Path, sql: str) -> None:
     assert sql == recorded
 
 
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize("dialect_name", sorted(DIALECTS))
 @pytest.mark.parametrize("case", sorted(SPECS))
-def test_trigger_sql_is_pinned(dialect_name: str, case: str) -> None:
+def test_trigger_sql_is_pinned(dialect_name: str, case: str, version: int) -> None:
     dialect = DIALECTS[dialect_name]
     support = for_dialect(dialect)
-    spec = SPECS[case]
+    given = SPECS[case]
+    spec = TriggerSpec(
+        given.table_name, given.schema, version=version, now=given.now, column=given.column
+    )
     statements = [*support.create_statements(spec), *support.drop_statements(spec)]
     sql = ";\n\n".join(str(s.compile(dialect=dialect)).strip() for s in statements) + ";\n"
-    _check(GOLDEN / dialect_name / f"trigger_v1_{case}.sql", sql)
+    _check(GOLDEN / dialect_name / f"trigger_v{version}_{case}.sql", sql)
 
 
 @pytest.mark.parametrize("dialect_name", sorted(DIALECTS))

@@ -1,0 +1,54 @@
+"""Trigger version 2: writes that leave ``updated_at`` alone, and which version a table has.
+
+A version 2 trigger sets ``updated_at`` unless the writing transaction (PostgreSQL,
+SQLite) or session (MySQL/MariaDB) is marked untouched; the mark is something no
+other connection can observe, so a backfill marked this way leaves ``updated_at``
+as it was while a concurrent application UPDATE still bumps it. ``EngineSupport``
+inherits this mixin; each engine module says how it marks a connection.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy import Connection
+from sqlalchemy.sql.elements import TextClause
+
+__all__ = ["UNTOUCHED_SETTING", "UntouchedSupport"]
+
+UNTOUCHED_SETTING = "rowstamp_untouched"
+"""The name of the mark: PostgreSQL's setting ``rowstamp.untouched``, MySQL's user
+variable ``@rowstamp_untouched``, SQLite's marker table ``rowstamp_untouched``."""
+
+
+class UntouchedSupport:
+    """What ``rowstamp.untouched`` and ``op.backfill(touch=False)`` need of an engine."""
+
+    untouched_survives_transaction: ClassVar[bool] = False
+    """True where the mark outlives its transaction (a MySQL session variable): it is
+    taken away before every commit and after every rollback."""
+
+    untouched_commits: ClassVar[bool] = False
+    """True where a mark left at COMMIT would be committed for every connection to see
+    (SQLite's marker row): it is taken away before every commit."""
+
+    def trigger_versions(self, connection: Connection, schema: str | None) -> dict[str, int]:
+        """The version of rowstamp's trigger on each table in ``schema`` that has one:
+        one catalog query."""
+        raise NotImplementedError
+
+    def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
+        """Names of the tables in ``schema`` that have rowstamp's trigger: one catalog query."""
+        return set(self.trigger_versions(connection, schema))
+
+    def mark_untouched(self) -> TextClause:
+        """The statement that marks this connection's writes as leaving ``updated_at``."""
+        raise NotImplementedError
+
+    def unmark_untouched(self) -> TextClause:
+        """The statement that takes the mark away again."""
+        raise NotImplementedError
+
+    def after_trigger_drop(self, connection: Connection, schema: str | None) -> None:
+        """Online, after a trigger was dropped: remove what only version 2 triggers
+        needed once none is left (SQLite's marker table); nothing elsewhere."""

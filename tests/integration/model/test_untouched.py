@@ -1,0 +1,145 @@
+"""Trigger version 2 and ``rowstamp.untouched``: marked writes leave ``updated_at``
+alone, every other write (another connection's, or this one's after the block) bumps
+it, and the mark is visible to no other connection, on every engine."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, Integer, MetaData, String, select, text, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from rowstamp import RowstampError, untouched
+from rowstamp.engines import for_dialect
+from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
+from tests.helpers import catalog, run_ops, timestamps
+
+
+class Base(MetadataColumns, DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Thing(Base):
+    __tablename__ = "things"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str | None] = mapped_column(String(50))
+
+
+def _setup(engine: Engine, version: int = 2) -> None:
+    Base.metadata.create_all(engine)
+    run_ops(engine, lambda op: op.create_updated_at_trigger("things", version=version))  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO things (id, name) VALUES (1, 'a'), (2, 'a')"))
+    time.sleep(0.01)
+
+
+def _updated(engine: Engine, row: int) -> datetime:
+    return timestamps(engine, "things", f"id = {row}")[1]
+
+
+def _mark_seen(engine: Engine) -> object:
+    """What another connection reads of the mark: it must not see one."""
+    sql = {
+        "postgresql": "SELECT current_setting('rowstamp.untouched', true)",
+        "sqlite": "SELECT count(*) FROM rowstamp_untouched",
+    }.get(engine.dialect.name, "SELECT @rowstamp_untouched")
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).scalar()
+
+
+def test_marked_writes_keep_updated_at_and_other_writes_bump_it(db_engine: Engine) -> None:
+    _setup(db_engine)
+    before = _updated(db_engine, 1), _updated(db_engine, 2)
+    with db_engine.connect() as conn:
+        with untouched(conn):
+            conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
+            assert _mark_seen(db_engine) in (None, "", 0)  # another connection sees nothing
+            if db_engine.dialect.name != "sqlite":  # SQLite serializes writers
+                with db_engine.begin() as other:
+                    other.execute(text("UPDATE things SET name = 'b' WHERE id = 2"))
+            conn.commit()
+            conn.execute(text("UPDATE things SET name = 'c' WHERE id = 1"))  # a new transaction
+            conn.commit()
+        assert _updated(db_engine, 1) == before[0]
+        if db_engine.dialect.name == "sqlite":
+            with db_engine.begin() as other:
+                other.execute(text("UPDATE things SET name = 'b' WHERE id = 2"))
+        assert _updated(db_engine, 2) > before[1]
+        conn.execute(text("UPDATE things SET name = 'd' WHERE id = 1"))  # after the block
+        conn.commit()
+    assert _updated(db_engine, 1) > before[0]
+    assert _mark_seen(db_engine) in (None, "", 0)
+
+
+def test_an_explicit_updated_at_is_kept_when_marked(db_engine: Engine) -> None:
+    _setup(db_engine)
+    with db_engine.connect() as conn, untouched(conn):
+        conn.execute(text("UPDATE things SET updated_at = '2001-02-03 04:05:06' WHERE id = 1"))
+        conn.commit()
+    assert _updated(db_engine, 1).replace(tzinfo=None) == datetime(2001, 2, 3, 4, 5, 6)
+
+
+def test_untouched_in_a_session_spans_its_commits(db_engine: Engine) -> None:
+    _setup(db_engine)
+    before = _updated(db_engine, 1)
+    with Session(db_engine) as session:
+        with untouched(session):
+            session.get_one(Thing, 1).name = "orm"
+            session.commit()  # the next transaction is marked too
+            session.execute(update(Thing).where(Thing.id == 1).values(name="orm2"))
+            session.commit()
+        assert _updated(db_engine, 1) == before
+        assert _mark_seen(db_engine) in (None, "", 0)
+        session.get_one(Thing, 1).name = "after"
+        session.commit()
+        assert session.scalar(select(Thing.name).where(Thing.id == 1)) == "after"
+    assert _updated(db_engine, 1) > before
+
+
+def test_a_rolled_back_block_leaves_no_mark(db_engine: Engine) -> None:
+    _setup(db_engine)
+    before = _updated(db_engine, 1)
+    with db_engine.connect() as conn:
+        with pytest.raises(ZeroDivisionError), untouched(conn):
+            conn.execute(text("UPDATE things SET name = 'x' WHERE id = 1"))
+            raise ZeroDivisionError
+        conn.rollback()
+        conn.execute(text("UPDATE things SET name = 'y' WHERE id = 1"))
+        conn.commit()
+    assert _updated(db_engine, 1) > before
+
+
+def test_version_1_ignores_the_mark_and_keeps_its_sql(db_engine: Engine) -> None:
+    _setup(db_engine, version=1)
+    before = _updated(db_engine, 1)
+    if db_engine.dialect.name == "sqlite":  # no marker table: said in one line
+        with (
+            db_engine.connect() as conn,
+            pytest.raises(RowstampError, match="version 2"),
+            untouched(conn),
+        ):
+            conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
+        return
+    with db_engine.connect() as conn, untouched(conn):
+        conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
+        conn.commit()
+    assert _updated(db_engine, 1) > before
+
+
+def test_versions_are_read_in_one_query_and_drops_leave_nothing(db_engine: Engine) -> None:
+    Base.metadata.create_all(db_engine)
+    empty = catalog(db_engine)
+    run_ops(db_engine, lambda op: op.create_updated_at_trigger("things", version=2))  # type: ignore[attr-defined]
+    support = for_dialect(db_engine.dialect)
+    with db_engine.connect() as conn:
+        assert support.trigger_versions(conn, None) == {"things": 2}
+    run_ops(
+        db_engine,
+        lambda op: op.replace_updated_at_trigger("things", from_version=2, version=1),  # type: ignore[attr-defined]
+    )
+    with db_engine.connect() as conn:
+        assert support.trigger_versions(conn, None) == {"things": 1}
+    run_ops(db_engine, lambda op: op.drop_updated_at_trigger("things", version=1))  # type: ignore[attr-defined]
+    assert catalog(db_engine) == empty
