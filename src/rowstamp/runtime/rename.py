@@ -2,7 +2,8 @@
 
 Adding a column: the column (nullable: the rows have no value yet), the engine's
 dual-write trigger, then ``op.backfill`` of the rows from before, in batches along
-the primary key and outside the revision's transaction. The backfill commits the
+the primary key and outside the revision's transaction, leaving ``updated_at`` alone
+where the table's trigger is version 2. The backfill commits the
 DDL before it, so a run killed during the backfill has the column and the trigger
 already: online, the step looks once at the table's columns and adds only what is
 missing, and the backfill resumes where it stopped. Dropping a column: the trigger
@@ -60,6 +61,7 @@ def _add(operations: Operations, op: _RenameOp, *, column: str, source: str) -> 
         where=column_(column).is_(None) & column_(source).is_not(None),
         schema=op.schema,
         batch_size=op.batch_size,
+        touch=_touch(operations, op),
     )
     run_backfill(operations, fill)
 
@@ -69,6 +71,18 @@ def _drop(operations: Operations, op: _RenameOp, *, column: str) -> None:
     for statement in drop_statements(for_dialect(context.dialect), op.spec()):
         operations.execute(statement)
     operations.drop_column(op.table_name, column, schema=op.schema)
+
+
+def _touch(operations: Operations, op: _RenameOp) -> bool:
+    """Copying a value under a new name changes no row, so the fill leaves ``updated_at``
+    alone (``touch=False``), except where the table's trigger is version 1, which
+    cannot: there it bumps it, as every backfill did before version 2. Offline the
+    script marks its one update untouched, which a version 1 trigger ignores."""
+    context = operations.get_context()
+    if context.as_sql or context.connection is None:
+        return False
+    support = for_dialect(context.dialect)
+    return support.trigger_versions(context.connection, op.schema).get(op.table_name, 2) < 2
 
 
 def _existing_columns(operations: Operations, op: _RenameOp) -> set[str]:

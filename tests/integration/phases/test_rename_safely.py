@@ -9,6 +9,7 @@ trigger; each downgrade undoes its step. Plain ``alembic``, ``-x phase=expand`` 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,41 @@ def test_an_expand_step_killed_after_its_ddl_runs_again(
     assert all(name == full for name, full in _rows(engine, "name", "full_name").values())
     _write(engine, "UPDATE people SET name = 'synced' WHERE id = 1")
     assert _rows(engine, "full_name")[1] == ("synced",)
+
+
+@pytest.mark.parametrize("trigger_version", [2, 1])
+def test_the_fill_leaves_updated_at_alone_under_a_version_2_trigger(
+    db_url: URL, tmp_path: Path, engine: Engine, trigger_version: int
+) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    write_revision(
+        project,
+        "r1",
+        None,
+        "    from rowstamp.sql import utc_now\n"
+        "    op.create_table('people', sa.Column('id', sa.Integer, primary_key=True,"
+        " autoincrement=False),\n"
+        "                    sa.Column('name', sa.String(40)),\n"
+        "                    sa.Column('updated_at', utc_now(1).type,"
+        " server_default=utc_now(version=1)))\n"
+        f"    op.create_updated_at_trigger('people', version={trigger_version})\n"
+        "    op.execute(\"INSERT INTO people (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')\")",
+        "    op.drop_table('people')",
+    )
+    write_revision(
+        project,
+        "r2",
+        "r1",
+        "    op.rename_column_safely" + CALL.format(step="expand"),
+        "    op.undo_rename_column_safely" + CALL.format(step="expand"),
+    )
+    project.alembic("upgrade", "r1")
+    time.sleep(1.1)  # MariaDB's clock ticks in seconds here: a bump must show
+    before = _rows(engine, "updated_at")
+    project.alembic("upgrade", "r2")
+    after = _rows(engine, "name", "full_name", "updated_at")
+    assert [row[:2] for row in after.values()] == [("a", "a"), ("b", "b"), ("c", "c")]
+    moved = {key for key in before if after[key][2] != before[key][0]}
+    assert moved == (set() if trigger_version == 2 else set(before))
+    _write(engine, "UPDATE people SET name = 'x' WHERE id = 1")  # the old code's write
+    assert _rows(engine, "updated_at")[1] != after[1][2]
