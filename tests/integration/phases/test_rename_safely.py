@@ -152,6 +152,8 @@ def test_offline_sql_writes_the_trigger_and_one_update(db_url: URL, tmp_path: Pa
     assert "rowstamp_rename_people_name_full_name" in out
     assert "written as ONE update for --sql" in out
     assert "DROP COLUMN name" in out.replace('"', "").replace("`", "")
+    expand = project.alembic("-x", "phase=expand", "upgrade", "head", "--sql").stdout
+    assert "Running upgrade r1 -> r2" in expand and "r2 -> r3" not in expand
 
 
 def test_expand_phase_option_of_plain_alembic_refuses_a_revision(
