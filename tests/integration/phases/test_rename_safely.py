@@ -9,6 +9,7 @@ trigger; each downgrade undoes its step. Plain ``alembic``, ``-x phase=expand`` 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -300,3 +301,56 @@ def test_the_fill_leaves_updated_at_alone_under_a_version_2_trigger(
     assert moved == (set() if trigger_version == 2 else set(before))
     _write(engine, "UPDATE people SET name = 'x' WHERE id = 1")  # the old code's write
     assert _rows(engine, "updated_at")[1] != after[1][2]
+
+
+def test_old_code_writing_during_the_expand_step_ends_in_sync(
+    db_url: URL, tmp_path: Path, engine: Engine, engine_name: str
+) -> None:
+    """The old code keeps writing ``name`` while the expand step adds ``full_name`` and
+    fills it: every row ends with both columns equal, whichever write came first."""
+    if engine_name == "sqlite":
+        pytest.skip("SQLite serializes writers: no write runs during the migration's")
+    project = Project.copy(tmp_path / "project", db_url)
+    rows = 3000
+    write_revision(
+        project,
+        "r1",
+        None,
+        PEOPLE.replace(str(ROWS + 1), str(rows + 1)),
+        "    op.drop_table('people')",
+    )
+    write_revision(
+        project,
+        "r2",
+        "r1",
+        "    op.rename_column_safely('people', 'name', 'full_name', type_=sa.String(40),"
+        " step='expand', version=1, batch_size=50)",
+        "    op.undo_rename_column_safely('people', 'name', 'full_name', type_=sa.String(40),"
+        " step='expand', version=1, batch_size=50)",
+    )
+    project.alembic("upgrade", "r1")
+    stop, writes, errors = threading.Event(), [0], []
+
+    def old_code() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            try:
+                _write(engine, f"UPDATE people SET name = 'w{n}' WHERE id = {n * 7919 % rows + 1}")
+                writes[0] += 1
+            except Exception as exc:  # a failed write is a finding, not a crash
+                errors.append(repr(exc))
+
+    writer = threading.Thread(target=old_code)
+    writer.start()
+    try:
+        project.alembic("upgrade", "r2")
+        time.sleep(0.2)  # some writes after the step too
+    finally:
+        stop.set()
+        writer.join(30)
+    assert errors == []
+    assert writes[0] > 0
+    found = _rows(engine, "name", "full_name")
+    assert len(found) == rows
+    assert [k for k, (name, full) in found.items() if name != full] == []
