@@ -51,12 +51,14 @@ def test_altering_a_table_keeps_its_trigger(engine_name: str, db_url: URL, tmp_p
     project.alembic("revision", "--autogenerate", "-m", "Add age to users")
     [migration] = [p for p in project.versions() if p.name.endswith("_add_age_to_users.py")]
     upgrade, downgrade = migration_body(migration).split("def downgrade")
-    ensure = "op.ensure_updated_at_trigger('users', version=2)"
-    assert upgrade.index(ensure) > upgrade.index("batch_op.add_column(")
+    # the committed history has the version 1 trigger: the replacement by version 2,
+    # after the batch block, also puts back a trigger a rebuild dropped
+    replace = "op.replace_updated_at_trigger('users', from_version=1, version=2)"
+    assert upgrade.index(replace) > upgrade.index("batch_op.add_column(")
+    assert "ensure_updated_at_trigger" not in upgrade
+    assert "op.replace_updated_at_trigger('users', from_version=2, version=1)" in downgrade
     if engine_name == "sqlite":  # it drops the column in place (3.35+): nothing is rebuilt
         assert "op.drop_column('users', 'age')" in downgrade
-    else:
-        assert downgrade.index(ensure) > downgrade.index("batch_op.drop_column(")
 
     project.alembic("upgrade", "head")
     _trigger_bumps(engine, "a@example.com")
