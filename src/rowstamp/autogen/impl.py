@@ -29,6 +29,7 @@ from rowstamp.autogen.ops import (
     EnsureUpdatedAtTriggerOp,
     ReplaceUpdatedAtTriggerOp,
 )
+from rowstamp.autogen.rename_ops import RenameColumnSafelyOp, UndoRenameColumnSafelyOp
 from rowstamp.autogen.safe_ops import AddNotNullCheckOp, DropNotNullCheckOp, ValidateConstraintOp
 from rowstamp.engines import for_dialect
 from rowstamp.engines.ddl import TriggerSpec
@@ -138,3 +139,17 @@ def _drop_not_null_check(operations: Operations, operation: DropNotNullCheckOp) 
                 as_sql=context.as_sql,
             )
         )
+
+
+@Operations.implementation_for(RenameColumnSafelyOp)
+def _rename_safely(operations: Operations, operation: RenameColumnSafelyOp) -> None:
+    from rowstamp.runtime.rename import run_rename
+
+    run_rename(operations, operation)
+
+
+@Operations.implementation_for(UndoRenameColumnSafelyOp)
+def _undo_rename_safely(operations: Operations, operation: UndoRenameColumnSafelyOp) -> None:
+    from rowstamp.runtime.rename import undo_rename
+
+    undo_rename(operations, operation)

@@ -9,7 +9,8 @@ Alembic, so only ``rowstamp.autogen.impl`` loads them; ``postgresql_safe``: the 
 retries PostgreSQL's impl runs, and its safe DDL statements), ``catalog`` and the
 ``*_catalog`` modules (each engine's catalog queries for the migration checks) and
 ``tools`` (the client tools backups run), ``copies`` (engines whose ALTER may copy a
-table, and ``mysql_copies``: which operations do on MySQL/MariaDB). Features ask this
+table, and ``mysql_copies``: which operations do on MySQL/MariaDB), ``dual_write`` and
+the ``*_dual_write`` modules (the trigger of ``op.rename_column_safely``). Features ask this
 registry (``for_dialect``) instead of comparing dialect names.
 """
 
@@ -22,7 +23,10 @@ from typing import Any
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.types import TypeEngine
 
-import rowstamp.engines.mysql_ddl  # noqa: F401 - registers MySQL's and MariaDB's @compiles
+import rowstamp.engines.mysql_ddl  # registers MySQL's and MariaDB's @compiles
+import rowstamp.engines.mysql_dual_write
+import rowstamp.engines.postgresql_dual_write
+import rowstamp.engines.sqlite_dual_write  # noqa: F401 - a safe rename's trigger, per engine
 from rowstamp.engines.base import EngineSupport, bounded_name
 from rowstamp.engines.mysql import MariaDBSupport, MySQLSupport
 from rowstamp.engines.postgresql import PostgreSQLSupport

@@ -3,7 +3,9 @@
 During the expand phase the old application keeps running against the new schema,
 so an expand revision may only add. Dropping or renaming a column or table, or
 narrowing a type (a shorter ``String``, a smaller integer, fewer digits), breaks
-reads or writes of the code that has not been replaced yet.
+reads or writes of the code that has not been replaced yet. So does the contract
+step of ``op.rename_column_safely``, which drops the old column; its expand step
+only adds.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from alembic.operations import MigrateOperation, ops
 from sqlalchemy import BigInteger, Integer, Numeric, SmallInteger, String
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["contract_change", "narrows"]
+from rowstamp.autogen.rename_ops import RenameColumnSafelyOp
+
+__all__ = ["column_drop", "contract_change", "narrows"]
 
 
 def _integer_rank(type_: TypeEngine[object]) -> int | None:
@@ -51,6 +55,16 @@ def narrows(old_type: object, new_type: object) -> bool:
     return False
 
 
+def column_drop(op: MigrateOperation) -> str | None:
+    """What ``op`` says when it drops a column (the ``drop-column`` rule); None: it does not.
+    The contract step of a safe rename drops one too, though its values live on."""
+    if isinstance(op, ops.DropColumnOp):
+        return f"drops column {op.column_name} and its data"
+    if isinstance(op, RenameColumnSafelyOp) and op.step == "contract":
+        return f"drops column {op.old} (its values live on in {op.new})"
+    return None
+
+
 def contract_change(op: MigrateOperation) -> str | None:
     """What ``op`` does that only a contract revision may do; None: an expand may do it."""
     if isinstance(op, ops.DropTableOp):
@@ -59,6 +73,11 @@ def contract_change(op: MigrateOperation) -> str | None:
         return f"renames table {op.table_name} to {op.new_table_name}"
     if isinstance(op, ops.DropColumnOp):
         return f"drops column {op.table_name}.{op.column_name}"
+    if isinstance(op, RenameColumnSafelyOp) and op.step == "contract":
+        return (
+            f"drops column {op.table_name}.{op.old} (the contract step of its safe rename"
+            f" to {op.new})"
+        )
     if not isinstance(op, ops.AlterColumnOp):
         return None
     column = f"{op.table_name}.{op.column_name}"

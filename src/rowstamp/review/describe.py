@@ -14,6 +14,7 @@ from alembic.operations import ops
 from sqlalchemy import Column, Constraint, ForeignKeyConstraint, Index
 
 from rowstamp.autogen.ops import BackfillOp, CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
+from rowstamp.autogen.rename_ops import RenameColumnSafelyOp, UndoRenameColumnSafelyOp
 from rowstamp.autogen.safe_ops import AddNotNullCheckOp, DropNotNullCheckOp, ValidateConstraintOp
 from rowstamp.engines import neutral_dialect
 
@@ -201,6 +202,28 @@ def _drop_not_null_check(op: DropNotNullCheckOp) -> str:
 @describe.register
 def _backfill(op: BackfillOp) -> str:
     return f"backfill {', '.join(op.values)} in batches of {op.batch_size} rows"
+
+
+@describe.register
+def _rename_safely(op: RenameColumnSafelyOp) -> str:
+    if op.step == "expand":
+        return (
+            f"rename {op.old} to {op.new} safely, expand step: add {op.new}, keep it equal to "
+            f"{op.old} with a trigger, backfill it in batches of {op.batch_size} rows"
+        )
+    return f"rename {op.old} to {op.new} safely, contract step: drop the trigger and {op.old}"
+
+
+@describe.register
+def _undo_rename_safely(op: UndoRenameColumnSafelyOp) -> str:
+    if op.step == "expand":
+        return (
+            f"undo the expand step of renaming {op.old} to {op.new}: drop the trigger and {op.new}"
+        )
+    return (
+        f"undo the contract step of renaming {op.old} to {op.new}: add {op.old} back, kept "
+        f"equal to {op.new}, backfilled"
+    )
 
 
 @describe.register

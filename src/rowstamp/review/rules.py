@@ -23,7 +23,7 @@ from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp
 from rowstamp.history.phases import declared_phase
 from rowstamp.model.columns import METADATA_COLUMNS
 from rowstamp.review.acknowledgements import Finding, Severity, acknowledge, unexplained_acks
-from rowstamp.review.contract_ops import contract_change
+from rowstamp.review.contract_ops import column_drop, contract_change
 from rowstamp.review.describe import table_of
 from rowstamp.review.reader import MigrationFile, RecordedOp
 
@@ -88,14 +88,8 @@ def _drop_table(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
 def _drop_column(ctx: _Context) -> Iterator[tuple[RecordedOp | None, str]]:
     """Deleting a column's data, and breaking code still deployed that reads it."""
     for item in ctx.upgrade:
-        if isinstance(item.op, ops.DropColumnOp):
-            yield (
-                item,
-                (
-                    f"drops column {item.op.column_name} and its data; deploy code that no longer "
-                    "reads it first"
-                ),
-            )
+        if (dropping := column_drop(item.op)) is not None:
+            yield item, f"{dropping}; deploy code that no longer reads it first"
 
 
 @_rule("type-change", "error")

@@ -143,8 +143,11 @@ class RunOptions:
         ``load_settings`` is the application's ``get_settings``, used only when no
         caller passed settings. The command, the connection handed in under
         ``"connection"`` and the ``-x no-backup``/``confirm``/``accept-edited``/``reason``
-        arguments of a plain ``alembic`` run are read here, once.
+        arguments of a plain ``alembic`` run are read here, once; ``-x phase=expand``
+        limits the upgrade to the expand phase (``rowstamp.runtime.phase_option``).
         """
+        from rowstamp.runtime.phase_option import PHASE_ARGUMENT, limit_to_phase
+
         config: Config = context.config
         options = cls.of(config)
         settings = options.settings
@@ -153,9 +156,11 @@ class RunOptions:
         environment = alembic_environment()
         x: dict[str, str] = context.get_x_argument(as_dictionary=True)
         given = config.attributes.get(CONNECTION_KEY)
+        command = options.command or _command(environment)
+        limit_to_phase(environment, x.get(PHASE_ARGUMENT))
         return options.but(
             settings=settings,
-            command=options.command or _command(environment),
+            command=command,
             connection=options.connection
             if options.connection is not None
             else (given if isinstance(given, Connection | Engine) else None),

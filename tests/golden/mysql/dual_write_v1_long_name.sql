@@ -1,0 +1,11 @@
+CREATE TRIGGER IF NOT EXISTS rowstamp_rename_ttttttttttttttttttttttttttttttttttttttt_219938de
+BEFORE INSERT ON tttttttttttttttttttttttttttttttttttttttt
+FOR EACH ROW SET NEW.cccccccccccccccccccccccccccccc = IF(NEW.dddddddddddddddddddddddddddddd IS NULL, NEW.cccccccccccccccccccccccccccccc, NEW.dddddddddddddddddddddddddddddd), NEW.dddddddddddddddddddddddddddddd = NEW.cccccccccccccccccccccccccccccc;
+
+CREATE TRIGGER IF NOT EXISTS rowstamp_rename_ttttttttttttttttttttttttttttttttttttttt_f29d1555
+BEFORE UPDATE ON tttttttttttttttttttttttttttttttttttttttt
+FOR EACH ROW SET NEW.cccccccccccccccccccccccccccccc = IF(NEW.dddddddddddddddddddddddddddddd <=> OLD.dddddddddddddddddddddddddddddd, NEW.cccccccccccccccccccccccccccccc, NEW.dddddddddddddddddddddddddddddd), NEW.dddddddddddddddddddddddddddddd = NEW.cccccccccccccccccccccccccccccc;
+
+DROP TRIGGER IF EXISTS rowstamp_rename_ttttttttttttttttttttttttttttttttttttttt_219938de;
+
+DROP TRIGGER IF EXISTS rowstamp_rename_ttttttttttttttttttttttttttttttttttttttt_f29d1555;

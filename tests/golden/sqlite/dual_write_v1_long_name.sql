@@ -1,0 +1,17 @@
+CREATE TRIGGER IF NOT EXISTS rowstamp_rename_ttttttttttttttttttttttttttttttttttttttt_219938de
+AFTER INSERT ON tttttttttttttttttttttttttttttttttttttttt FOR EACH ROW
+WHEN NEW.dddddddddddddddddddddddddddddd IS NOT NEW.cccccccccccccccccccccccccccccc
+BEGIN
+    UPDATE tttttttttttttttttttttttttttttttttttttttt SET cccccccccccccccccccccccccccccc = coalesce(NEW.dddddddddddddddddddddddddddddd, NEW.cccccccccccccccccccccccccccccc), dddddddddddddddddddddddddddddd = coalesce(NEW.dddddddddddddddddddddddddddddd, NEW.cccccccccccccccccccccccccccccc) WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER IF NOT EXISTS rowstamp_rename_ttttttttttttttttttttttttttttttttttttttt_f29d1555
+AFTER UPDATE OF cccccccccccccccccccccccccccccc, dddddddddddddddddddddddddddddd ON tttttttttttttttttttttttttttttttttttttttt FOR EACH ROW
+WHEN NEW.dddddddddddddddddddddddddddddd IS NOT NEW.cccccccccccccccccccccccccccccc
+BEGIN
+    UPDATE tttttttttttttttttttttttttttttttttttttttt SET cccccccccccccccccccccccccccccc = CASE WHEN NEW.dddddddddddddddddddddddddddddd IS OLD.dddddddddddddddddddddddddddddd THEN NEW.cccccccccccccccccccccccccccccc ELSE NEW.dddddddddddddddddddddddddddddd END, dddddddddddddddddddddddddddddd = CASE WHEN NEW.dddddddddddddddddddddddddddddd IS OLD.dddddddddddddddddddddddddddddd THEN NEW.cccccccccccccccccccccccccccccc ELSE NEW.dddddddddddddddddddddddddddddd END WHERE rowid = NEW.rowid;
+END;
+
+DROP TRIGGER IF EXISTS rowstamp_rename_ttttttttttttttttttttttttttttttttttttttt_219938de;
+
+DROP TRIGGER IF EXISTS rowstamp_rename_ttttttttttttttttttttttttttttttttttttttt_f29d1555;
