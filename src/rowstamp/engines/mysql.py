@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import (
     Column,
     Connection,
-    String,
     column,
     func,
     literal,
@@ -40,7 +39,6 @@ from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
-from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
 
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
@@ -51,16 +49,14 @@ from rowstamp.engines.mysql_catalog import CHECK_JOIN_MARIADB, CHECK_JOIN_MYSQL,
 from rowstamp.engines.mysql_columns import add_columns_instantly
 from rowstamp.engines.mysql_copies import table_copy, table_sizes
 from rowstamp.engines.mysql_online import Online, online_form
+from rowstamp.engines.mysql_untouched import MySQLUntouched
 from rowstamp.engines.tools import run_tool
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 if TYPE_CHECKING:
     from alembic.operations import MigrateOperation, Operations
 
-__all__ = ["UNTOUCHED_VARIABLE", "MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
-
-UNTOUCHED_VARIABLE = "@rowstamp_untouched"
-"""The session variable a version 2 trigger reads: set, it leaves ``updated_at`` alone."""
+__all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
 
 _FRACTIONAL = (mysql_types.DATETIME, mysql_types.TIMESTAMP, mysql_types.TIME)
 
@@ -89,7 +85,7 @@ def binlog_blocks_triggers(log_bin: bool, trust_creators: bool, has_super: bool)
     return log_bin and not trust_creators and not has_super
 
 
-class MySQLSupport(EngineSupport):
+class MySQLSupport(MySQLUntouched, EngineSupport):
     """MySQL 8.0.29 or newer; also MariaDB reached through a ``mysql://`` URL."""
 
     name: ClassVar[str] = "MySQL"
@@ -151,45 +147,6 @@ class MySQLSupport(EngineSupport):
 
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [DropUpdatedAtTrigger(spec)]
-
-    def trigger_versions(self, connection: Connection, schema: str | None) -> dict[str, int]:
-        triggers = _info_schema(
-            "TRIGGERS",
-            "trigger_schema",
-            "trigger_name",
-            "event_object_table",
-            "event_manipulation",
-            "action_timing",
-            "action_statement",
-        )
-        where = triggers.c.trigger_schema == (
-            literal(schema, String) if schema is not None else func.database()
-        )
-        rows = connection.execute(
-            select(
-                triggers.c.trigger_name,
-                triggers.c.event_object_table,
-                triggers.c.action_statement,
-            ).where(
-                where,
-                triggers.c.event_manipulation == "UPDATE",
-                triggers.c.action_timing == "BEFORE",
-            )
-        )
-        return {
-            tbl: 2 if UNTOUCHED_VARIABLE in str(body) else 1
-            for name, tbl, body in rows
-            if name == self.trigger_name(tbl)
-        }
-
-    # A session user variable: set and reset around the writes, never left to the pool.
-    untouched_survives_transaction: ClassVar[bool] = True
-
-    def mark_untouched(self) -> TextClause:
-        return text(f"SET {UNTOUCHED_VARIABLE} = 1")
-
-    def unmark_untouched(self) -> TextClause:
-        return text(f"SET {UNTOUCHED_VARIABLE} = NULL")
 
     def try_lock(self, connection: Connection, key: str) -> bool:
         # GET_LOCK names are server-wide: qualify with the database, within 64 characters.

@@ -38,7 +38,8 @@ from rowstamp.engines.ddl import (
     DropUpdatedAtTrigger,
     filters_on_active,
 )
-from rowstamp.engines.mysql import UNTOUCHED_VARIABLE, MariaDBSupport, MySQLSupport
+from rowstamp.engines.mysql import MariaDBSupport, MySQLSupport
+from rowstamp.engines.mysql_untouched import UNTOUCHED_VARIABLE
 from rowstamp.errors import UnsupportedEngineError
 
 __all__: list[str] = []
