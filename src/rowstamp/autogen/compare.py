@@ -22,13 +22,26 @@ if TYPE_CHECKING:
     from alembic.runtime.plugins import Plugin
     from sqlalchemy import Table
 
-__all__ = ["TIMESTAMP_OPTION", "setup"]
+__all__ = ["TIMESTAMP_OPTION", "TRIGGER_VERSION_SETTING", "existing_trigger_version", "setup"]
 
 TIMESTAMP_OPTION = "rowstamp_timestamp_utc"
 """``context.configure`` option holding the ``DATABASE_TIMESTAMP_UTC`` override."""
 
+TRIGGER_VERSION_SETTING = "trigger_version"
+"""alembic.ini ``[rowstamp] trigger_version``: the version autogenerate keeps every
+table's trigger at. Unset, new triggers get the newest and existing ones keep theirs
+(each version does what the model asks), so a rowstamp upgrade changes no project's
+``alembic check``; set, a table at another version is a change to generate."""
+
 _triggers: WeakKeyDictionary[AutogenContext, dict[str | None, dict[str, int]]] = WeakKeyDictionary()
 _checked: WeakSet[AutogenContext] = WeakSet()
+_existing: WeakKeyDictionary[ModifyTableOps, int] = WeakKeyDictionary()
+
+
+def existing_trigger_version(table_ops: ModifyTableOps) -> int | None:
+    """The version of the trigger the compared table has: a batch block that rebuilds
+    it (SQLite) puts back that version, not the newest, so nothing changes unasked."""
+    return _existing.get(table_ops)
 
 
 def _check_now_sql(autogen_context: AutogenContext) -> None:
@@ -55,6 +68,24 @@ def _trigger_versions(autogen_context: AutogenContext, schema: str | None) -> di
         support = for_dialect(connection.dialect)
         per_schema[schema] = support.trigger_versions(connection, schema)
     return per_schema[schema]
+
+
+def _wanted_version(autogen_context: AutogenContext) -> int | None:
+    from rowstamp.autogen.ops import TRIGGER_VERSION
+    from rowstamp.errors import SettingsError
+    from rowstamp.runtime.config import rowstamp_option
+
+    config = autogen_context.migration_context.config
+    value = rowstamp_option(config, TRIGGER_VERSION_SETTING) if config is not None else ""
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= TRIGGER_VERSION:
+        raise SettingsError(
+            f"alembic.ini [rowstamp] {TRIGGER_VERSION_SETTING} = {value} is not a trigger "
+            "version this rowstamp writes",
+            f"set it to a number from 1 to {TRIGGER_VERSION}, or remove it",
+        )
+    return int(value)
 
 
 def compare_updated_at_trigger(
@@ -88,9 +119,13 @@ def compare_updated_at_trigger(
     present = conn_table is not None and version is not None
     now = autogen_context.opts.get(TIMESTAMP_OPTION)
     column = updated_at_column(metadata_table) if metadata_table is not None else None
-    if wanted and present and version is not None and version < TRIGGER_VERSION:
+    if version is not None:
+        _existing[modify_table_ops] = version
+    wanted_version = _wanted_version(autogen_context)
+    if wanted and present and wanted_version not in (None, version):
+        assert version is not None and wanted_version is not None
         replace = ReplaceUpdatedAtTriggerOp(
-            table_name, schema=schema, from_version=version, version=TRIGGER_VERSION, now=now
+            table_name, schema=schema, from_version=version, version=wanted_version, now=now
         )
         replace.column = None if column == "updated_at" else column
         modify_table_ops.ops.append(replace)
@@ -98,7 +133,14 @@ def compare_updated_at_trigger(
         return PriorityDispatchResult.CONTINUE
     kind = CreateUpdatedAtTriggerOp if wanted else DropUpdatedAtTriggerOp
     modify_table_ops.ops.append(
-        kind(table_name, schema=schema, version=TRIGGER_VERSION, now=now, column=column)
+        kind(
+            table_name,
+            schema=schema,
+            # a new trigger: the wanted version; a dropped one: the version it has
+            version=(wanted_version or TRIGGER_VERSION) if wanted else (version or 1),
+            now=now,
+            column=column,
+        )
     )
     return PriorityDispatchResult.CONTINUE
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from alembic.operations import ops
 from sqlalchemy import MetaData, Table
 
+from rowstamp.autogen.compare import existing_trigger_version
 from rowstamp.autogen.ops import (
     TRIGGER_VERSION,
     CreateUpdatedAtTriggerOp,
@@ -83,7 +84,7 @@ def _lift(
                 EnsureUpdatedAtTriggerOp(
                     op.table_name,
                     schema=op.schema,
-                    version=TRIGGER_VERSION,
+                    version=existing_trigger_version(op) or TRIGGER_VERSION,
                     now=now,
                     column=wanting[key],
                 )

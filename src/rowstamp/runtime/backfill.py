@@ -135,8 +135,8 @@ def _untouched_if_asked(connection: Connection, op: BackfillOp) -> AbstractConte
         raise RowstampError(
             f"op.backfill(touch=False) of {op.table_name} cannot leave updated_at alone: "
             f"its updated_at trigger is version {version[op.table_name]}",
-            "autogenerate a revision before this one (it writes "
-            "op.replace_updated_at_trigger to version 2), or leave out touch=False",
+            "set [rowstamp] trigger_version = 2 in alembic.ini and autogenerate a revision "
+            "before this one (it writes op.replace_updated_at_trigger), or leave out touch=False",
         )
     if op.table_name not in version:
         return nullcontext()  # no trigger: nothing sets updated_at

@@ -102,7 +102,8 @@ class _Marker:
             raise RowstampError(
                 f"cannot mark writes as leaving updated_at: {first_line(exc)}",
                 "give the tables the version 2 updated_at trigger first "
-                "(autogenerate a migration: it writes op.replace_updated_at_trigger)",
+                "(set [rowstamp] trigger_version = 2 in alembic.ini and autogenerate a "
+                "migration: it writes op.replace_updated_at_trigger)",
             ) from None
 
     def _on_begin(self, _connection: Connection) -> None:

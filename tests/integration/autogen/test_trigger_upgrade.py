@@ -1,6 +1,6 @@
-"""A project whose tables have the version 1 trigger: autogenerate writes one
-reversible ``replace_updated_at_trigger`` per table (``alembic check`` does not require
-it), the upgrade gives version 2
+"""A project whose tables have the version 1 trigger: ``alembic check`` stays clean
+until alembic.ini asks for ``[rowstamp] trigger_version = 2``; then autogenerate writes
+one reversible ``replace_updated_at_trigger`` per table, the upgrade gives version 2
 (``untouched`` then works), the downgrade puts back exactly version 1, and
 autogenerating again after the upgrade finds nothing, on every engine."""
 
@@ -36,7 +36,11 @@ def test_version_1_triggers_are_replaced_reversibly(db_url: URL, tmp_path: Path)
             conn.execute(text("INSERT INTO users (email, name) VALUES ('a@b.c', 'a')"))
         at_version_1 = catalog(engine)
 
-        project.alembic("check")  # offered, not required: version 1 does what the model asks
+        project.alembic("check")  # not asked for: version 1 does what the model asks
+        ini = project.root / "alembic.ini"
+        ini.write_text(ini.read_text().replace("[rowstamp]\n", "[rowstamp]\ntrigger_version = 2\n"))
+        refused = project.alembic("check", check=False)
+        assert refused.returncode != 0 and "replace_updated_at_trigger" in refused.output
         [first] = project.versions()
         project.alembic("revision", "--autogenerate", "-m", "Upgrade updated_at triggers")
         [migration] = set(project.versions()) - {first}
@@ -66,3 +70,14 @@ def test_version_1_triggers_are_replaced_reversibly(db_url: URL, tmp_path: Path)
         assert timestamps(engine, "users")[1] > before
     finally:
         engine.dispose()
+
+
+def test_a_trigger_version_it_does_not_write_is_one_line(tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", None, history=True)
+    ini = project.root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("[rowstamp]\n", "[rowstamp]\ntrigger_version = 3\n"))
+    project.alembic("upgrade", "head")
+    result = project.alembic("check", check=False)
+    assert result.returncode != 0
+    assert "[rowstamp] trigger_version = 3 is not a trigger version" in result.output
+    assert "Traceback" not in result.output

@@ -13,13 +13,17 @@ from sqlalchemy.engine import URL
 from tests.helpers import write_revision
 from tests.project import Project
 
+# updated_at in microseconds on MariaDB too (a plain DATETIME keeps seconds, and the
+# application's UPDATE could fall in the second the rows were written)
 ITEMS = (
+    "    import sqlalchemy.dialects.mysql\n"
     "    from rowstamp.sql import utc_now\n"
     "    op.create_table('items', sa.Column('id', sa.Integer, primary_key=True,"
     " autoincrement=False),\n"
     "                    sa.Column('n', sa.Integer, nullable=False),\n"
     "                    sa.Column('label', sa.String(20)),\n"
-    "                    sa.Column('updated_at', utc_now(version=1).type,"
+    "                    sa.Column('updated_at', sa.DateTime(timezone=True).with_variant("
+    "sa.dialects.mysql.DATETIME(fsp=6), 'mysql', 'mariadb'),"
     " server_default=utc_now(version=1), nullable=False))\n"
     "    op.create_updated_at_trigger('items', version={version})\n"
     "    op.execute('INSERT INTO items (id, n) VALUES ' +"
