@@ -8,7 +8,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from rowstamp.testing.servers import free_port
-from tests.project import Project
+from tests.helpers import write_revision
+from tests.project import FIRST_ID, Project
 
 NICKNAME = "    nickname: Mapped[str] = mapped_column(String(40))\n"
 
@@ -20,13 +21,20 @@ OFFER = [
     "           then deploy code that writes nickname",
     '        2. rowstamp new --empty --phase contract "Backfill users nickname":',
     '           op.backfill("users", values={"nickname": ""}, where="nickname IS NULL", '
-    "batch_size=1000)",
-    '        3. rowstamp new --empty --phase contract "Make users nickname required":',
-    '           op.alter_column("users", "nickname", existing_type=sa.String(length=40), '
-    "nullable=False)",
+    "batch_size=1000, touch=False)",
+    '        3. rowstamp new --phase contract "Make users nickname required": autogenerate '
+    "writes the NOT NULL (on PostgreSQL, for a table that exists, in the safe form: a "
+    "validated CHECK first)",
     '        ("" is an example: a constant, or an expression of the row\'s columns such as '
     "sa.column(...))",
 ]
+OFFER = [*OFFER[:6], *OFFER[7:]]  # seven lines: step 3 is one
+BUMPING = [OFFER[0], *OFFER[1:4], OFFER[4].replace(", touch=False)", ")"), *OFFER[5:]]
+"""Under the guide's version 1 trigger, which cannot leave updated_at alone."""
+VERSION_2 = (
+    "    op.replace_updated_at_trigger('users', from_version=1, version=2)",
+    "    op.replace_updated_at_trigger('users', from_version=2, version=1)",
+)
 
 
 def _sql(url: URL, statement: str) -> None:
@@ -47,6 +55,7 @@ def _offer(output: str) -> list[str]:
 def test_the_review_offers_a_backfill_fitted_to_the_column(
     db_project: Project, db_url: URL
 ) -> None:
+    write_revision(db_project, "v2", FIRST_ID, *VERSION_2)
     db_project.run("rowstamp", "upgrade", "--no-report")
     _sql(db_url, "INSERT INTO users (name, email) VALUES ('a', 'a@example.com')")
     model = db_project.root / "app" / "models" / "user.py"
@@ -70,3 +79,16 @@ def test_the_review_offers_a_backfill_fitted_to_the_column(
     empty = db_project.run("rowstamp", "review").stdout
     assert "error not-null-without-default: adds NOT NULL column nickname" in empty
     assert _offer(empty) == []
+
+
+def test_under_a_version_1_trigger_the_backfill_example_leaves_out_touch_false(
+    db_project: Project, db_url: URL
+) -> None:
+    """touch=False would be refused there: the example bumps updated_at, as every
+    backfill did before version 2 (the database says which version the table has)."""
+    db_project.run("rowstamp", "upgrade", "--no-report")
+    _sql(db_url, "INSERT INTO users (name, email) VALUES ('a', 'a@example.com')")
+    model = db_project.root / "app" / "models" / "user.py"
+    model.write_text(model.read_text(encoding="utf-8") + NICKNAME, encoding="utf-8")
+    written = db_project.run("rowstamp", "new", "Add users nickname").stdout
+    assert _offer(written) == BUMPING
