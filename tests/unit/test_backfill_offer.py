@@ -72,9 +72,10 @@ def test_the_example_fits_the_type(
         f'     op.backfill("orders", values={{"f": {value}}}, where="f IS NULL", '
         'batch_size=1000, schema="shop", touch=False)'
     )
-    assert lines[5].endswith(
-        "autogenerate writes the NOT NULL (on PostgreSQL, for a table "
-        "that exists, in the safe form: a validated CHECK first)"
+    assert lines[3].endswith(
+        "autogenerate writes the NOT NULL (on PostgreSQL, for a table that exists, in the safe"
+        " form: a validated CHECK first); first in its upgrade():"
     )
+    assert len(lines) == 6
     under_version_1 = replace(offer, untouched=False).lines()
     assert under_version_1[4] == lines[4].replace(", touch=False)", ")")

@@ -6,7 +6,8 @@ should hold, so it never writes a backfill. The review says how to do it in step
 instead, with the column's own table, name and type: add it nullable, fill it with
 ``op.backfill`` in batches once the application writes it (``touch=False`` where
 the table's trigger is version 2: filling a column changes no row for incremental
-readers), then let autogenerate write the NOT NULL (safe DDL on PostgreSQL).
+readers), first in the revision where autogenerate writes the NOT NULL (the model
+says it already; safe DDL on PostgreSQL), so the rows are filled before it.
 
 Whether the table holds rows is asked of the environment's database when it is
 reachable: one catalog query for the tables that exist, and one query with an
@@ -85,12 +86,11 @@ class BackfillOffer:
             '(docs/zero-downtime.md, "Batched backfills"):',
             f"  1. here: op.add_column({t}, sa.Column({c}, {kind}, nullable=True){schema})",
             f"     then deploy code that writes {name}",
-            f'  2. rowstamp new --empty --phase contract "Backfill {table} {name}":',
+            f'  2. rowstamp new --phase contract "Fill {table} {name} and require it": '
+            "autogenerate writes the NOT NULL (on PostgreSQL, for a table that exists, in the "
+            "safe form: a validated CHECK first); first in its upgrade():",
             f"     op.backfill({t}, values={{{c}: {value}}}, "
             f'where="{name} IS NULL", batch_size=1000{schema}{touch})',
-            f'  3. rowstamp new --phase contract "Make {table} {name} required": autogenerate '
-            "writes the NOT NULL (on PostgreSQL, for a table that exists, in the safe form: "
-            "a validated CHECK first)",
             f"  ({value} is an example: a constant, or an expression of the row's columns "
             "such as sa.column(...))",
         ]
