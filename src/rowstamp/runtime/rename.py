@@ -91,10 +91,13 @@ def _add(
         )
     for statement in create_statements(for_dialect(context.dialect), op.spec()):
         operations.execute(statement)
+    # a restored column may hold its default already (SQLite's --sql adds it with it)
+    unfilled = column_(column).is_distinct_from(column_(source)) if pinned else None
     fill = BackfillOp(
         op.table_name,
         {column: column_(source)},
-        where=column_(column).is_(None) & column_(source).is_not(None),
+        where=(unfilled if unfilled is not None else column_(column).is_(None))
+        & column_(source).is_not(None),
         schema=op.schema,
         batch_size=op.batch_size,
         touch=_touch(operations, op),
