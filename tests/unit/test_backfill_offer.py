@@ -3,6 +3,7 @@ for each type and schema (the database part: tests/cli/test_review_backfill_offe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,12 @@ def test_the_example_fits_the_type(
     )
     assert lines[4] == (
         f'     op.backfill("orders", values={{"f": {value}}}, where="f IS NULL", '
-        'batch_size=1000, schema="shop")'
+        'batch_size=1000, schema="shop", touch=False)'
     )
-    assert lines[6] == (
-        f'     op.alter_column("orders", "f", existing_type={code}, nullable=False, schema="shop")'
+    assert lines[3].endswith(
+        "autogenerate writes the NOT NULL (on PostgreSQL, for a table that exists, in the safe"
+        " form: a validated CHECK first); first in its upgrade():"
     )
+    assert len(lines) == 6
+    under_version_1 = replace(offer, untouched=False).lines()
+    assert under_version_1[4] == lines[4].replace(", touch=False)", ")")

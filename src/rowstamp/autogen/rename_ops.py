@@ -11,8 +11,11 @@ A rename is two revisions around the application deploy:
 
 A downgrade writes the same call as ``op.undo_rename_column_safely``: undoing the
 expand step drops the trigger and the new column; undoing the contract step adds the
-old column back, with the trigger, and fills it from the new one. ``version`` pins the
-trigger's SQL, ``type_`` the column's type, so a migration keeps its meaning.
+old column back, with the trigger, fills it from the new one, then gives it back its
+``server_default`` and ``NOT NULL`` (``nullable=False``). ``version`` pins the
+trigger's SQL, ``type_``, ``nullable`` and ``server_default`` the old column, so a
+migration keeps its meaning: their defaults (nullable, no default) are what a file
+written before ``nullable`` and ``server_default`` existed got back.
 Written by hand: autogenerate sees a rename as a drop and an add.
 """
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 from typing import Any, Literal, get_args
 
 from alembic.operations import MigrateOperation, Operations
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
 
 from rowstamp.engines.dual_write import DUAL_WRITE_VERSIONS, DualWriteSpec
@@ -52,6 +56,8 @@ class _RenameOp(MigrateOperation):
         version: int,
         schema: str | None = None,
         batch_size: int = 1000,
+        nullable: bool = True,
+        server_default: str | TextClause | None = None,
     ) -> None:
         where = f"op.rename_column_safely of {table_name}.{old}"
         if step not in _STEPS:
@@ -74,6 +80,8 @@ class _RenameOp(MigrateOperation):
         self.version = version
         self.schema = schema
         self.batch_size = batch_size
+        self.nullable = nullable
+        self.server_default = server_default
 
     def spec(self) -> DualWriteSpec:
         """The parameters that shape the dual-write trigger's SQL."""
@@ -86,6 +94,8 @@ class _RenameOp(MigrateOperation):
             "version": self.version,
             "schema": self.schema,
             "batch_size": self.batch_size,
+            "nullable": self.nullable,
+            "server_default": self.server_default,
         }
         return (self.table_name, self.old, self.new), kwargs
 
@@ -111,10 +121,13 @@ class RenameColumnSafelyOp(_RenameOp):
         version: int,
         schema: str | None = None,
         batch_size: int = 1000,
+        nullable: bool = True,
+        server_default: str | TextClause | None = None,
     ) -> None:
         """``step="expand"``: add ``new`` (of ``type_``, nullable) with a dual-write
         trigger and fill it from ``old`` in batches of ``batch_size`` rows;
-        ``step="contract"``: drop the trigger and ``old``."""
+        ``step="contract"``: drop the trigger and ``old`` (``nullable`` and
+        ``server_default`` describe it, for the downgrade)."""
         operations.invoke(
             cls(
                 table_name,
@@ -125,6 +138,8 @@ class RenameColumnSafelyOp(_RenameOp):
                 version=version,
                 schema=schema,
                 batch_size=batch_size,
+                nullable=nullable,
+                server_default=server_default,
             )
         )
 
@@ -150,9 +165,12 @@ class UndoRenameColumnSafelyOp(_RenameOp):
         version: int,
         schema: str | None = None,
         batch_size: int = 1000,
+        nullable: bool = True,
+        server_default: str | TextClause | None = None,
     ) -> None:
         """Undo ``step``: for expand, drop the trigger and ``new``; for contract, add
-        ``old`` back with the trigger and fill it from ``new``."""
+        ``old`` back with the trigger, fill it from ``new``, then restore its
+        ``server_default`` and ``NOT NULL``."""
         operations.invoke(
             cls(
                 table_name,
@@ -163,6 +181,8 @@ class UndoRenameColumnSafelyOp(_RenameOp):
                 version=version,
                 schema=schema,
                 batch_size=batch_size,
+                nullable=nullable,
+                server_default=server_default,
             )
         )
 

@@ -24,7 +24,7 @@ needs ``writable_schema`` to put the real default in; the rebuild fires nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Connection, inspect
@@ -42,12 +42,23 @@ _GENERATED = (2, 3)  # PRAGMA table_xinfo's "hidden": a virtual or stored genera
 
 
 def add_columns_keeping_table(
-    operations: Operations, table_name: str, columns: Sequence[Column[Any]], schema: str | None
+    operations: Operations,
+    table_name: str,
+    columns: Sequence[Column[Any]],
+    schema: str | None,
+    *,
+    copied_from: Mapping[str, str] | None = None,
 ) -> None:
-    """Add ``columns`` in place where SQLite can, else by the rebuild above."""
+    """Add ``columns`` in place where SQLite can, else by the rebuild above.
+    ``copied_from`` (new column: existing column) always rebuilds, filling the new
+    columns in the copy: a ``NOT NULL`` column without a default can be added so."""
     context = operations.get_context()
     connection = None if context.as_sql else context.connection
-    if connection is None or schema is not None or not _needs_rebuild(connection, table_name):
+    if (
+        connection is None
+        or schema is not None
+        or not (copied_from or _needs_rebuild(connection, table_name))
+    ):
         # offline SQL cannot read the table; an attached database's SQL names no schema
         for column in columns:
             operations.add_column(table_name, column, schema=schema)
@@ -67,14 +78,15 @@ def add_columns_keeping_table(
     sequence = _autoincrement(connection, table_name)
     legacy = connection.exec_driver_sql("PRAGMA legacy_alter_table").scalar()
     table, old = quote(table_name), quote(_OLD_PREFIX + table_name)
-    names = ", ".join(copied)
+    targets = ", ".join([*copied, *(quote(c) for c in copied_from or {})])
+    sources = ", ".join([*copied, *(quote(c) for c in (copied_from or {}).values())])
     connection.exec_driver_sql("PRAGMA legacy_alter_table = ON")
     try:
         connection.exec_driver_sql(f"ALTER TABLE {table} RENAME TO {old}")
         connection.exec_driver_sql(table_sql)
         for column in columns:
             operations.add_column(table_name, column)
-        connection.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM {old}")
+        connection.exec_driver_sql(f"INSERT INTO {table} ({targets}) SELECT {sources} FROM {old}")
         connection.exec_driver_sql(f"DROP TABLE {old}")
         for statement in dependents:
             connection.exec_driver_sql(statement)

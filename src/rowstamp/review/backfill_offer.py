@@ -4,12 +4,16 @@
 rows (``not-null-without-default``), and autogenerate cannot know what the rows
 should hold, so it never writes a backfill. The review says how to do it in steps
 instead, with the column's own table, name and type: add it nullable, fill it with
-``op.backfill`` in batches once the application writes it, then make it NOT NULL.
+``op.backfill`` in batches once the application writes it (``touch=False`` where
+the table's trigger is version 2: filling a column changes no row for incremental
+readers), first in the revision where autogenerate writes the NOT NULL (the model
+says it already; safe DDL on PostgreSQL), so the rows are filled before it.
 
 Whether the table holds rows is asked of the environment's database when it is
 reachable: one catalog query for the tables that exist, and one query with an
 ``EXISTS`` per table (it stops at the first row, so a big table costs what a
-small one does). Otherwise the offer says "if it holds rows".
+small one does), and one catalog query per schema for the trigger versions.
+Otherwise the offer says "if it holds rows".
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ if TYPE_CHECKING:
 
 __all__ = ["BackfillOffer", "offer_backfills"]
 
+_Table = tuple[str | None, str]
+"""(schema, table name)."""
+
 
 @dataclass(frozen=True)
 class BackfillOffer:
@@ -52,6 +59,10 @@ class BackfillOffer:
     column: Column[Any]
     holds_rows: bool | None
     """True: the database says so; None: unknown (not reachable, or not there yet)."""
+    untouched: bool = True
+    """Write ``touch=False``: the table's trigger is version 2, or its version is not
+    known (a version 1 trigger refuses it in one line); False under a version 1
+    trigger, or none."""
 
     @property
     def qualified(self) -> str:
@@ -64,6 +75,7 @@ class BackfillOffer:
         kind, value = _type_code(self.column.type), _example_value(self.column.type)
         t, c = _quoted(table), _quoted(name)
         schema = f", schema={_quoted(self.schema)}" if self.schema else ""
+        touch = ", touch=False" if self.untouched else ""  # leaves updated_at alone
         why = (
             f"{table} holds rows, so this fails on it"
             if self.holds_rows
@@ -74,11 +86,11 @@ class BackfillOffer:
             '(docs/zero-downtime.md, "Batched backfills"):',
             f"  1. here: op.add_column({t}, sa.Column({c}, {kind}, nullable=True){schema})",
             f"     then deploy code that writes {name}",
-            f'  2. rowstamp new --empty --phase contract "Backfill {table} {name}":',
+            f'  2. rowstamp new --phase contract "Fill {table} {name} and require it": '
+            "autogenerate writes the NOT NULL (on PostgreSQL, for a table that exists, in the "
+            "safe form: a validated CHECK first); first in its upgrade():",
             f"     op.backfill({t}, values={{{c}: {value}}}, "
-            f'where="{name} IS NULL", batch_size=1000{schema})',
-            f'  3. rowstamp new --empty --phase contract "Make {table} {name} required":',
-            f"     op.alter_column({t}, {c}, existing_type={kind}, nullable=False{schema})",
+            f'where="{name} IS NULL", batch_size=1000{schema}{touch})',
             f"  ({value} is an example: a constant, or an expression of the row's columns "
             "such as sa.column(...))",
         ]
@@ -89,11 +101,15 @@ def offer_backfills(config: Config, reviews: Sequence[Review]) -> list[Review]:
     default that a migration adds to a table it did not create."""
     found = [_candidates(review.migration) for review in reviews]
     tables = {(o.schema, o.table) for offers in found for o in offers}
-    rows = _tables_with_rows(config, tables) if tables else None
+    rows, versions = _tables_with_rows(config, tables) if tables else (None, None)
     out = []
     for review, offers in zip(reviews, found, strict=True):
         known = [
-            replace(o, holds_rows=None if rows is None else rows.get((o.schema, o.table)))
+            replace(
+                o,
+                holds_rows=None if rows is None else rows.get((o.schema, o.table)),
+                untouched=_untouched(versions, o),
+            )
             for o in offers
         ]
         # an empty table in a reachable database takes the column as it is
@@ -133,30 +149,40 @@ def _settings(config: Config) -> RowstampSettings | None:
         return None
 
 
+def _untouched(versions: dict[_Table, int] | None, offer: BackfillOffer) -> bool:
+    """Whether the example writes ``touch=False`` (see ``BackfillOffer.untouched``)."""
+    version = None if versions is None else versions.get((offer.schema, offer.table))
+    return version is None or version >= 2
+
+
 def _tables_with_rows(
-    config: Config, tables: set[tuple[str | None, str]]
-) -> dict[tuple[str | None, str], bool | None] | None:
-    """For each table: holds rows, is empty (False), or is not in the database (None).
-    None for all when the database cannot be reached."""
+    config: Config, tables: set[_Table]
+) -> tuple[dict[_Table, bool | None] | None, dict[_Table, int] | None]:
+    """For each table: holds rows, is empty (False), or is not in the database (None);
+    and for each table there, its updated_at trigger's version (0: none), one catalog
+    query per schema. None for both when the database cannot be reached."""
     settings = _settings(config)
     if settings is None:
-        return None
+        return None, None
     try:
-        url = for_name(settings.url.get_backend_name()).read_only_url(settings.url)
+        support = for_name(settings.url.get_backend_name())
+        url = support.read_only_url(settings.url)
     except RowstampError:
-        return None
+        return None, None
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             inspector = inspect(connection)
+            schemas = {s for s, _ in tables}
             there = {
                 (schema, name)
-                for schema in {s for s, _ in tables}
+                for schema in schemas
                 for name in inspector.get_table_names(schema)
                 if (schema, name) in tables
             }
             if not there:
-                return dict.fromkeys(tables)
+                return dict.fromkeys(tables), {}
+            triggers = {s: support.trigger_versions(connection, s) for s in schemas}
             ordered = sorted(there, key=lambda t: (t[0] or "", t[1]))
             probe = select(
                 *(
@@ -168,12 +194,12 @@ def _tables_with_rows(
             )
             found = connection.execute(probe).one()
     except SQLAlchemyError:
-        return None
+        return None, None
     finally:
         engine.dispose()
-    result: dict[tuple[str | None, str], bool | None] = dict.fromkeys(tables)
+    result: dict[_Table, bool | None] = dict.fromkeys(tables)
     result.update({t: bool(v) for t, v in zip(ordered, found, strict=True)})
-    return result
+    return result, {(s, n): triggers[s].get(n, 0) for s, n in there}
 
 
 def _quoted(text: str) -> str:

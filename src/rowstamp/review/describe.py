@@ -222,7 +222,7 @@ def _undo_rename_safely(op: UndoRenameColumnSafelyOp) -> str:
         )
     return (
         f"undo the contract step of renaming {op.old} to {op.new}: add {op.old} back, kept "
-        f"equal to {op.new}, backfilled"
+        f"equal to {op.new}, backfilled{'' if op.nullable else ', then NOT NULL'}"
     )
 
 

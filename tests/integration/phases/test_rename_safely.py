@@ -354,3 +354,113 @@ def test_old_code_writing_during_the_expand_step_ends_in_sync(
     found = _rows(engine, "name", "full_name")
     assert len(found) == rows
     assert [k for k, (name, full) in found.items() if name != full] == []
+
+
+def test_undoing_the_contract_step_restores_a_not_null_column_with_its_default(
+    db_url: URL, tmp_path: Path, engine: Engine
+) -> None:
+    """``nullable`` and ``server_default`` pin the old column, so the contract's
+    downgrade puts back exactly what the contract dropped; without them the column
+    comes back nullable, as files written before these arguments meant."""
+    project = Project.copy(tmp_path / "project", db_url)
+    write_revision(
+        project,
+        "r1",
+        None,
+        "    op.create_table('codes', sa.Column('id', sa.Integer, primary_key=True,"
+        " autoincrement=False),\n"
+        "                    sa.Column('code', sa.String(10), nullable=False,"
+        " server_default='x'))\n"
+        "    op.execute(\"INSERT INTO codes (id, code) VALUES (1, 'a'), (2, 'b')\")",
+        "    op.drop_table('codes')",
+    )
+    pinned = (
+        "('codes', 'code', 'label', type_=sa.String(10), nullable=False,"
+        " server_default='x', step={step!r}, version=1)"
+    )
+    for name, parent, step in (("r2", "r1", "expand"), ("r3", "r2", "contract")):
+        write_revision(
+            project,
+            name,
+            parent,
+            "    op.rename_column_safely" + pinned.format(step=step),
+            "    op.undo_rename_column_safely" + pinned.format(step=step),
+        )
+    project.alembic("upgrade", "r1")
+    before = {c["name"]: c for c in inspect(engine).get_columns("codes")}["code"]
+    project.alembic("upgrade", "head")
+    _write(engine, "INSERT INTO codes (id, label) VALUES (3, 'c')")
+    project.alembic("downgrade", "r2")
+    after = {c["name"]: c for c in inspect(engine).get_columns("codes")}["code"]
+    assert (after["nullable"], after["default"]) == (before["nullable"], before["default"])
+    assert after["nullable"] is False and "x" in str(after["default"])
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, code, label FROM codes ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "a", "a"), (2, "b", "b"), (3, "c", "c")]
+    assert {o for o in catalog(engine) if "rowstamp_rename" in o[1]}  # the trigger is back
+    _write(engine, "UPDATE codes SET label = 'd' WHERE id = 3")  # the new code's write
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT code FROM codes WHERE id = 3")).scalar() == "d"
+    project.alembic("downgrade", "r1")
+    back = {c["name"]: c for c in inspect(engine).get_columns("codes")}["code"]
+    assert (back["nullable"], back["default"]) == (before["nullable"], before["default"])
+
+
+def test_undoing_the_contract_step_offline_fills_the_restored_column(
+    db_url: URL, tmp_path: Path, engine: Engine, engine_name: str
+) -> None:
+    """``--sql`` cannot read the table: SQLite's script adds the old column with its
+    default and NOT NULL at once, and its one UPDATE still fills every row, the rows
+    holding the default included. Elsewhere the script sets NOT NULL after the fill."""
+    project = Project.copy(tmp_path / "project", db_url)
+    write_revision(
+        project,
+        "r1",
+        None,
+        "    from rowstamp.sql import utc_now\n"
+        "    op.create_table('codes', sa.Column('id', sa.Integer, primary_key=True,"
+        " autoincrement=False),\n"
+        "                    sa.Column('code', sa.String(10), nullable=False,"
+        " server_default='x'),\n"
+        "                    sa.Column('updated_at', utc_now(1).type,"
+        " server_default=utc_now(version=1)))\n"
+        "    op.create_updated_at_trigger('codes', version=2)\n"
+        "    op.execute(\"INSERT INTO codes (id, code) VALUES (1, 'a'), (2, 'b')\")",
+        "    op.drop_table('codes')",
+    )
+    pinned = (
+        "('codes', 'code', 'label', type_=sa.String(10), nullable=False,"
+        " server_default='x', step={step!r}, version=1)"
+    )
+    for name, parent, step in (("r2", "r1", "expand"), ("r3", "r2", "contract")):
+        write_revision(
+            project,
+            name,
+            parent,
+            "    op.rename_column_safely" + pinned.format(step=step),
+            "    op.undo_rename_column_safely" + pinned.format(step=step),
+        )
+    project.alembic("upgrade", "head")
+    script = project.alembic("downgrade", "r3:r2", "--sql").stdout
+    words = " ".join(script.replace('"', "").replace("`", "").split())
+    if engine_name != "sqlite":
+        fill = words.index("UPDATE codes SET code=label")
+        assert fill < words.index("NOT NULL", fill)
+        return
+    import sqlite3
+
+    assert db_url.database is not None
+    engine.dispose()
+    with sqlite3.connect(db_url.database) as conn:
+        conn.executescript(script)
+    rows = _codes(engine)
+    assert rows == [(1, "a", "a"), (2, "b", "b")]
+    [code] = [c for c in inspect(engine).get_columns("codes") if c["name"] == "code"]
+    assert code["nullable"] is False and "x" in str(code["default"])
+
+
+def _codes(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(r) for r in conn.execute(text("SELECT id, code, label FROM codes ORDER BY id"))
+        ]
