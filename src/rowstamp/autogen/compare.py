@@ -22,14 +22,25 @@ if TYPE_CHECKING:
     from alembic.runtime.plugins import Plugin
     from sqlalchemy import Table
 
-__all__ = ["TIMESTAMP_OPTION", "TRIGGER_VERSION_SETTING", "existing_trigger_version", "setup"]
+__all__ = [
+    "NEW_TRIGGER_VERSION",
+    "TIMESTAMP_OPTION",
+    "TRIGGER_VERSION_SETTING",
+    "existing_trigger_version",
+    "setup",
+]
 
 TIMESTAMP_OPTION = "rowstamp_timestamp_utc"
 """``context.configure`` option holding the ``DATABASE_TIMESTAMP_UTC`` override."""
 
+NEW_TRIGGER_VERSION = 1
+"""The version a new table's trigger gets unless ``trigger_version`` asks for another:
+version 2's per-row read of its mark costs about 1.44x version 1's write time on
+PostgreSQL and SQLite (docs/zero-downtime.md), a price only ``touch=False`` needs."""
+
 TRIGGER_VERSION_SETTING = "trigger_version"
 """alembic.ini ``[rowstamp] trigger_version``: the version autogenerate keeps every
-table's trigger at. Unset, new triggers get the newest and existing ones keep theirs
+table's trigger at. Unset, new triggers get ``NEW_TRIGGER_VERSION`` and existing ones keep theirs
 (each version does what the model asks), so a rowstamp upgrade changes no project's
 ``alembic check``; set, a table at another version is a change to generate."""
 
@@ -102,7 +113,6 @@ def compare_updated_at_trigger(
     # which ops needs, may still be importing; and every `alembic` command loads it,
     # so rowstamp.model.columns (sqlalchemy.orm) and the engines wait until a comparison runs.
     from rowstamp.autogen.ops import (
-        TRIGGER_VERSION,
         CreateUpdatedAtTriggerOp,
         DropUpdatedAtTriggerOp,
         ReplaceUpdatedAtTriggerOp,
@@ -137,7 +147,7 @@ def compare_updated_at_trigger(
             table_name,
             schema=schema,
             # a new trigger: the wanted version; a dropped one: the version it has
-            version=(wanted_version or TRIGGER_VERSION) if wanted else (version or 1),
+            version=(wanted_version or NEW_TRIGGER_VERSION) if wanted else (version or 1),
             now=now,
             column=column,
         )

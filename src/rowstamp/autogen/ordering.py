@@ -23,9 +23,8 @@ from collections.abc import Iterable
 from alembic.operations import ops
 from sqlalchemy import MetaData, Table
 
-from rowstamp.autogen.compare import existing_trigger_version
+from rowstamp.autogen.compare import NEW_TRIGGER_VERSION, existing_trigger_version
 from rowstamp.autogen.ops import (
-    TRIGGER_VERSION,
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,
     EnsureUpdatedAtTriggerOp,
@@ -84,7 +83,7 @@ def _lift(
                 EnsureUpdatedAtTriggerOp(
                     op.table_name,
                     schema=op.schema,
-                    version=existing_trigger_version(op) or TRIGGER_VERSION,
+                    version=existing_trigger_version(op) or NEW_TRIGGER_VERSION,
                     now=now,
                     column=wanting[key],
                 )

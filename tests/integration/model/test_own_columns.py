@@ -38,7 +38,7 @@ def test_renamed_and_omitted_columns_end_to_end(
     source = migration.read_text(encoding="utf-8")
     assert "op.create_updated_at_trigger('account'" in source
     assert "op.create_updated_at_trigger('experiment'" not in source
-    assert "op.create_updated_at_trigger('run', version=2, column='modified_at')" in source
+    assert "op.create_updated_at_trigger('run', version=1, column='modified_at')" in source
 
     report = project.run("rowstamp", "upgrade", "head").output
     [account] = [line for line in report.splitlines() if line.strip().startswith("account:")]

@@ -46,7 +46,7 @@ def test_autogenerate_trigger_and_contract(
     [migration] = project.versions()
     source = migration.read_text(encoding="utf-8")
     for table in ("user", "item"):
-        assert f"op.create_updated_at_trigger('{table}', version=2)" in source
+        assert f"op.create_updated_at_trigger('{table}', version=1)" in source
     assert "op.f('ix_item_is_active')" in source and "op.f('ix_user_is_live')" in source
     assert "op.f('ix_user_is_active')" not in source  # the template's own login flag
     assert "server_default=sa.true()" in source and "server_default=utc_now(version=1)" in source

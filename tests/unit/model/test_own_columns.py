@@ -154,4 +154,4 @@ def test_a_batch_rebuild_re_creates_the_trigger_of_a_renamed_updated_at() -> Non
     [_, ensure] = script.upgrade_ops.ops  # type: ignore[union-attr]
     assert isinstance(ensure, EnsureUpdatedAtTriggerOp) and ensure.spec().column == "modified_at"
     code = render_python_code(ops.UpgradeOps([ensure]))
-    assert "op.ensure_updated_at_trigger('runs', version=2, column='modified_at')" in code
+    assert "op.ensure_updated_at_trigger('runs', version=1, column='modified_at')" in code
