@@ -125,13 +125,10 @@ def order_trigger_operations(
         script.upgrade_ops_list, script.downgrade_ops_list, strict=True
     ):
         known = _known_reverses(list(upgrade_ops.ops), list(downgrade_ops.ops))
-        kept = _replacements_alone(upgrade_ops.ops)
+        _replacements_alone(upgrade_ops.ops)
         upgrade_ops.ops = _lift(
             retrofit_existing_tables(list(upgrade_ops.ops), metadata), wanting, now
         )
-        for op in upgrade_ops.ops:  # a rebuilt table keeps the version it has
-            if isinstance(op, EnsureUpdatedAtTriggerOp):
-                op.version = kept.get(_key(op.schema, op.table_name), op.version)
         if safe_ddl:
             upgrade_ops.ops = safe_existing_tables(list(upgrade_ops.ops))
         reversed_ops = [_reverse(op, known) for op in reversed(upgrade_ops.ops)]
@@ -147,25 +144,19 @@ def order_trigger_operations(
         upgrade_ops.ops = _without_index_drops_of_dropped_tables(list(upgrade_ops.ops))
 
 
-def _replacements_alone(
-    operations: list[ops.MigrateOperation],
-) -> dict[tuple[str | None, str], int]:
+def _replacements_alone(operations: list[ops.MigrateOperation]) -> None:
     """Trigger replacements go in a revision of their own (one change per migration):
     beside other changes they are left out, in place, for a later revision with nothing
-    else to carry them. Returns the version each table left out keeps."""
+    else to carry them. A table a batch block rebuilds gets back the version it has
+    (``existing_trigger_version``), replaced or not."""
     tables = [o for o in operations if isinstance(o, ops.ModifyTableOps)]
     if all(isinstance(c, ReplaceUpdatedAtTriggerOp) for t in tables for c in t.ops) and len(
         tables
     ) == len(operations):
-        return {}
-    kept: dict[tuple[str | None, str], int] = {}
+        return
     for table in tables:
-        for op in table.ops:
-            if isinstance(op, ReplaceUpdatedAtTriggerOp):
-                kept[_key(op.schema, op.table_name)] = op.from_version
         table.ops = [o for o in table.ops if not isinstance(o, ReplaceUpdatedAtTriggerOp)]
     operations[:] = [o for o in operations if not isinstance(o, ops.ModifyTableOps) or o.ops]
-    return kept
 
 
 def _without_index_drops_of_dropped_tables(
