@@ -15,6 +15,10 @@ copying the table, and the run stops with one line saying so. Which algorithm ea
 operation gets is an engine fact; an operation that copies the table keeps its plain
 form (and the ``table-copy`` lint warning). The block does nothing on other engines,
 so the file still runs on SQLite and PostgreSQL.
+
+A foreign key added to an existing table is the one exception to the block: it is
+written ``op.create_foreign_key_online`` (``online_fk``), after the batch that
+precedes it, since it needs ``foreign_key_checks`` off and its rows checked apart.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from alembic.autogenerate.render import render_op
 from alembic.operations import Operations, ops
 from sqlalchemy import Connection
 
+from rowstamp.autogen.online_fk import OnlineForeignKeyOp
 from rowstamp.autogen.ops import TopLevelOps
 from rowstamp.engines import for_dialect
 from rowstamp.engines.copies import PinsAlgorithms
@@ -125,6 +130,30 @@ def _runs(
     return runs
 
 
+def _online_foreign_key(op: ops.MigrateOperation) -> OnlineForeignKeyOp | None:
+    if isinstance(op, ops.CreateForeignKeyOp) and not isinstance(op, OnlineForeignKeyOp):
+        return OnlineForeignKeyOp.from_op(op)
+    return None
+
+
+def _split(batch: ops.ModifyTableOps) -> list[ops.MigrateOperation]:
+    """The batch in order, with each foreign key it adds taken out as an online one."""
+    parts: list[ops.MigrateOperation] = []
+    run: list[ops.MigrateOperation] = []
+    for op in batch.ops:
+        online = _online_foreign_key(op)
+        if online is None:
+            run.append(op)
+            continue
+        if run:
+            parts.append(ops.ModifyTableOps(batch.table_name, run, schema=batch.schema))
+            run = []
+        parts.append(online)
+    if run:
+        parts.append(ops.ModifyTableOps(batch.table_name, run, schema=batch.schema))
+    return parts
+
+
 def _pinned_ops(
     support: PinsAlgorithms, operations: list[ops.MigrateOperation]
 ) -> list[ops.MigrateOperation]:
@@ -135,11 +164,19 @@ def _pinned_ops(
         if not tables or None in tables or tables & fresh:
             result.append(op)  # a table created or dropped here has no rows to protect
         elif isinstance(op, ops.ModifyTableOps):
-            for form, run in _runs(support, op):
-                block = ops.ModifyTableOps(op.table_name, run, schema=op.schema)
-                _append(result, block, form)
+            for part in _split(op):
+                if not isinstance(part, ops.ModifyTableOps):
+                    result.append(part)
+                    continue
+                for form, run in _runs(support, part):
+                    block = ops.ModifyTableOps(part.table_name, run, schema=part.schema)
+                    _append(result, block, form)
         else:
-            _append(result, op, _form(support, op))
+            online = _online_foreign_key(op)
+            if online is not None:
+                result.append(online)
+            else:
+                _append(result, op, _form(support, op))
     return result
 
 

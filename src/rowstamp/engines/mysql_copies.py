@@ -14,7 +14,8 @@ below was checked on MariaDB 10.11 by running the statement with
   manual lists widening an integer as instant: that holds for ROW_FORMAT=REDUNDANT
   only, and 10.11 refuses ``INT`` to ``BIGINT`` in place on a DYNAMIC table;
 - changing a column's character set (``CONVERT TO CHARACTER SET`` too);
-- adding a foreign key while ``foreign_key_checks`` is on;
+- adding a foreign key while ``foreign_key_checks`` is on (``op.create_foreign_key``;
+  ``op.create_foreign_key_online`` turns it off for its statement: ``mysql_foreign_keys``);
 - adding a CHECK constraint;
 - dropping the primary key without adding one in the same statement;
 - adding a ``STORED`` generated column;
@@ -107,7 +108,7 @@ def table_copy(op: MigrateOperation, *, short_varchar_grows: bool) -> str | None
     place (MariaDB; MySQL's manual says a copy once it passes 255 bytes)."""
     if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
         return _type_copy(op, short_varchar_grows)
-    if isinstance(op, ops.CreateForeignKeyOp):
+    if isinstance(op, ops.CreateForeignKeyOp) and not getattr(op, "rows_checked_apart", False):
         return f"adds foreign key {op.constraint_name} with foreign_key_checks on"
     if isinstance(op, ops.CreateCheckConstraintOp):
         return f"adds CHECK constraint {op.constraint_name}"

@@ -13,6 +13,7 @@ from typing import Any
 from alembic.operations import ops
 from sqlalchemy import Column, Constraint, ForeignKeyConstraint, Index
 
+from rowstamp.autogen.online_fk import OnlineForeignKeyOp
 from rowstamp.autogen.ops import BackfillOp, CreateUpdatedAtTriggerOp, DropUpdatedAtTriggerOp
 from rowstamp.autogen.rename_ops import RenameColumnSafelyOp, UndoRenameColumnSafelyOp
 from rowstamp.autogen.safe_ops import AddNotNullCheckOp, DropNotNullCheckOp, ValidateConstraintOp
@@ -151,6 +152,15 @@ def _create_foreign_key(op: ops.CreateForeignKeyOp) -> str:
     return (
         f"add foreign key {op.constraint_name} ({local}) -> "
         f"{op.referent_table}({remote}){not_valid}"
+    )
+
+
+@describe.register
+def _create_foreign_key_online(op: OnlineForeignKeyOp) -> str:
+    return (
+        f"{_create_foreign_key(op)}, in place (MySQL/MariaDB: foreign_key_checks off for "
+        "that statement, then one anti-join query checks the existing rows; on a row that "
+        "breaks it, the key is dropped again and the upgrade stops)"
     )
 
 
