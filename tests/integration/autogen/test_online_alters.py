@@ -179,3 +179,61 @@ def test_other_engines_get_no_online_blocks(db_url: URL, tmp_path: Path) -> None
     project.alembic("upgrade", "head")
     project.add_model("item", ITEM_V2)
     assert "online_alter" not in _generate(project, "Change items")
+
+
+ONLINE_FK = """
+from alembic import op
+
+revision = "b3"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_foreign_key_online("fk_child_parent", "child", "parent", ["parent_id"], ["id"])
+
+
+def downgrade() -> None:
+    op.drop_constraint("fk_child_parent", "child", type_="foreignkey")
+"""
+
+
+@pytest.mark.parametrize("engine_name", ["mariadb"], indirect=True)
+def test_rows_that_break_an_online_foreign_key_stop_the_upgrade_in_one_line(
+    db_url: URL, tmp_path: Path
+) -> None:
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    [first] = project.versions()
+    down = first.name.partition("_")[0]
+    project.alembic("upgrade", "head")
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE parent (id INT PRIMARY KEY)"))
+            conn.execute(text("CREATE TABLE child (id INT PRIMARY KEY, parent_id INT)"))
+            conn.execute(text("INSERT INTO parent VALUES (1)"))
+            conn.execute(text("INSERT INTO child VALUES (1, 1), (2, 5)"))
+        (first.parent / "b3_fk.py").write_text(ONLINE_FK.format(down=down), encoding="utf-8")
+        lint = project.run("rowstamp", "lint", "--no-squawk", check=False)
+        assert "table-copy" not in lint.output, lint.output
+        result = project.run("rowstamp", "upgrade", "--no-report", check=False)
+        assert result.returncode != 0
+        assert "Traceback" not in result.output
+        [line] = [line for line in result.output.splitlines() if "error" in line]
+        assert line.startswith(
+            "rowstamp: error: upgrade of revision b3 () failed: foreign key fk_child_parent "
+            "does not hold for the rows already in child: some have a parent_id that no "
+            "parent row has in id (for example parent_id=5); rowstamp dropped "
+            "fk_child_parent again and the index the server made for it"
+        ), line
+        assert f"the database is at {down}; fix it, then continue with: alembic upgrade" in line
+        with engine.begin() as conn:
+            assert not inspect(conn).get_foreign_keys("child")
+            conn.execute(text("DELETE FROM child WHERE id = 2"))
+        project.run("rowstamp", "upgrade", "--no-report")
+        with engine.connect() as conn:
+            [key] = inspect(conn).get_foreign_keys("child")
+        assert key["name"] == "fk_child_parent"
+    finally:
+        engine.dispose()

@@ -6,6 +6,7 @@ ROWSTAMP_UPDATE_GOLDEN=1 (see test_golden_sql.py)."""
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -102,3 +103,51 @@ def test_a_form_that_may_copy_or_block_is_refused(algorithm: str, lock: str | No
     context = MigrationContext.configure(dialect_name="mariadb", opts={"as_sql": True})
     with pytest.raises(RowstampError, match="is not an online form; give algorithm= one of"):
         Operations(context).online_alter(algorithm=algorithm, lock=lock)  # type: ignore[attr-defined]
+
+
+FOREIGN_KEYS: dict[str, dict[str, Any]] = {
+    "one column": {
+        "constraint_name": "fk_posts_user_id",
+        "source_table": "posts",
+        "referent_table": "users",
+        "local_cols": ["user_id"],
+        "remote_cols": ["id"],
+    },
+    "two columns, other schemas, reserved words, on delete": {
+        "constraint_name": "fk_order_lines",
+        "source_table": "order",
+        "referent_table": "select",
+        "local_cols": ["group", "key"],
+        "remote_cols": ["group", "id"],
+        "source_schema": "audit",
+        "referent_schema": "shop",
+        "ondelete": "CASCADE",
+    },
+}
+
+
+@pytest.mark.parametrize("dialect_name", ["mysql", "mariadb"])
+def test_create_foreign_key_online_sql_is_pinned(dialect_name: str) -> None:
+    """foreign_key_checks off for the ALTER only (set back to the session's own value),
+    the ALTER in place, then the anti-join query that finds a row breaking the key."""
+    sql = ""
+    for case, arguments in FOREIGN_KEYS.items():
+        buffer = StringIO()
+        context = MigrationContext.configure(
+            dialect_name=dialect_name, opts={"as_sql": True, "output_buffer": buffer}
+        )
+        Operations(context).create_foreign_key_online(**arguments)  # type: ignore[attr-defined]
+        sql += f"-- {case}\n{buffer.getvalue().strip()}\n\n"
+    _check(GOLDEN / "mysql" / "online_foreign_key.sql", sql)
+
+
+def test_create_foreign_key_online_is_the_plain_foreign_key_on_postgresql() -> None:
+    buffer = StringIO()
+    context = MigrationContext.configure(
+        dialect_name="postgresql", opts={"as_sql": True, "output_buffer": buffer}
+    )
+    Operations(context).create_foreign_key_online(**FOREIGN_KEYS["one column"])  # type: ignore[attr-defined]
+    assert buffer.getvalue().strip() == (
+        "ALTER TABLE posts ADD CONSTRAINT fk_posts_user_id FOREIGN KEY(user_id) "
+        "REFERENCES users (id);"
+    )
