@@ -4,7 +4,8 @@
 autogenerate writes), ``ordering`` (the final pass over a generated migration) and
 ``retrofit`` (what changes to tables that already hold rows are written as), with
 ``safe_ddl`` (their safe forms on PostgreSQL: ``safe_ops``, ``safe_render``),
-``online`` (``op.online_alter``: MySQL/MariaDB changes pinned to an online algorithm)
+``online`` (``op.online_alter``: MySQL/MariaDB changes pinned to an online algorithm;
+``online_fk``: ``op.create_foreign_key_online``, a foreign key added in place)
 and ``engine_passes`` (the passes that need the compared database's engine);
 the comparators ``compare`` (``updated_at`` triggers), ``unseen`` (what autogenerate
 cannot see), ``unique_active`` (MariaDB's emulated index) and ``unique_names`` (an
