@@ -128,6 +128,20 @@ def test_changes_to_a_populated_table_are_pinned_online(db_url: URL, tmp_path: P
         project.alembic("downgrade", "-1")
         project.alembic("upgrade", "head")
         assert "please adjust! ###\n    pass\n" in _generate(project, "Nothing")
+        # dropping the key: its downgrade adds it back online, and runs
+        project.alembic("upgrade", "head")  # the empty "Nothing" revision
+        project.add_model("item", ITEM_V2.replace('ForeignKey("shelves.id")', "Integer"))
+        dropped = _generate(project, "Drop the shelf key")
+        assert "create_foreign_key_online" not in dropped.split("def downgrade")[0]
+        assert (
+            "op.create_foreign_key_online(op.f('fk_items_shelf_id_shelves'), 'items', "
+            "'shelves', ['shelf_id'], ['id'])"
+        ) in dropped.split("def downgrade")[1]
+        project.alembic("upgrade", "head")
+        project.alembic("downgrade", "-1")
+        with engine.connect() as conn:
+            [key] = inspect(conn).get_foreign_keys("items")
+        assert key["name"] == "fk_items_shelf_id_shelves"
     finally:
         engine.dispose()
 
