@@ -41,7 +41,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
+from rowstamp.engines import mysql_capabilities
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
+from rowstamp.engines.capabilities import Capabilities
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.copies import TableSize
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
@@ -147,6 +149,9 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
 
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [DropUpdatedAtTrigger(spec)]
+
+    def probe_capabilities(self, connection: Connection) -> Capabilities:
+        return mysql_capabilities.probe(connection, self.name)
 
     def try_lock(self, connection: Connection, key: str) -> bool:
         # GET_LOCK names are server-wide: qualify with the database, within 64 characters.
