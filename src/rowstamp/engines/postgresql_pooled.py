@@ -25,8 +25,15 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, event, text
 
 from rowstamp.engines.capabilities import Capabilities
+from rowstamp.errors import UnsafeUnderPoolerError
 
-__all__ = ["lock_table_holder", "name_lock_holder", "probe", "set_per_transaction"]
+__all__ = [
+    "lock_table_holder",
+    "name_lock_holder",
+    "probe",
+    "session_setting",
+    "set_per_transaction",
+]
 
 _PROBE = text(
     "SELECT pg_catalog.pg_backend_pid(), pg_catalog.version(), "
@@ -82,9 +89,11 @@ def probe(connection: Connection) -> Capabilities:
             pooled=pooled,
             notes=tuple(notes),
         )
+    if product.startswith("YugabyteDB"):  # advisory locks only in recent releases (2.27)
+        notes.append("YugabyteDB: the migration lock is the rowstamp_lock table")
     return Capabilities(
         product=product + (" through a pooler" if pooled else ""),
-        session_locks=not pooled,
+        session_locks=not pooled and not product.startswith("YugabyteDB"),
         pooled=pooled,
         notes=tuple(notes),
     )
@@ -136,6 +145,25 @@ def set_per_transaction(connection: Connection, name: str, value: str) -> None:
         connection.execute(
             text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
         )
+
+
+def session_setting(connection: Connection, name: str, value: str) -> None:
+    """Set ``name`` for the rest of the session: a session ``set_config`` on a direct
+    connection, per transaction under a pooler. Outside transactions (an autocommit
+    block) a pooler keeps no setting at all: refused in one line."""
+    from rowstamp.engines import for_dialect
+
+    if not for_dialect(connection.dialect).capabilities(connection).pooled:
+        query = text("SELECT set_config(:name, :value, false)")
+        connection.execute(query, {"name": name, "value": value})
+        return
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        raise UnsafeUnderPoolerError(
+            f"{name} cannot hold for statements outside a transaction (an autocommit block, "
+            "e.g. CREATE INDEX CONCURRENTLY) through a transaction pooler",
+            "set MIGRATION_DATABASE_URL to a direct connection to the server",
+        )
+    set_per_transaction(connection, name, value)
 
 
 def name_lock_holder(connection: Connection, tag: str) -> None:
