@@ -253,7 +253,15 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
         return {(str(k), str(t), str(n)) for k, t, n in connection.execute(query).all()}
 
     def check_can_create_triggers(self, connection: Connection) -> None:
-        """Fail in one line when the binary log will make ``CREATE TRIGGER`` fail."""
+        """Fail in one line when the server has no triggers for us (TiDB, Vitess, no
+        TRIGGER privilege) or the binary log will make ``CREATE TRIGGER`` fail."""
+        found = self.capabilities(connection)
+        if not found.row_triggers:
+            raise TriggerPrivilegeError(
+                f"{found.product}: no row triggers ({'; '.join(found.notes)})",
+                "grant TRIGGER to the migration user, or keep updated_at without a trigger "
+                "(see docs/engines.md, Capabilities) and leave the trigger ops out",
+            )
         log_bin, trust, has_super = connection.execute(_BINLOG_PRIVILEGES).one()
         if binlog_blocks_triggers(bool(log_bin), bool(trust), bool(has_super)):
             raise TriggerPrivilegeError(
