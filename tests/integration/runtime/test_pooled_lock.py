@@ -192,3 +192,28 @@ def test_the_statement_lock_timeout_holds_per_transaction_and_leaks_to_no_one(
                 assert other.execute(show).scalar() == "0"
                 other.commit()
     engine.dispose()
+
+
+def test_lock_retries_hold_per_transaction_and_refuse_outside_one(
+    urls: tuple[URL, URL], tmp_path: Path
+) -> None:
+    """``op.lock_retries`` sets lock_timeout for its block: per transaction through the
+    pooler; in an autocommit block no setting survives a pooler, so it refuses."""
+    _, pooled = urls
+    project = Project.copy(tmp_path / "project", pooled)
+    _chain(project)
+    retried = "    with op.lock_retries(timeout=1, attempts=2, pause=0.1):\n        {}"
+    add = "op.add_column('runs', sa.Column('extra', sa.Integer))"
+    write_revision(project, "a4", "a3", retried.format(add), "    op.drop_column('runs', 'extra')")
+    project.alembic("upgrade", "head")
+    concurrently = (
+        "    with op.get_context().autocommit_block():\n"
+        "        with op.lock_retries(timeout=1, attempts=2, pause=0.1):\n"
+        "            op.create_index('ix_runs_name', 'runs', ['name'], "
+        "postgresql_concurrently=True)"
+    )
+    write_revision(project, "a5", "a4", concurrently, "    op.drop_index('ix_runs_name', 'runs')")
+    result = project.alembic("upgrade", "head", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "lock_timeout cannot hold for statements outside a transaction" in result.output
+    assert "set MIGRATION_DATABASE_URL to a direct connection" in result.output
