@@ -197,9 +197,9 @@ def _known(scripts: ScriptDirectory, revision: str) -> bool:
 
 
 def _lock(connection: Connection, support: EngineSupport) -> Finding:
-    from rowstamp.runtime.lock import lock_key
+    from rowstamp.runtime.lock import migration_lock_holder
 
-    holder = support.lock_holder(connection, lock_key("alembic_version", None))
+    holder = migration_lock_holder(connection)  # the lock table's holder behind a pooler
     if holder is None:
         return Finding("lock", "ok", "the migration lock is free")
     return Finding(

@@ -22,9 +22,9 @@ from sqlalchemy.exc import DBAPIError
 
 from rowstamp.engines import for_dialect
 from rowstamp.errors import MigrationLockError
-from rowstamp.runtime.lock_table import table_lock
+from rowstamp.runtime.lock_table import LOCK_TABLE, holder_tag, table_lock
 
-__all__ = ["lock_key", "migration_lock"]
+__all__ = ["lock_key", "migration_lock", "migration_lock_holder"]
 
 log = logging.getLogger("rowstamp")
 
@@ -85,6 +85,21 @@ def migration_lock(
             support.unlock(connection, key)
             if ours and connection.in_transaction():
                 connection.commit()
+
+
+def migration_lock_holder(
+    connection: Connection,
+    version_table: str = "alembic_version",
+    version_table_schema: str | None = None,
+) -> str | None:
+    """Who holds the migration lock now, whichever primitive this connection's runs
+    take (a session lock, or the lock table behind a pooler); None when it is free
+    or the engine cannot tell."""
+    support = for_dialect(connection.dialect)
+    key = lock_key(version_table, version_table_schema)
+    if support.capabilities(connection).session_locks:
+        return support.lock_holder(connection, key)
+    return support.lock_table_holder(connection, LOCK_TABLE, holder_tag(key))
 
 
 def _wait(

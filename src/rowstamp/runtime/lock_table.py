@@ -23,12 +23,18 @@ from sqlalchemy.exc import DBAPIError
 
 from rowstamp.engines import for_dialect
 
-__all__ = ["LOCK_TABLE", "lock_table", "table_lock"]
+__all__ = ["LOCK_TABLE", "holder_tag", "lock_table", "table_lock"]
 
 LOCK_TABLE = "rowstamp_lock"
 """One row per lock name (per version table); its row lock is the migration lock."""
 
 _TAG_PREFIX = "rowstamp lock"
+
+
+def holder_tag(key: str) -> str:
+    """How the holding transaction names itself for ``key`` (PostgreSQL: its
+    application name), so waiters and ``rowstamp doctor`` find it."""
+    return f"{_TAG_PREFIX} {hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 def lock_table(metadata: MetaData | None = None) -> Table:
@@ -44,7 +50,7 @@ class TableLock:
         self.table = lock_table()
         self.support = for_dialect(connection.dialect)
         self.own = connection.engine.connect()
-        self._tag = f"{_TAG_PREFIX} {hashlib.sha256(key.encode()).hexdigest()[:8]}"
+        self._tag = holder_tag(key)
         self._ensure_row()
 
     def _ensure_row(self) -> None:

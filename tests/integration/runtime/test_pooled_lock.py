@@ -24,7 +24,7 @@ from rowstamp.testing.pgbouncer import pgbouncer
 from rowstamp.testing.servers import Server, ServerUnavailable
 from tests.conftest import _unavailable
 from tests.helpers import write_revision
-from tests.project import Project
+from tests.project import Project, Result
 
 pytestmark = pytest.mark.postgresql
 
@@ -217,3 +217,30 @@ def test_lock_retries_hold_per_transaction_and_refuse_outside_one(
     assert result.returncode != 0 and "Traceback" not in result.output
     assert "lock_timeout cannot hold for statements outside a transaction" in result.output
     assert "set MIGRATION_DATABASE_URL to a direct connection" in result.output
+
+
+def test_doctor_sees_the_lock_table_holder_through_the_pooler(
+    urls: tuple[URL, URL], tmp_path: Path
+) -> None:
+    """The lock check of ``rowstamp doctor`` asks the primitive runs take: behind the
+    pooler an advisory-lock query would call a held lock free."""
+    _, pooled = urls
+    project = Project.copy(tmp_path / "project", pooled)
+    _chain(project)
+    project.alembic("upgrade", "head")
+    engine = create_engine(pooled)
+    with engine.connect() as conn, migration_lock(conn, wait_seconds=0, statement_lock_timeout=5):
+        held = project.run("rowstamp", "doctor", check=False)
+    free = project.run("rowstamp", "doctor", check=False)
+    engine.dispose()
+    assert _check(held, "lock").startswith(
+        "fail  lock      the migration lock is held (rowstamp lock "
+    )
+    assert _check(free, "lock").startswith("ok    lock      the migration lock is free")
+    assert _check(free, "engine").startswith("warn  engine    PostgreSQL"), free.output
+    assert "through a pooler; lacks session locks" in _check(free, "engine")
+
+
+def _check(result: Result, name: str) -> str:
+    """The doctor's line for the check ``name``."""
+    return next(line for line in result.stdout.splitlines() if line.split()[1:2] == [name])
