@@ -26,6 +26,7 @@ __all__ = [
     "TableLockTimeout",
     "TriggerPrivilegeError",
     "UnknownEnvironmentError",
+    "UnsafeUnderPoolerError",
     "UnsupportedEngineError",
     "first_line",
 ]
@@ -113,6 +114,10 @@ class RevisionError(RowstampError):
 
 class TriggerPrivilegeError(RowstampError):
     """The database user may not create triggers (MySQL/MariaDB binary logging)."""
+
+
+class UnsafeUnderPoolerError(RowstampError):
+    """Something needs session state a transaction pooler (PgBouncer) does not keep."""
 
 
 class TableLockTimeout(Exception):

@@ -64,6 +64,10 @@ class RowstampSettings(BaseSettings):
 
     environment: str = DEFAULT_ENVIRONMENT
     database_url: str
+    migration_database_url: str | None = None
+    """Where migrations run, when not ``DATABASE_URL``: a direct connection to the
+    server for an application that goes through a transaction-mode pooler (PgBouncer,
+    a provider's pooled endpoint), where session locks and settings do not hold."""
     database_timestamp_utc: str | None = None
     """Optional SQL for "now in UTC", overriding the engine's default expression."""
     delete_means_soft_delete: bool = False
@@ -98,6 +102,11 @@ class RowstampSettings(BaseSettings):
         if not _PLAIN_NAME.fullmatch(value):
             raise ValueError(_NOT_PLAIN)
         return value
+
+    @field_validator("migration_database_url")
+    @classmethod
+    def _normalise_migration_url(cls, value: str | None) -> str | None:
+        return cls._normalise_url(value) if value and value.strip() else None
 
     @field_validator("database_url")
     @classmethod
@@ -141,9 +150,15 @@ class RowstampSettings(BaseSettings):
         """The database URL as a SQLAlchemy ``URL`` object."""
         return make_url(self.database_url)
 
+    @property
+    def migration_url(self) -> URL:
+        """The URL migrations connect to: ``MIGRATION_DATABASE_URL``, else ``DATABASE_URL``."""
+        return make_url(self.migration_database_url or self.database_url)
+
     def with_url(self, database_url: str) -> Self:
         """These settings on another database (normalised as ``DATABASE_URL`` is)."""
-        return self.model_copy(update={"database_url": self._normalise_url(database_url)})
+        url = self._normalise_url(database_url)
+        return self.model_copy(update={"database_url": url, "migration_database_url": None})
 
 
 class SettingsLoader(Protocol[S_co]):
@@ -193,7 +208,10 @@ def load_settings(
         )
     files = [p for p in (env_dir / ".env", env_file) if p.is_file()]
     try:
-        given: dict[str, Any] = {"database_url": database_url} if database_url else {}
+        # another database given: migrations go there too, never to MIGRATION_DATABASE_URL
+        given: dict[str, Any] = (
+            {"database_url": database_url, "migration_database_url": None} if database_url else {}
+        )
         settings = settings_cls(_env_file=tuple(files), environment=name, **given)
     except ValidationError as exc:
         raise _settings_error(exc, name, files) from None

@@ -110,3 +110,20 @@ def test_lock_timeouts_must_be_finite(
         load_settings(RowstampSettings, env_dir)
     assert f"invalid {variable} for environment 'development'" in str(info.value)
     assert len(str(info.value).splitlines()) == 1
+
+
+def test_a_migration_url_is_used_for_migrations_only_on_this_database(
+    env_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MIGRATION_DATABASE_URL bypasses a pooler; settings pointed at another database
+    (a rehearsal's scratch copy, lint's offline URL) must never migrate through it."""
+    monkeypatch.setenv("DATABASE_URL", "postgres://app@pgbouncer:6432/shop")
+    monkeypatch.setenv("MIGRATION_DATABASE_URL", "postgres://app@db:5432/shop")
+    settings = load_settings(RowstampSettings, env_dir)
+    assert settings.url.port == 6432
+    assert settings.migration_url.render_as_string() == "postgresql+psycopg://app@db:5432/shop"
+    other = load_settings(RowstampSettings, env_dir, database_url="sqlite:///scratch.db")
+    assert other.migration_url == other.url
+    assert settings.with_url("sqlite:///scratch.db").migration_database_url is None
+    monkeypatch.setenv("MIGRATION_DATABASE_URL", " ")
+    assert load_settings(RowstampSettings, env_dir).migration_url.port == 6432

@@ -34,6 +34,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
+from rowstamp.engines.capabilities import CapabilitySupport
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import TriggerSpec
 from rowstamp.engines.untouched import UntouchedSupport
@@ -86,7 +87,7 @@ def bounded_name(name: str, limit: int) -> str:
     return f"{prefix}_{digest}"
 
 
-class EngineSupport(UntouchedSupport):
+class EngineSupport(UntouchedSupport, CapabilitySupport):
     """Base class of the per-engine modules; one instance per engine in the registry."""
 
     name: ClassVar[str]

@@ -41,7 +41,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
+from rowstamp.engines import mysql_capabilities
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
+from rowstamp.engines.capabilities import Capabilities
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.copies import TableSize
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
@@ -148,6 +150,9 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
         return [DropUpdatedAtTrigger(spec)]
 
+    def probe_capabilities(self, connection: Connection) -> Capabilities:
+        return mysql_capabilities.probe(connection, self.name)
+
     def try_lock(self, connection: Connection, key: str) -> bool:
         # GET_LOCK names are server-wide: qualify with the database, within 64 characters.
         query = text("SELECT GET_LOCK(:name, 0)")
@@ -248,7 +253,15 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
         return {(str(k), str(t), str(n)) for k, t, n in connection.execute(query).all()}
 
     def check_can_create_triggers(self, connection: Connection) -> None:
-        """Fail in one line when the binary log will make ``CREATE TRIGGER`` fail."""
+        """Fail in one line when the server has no triggers for us (TiDB, Vitess, no
+        TRIGGER privilege) or the binary log will make ``CREATE TRIGGER`` fail."""
+        found = self.capabilities(connection)
+        if not found.row_triggers:
+            raise TriggerPrivilegeError(
+                f"{found.product}: no row triggers ({'; '.join(found.notes)})",
+                "grant TRIGGER to the migration user, or keep updated_at without a trigger "
+                "(see docs/engines.md, Capabilities) and leave the trigger ops out",
+            )
         log_bin, trust, has_super = connection.execute(_BINLOG_PRIVILEGES).one()
         if binlog_blocks_triggers(bool(log_bin), bool(trust), bool(has_super)):
             raise TriggerPrivilegeError(

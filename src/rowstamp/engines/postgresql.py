@@ -27,7 +27,9 @@ from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.elements import TextClause
 
+from rowstamp.engines import postgresql_pooled as pooled
 from rowstamp.engines.base import EngineSupport, database_statement
+from rowstamp.engines.capabilities import Capabilities
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import (
     CreateUpdatedAtFunction,
@@ -188,6 +190,9 @@ class PostgreSQLSupport(EngineSupport):
 
     def configure_session(self, connection: Connection, lock_timeout: float) -> None:
         milliseconds = str(max(1, round(lock_timeout * 1000)))
+        if self.capabilities(connection).pooled:  # no session to configure: each transaction
+            pooled.set_per_transaction(connection, "lock_timeout", milliseconds)
+            return
         connection.execute(
             text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": milliseconds}
         )
@@ -197,6 +202,15 @@ class PostgreSQLSupport(EngineSupport):
             connection.execute(
                 text("SELECT set_config('client_connection_check_interval', '1000', false)")
             )
+
+    def probe_capabilities(self, connection: Connection) -> Capabilities:
+        return pooled.probe(connection)
+
+    def name_lock_holder(self, connection: Connection, tag: str) -> None:
+        pooled.name_lock_holder(connection, tag)
+
+    def lock_table_holder(self, connection: Connection, table: str, tag_prefix: str) -> str | None:
+        return pooled.lock_table_holder(connection, table, tag_prefix)
 
     backup_suffix: ClassVar[str] = ".dump"
 

@@ -169,7 +169,9 @@ class RetryingImpl:
 
 
 def _set_lock_timeout(connection: Connection, value: str) -> None:
-    connection.execute(text("SELECT set_config('lock_timeout', :value, false)"), {"value": value})
+    from rowstamp.engines.postgresql_pooled import session_setting
+
+    session_setting(connection, "lock_timeout", value)  # per transaction under a pooler
 
 
 def _gave_up(connection: Connection, policy: LockRetryPolicy, construct: Any) -> RetriedLockTimeout:

@@ -45,6 +45,7 @@ from sqlalchemy.sql.ddl import CreateTable, DropTable, ExecutableDDLElement
 from sqlalchemy.sql.elements import TextClause
 
 from rowstamp.engines.base import EngineSupport
+from rowstamp.engines.capabilities import Capabilities
 from rowstamp.engines.catalog import Catalog
 from rowstamp.engines.ddl import CreateUpdatedAtTrigger, DropUpdatedAtTrigger, TriggerSpec
 from rowstamp.engines.sqlite_catalog import read_catalog, unique_columns
@@ -177,6 +178,10 @@ class SQLiteSupport(EngineSupport):
             event.remove(connection, "begin", _begin)
             if not connection.closed and not connection.invalidated:
                 driver.isolation_level = before
+
+    def probe_capabilities(self, connection: Connection) -> Capabilities:
+        """Nothing to ask: the library is linked in (no functions, no pooler)."""
+        return Capabilities(product=f"SQLite {sqlite3.sqlite_version}")
 
     def try_lock(self, connection: Connection, key: str) -> bool:
         path = _lock_path(connection)

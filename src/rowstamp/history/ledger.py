@@ -87,13 +87,15 @@ def own_tables(config: Config) -> frozenset[str]:
     the test catalogs leave alone: Alembic's version table, the configured ledger (and
     the default one, also when the ledger was renamed or turned off after it ran) and
     an unfinished backfill's progress table, and SQLite's marker table of writes that
-    leave ``updated_at`` alone."""
+    leave ``updated_at`` alone, and the migration lock's table where session locks are
+    not safe."""
     from rowstamp.engines.untouched import UNTOUCHED_SETTING
     from rowstamp.runtime.backfill import PROGRESS_TABLE
+    from rowstamp.runtime.lock_table import LOCK_TABLE
 
     name = ledger_table_name(config)
     version_table = config.get_main_option("version_table") or "alembic_version"
-    own = {version_table, DEFAULT_TABLE, PROGRESS_TABLE, UNTOUCHED_SETTING}
+    own = {version_table, DEFAULT_TABLE, PROGRESS_TABLE, UNTOUCHED_SETTING, LOCK_TABLE}
     return frozenset(own | ({name} if name else set()))
 
 

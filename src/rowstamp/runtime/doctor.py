@@ -21,6 +21,7 @@ from alembic.util import CommandError
 from sqlalchemy import Connection
 
 from rowstamp.engines import EngineSupport, for_dialect
+from rowstamp.engines.capabilities import Capabilities
 from rowstamp.review.reader import quiet_alembic
 from rowstamp.runtime.config import run_options
 from rowstamp.runtime.env import connect
@@ -78,13 +79,14 @@ def diagnose(config: Config) -> Diagnosis:
     models = run.state.target_metadata or model_metadata(config, scripts)
     with connect(run) as connection:
         support = for_dialect(connection.dialect)
+        engine = _engine(support.capabilities(connection))
         revision = _revision(connection, scripts)
         ledger = _ledger(config, connection, scripts)
         lock = _lock(connection, support)
         backfills = _backfills(connection)
         connection.rollback()  # the trigger checks begin their own transaction
         tables = table_findings(connection, support, models, settings.database_lock_timeout)
-    findings = [*revision, *backfills, *ledger, *tables]
+    findings = [engine, *revision, *backfills, *ledger, *tables]
     if any(f.status == "fail" for f in revision):
         findings.append(Finding("drift", "warn", "not compared: the database is not at head"))
     elif lock.status != "ok":
@@ -94,6 +96,23 @@ def diagnose(config: Config) -> Diagnosis:
     root = Path(config.config_file_name or ".").resolve().parent
     findings += [lock, *_backup(settings, root), *_tools(settings, support)]
     return Diagnosis(settings.environment, mask_url(settings.url), findings)
+
+
+def _engine(found: Capabilities) -> Finding:
+    """What the capability probe found: a missing capability is said, never passed over
+    (without row triggers, ``updated_at`` is only as current as ON UPDATE or the ORM)."""
+    if not found.notes and not found.missing:
+        return Finding("engine", "ok", f"{found.product}: every capability rowstamp uses")
+    lacks = f"; lacks {', '.join(found.missing)}" if found.missing else ""
+    detail = f"{found.product}{lacks}: {'; '.join(found.notes)}".rstrip(": ")
+    if found.row_triggers:
+        return Finding("engine", "warn" if found.pooled else "ok", detail)
+    return Finding(
+        "engine",
+        "warn",
+        detail,
+        "keep updated_at by ON UPDATE CURRENT_TIMESTAMP(6) or the ORM, or grant TRIGGER",
+    )
 
 
 def _revision(connection: Connection, scripts: ScriptDirectory) -> list[Finding]:
@@ -178,9 +197,9 @@ def _known(scripts: ScriptDirectory, revision: str) -> bool:
 
 
 def _lock(connection: Connection, support: EngineSupport) -> Finding:
-    from rowstamp.runtime.lock import lock_key
+    from rowstamp.runtime.lock import migration_lock_holder
 
-    holder = support.lock_holder(connection, lock_key("alembic_version", None))
+    holder = migration_lock_holder(connection)  # the lock table's holder behind a pooler
     if holder is None:
         return Finding("lock", "ok", "the migration lock is free")
     return Finding(

@@ -299,7 +299,7 @@ def _lock_timeout_error(connection: Connection, settings: RowstampSettings) -> T
 
 def _engine(settings: RowstampSettings) -> Engine:
     try:
-        return create_engine(settings.url, poolclass=NullPool)
+        return create_engine(settings.migration_url, poolclass=NullPool)
     except ImportError as exc:  # SQLAlchemy imports the driver's package here
         raise DatabaseUrlError(
             f"the database driver {settings.url.get_driver_name()} of "

@@ -5,14 +5,16 @@ apply a revision twice. ``alembic/env.py`` takes this lock before Alembic reads 
 current revision, so a process that waited applies only what is still pending.
 The lock is per version table (its schema and name); each engine module provides
 the primitive: a PostgreSQL session advisory lock, MySQL ``GET_LOCK``, a file lock
-beside a SQLite database.
+beside a SQLite database. Where the capability probe finds session locks unsafe (a
+transaction-mode pooler such as PgBouncer, CockroachDB), it is a row lock in the
+``rowstamp_lock`` table instead (``rowstamp.runtime.lock_table``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 from sqlalchemy import Connection
@@ -20,8 +22,9 @@ from sqlalchemy.exc import DBAPIError
 
 from rowstamp.engines import for_dialect
 from rowstamp.errors import MigrationLockError
+from rowstamp.runtime.lock_table import LOCK_TABLE, holder_tag, table_lock
 
-__all__ = ["lock_key", "migration_lock"]
+__all__ = ["lock_key", "migration_lock", "migration_lock_holder"]
 
 log = logging.getLogger("rowstamp")
 
@@ -53,20 +56,22 @@ def migration_lock(
     key = lock_key(version_table, version_table_schema)
     # A caller's own transaction (tests, pytest-alembic) is theirs to end, not ours.
     ours = not connection.in_transaction()
-    deadline = time.monotonic() + wait_seconds
-    announced = False
-    while not support.try_lock(connection, key):
-        holder = support.lock_holder(connection, key) or "another process"
-        if time.monotonic() >= deadline:
-            raise MigrationLockError(
-                f"another migration still holds the migration lock after {wait_seconds:g} s "
-                f"({holder})",
-                "wait for it to finish, or raise MIGRATION_LOCK_TIMEOUT",
-            )
-        if not announced:
-            log.warning("Waiting for the migration lock held by %s ...", holder)
-            announced = True
-        time.sleep(_POLL_SECONDS)
+    session_locks = support.capabilities(connection).session_locks
+    if ours and connection.in_transaction():
+        connection.commit()  # the probe's: under a pooler, no transaction held meanwhile
+    if not session_locks:
+        with table_lock(connection, key) as lock:
+            _wait(lock.try_lock, lock.holder, wait_seconds)
+            support.configure_session(connection, statement_lock_timeout)
+            if ours and connection.in_transaction():
+                connection.commit()
+            yield
+        return
+    _wait(
+        lambda: support.try_lock(connection, key),
+        lambda: support.lock_holder(connection, key),
+        wait_seconds,
+    )
     try:
         support.configure_session(connection, statement_lock_timeout)
         if ours and connection.in_transaction():
@@ -80,3 +85,38 @@ def migration_lock(
             support.unlock(connection, key)
             if ours and connection.in_transaction():
                 connection.commit()
+
+
+def migration_lock_holder(
+    connection: Connection,
+    version_table: str = "alembic_version",
+    version_table_schema: str | None = None,
+) -> str | None:
+    """Who holds the migration lock now, whichever primitive this connection's runs
+    take (a session lock, or the lock table behind a pooler); None when it is free
+    or the engine cannot tell."""
+    support = for_dialect(connection.dialect)
+    key = lock_key(version_table, version_table_schema)
+    if support.capabilities(connection).session_locks:
+        return support.lock_holder(connection, key)
+    return support.lock_table_holder(connection, LOCK_TABLE, holder_tag(key))
+
+
+def _wait(
+    try_lock: Callable[[], bool], holder_of: Callable[[], str | None], wait_seconds: float
+) -> None:
+    """Take the lock, waiting up to ``wait_seconds`` and saying once who holds it."""
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while not try_lock():
+        holder = holder_of() or "another process"
+        if time.monotonic() >= deadline:
+            raise MigrationLockError(
+                f"another migration still holds the migration lock after {wait_seconds:g} s "
+                f"({holder})",
+                "wait for it to finish, or raise MIGRATION_LOCK_TIMEOUT",
+            )
+        if not announced:
+            log.warning("Waiting for the migration lock held by %s ...", holder)
+            announced = True
+        time.sleep(_POLL_SECONDS)

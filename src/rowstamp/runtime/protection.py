@@ -65,7 +65,7 @@ def protect(run: RunOptions, connection: Connection, env: EnvironmentContext) ->
         return None
     root = Path(env.config.config_file_name or ".").resolve().parent
     backup = take_backup(
-        settings.url,
+        settings.migration_url,  # the database migrated, without a pooler in between
         settings.environment,
         directory=settings.backup_dir or default_backup_dir(),
         project_root=root,

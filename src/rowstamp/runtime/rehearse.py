@@ -56,7 +56,7 @@ def _rehearse(config: Config, run: RunOptions, target: str, *, verify_restore: b
     settings = run.required_settings()
     root = Path(config.config_file_name or ".").resolve().parent
     backup = take_backup(
-        settings.url,
+        settings.migration_url,  # pg_dump and CREATE DATABASE need no pooler in between
         settings.environment,
         directory=settings.backup_dir or default_backup_dir(),
         project_root=root,
@@ -70,7 +70,7 @@ def _rehearse(config: Config, run: RunOptions, target: str, *, verify_restore: b
             run.printer(step)
 
     support = for_name(settings.url.get_backend_name())
-    with scratch_database(settings.url) as scratch:
+    with scratch_database(settings.migration_url) as scratch:
         support.restore(backup.path, scratch)
         engine = create_engine(scratch, poolclass=NullPool)
         try:
