@@ -98,3 +98,23 @@ def test_autogenerate_writes_it_when_asked(db_url: URL, tmp_path: Path) -> None:
         project.alembic("downgrade", "base")
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("trigger_function = moddatetime\ntrigger_version = 2", "cannot read the untouched mark"),
+        ("trigger_function = plpython", "trigger_function = plpython is not a trigger function"),
+    ],
+)
+def test_settings_it_cannot_honour_are_one_line(
+    db_url: URL, tmp_path: Path, setting: str, message: str
+) -> None:
+    project = Project.copy(tmp_path / "project", db_url)
+    ini = project.root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("[rowstamp]\n", f"[rowstamp]\n{setting}\n"))
+    refused = project.alembic("revision", "--autogenerate", "-m", "Create users", check=False)
+    assert refused.returncode != 0
+    assert message in refused.output and "Traceback" not in refused.output
+    assert project.versions() == []
