@@ -564,7 +564,8 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "2.4x. Calling a row trigger at all costs about one more row write on MariaDB",
             "10.11, so no trigger reaches 1.3x on these tables; the 1.3x anchor came from",
             "another setup and does not reproduce. Version 2's `IF(@rowstamp_untouched IS",
-            "NULL, ...)` measured 1.11x to 1.14x version 1 in CPU here.",
+            "NULL, ...)` measured 1.11x to 1.14x version 1 in CPU in this run and 1.02x in",
+            'a second run by hand (docs/zero-downtime.md, "What version 2 costs").',
         ],
     ),
     (
