@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bench import trigger_floor
 from bench.common import RESULTS, ROOT, RUNS, Result, Row, load, machine
 from bench.page import Page
 
@@ -20,6 +21,7 @@ SCRIPTS = [
     "autogen_scale",
     "autogen_peer",
     "write_cost",
+    "trigger_floor",
     "retrofit",
     "apply",
     "startup",
@@ -142,12 +144,15 @@ def _targets(results: dict[str, Result]) -> list[str]:
         f"| {_judge([pg] if pg else [], 1.3, write.rows if write else [])} |"
     )
     v2 = [r for r in (write.rows if write else []) if r.measure == "trigger v2 over v1"]
+    v2 = [] if trigger_floor.measured_v2(results.get("trigger_floor")) else v2
     v2 = [r for r in v2 if r.ratio is not None]
     measured = ", ".join(f"{r.case.split(',')[0]} {r.ratio:.3f}x" for r in v2)
-    lines.append(
-        f"| 2b. trigger version 2, every engine | <= 1.03x version 1 | {measured or '-'} "
-        f"| {_verdict(all(r.ratio <= 1.03 for r in v2) if v2 else None)} |"  # type: ignore[operator]
-    )
+    if v2:  # else trigger_floor's same-table figure is the one to judge
+        lines.append(
+            f"| 2b. trigger version 2, every engine | <= 1.03x version 1 | {measured or '-'} "
+            f"| {_verdict(all(r.ratio <= 1.03 for r in v2) if v2 else None)} |"  # type: ignore[operator]
+        )
+    lines.extend(trigger_floor.targets(results.get("trigger_floor")))
 
     retro = results.get("retrofit")
     whole = next(
@@ -498,6 +503,69 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "  database may not grant.",
             "- `WHEN (OLD.* IS DISTINCT FROM NEW.*)` (skip no-op updates) is slower: it",
             "  compares every column of every row.",
+        ],
+    ),
+    (
+        "trigger_floor",
+        "2b. The trigger's floor",
+        [
+            "`bench/trigger_floor.py`: what rowstamp's trigger costs over the cheapest",
+            "trigger that keeps the same contract, on the narrow table of section 2 and on",
+            "the guide's `users` (rowstamp's five columns, their three indexes, a unique",
+            "email; the statement rotates `name`). Every contender runs on the SAME table:",
+            "its trigger is installed before each timed `UPDATE` and removed after it,",
+            "untimed, because two identical tables measured up to 1.4x apart on this",
+            "machine, more than any difference between the triggers (section 2 gives each",
+            "variant its own table, which is where version 2's 1.44x came from). Runs are",
+            "even and alternate which contender goes first. CPU is the time of the process",
+            "doing the work (PostgreSQL backend, MariaDB connection thread, from",
+            "`/proc/.../schedstat`; this process for SQLite); the verdicts use it because",
+            "the host's load moves it far less than the wall clock. SQLite's wall times",
+            "include writing the file (the table outgrows the page cache), its CPU times",
+            "do not. Each contender appears twice: against the engine's floor and against",
+            "an explicit `SET`; `trigger v2 over v1, same table` is issue 17's 3% check.",
+            "",
+            "The floors: PostgreSQL, the minimal setter `NEW.updated_at := now(); RETURN",
+            "NEW` (what version 1 is; `empty PL/pgSQL trigger` is the cost of calling any",
+            "PL/pgSQL trigger, with the statement setting `updated_at`); MariaDB, `BEFORE",
+            "UPDATE ... SET NEW.updated_at = UTC_TIMESTAMP(6)` (what version 1 is); SQLite,",
+            "`AFTER UPDATE ... UPDATE ... SET updated_at = <now> WHERE rowid = NEW.rowid`",
+            "with no `WHEN` guard and rowstamp's now-expression.",
+            "",
+            "For a user: on PostgreSQL and MariaDB rowstamp's trigger is the floor (version",
+            "1 is the minimal setter; version 2 adds one read of its mark). On SQLite",
+            "rowstamp's `WHEN NEW.updated_at IS NOT <now>` guard computes the timestamp a",
+            "second time per row, which is most of its cost over the floor: the guard is",
+            "what keeps it correct with `PRAGMA recursive_triggers = ON` (the trigger's own",
+            "`UPDATE` fires it again, and the guard is false then) and what makes a",
+            "statement that sets `updated_at` itself skip the second write (`rowstamp v1 +",
+            "explicit SET`). `guard on OLD (candidate)` (`WHEN NEW.updated_at IS",
+            "OLD.updated_at`) is about as cheap as the floor, but it keeps any `updated_at`",
+            "a statement writes (a contract change) and loops under recursive triggers when",
+            "a row already holds this statement's timestamp; it is measured, not shipped.",
+            "`moddatetime` is PostgreSQL's contrib C trigger (`CREATE EXTENSION",
+            "moddatetime` needs a superuser: the extension is not marked trusted in",
+            "PostgreSQL 15); it writes `now` in the session time zone, which keeps the UTC",
+            "contract only because rowstamp's columns are `timestamptz`; rowstamp offers it",
+            "as `[rowstamp] trigger_function = moddatetime` (docs/migrations.md). The ORM",
+            "rows flush changed objects through the unit of work; there `explicit SET` means the",
+            "object's `updated_at = utc_now()`, which turns SQLAlchemy's batched",
+            "`executemany` into one statement per row.",
+            "",
+            "MariaDB's 1.83x (section 2) against the ~1.3x of the first anchors: here the",
+            "plain floor trigger itself costs 1.9x to 2.2x an explicit `SET` in CPU, and",
+            "rowstamp's version 1 is that trigger (1.03x of it), so the difference is not in",
+            "rowstamp's SQL. Checked by hand on the same server (200,000 narrow rows, CPU of",
+            "the connection thread, 4 to 6 runs): not the fractional seconds (`UTC_TIMESTAMP()`",
+            "1.89x to 2.08x, `UTC_TIMESTAMP(6)` 1.87x to 1.88x), not the binary log (off",
+            "1.88x, on 1.87x), not the 64 MB buffer pool (1,000,000 rows 1.89x, 200,000",
+            "rows 2.07x), not the table's width (`users` 1.97x); a trigger whose body only",
+            "sets a user variable, with the statement setting `updated_at`, costs 2.3x to",
+            "2.4x. Calling a row trigger at all costs about one more row write on MariaDB",
+            "10.11, so no trigger reaches 1.3x on these tables; the 1.3x anchor came from",
+            "another setup and does not reproduce. Version 2's `IF(@rowstamp_untouched IS",
+            "NULL, ...)` measured 1.11x to 1.14x version 1 in CPU in this run and 1.02x in",
+            'a second run by hand (docs/zero-downtime.md, "What version 2 costs").',
         ],
     ),
     (
