@@ -141,3 +141,18 @@ def test_overlapping_runs_apply_each_revision_once(pg_fleet: Fleet) -> None:
     for name in names:
         assert pg_fleet.versions(name) == ["s1"]
         assert pg_fleet.ledger(name) == [(FIRST_ID, "done"), ("s1", "done")]
+
+
+def test_fleet_check_and_test_find_the_drifted_tenant(pg_fleet: Fleet) -> None:
+    names = tenant_names(3)
+    make_schemas(pg_fleet.engine, names)
+    pg_fleet.run("upgrade", "--jobs", "2")
+    checked = pg_fleet.run("check", "--jobs", "2", "--sample", "2")
+    assert "2 targets checked: 2 ok, 0 failed" in checked.output, checked.output
+    with pg_fleet.engine.begin() as connection:
+        connection.execute(text('ALTER TABLE "tenant_01".users DROP COLUMN name'))
+    for command in ("check", "test"):
+        result = pg_fleet.run(command, "--jobs", "2", check=False)
+        assert result.returncode == 1, result.output
+        assert "3 targets checked: 2 ok, 1 failed" in result.output, result.output
+        assert "tenant_01  failed" in result.output and "name" in result.output
