@@ -13,12 +13,12 @@ render the upgrade and downgrade with ``render_python_code``, as ``alembic revis
 - ``rowstamp``: ``rowstamp.runtime.env.online_options`` (the plugin, the render hook,
   the timestamp option), so every table's trigger is compared too.
 
-Run: ``python -m bench.autogen_scale`` (``BENCH_SIZES=100,500`` to choose N).
+Run: ``python -m bench.autogen_scale`` (``BENCH_SIZES=100,500`` to choose N;
+quick profile 100 and 1,000, full 100, 500 and 1,000).
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -42,6 +42,7 @@ from bench.common import (
     interleaved,
     postgresql,
     server_version,
+    sized,
     versions,
 )
 from rowstamp.engines import for_dialect
@@ -51,7 +52,7 @@ from rowstamp.runtime import env as migration
 from rowstamp.runtime.options import RunOptions
 from rowstamp.settings import RowstampSettings
 
-SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,500,1000").split(",")]
+SIZES = sized([100, 1000], [100, 500, 1000], env="BENCH_SIZES")
 MEASURE = "autogenerate"
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench.common import RESULTS, ROOT, RUNS, Result, Row, load, machine
+from bench.common import PROFILE, RESULTS, ROOT, RUNS, Result, Row, load, machine
 from bench.page import Page
 
 SCRIPTS = [
@@ -682,13 +682,16 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
 
 
 def run(names: list[str]) -> dict[str, float]:
-    spent = {}
+    """Each measure in turn, its time printed as soon as it ends (with the running total)."""
+    spent: dict[str, float] = {}
     for name in names:
         start = time.perf_counter()
         module = importlib.import_module(f"bench.{name}")
         main: Callable[[], Result] = module.main
         main()
         spent[name] = time.perf_counter() - start
+        total = sum(spent.values())
+        print(f"\n[{PROFILE}] {name} took {spent[name]:,.0f} s; {total / 60:.1f} minutes so far")
     return spent
 
 
@@ -703,7 +706,10 @@ def main() -> None:
         if unknown:
             parser.error(f"unknown benchmark(s) {unknown}; choose from {SCRIPTS}")
         spent = run(names)
-        print("\n" + ", ".join(f"{n} {s:.0f} s" for n, s in spent.items()))
+        print(f"\n[{PROFILE}] time per measure:")
+        for name, seconds in spent.items():
+            print(f"  {name:<16} {seconds:>8,.0f} s")
+        print(f"  {'total':<16} {sum(spent.values()):>8,.0f} s")
     results = {n: load(n) for n in SCRIPTS if (RESULTS / f"{n}.json").exists()}
     total = sum(r.seconds for r in results.values()) if results else None
     DOC.parent.mkdir(exist_ok=True)

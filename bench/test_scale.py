@@ -17,7 +17,8 @@ on new databases of a server started once, as the test suite starts it
   downgrade), each phase on its own new database.
 
 Run: ``python -m bench.test_scale`` (``BENCH_CHAIN`` changes the chain length,
-``BENCH_TEST_RUNS`` the runs per contender; default 5).
+``BENCH_TEST_RUNS`` the runs per contender; default the profile's ``RUNS``). The quick
+profile runs pytest-alembic on SQLite and PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -47,11 +48,16 @@ from bench.common import (
     interleaved,
     mariadb,
     postgresql,
+    sized,
     versions,
 )
+from bench.common import RUNS as COMMON_RUNS
 
-CHAIN = int(os.environ.get("BENCH_CHAIN", "200"))
-RUNS = int(os.environ.get("BENCH_TEST_RUNS", os.environ.get("BENCH_RUNS", "5")))
+CHAIN = sized(200, 200, env="BENCH_CHAIN")
+RUNS = sized(COMMON_RUNS, COMMON_RUNS, env="BENCH_TEST_RUNS")
+PEER_ENGINES = sized(["sqlite", "postgresql"], ["sqlite", "postgresql", "mariadb"])
+"""Where pytest-alembic runs: about two minutes a run on MariaDB, so the quick profile
+leaves it to the full one there (rowstamp test still runs on every engine)."""
 MEASURE = "scale of tests"
 BASELINE = "alembic up + down"
 PEER = "pytest-alembic"
@@ -165,11 +171,14 @@ def contenders(
         return run
 
     alembic = str(BIN / "alembic")
-    return {
+    runs = {
         BASELINE: timed(lambda url: [[alembic, "upgrade", "head"], [alembic, "downgrade", "base"]]),
         PEER: timed(lambda url: [[str(BIN / "pytest"), "test_pytest_alembic.py"]]),
         "rowstamp test": timed(lambda url: [[str(BIN / "rowstamp"), "test", "--engine", engine]]),
     }
+    if engine not in PEER_ENGINES:
+        del runs[PEER]
+    return runs
 
 
 @contextmanager
