@@ -82,6 +82,9 @@ class Row:
     """Median CPU seconds (user + system) of the benchmark process and its children;
     unlike wall time it does not grow when other processes take the cores."""
     cpu_ratio: float | None = None
+    goal: float | None = None
+    """The ratio this contender must not exceed, where the issue sets one (the plot
+    draws it); None: no goal, or one that ``bench.profile.GOALS`` states."""
 
 
 @dataclass
@@ -198,8 +201,10 @@ def compare(
     times: dict[str, list[Sample]],
     baseline: str,
     notes: dict[str, str] | None = None,
+    goals: dict[str, float] | None = None,
 ) -> dict[str, Row]:
-    """Add one row per contender with its medians and their ratios to ``baseline``'s."""
+    """Add one row per contender with its medians and their ratios to ``baseline``'s
+    (and its goal ratio from ``goals``, by contender, for the page and the plot)."""
     base, base_cpu = medians(times[baseline])
     rows = {}
     for name, samples in times.items():
@@ -217,6 +222,7 @@ def compare(
                 note=(notes or {}).get(name, ""),
                 cpu_s=cpu,
                 cpu_ratio=cpu / base_cpu if other and cpu is not None and base_cpu else None,
+                goal=(goals or {}).get(name) if other else None,
             )
         )
     return rows
