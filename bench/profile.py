@@ -17,11 +17,13 @@ from bench.common import PROFILES, Result, Row
 __all__ = [
     "BUDGET_S",
     "GOALS",
+    "Bar",
     "Goal",
     "budget_lines",
     "doc_names",
     "goal_of",
     "profile_line",
+    "ratio_bars",
 ]
 
 BUDGET_S = {"quick": 15 * 60.0, "full": None}
@@ -125,3 +127,34 @@ def budget_lines(results: dict[str, Result], profile: str, order: list[str]) -> 
     else:
         lines.append(f"No time target for this profile; this run took {_clock(total)}.")
     return [*lines, ""]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of the plot: a contender's ratio to its baseline and its goal, if any."""
+
+    label: str
+    ratio: float
+    goal: float | None
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.goal is None else self.ratio <= self.goal
+
+
+def ratio_bars(results: dict[str, Result], scripts: list[str]) -> list[Bar]:
+    """Every ratio of ``scripts``' rows (autogenerate at N = 1000 only, the size its
+    goal is set at; not the "eager" rows, which show code that is gone)."""
+    bars = []
+    for name in scripts:
+        result = results.get(name)
+        for row in result.rows if result else []:
+            if row.ratio is None or "eager" in row.contender:
+                continue
+            if name == "autogen_scale" and "N=1000" not in row.case:
+                continue
+            case = row.case if name == "autogen_scale" else row.case.split(",")[0]
+            bars.append(
+                Bar(f"{name}: {case}: {row.contender.strip()}", row.ratio, goal_of(name, row))
+            )
+    return bars

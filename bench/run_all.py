@@ -15,11 +15,12 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench.common import PROFILE, RESULTS, ROOT, RUNS, Result, Row, load, machine
 from bench.page import Page
-from bench.profile import budget_lines, doc_names, goal_of, profile_line
+from bench.profile import budget_lines, doc_names, profile_line, ratio_bars
 
 SCRIPTS = [
     "autogen_scale",
@@ -242,7 +243,7 @@ def _verify_target(verify: Result | None) -> str:
     )
 
 
-def plot(results: dict[str, Result]) -> None:
+def plot(results: dict[str, Result], path: Path = PLOT) -> None:
     """One PNG: autogenerate time against N, and every ratio to its baseline."""
     import matplotlib
 
@@ -288,7 +289,7 @@ def plot(results: dict[str, Result]) -> None:
 
     _ratios(right, results)
     fig.tight_layout()
-    fig.savefig(PLOT, dpi=110)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
@@ -298,28 +299,15 @@ RATIO_SCRIPTS = ["autogen_scale", *(n for n in SCRIPTS if n not in {"autogen_pee
 
 def _ratios(axes: Any, results: dict[str, Result]) -> None:
     """Every ratio as a bar, with its goal as a red mark: green meets it, red misses it,
-    grey has no goal (autogenerate at N = 1000 only, the size its goal is set at)."""
-    labels, ratios, goals = [], [], []
-    for name in RATIO_SCRIPTS:
-        result = results.get(name)
-        for row in result.rows if result else []:
-            if row.ratio is None or "eager" in row.contender:
-                continue
-            if name == "autogen_scale" and "N=1000" not in row.case:
-                continue
-            labels.append(f"{name}: {row.case.split(',')[0]}: {row.contender.strip()}")
-            ratios.append(row.ratio)
-            goals.append(goal_of(name, row))
-    colors = [
-        "tab:gray" if g is None else "tab:green" if r <= g else "tab:red"
-        for r, g in zip(ratios, goals, strict=True)
-    ]
-    axes.barh(range(len(ratios)), ratios, color=colors)
-    marked = [(i, g) for i, g in enumerate(goals) if g is not None]
+    grey has no goal."""
+    bars = ratio_bars(results, RATIO_SCRIPTS)
+    colors = ["tab:gray" if b.goal is None else "tab:green" if b.met else "tab:red" for b in bars]
+    axes.barh(range(len(bars)), [b.ratio for b in bars], color=colors)
+    marked = [(i, b.goal) for i, b in enumerate(bars) if b.goal is not None]
     if marked:
         ys, xs = zip(*marked, strict=True)
         axes.scatter(xs, ys, marker="|", s=260, color="red", linewidths=2.5, zorder=3)
-    axes.set_yticks(range(len(ratios)), labels, fontsize=6)
+    axes.set_yticks(range(len(bars)), [b.label for b in bars], fontsize=6)
     axes.axvline(1.0, color="black", linewidth=0.8)
     axes.set_xlabel("ratio to the baseline of the same run; red mark: its goal")
     axes.set_title("Ratios against their goals (green met, red missed, grey no goal)")

@@ -139,3 +139,42 @@ def test_each_profile_writes_its_own_page_and_plot() -> None:
     assert doc_names("full") == ("benchmarks-full.md", "benchmarks-full.png")
     with pytest.raises(ValueError):
         doc_names("fast")
+
+
+def _ratio_results() -> dict[str, Result]:
+    scale = _result("autogen_scale", 1)
+    for n, ratio in ((100, 1.5), (1000, 1.05)):
+        scale.rows += [
+            Row("autogenerate", f"SQLite empty db, N={n}", "alembic", 1.0),
+            Row("autogenerate", f"SQLite empty db, N={n}", "rowstamp", ratio, ratio, "alembic"),
+        ]
+    apply = _result("apply", 1)
+    apply.rows += [
+        Row("apply", "PostgreSQL, 200 revisions", "alembic (stock env.py)", 1.0),
+        Row("apply", "PostgreSQL, 200 revisions", "rowstamp env.py", 1.2, 1.2, "alembic"),
+        Row("apply", "PostgreSQL, 200 revisions", "stock env.py + models", 1.1, 1.1, "alembic"),
+    ]
+    return {"autogen_scale": scale, "apply": apply}
+
+
+def test_the_plot_draws_each_ratio_against_its_goal() -> None:
+    from bench.profile import Bar, ratio_bars
+
+    bars = ratio_bars(_ratio_results(), ["autogen_scale", "apply"])
+
+    assert bars == [
+        Bar("autogen_scale: SQLite empty db, N=1000: rowstamp", 1.05, 1.10),
+        Bar("apply: PostgreSQL: rowstamp env.py", 1.2, 1.05),
+        Bar("apply: PostgreSQL: stock env.py + models", 1.1, None),
+    ]
+    assert [bar.met for bar in bars] == [True, False, None]
+
+
+def test_the_plot_is_written(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")  # the bench dependency group
+    from bench.run_all import plot
+
+    path = tmp_path / "benchmarks.png"
+    plot(_ratio_results(), path)
+
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
