@@ -371,7 +371,8 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "uv run --frozen --group bench python -m bench.apply           # 4. apply",
         "uv run --frozen --group bench python -m bench.startup         # 5. start-up",
         "uv run --frozen --group bench python -m bench.test_scale      # 6. rowstamp test",
-        "uv run --frozen --group bench python -m bench.busy_table      # 7. busy table (--full)",
+        "uv run --frozen --group bench python -m bench.busy_table      # 7. busy table",
+        "uv run --frozen --group bench python -m bench.verify          # 8. ledger check",
         "uv run --frozen --group bench python -m bench.run_all --docs-only  # rewrite this page",
         "```",
         "",
@@ -404,10 +405,13 @@ def _profiles_note() -> list[str]:
     if PROFILE == "quick":
         other = "[the full profile](benchmarks-full.md) (`make bench-full`)"
         return [
-            "Figures of the **quick profile** (`make bench`: autogenerate at N = 100 and",
-            "1,000, 3 runs per contender, 1M rows for write cost, 2M for retrofit,",
-            "pytest-alembic on SQLite and PostgreSQL only, the busy table at 300,000 rows on",
-            f"PostgreSQL and 100,000 on MariaDB). Every size and 5 runs: {other}.",
+            "Figures of the **quick profile** (`make bench`, at most 15 minutes on this",
+            "2-vCPU machine when idle): every measure at reduced sizes, 3 runs per",
+            "contender; autogenerate at N = 100 and 1,000 (alembic_utils to 50), 1,000,000",
+            "rows for write cost, 2,000,000 for retrofit, 50 revisions for `rowstamp test`",
+            "(pytest-alembic on SQLite and PostgreSQL only), the busy table at 300,000 rows",
+            "on PostgreSQL and 100,000 on MariaDB, the ledger at 300 revisions. Every size",
+            f"and 5 runs: {other}.",
             "",
         ]
     return [
