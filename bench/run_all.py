@@ -32,6 +32,7 @@ SCRIPTS = [
     "test_scale",
     "busy_table",
     "verify",
+    "fleet",
 ]
 DOC, PLOT = (ROOT / "docs" / name for name in doc_names(PROFILE))
 """The quick profile writes the page people read; the full one its own page and plot."""
@@ -202,7 +203,23 @@ def _targets(results: dict[str, Result]) -> list[str]:
     )
     lines.append(_busy_target(results.get("busy_table")))
     lines.append(_verify_target(results.get("verify")))
+    lines.append(_fleet_target(results.get("fleet")))
     return lines
+
+
+def _fleet_target(fleet: Result | None) -> str:
+    """Issue 18: the no-op under 5 s and 20x the cookbook loop; a new revision 4x."""
+    rows = [r for r in (fleet.rows if fleet else []) if r.ratio is not None]
+    measured = ", ".join(f"{r.case}: `{r.contender}` {_ms(r.median_s)} ({_ratio(r)})" for r in rows)
+    ok = None
+    if rows:
+        ok = all(r.goal is None or (r.ratio or 0) <= r.goal for r in rows) and all(
+            r.median_s < 5 for r in rows if r.measure == "no-op"
+        )
+    return (
+        "| 9. fleet of tenant schemas | no-op < 5 s and <= 1/20 of the cookbook loop; "
+        f"new revision <= 1/4 | {measured or '-'} | {_verdict(ok)} |"
+    )
 
 
 def _busy_target(busy: Result | None) -> str:
@@ -751,6 +768,18 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "PostgreSQL. Issue 16's goal, the check under 1 s, is set at 1,000 revisions:",
             "the full profile has those, the quick one 300 (the upgrade that writes the",
             "ledger is most of this measure's time). docs/ledger.md says what the times mean.",
+        ],
+    ),
+    (
+        "fleet",
+        "9. Fleets of tenant schemas",
+        [
+            "`bench/fleet.py`: one PostgreSQL database with 1,000 tenant schemas at head (10,000",
+            "in the full profile): `rowstamp fleet status` and a no-op `rowstamp fleet upgrade",
+            "--jobs 4`; then one new revision applied to 200 schemas (1,000 full). The baseline",
+            "is the Alembic cookbook's loop, one `alembic -x tenant=S upgrade head` process per",
+            "schema, timed on a 20-schema sample (100 full) and scaled to the fleet's size.",
+            "docs/fleet.md says how the fleet runs.",
         ],
     ),
 ]
