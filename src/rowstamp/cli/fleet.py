@@ -297,10 +297,10 @@ class _Progress:
         self.terminal, self.total, self.done, self.failed, self.now = terminal, 0, 0, 0, 0
         self.start = time.monotonic()
 
-    def planned(self, total: int) -> None:
+    def planned(self, total: int, canaries: list[str]) -> None:
         self.total, self.start = total, time.monotonic()
-        if not self.terminal:
-            typer.echo(f"{total} targets to upgrade")
+        first = f"; canaries first: {', '.join(canaries)}" if canaries else ""
+        typer.echo(f"{total} targets to upgrade{first}")
 
     def running(self, count: int) -> None:
         self.now = count

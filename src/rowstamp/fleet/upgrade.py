@@ -58,11 +58,12 @@ def upgrade_fleet(
     statuses: Iterable[tuple[Target, TargetStatus]],
     plan: UpgradePlan,
     *,
-    planned: Callable[[int], None] = lambda _: None,
+    planned: Callable[[int, list[str]], None] = lambda _, __: None,
     report: Callable[[Outcome], None] = lambda _: None,
     running: Callable[[int], None] | None = None,
 ) -> FleetUpgrade:
-    """Upgrade every target not at head; ``planned(n)`` is told how many will run,
+    """Upgrade every target not at head; ``planned(n, canaries)`` is told how many will
+    run and which go first,
     ``report`` each outcome as it comes, ``running`` how many are running."""
     result = FleetUpgrade()
     pending: list[Target] = []
@@ -86,7 +87,7 @@ def upgrade_fleet(
     result.canaries = [t.name for t in canaries]
     rest = [t for t in pending if t.name not in set(result.canaries)]
     del pending
-    planned(len(canaries) + len(rest))
+    planned(len(canaries) + len(rest), result.canaries)
     workers = max(1, min(plan.workers, len(rest)))  # no idle worker processes to start
 
     def jobs(targets: list[Target], *, canary: bool) -> Iterator[Job]:
