@@ -12,6 +12,7 @@ nothing per target: memory stays flat however large the fleet.
 from __future__ import annotations
 
 import itertools
+import logging
 import multiprocessing
 import os
 import signal
@@ -78,6 +79,24 @@ def _start(setup: WorkerSetup) -> None:
     os.environ.update(dict(setup.environ))
     os.chdir(setup.cwd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    logging.getLogger("rowstamp").addFilter(_Once())
+
+
+class _Once(logging.Filter):
+    """Each distinct warning once per worker: "no backup of production, the fleet
+    relies on snapshots" is the same line for every target (the log file beside the
+    backups still gets its record per target); a lock wait names its holder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in self.seen:
+            return False
+        self.seen.add(message)
+        return True
 
 
 def target_config(job: Job) -> Config:
