@@ -12,12 +12,13 @@ offline SQL in each schema (the fleet is not timed building itself).
   process per schema with the cookbook's env.py ("Rudimental Schema-Level Multi Tenancy
   for PostgreSQL"), timed in the same run on a sample of ``BENCH_FLEET_SAMPLE``
   schemas (20 quick, 100 full) and scaled to the fleet's size (the loop is linear:
-  one process per schema). The ratio is the scaled loop's time over the fleet's.
+  one process per schema). The ratio is the fleet's time over the scaled loop's.
 
 Between runs of the new revision its table and version are reset by SQL. Peak memory
 and CPU are read from /proc every 50 ms over each command's whole process tree (the
-fleet's workers are children of its fork server, which ``RUSAGE_CHILDREN`` misses). Cores are recorded: the goals (no-op < 5 s, >= 20x the loop on the no-op,
->= 4x on the new revision) were set for a 2-core machine.
+fleet's workers are children of its fork server, which ``RUSAGE_CHILDREN`` misses).
+Cores are recorded: the goals (no-op < 5 s, >= 20x the loop on the no-op, >= 4x on
+the new revision) were set for a 2-core machine.
 
 Run: ``python -m bench.fleet``.
 """
