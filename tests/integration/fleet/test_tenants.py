@@ -156,3 +156,21 @@ def test_fleet_check_and_test_find_the_drifted_tenant(pg_fleet: Fleet) -> None:
         assert result.returncode == 1, result.output
         assert "3 targets checked: 2 ok, 1 failed" in result.output, result.output
         assert "tenant_01  failed" in result.output and "name" in result.output
+
+
+def test_status_names_the_holder_of_a_tenants_migration_lock(pg_fleet: Fleet) -> None:
+    from rowstamp.runtime.lock import migration_lock
+
+    make_schemas(pg_fleet.engine, tenant_names(3))
+    with (
+        pg_fleet.engine.connect() as connection,
+        migration_lock(
+            connection, wait_seconds=0, statement_lock_timeout=5, version_table_schema="tenant_01"
+        ),
+    ):
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        status = _status(pg_fleet)
+    assert status["summary"] == {"at head": 0, "behind": 2, "ahead": 0, "failed": 0, "locked": 1}
+    locked = [s for s in status["stragglers"] if s["state"] == "locked"]  # type: ignore[attr-defined]
+    assert [s["target"] for s in locked] == ["tenant_01"]
+    assert f"pid {pid}" in locked[0]["detail"]
