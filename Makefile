@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 PYTEST_WORKERS ?= 2
 
-.PHONY: dev test lint bench
+.PHONY: dev test lint bench bench-full
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv $(CURDIR)/.tools
@@ -28,7 +28,15 @@ lint: $(UV)
 	$(UV) run --frozen mypy
 	$(UV) run --frozen rowstamp lint --all
 
-# Benchmarks (never part of `make test`): writes docs/benchmarks.md and its plot, <= 20 min.
+# Benchmarks (never part of `make test`); both print each measure's time and the total.
+# `make bench`: the QUICK profile (reduced sizes, 3 runs per contender, <= 15 minutes on
+# 2 idle vCPUs), run before a change; it writes docs/benchmarks.md and its plot.
 bench: $(UV)
 	$(UV) sync --frozen --group bench
-	$(UV) run --frozen --group bench python -m bench.run_all
+	BENCH_PROFILE=quick $(UV) run --frozen --group bench python -m bench.run_all
+# `make bench-full`: the FULL profile (every size and run the first benchmarks issue asked
+# for, MariaDB peers included; no time target); results in bench/results/full/ and the
+# page's "Full profile" appendix.
+bench-full: $(UV)
+	$(UV) sync --frozen --group bench
+	BENCH_PROFILE=full $(UV) run --frozen --group bench python -m bench.run_all

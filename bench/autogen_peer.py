@@ -10,14 +10,14 @@ alembic_utils registers a global comparator the moment it is imported, which wou
 slow every later autogenerate in the process, so it runs in a child process; the
 child first runs one plain autogenerate untimed, so it is as warm as the parent.
 
-Run: ``python -m bench.autogen_peer`` (``BENCH_PEER_SIZES=10,50`` to choose N).
+Run: ``python -m bench.autogen_peer`` (``BENCH_PEER_SIZES=10,50`` to choose N;
+quick profile 10 and 50, full 10, 50 and 100).
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import os
 import subprocess
 import sys
 import time
@@ -42,10 +42,12 @@ from bench.common import (
     compare,
     postgresql,
     server_version,
+    sized,
     versions,
 )
 
-SIZES = [int(n) for n in os.environ.get("BENCH_PEER_SIZES", "10,50,100").split(",")]
+SIZES = sized([10, 50], [10, 50, 100], env="BENCH_PEER_SIZES")
+"""alembic_utils takes about 15 s a run at N = 100: the quick profile stops at 50."""
 MEASURE = "autogenerate peer"
 
 _FUNCTION = """RETURNS trigger

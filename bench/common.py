@@ -18,17 +18,52 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy
 from sqlalchemy import Engine
 
 import alembic
 
+T = TypeVar("T", int, str, list[int], list[str])
+
+PROFILES = ("quick", "full")
+PROFILE = os.environ.get("BENCH_PROFILE", "quick")
+"""``quick`` (``make bench``, <= 15 minutes on 2 vCPUs) or ``full`` (``make bench-full``:
+every size and run the first benchmarks issue asked for), from ``BENCH_PROFILE``."""
+if PROFILE not in PROFILES:
+    raise SystemExit(f"BENCH_PROFILE={PROFILE!r} is not a profile; use one of {PROFILES}")
+FULL = PROFILE == "full"
+
+
+def sized(quick: T, full: T, env: str | None = None) -> T:
+    """``quick`` or ``full`` by the profile, so one script serves both; a set ``env``
+    variable wins (an int, a comma-separated list or a string, as ``quick`` is)."""
+    raw = os.environ.get(env) if env else None
+    if raw is None:
+        return full if FULL else quick
+    parsed: Any = raw
+    if isinstance(quick, int):
+        parsed = int(raw)
+    elif isinstance(quick, list):
+        kind = type(quick[0]) if quick else int
+        parsed = [kind(x) for x in raw.split(",") if x.strip()]
+    return cast(T, parsed)
+
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-"""Runs per contender; the median is reported. The issue asks for at least 5."""
+RESULTS_BASE = ROOT / "bench" / "results"
+
+
+def results_dir(profile: str = PROFILE) -> Path:
+    """Where a profile's result files live: the quick ones feed the page by default."""
+    return RESULTS_BASE / "full" if profile == "full" else RESULTS_BASE
+
+
+RESULTS = results_dir()
+RUNS = sized(3, 5, env="BENCH_RUNS")
+"""Runs per contender; the median is reported: 3 in the quick profile, 5 in the full
+one (the first benchmarks issue asked for at least 5)."""
 
 
 @dataclass
@@ -47,6 +82,9 @@ class Row:
     """Median CPU seconds (user + system) of the benchmark process and its children;
     unlike wall time it does not grow when other processes take the cores."""
     cpu_ratio: float | None = None
+    goal: float | None = None
+    """The ratio this contender must not exceed, where the issue sets one (the plot
+    draws it); None: no goal, or one that ``bench.profile.GOALS`` states."""
 
 
 @dataclass
@@ -59,6 +97,8 @@ class Result:
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    profile: str = PROFILE
+    """The profile that produced these figures (``quick`` or ``full``)."""
 
     def add(self, row: Row) -> Row:
         self.rows.append(row)
@@ -72,8 +112,9 @@ class Result:
         return path
 
 
-def load(name: str) -> Result:
-    data = json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+def load(name: str, profile: str = PROFILE) -> Result:
+    data = json.loads((results_dir(profile) / f"{name}.json").read_text(encoding="utf-8"))
+    data.setdefault("profile", "full")  # files written before the profiles were full runs
     rows = [Row(**row) for row in data.pop("rows")]
     return Result(rows=rows, **data)
 
@@ -160,8 +201,10 @@ def compare(
     times: dict[str, list[Sample]],
     baseline: str,
     notes: dict[str, str] | None = None,
+    goals: dict[str, float] | None = None,
 ) -> dict[str, Row]:
-    """Add one row per contender with its medians and their ratios to ``baseline``'s."""
+    """Add one row per contender with its medians and their ratios to ``baseline``'s
+    (and its goal ratio from ``goals``, by contender, for the page and the plot)."""
     base, base_cpu = medians(times[baseline])
     rows = {}
     for name, samples in times.items():
@@ -179,6 +222,7 @@ def compare(
                 note=(notes or {}).get(name, ""),
                 cpu_s=cpu,
                 cpu_ratio=cpu / base_cpu if other and cpu is not None and base_cpu else None,
+                goal=(goals or {}).get(name) if other else None,
             )
         )
     return rows

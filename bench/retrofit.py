@@ -12,12 +12,12 @@ Each run reports the whole migration and, per statement kind, where the time wen
 (it must not: every default is stable, so ``ADD COLUMN`` only touches the catalog).
 The baseline is the same migration without the trigger: what Alembic alone generates.
 
-Run: ``python -m bench.retrofit`` (``BENCH_RETROFIT_ROWS`` changes the row count).
+Run: ``python -m bench.retrofit`` (``BENCH_RETROFIT_ROWS`` changes the row count;
+quick profile 2,000,000 rows, full 5,000,000).
 """
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections import defaultdict
@@ -32,13 +32,22 @@ from sqlalchemy import Connection, Engine, Integer, MetaData, String, create_eng
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 from sqlalchemy.pool import NullPool
 
-from bench.common import RUNS, Result, Row, banner, postgresql, server_version, versions
+from bench.common import (
+    RUNS,
+    Result,
+    Row,
+    banner,
+    postgresql,
+    server_version,
+    sized,
+    versions,
+)
 from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
 from rowstamp.runtime import env as migration
 from rowstamp.runtime.options import RunOptions
 from rowstamp.settings import RowstampSettings
 
-ROWS = int(os.environ.get("BENCH_RETROFIT_ROWS", "5000000"))
+ROWS = sized(2_000_000, 5_000_000, env="BENCH_RETROFIT_ROWS")
 MEASURE = "retrofit"
 TABLE = "legacy"
 

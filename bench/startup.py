@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import (
-    RESULTS,
+    RESULTS_BASE,
     ROOT,
     RUNS,
     Result,
@@ -44,7 +44,7 @@ MEASURE = "start-up"
 BASELINE = "alembic --help"
 PLAIN = "alembic --help, rowstamp not installed"
 BIN = Path(sys.executable).parent
-PLAIN_VENV = RESULTS / "plain-venv"
+PLAIN_VENV = RESULTS_BASE / "plain-venv"
 
 
 def _env() -> dict[str, str]:
@@ -72,7 +72,7 @@ def plain_venv() -> Path:
         text=True,
     ).stdout.splitlines()
     wanted = [line for line in frozen if line and not line.startswith(("rowstamp", "-e"))]
-    requirements = RESULTS / "plain-venv.txt"
+    requirements = RESULTS_BASE / "plain-venv.txt"
     requirements.write_text("\n".join(wanted) + "\n", encoding="utf-8")
     subprocess.run(
         [_uv(), "pip", "sync", "--quiet", "--python", str(python), str(requirements)], check=True

@@ -1,12 +1,12 @@
-"""Scale of tests: ``rowstamp test`` over a chain of 200 revisions, per engine.
+"""Scale of tests: ``rowstamp test`` over a chain of revisions, per engine.
 
 A throw-away project holds this repository's ``alembic.ini``, ``alembic/env.py`` and
-``app/``, with the models replaced by 200 tables shaped like the guide's ``users``
-(own columns, rowstamp's five, three indexes, the ``updated_at`` trigger) and a
-chain of 200 revisions, one per table, written exactly as rowstamp's autogenerate
-writes the committed users migration. Each run is a real command in a subprocess,
-on new databases of a server started once, as the test suite starts it
-(``TEST_POSTGRESQL_URL`` / ``TEST_MARIADB_URL`` point the commands at it):
+``app/``, with the models replaced by ``CHAIN`` tables (quick profile 50, full 200)
+shaped like the guide's ``users`` (own columns, rowstamp's five, three indexes, the
+``updated_at`` trigger) and a chain of ``CHAIN`` revisions, one per table, written
+exactly as rowstamp's autogenerate writes the committed users migration. Each run
+is a real command in a subprocess, on new databases of a server started once, as
+the test suite starts it (``TEST_POSTGRESQL_URL`` / ``TEST_MARIADB_URL`` point the commands at it):
 
 - ``alembic up + down`` (the baseline): ``alembic upgrade head`` then ``alembic
   downgrade base`` on a new database, the least a CI job that tests migrations runs;
@@ -17,7 +17,8 @@ on new databases of a server started once, as the test suite starts it
   downgrade), each phase on its own new database.
 
 Run: ``python -m bench.test_scale`` (``BENCH_CHAIN`` changes the chain length,
-``BENCH_TEST_RUNS`` the runs per contender; default 5).
+``BENCH_TEST_RUNS`` the runs per contender; default the profile's ``RUNS``). The quick
+profile runs pytest-alembic on SQLite and PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -47,11 +48,18 @@ from bench.common import (
     interleaved,
     mariadb,
     postgresql,
+    sized,
     versions,
 )
+from bench.common import RUNS as COMMON_RUNS
 
-CHAIN = int(os.environ.get("BENCH_CHAIN", "200"))
-RUNS = int(os.environ.get("BENCH_TEST_RUNS", os.environ.get("BENCH_RUNS", "5")))
+CHAIN = sized(50, 200, env="BENCH_CHAIN")
+"""Revisions in the chain: its time grows about linearly with it, and at 200 this
+measure alone took 24 minutes, so the quick profile takes 50 (full: 200)."""
+RUNS = sized(COMMON_RUNS, COMMON_RUNS, env="BENCH_TEST_RUNS")
+PEER_ENGINES = sized(["sqlite", "postgresql"], ["sqlite", "postgresql", "mariadb"])
+"""Where pytest-alembic runs: about two minutes a run on MariaDB, so the quick profile
+leaves it to the full one there (rowstamp test still runs on every engine)."""
 MEASURE = "scale of tests"
 BASELINE = "alembic up + down"
 PEER = "pytest-alembic"
@@ -98,7 +106,7 @@ def _revision_id(i: int) -> str:
 
 
 def write_chain(root: Path) -> None:
-    """200 models and the 200 revisions rowstamp's autogenerate writes for them."""
+    """``CHAIN`` models and the ``CHAIN`` revisions rowstamp's autogenerate writes for them."""
     template = TEMPLATE.read_text(encoding="utf-8")
     versions_dir = root / "alembic" / "versions"
     shutil.rmtree(versions_dir, ignore_errors=True)
@@ -165,11 +173,14 @@ def contenders(
         return run
 
     alembic = str(BIN / "alembic")
-    return {
+    runs = {
         BASELINE: timed(lambda url: [[alembic, "upgrade", "head"], [alembic, "downgrade", "base"]]),
         PEER: timed(lambda url: [[str(BIN / "pytest"), "test_pytest_alembic.py"]]),
         "rowstamp test": timed(lambda url: [[str(BIN / "rowstamp"), "test", "--engine", engine]]),
     }
+    if engine not in PEER_ENGINES:
+        del runs[PEER]
+    return runs
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from rowstamp.cli import author, doctor, drift, ledger, project, run
 from rowstamp.cli.common import CliOptions, EnvOption, options_of
+from rowstamp.cli.fleet import fleet_app
 
 __all__ = ["app", "main"]
 
@@ -88,6 +89,7 @@ app.command("test")(project.test)
 app.command("verify")(ledger.verify)
 app.command("baseline")(ledger.baseline)
 app.command("doctor")(doctor.doctor)
+app.add_typer(fleet_app, name="fleet")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -154,9 +154,10 @@ def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]
     They also watch each step as it starts and ends (progress, and a failure
     report naming the revision), through the command's own step function.
     """
+    from rowstamp.fleet.schema import schema_options
     from rowstamp.runtime.progress import Progress
 
-    options = _common_options(run, target_metadata)
+    options = {**_common_options(run, target_metadata), **schema_options(run)}
     engine = run.state.engine
     if engine is not None and for_dialect(engine.dialect).transaction_per_revision:
         options.update(transactional_ddl=True, transaction_per_migration=True)
@@ -229,7 +230,7 @@ def connect(run: RunOptions) -> Iterator[Connection]:
     given = run.connection
     if isinstance(given, Connection):
         run.state.engine = given.engine
-        with _session(given), ledger_closed(run):
+        with _session(given, run), ledger_closed(run):
             yield given
         return
     engine = given if isinstance(given, Engine) else _engine(settings)
@@ -244,7 +245,7 @@ def connect(run: RunOptions) -> Iterator[Connection]:
             "check that the server is running and DATABASE_URL is right",
         ) from None
     try:
-        with _session(connection), ledger_closed(run):
+        with _session(connection, run), ledger_closed(run):
             yield connection
     finally:
         connection.close()
@@ -253,8 +254,12 @@ def connect(run: RunOptions) -> Iterator[Connection]:
 
 
 @contextmanager
-def _session(connection: Connection) -> Iterator[None]:
-    """The engine's setup of a migration session: one clock, DDL inside transactions."""
+def _session(connection: Connection, run: RunOptions) -> Iterator[None]:
+    """The engine's setup of a migration session: one clock, DDL inside transactions,
+    the tenant's schema (``RunOptions.schema``)."""
+    from rowstamp.fleet.schema import use_schema
+
+    use_schema(connection, run.schema)
     support = for_dialect(connection.dialect)
     with support.ddl_transactions(connection), support.migration_clock(connection):
         yield
@@ -274,6 +279,7 @@ def locked(connection: Connection, run: RunOptions) -> Iterator[None]:
         connection,
         wait_seconds=settings.migration_lock_timeout,
         statement_lock_timeout=settings.database_lock_timeout,
+        version_table_schema=run.schema,  # one lock per tenant schema
     ):
         try:
             yield

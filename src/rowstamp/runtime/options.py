@@ -108,6 +108,10 @@ class RunOptions:
     """Why the edit is accepted (``--reason``, ``-x reason=TEXT``), kept in the ledger."""
     phase: str = "expand"
     """The phase a new revision declares (``rowstamp new --phase``): the template's ``phase``."""
+    schema: str | None = None
+    """Migrate this schema of the database (a tenant's, ``rowstamp fleet``): it is the
+    session's ``search_path`` and Alembic's ``version_table_schema``, so each schema has
+    its own version table, ledger and migration lock (``rowstamp.fleet.schema``)."""
     state: RunState = field(default_factory=RunState, compare=False, repr=False)
 
     @classmethod
