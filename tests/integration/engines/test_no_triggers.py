@@ -20,8 +20,11 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL
 
 import rowstamp.autogen.impl  # noqa: F401  (the trigger ops' implementations)
+from rowstamp.commands import load_config
 from rowstamp.errors import RowstampError
 from rowstamp.runtime.untouched import untouched
+from rowstamp.testing.base import MigrationRun
+from rowstamp.testing.metadata_contract import check_metadata_contract
 from tests.helpers import write_revision
 from tests.integration.engines.test_capabilities import no_trigger_url  # noqa: F401
 from tests.project import FIRST_ID, Project
@@ -122,3 +125,19 @@ def test_upgrade_keeps_updated_at_in_utc_without_triggers(
     assert "has no updated_at trigger" not in doctor.output, doctor.output
     assert "2 warn, 0 fail" in doctor.output  # the engine line and this one
     project.alembic("check")  # autogenerate asks for no trigger on top of the clause
+
+
+def test_the_metadata_contract_says_on_update_keeps_updated_at(
+    no_trigger_url: URL,  # noqa: F811
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    project = Project.copy(tmp_path / "project", no_trigger_url, history=True)
+    project.alembic("upgrade", "head")
+    engine = create_engine(no_trigger_url)
+    with project.process_state():
+        run = MigrationRun(load_config(project.root / "alembic.ini"), engine)
+        assert check_metadata_contract(run) == 1
+    engine.dispose()
+    said = capfd.readouterr().err  # the rowstamp logger's line, as `rowstamp test` shows it
+    assert "users: updated_at kept by ON UPDATE (no triggers on this server)" in said
