@@ -45,6 +45,9 @@ table's trigger at. Unset, new triggers get ``NEW_TRIGGER_VERSION`` and existing
 ``alembic check``; set, a table at another version is a change to generate."""
 
 _triggers: WeakKeyDictionary[AutogenContext, dict[str | None, dict[str, int]]] = WeakKeyDictionary()
+_kept: WeakKeyDictionary[AutogenContext, dict[str | None, dict[str, set[str]]]] = (
+    WeakKeyDictionary()
+)
 _checked: WeakSet[AutogenContext] = WeakSet()
 _existing: WeakKeyDictionary[ModifyTableOps, int] = WeakKeyDictionary()
 
@@ -78,6 +81,18 @@ def _trigger_versions(autogen_context: AutogenContext, schema: str | None) -> di
 
         support = for_dialect(connection.dialect)
         per_schema[schema] = support.trigger_versions(connection, schema)
+    return per_schema[schema]
+
+
+def _kept_by_on_update(autogen_context: AutogenContext, schema: str | None) -> dict[str, set[str]]:
+    """Columns kept by ``ON UPDATE`` on a server without row triggers (none elsewhere)."""
+    per_schema = _kept.setdefault(autogen_context, {})
+    if schema not in per_schema:
+        connection = autogen_context.connection
+        assert connection is not None, "autogenerate compares only with a connection"
+        from rowstamp.engines.no_triggers import kept_by_on_update
+
+        per_schema[schema] = kept_by_on_update(connection, schema)
     return per_schema[schema]
 
 
@@ -126,9 +141,13 @@ def compare_updated_at_trigger(
         check_table_name(table_name)
     wanted = metadata_table is not None and wants_updated_at_trigger(metadata_table)
     version = _trigger_versions(autogen_context, schema).get(table_name)
+    column = updated_at_column(metadata_table) if metadata_table is not None else None
+    if version is None and conn_table is not None:
+        kept = _kept_by_on_update(autogen_context, schema).get(table_name, set())
+        if (column or "updated_at") in kept:  # no triggers here: ON UPDATE keeps it
+            version = _wanted_version(autogen_context) or NEW_TRIGGER_VERSION
     present = conn_table is not None and version is not None
     now = autogen_context.opts.get(TIMESTAMP_OPTION)
-    column = updated_at_column(metadata_table) if metadata_table is not None else None
     if version is not None:
         _existing[modify_table_ops] = version
     wanted_version = _wanted_version(autogen_context)

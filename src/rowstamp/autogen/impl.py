@@ -7,10 +7,12 @@ can create triggers at all (MySQL's binary-log rule).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from weakref import WeakSet
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
 from sqlalchemy.schema import AddConstraint
 
 # Imported for what they register: autogenerate can write what runs here, and
@@ -34,6 +36,11 @@ from rowstamp.autogen.rename_ops import RenameColumnSafelyOp, UndoRenameColumnSa
 from rowstamp.autogen.safe_ops import AddNotNullCheckOp, DropNotNullCheckOp, ValidateConstraintOp
 from rowstamp.engines import for_dialect
 from rowstamp.engines.ddl import TriggerSpec
+from rowstamp.engines.no_triggers import (
+    create_without_trigger,
+    drop_without_trigger,
+    on_update_fallback,
+)
 from rowstamp.engines.postgresql_safe import (
     ValidateConstraint,
     drop_not_null_check,
@@ -50,6 +57,8 @@ _checked: WeakSet[MigrationContext] = WeakSet()
 def _create(operations: Operations, operation: CreateUpdatedAtTriggerOp) -> None:
     context = operations.get_context()
     support = for_dialect(context.dialect)
+    if _without_triggers(context, create_without_trigger, operation):
+        return
     if not context.as_sql and context not in _checked and context.connection is not None:
         support.check_can_create_triggers(context.connection)
         _checked.add(context)
@@ -61,6 +70,8 @@ def _create(operations: Operations, operation: CreateUpdatedAtTriggerOp) -> None
 def _drop(operations: Operations, operation: DropUpdatedAtTriggerOp) -> None:
     context = operations.get_context()
     support = for_dialect(context.dialect)
+    if _without_triggers(context, drop_without_trigger, operation):
+        return
     for statement in support.drop_statements(operation.spec()):
         operations.execute(statement)
     if not context.as_sql and context.connection is not None:
@@ -81,10 +92,24 @@ def _replace(operations: Operations, operation: ReplaceUpdatedAtTriggerOp) -> No
     )
     context = operations.get_context()
     support = for_dialect(context.dialect)
+    connection = None if context.as_sql else context.connection
+    if connection is not None and on_update_fallback(connection):
+        return  # no triggers here: the column's ON UPDATE clause has no version
     for statement in [*support.drop_statements(old), *support.create_statements(spec)]:
         operations.execute(statement)
     if not context.as_sql and context.connection is not None:
         support.after_trigger_drop(context.connection, operation.schema)
+
+
+def _without_triggers(
+    context: MigrationContext,
+    fallback: Callable[[Connection, TriggerSpec], bool],
+    operation: CreateUpdatedAtTriggerOp | DropUpdatedAtTriggerOp,
+) -> bool:
+    """Online on a server without row triggers, the fallback runs (``engines.no_triggers``)."""
+    if context.as_sql or context.connection is None:
+        return False
+    return fallback(context.connection, operation.spec())
 
 
 @Operations.implementation_for(EnsureUpdatedAtTriggerOp)

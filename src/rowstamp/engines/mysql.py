@@ -201,6 +201,9 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
             text("SET SESSION lock_wait_timeout = :seconds"),
             {"seconds": max(1, round(lock_timeout))},
         )
+        from rowstamp.engines.no_triggers import pin_utc  # imports this package
+
+        pin_utc(connection)  # without triggers, ON UPDATE writes the session's time
 
     @contextmanager
     def east_of_utc(self, connection: Connection, hours: int) -> Iterator[None]:

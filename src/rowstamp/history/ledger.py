@@ -88,7 +88,8 @@ def own_tables(config: Config) -> frozenset[str]:
     the default one, also when the ledger was renamed or turned off after it ran) and
     an unfinished backfill's progress table, and SQLite's marker table of writes that
     leave ``updated_at`` alone, and the migration lock's table where session locks are
-    not safe."""
+    not safe, and the record of ``ON UPDATE`` clauses rowstamp wrote for lack of triggers."""
+    from rowstamp.engines.mysql_on_update import MARKER_TABLE
     from rowstamp.engines.untouched import UNTOUCHED_SETTING
     from rowstamp.runtime.backfill import PROGRESS_TABLE
     from rowstamp.runtime.lock_table import LOCK_TABLE
@@ -96,6 +97,7 @@ def own_tables(config: Config) -> frozenset[str]:
     name = ledger_table_name(config)
     version_table = config.get_main_option("version_table") or "alembic_version"
     own = {version_table, DEFAULT_TABLE, PROGRESS_TABLE, UNTOUCHED_SETTING, LOCK_TABLE}
+    own.add(MARKER_TABLE)  # which ON UPDATE clauses rowstamp added (no-trigger servers)
     return frozenset(own | ({name} if name else set()))
 
 

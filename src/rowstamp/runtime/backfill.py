@@ -127,10 +127,15 @@ def _untouched_if_asked(connection: Connection, op: BackfillOp) -> AbstractConte
     if op.touch:
         return nullcontext()
     from rowstamp.engines import for_dialect
+    from rowstamp.engines.no_triggers import kept_by_on_update
     from rowstamp.runtime.untouched import untouched
 
     with connection.begin():
         version = for_dialect(connection.dialect).trigger_versions(connection, op.schema)
+        kept = kept_by_on_update(connection, op.schema).get(op.table_name, set())
+    if kept:  # no triggers: ON UPDATE leaves a column the UPDATE assigns to itself
+        op.values = {**{name: column_(name) for name in sorted(kept)}, **op.values}
+        return nullcontext()
     if version.get(op.table_name, 2) < 2:
         raise RowstampError(
             f"op.backfill(touch=False) of {op.table_name} cannot leave updated_at alone: "

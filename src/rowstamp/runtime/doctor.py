@@ -111,7 +111,8 @@ def _engine(found: Capabilities) -> Finding:
         "engine",
         "warn",
         detail,
-        "keep updated_at by ON UPDATE CURRENT_TIMESTAMP(6) or the ORM, or grant TRIGGER",
+        "the trigger ops write ON UPDATE CURRENT_TIMESTAMP(6) here (MySQL family; "
+        "application connections must set time_zone = '+00:00'), or grant TRIGGER",
     )
 
 

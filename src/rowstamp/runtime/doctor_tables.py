@@ -30,10 +30,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from rowstamp.engines import EngineSupport
+from rowstamp.engines.no_triggers import KEPT_BY_ON_UPDATE, kept_by_on_update
 from rowstamp.errors import first_line
 from rowstamp.model.columns import (
     declares_metadata_columns,
     metadata_columns,
+    updated_at_column,
     wants_updated_at_trigger,
 )
 from rowstamp.model.contract import PAST, column_problems, sample_row
@@ -52,6 +54,9 @@ every real time zone is further off than this when the session is at +05:00."""
 
 _NO_ROLLBACK = "its storage engine cannot roll back"
 
+_ON_UPDATE_FIX = (
+    "application connections must set time_zone = '+00:00' (docs/engines.md, Capabilities)"
+)
 _TRIGGER_FIX = 'put the trigger back with a migration: rowstamp new "restore updated_at triggers"'
 
 
@@ -70,6 +75,7 @@ def table_findings(
         columns = inspector.get_multi_columns(schema=schema)
         indexes = inspector.get_multi_indexes(schema=schema)
         with_trigger = support.tables_with_trigger(connection, schema)
+        kept = kept_by_on_update(connection, schema)
         for table in in_schema:
             key = (schema, table.name)
             problems = (
@@ -81,7 +87,10 @@ def table_findings(
             findings += [_column_fix(table, p) for p in problems]
             if key not in columns or not _wants_trigger(table):
                 continue
-            if table.name not in with_trigger:
+            if (updated_at_column(table) or "updated_at") in kept.get(table.name, ()):
+                detail = f"{table.name}: {KEPT_BY_ON_UPDATE}"
+                findings.append(Finding("trigger", "warn", detail, _ON_UPDATE_FIX))
+            elif table.name not in with_trigger:
                 name = support.trigger_name(table.name)
                 detail = f"{table.name}: has no updated_at trigger ({name})"
                 findings.append(Finding("trigger", "fail", detail, _TRIGGER_FIX))

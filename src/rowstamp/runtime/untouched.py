@@ -35,7 +35,10 @@ def untouched(target: Session | Connection) -> Iterator[None]:
     version 1 table to it); a version 1 trigger ignores the mark.
     """
     if isinstance(target, Connection):
+        began = not target.in_transaction()
         marker = _Marker(target)
+        if began and target.in_transaction():
+            target.commit()  # the capability probe's: the block's own writes begin later
         marker.attach(mark_now=target.in_transaction())  # else its next begin marks it
         try:
             yield
@@ -66,6 +69,16 @@ class _Marker:
         self.connection = connection
         self.support: EngineSupport = for_dialect(connection.dialect)
         self.attached = False
+        from rowstamp.engines.no_triggers import on_update_fallback
+
+        if on_update_fallback(connection):
+            product = self.support.capabilities(connection).product
+            raise RowstampError(
+                f"rowstamp.untouched cannot leave updated_at alone on {product}: no row "
+                "triggers, and ON UPDATE ignores the mark",
+                "assign the column to itself in the UPDATE (SET ..., updated_at = "
+                "updated_at), or use op.backfill(touch=False), which does",
+            )
 
     def attach(self, *, mark_now: bool) -> None:
         if self.attached:

@@ -11,6 +11,7 @@ recreate - so a raw-SQL ``UPDATE`` leaves ``updated_at`` stale or moves ``create
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from alembic.runtime.environment import EnvironmentContext
@@ -24,15 +25,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from rowstamp.engines.no_triggers import KEPT_BY_ON_UPDATE, kept_by_on_update
 from rowstamp.model.columns import (
     declares_metadata_columns,
     metadata_columns,
+    updated_at_column,
     wants_updated_at_trigger,
 )
 from rowstamp.model.contract import PAST, column_problems, sample_row
 from rowstamp.testing.base import CheckFailed, MigrationRun, describe_error
 
 __all__ = ["check_metadata_contract", "target_metadata"]
+
+log = logging.getLogger("rowstamp")
 
 
 def target_metadata(run: MigrationRun) -> MetaData:
@@ -60,7 +65,11 @@ def check_metadata_contract(run: MigrationRun, exclude: frozenset[str] = frozens
     tables = [t for t in metadata.sorted_tables if t.fullname not in exclude]
     problems: list[str] = []
     with run.engine.connect() as connection:
+        kept = {s: kept_by_on_update(connection, s) for s in {t.schema for t in tables}}
+        connection.rollback()
         for table in tables:
+            if (updated_at_column(table) or "updated_at") in kept[table.schema].get(table.name, ()):
+                log.warning("%s: %s", table.name, KEPT_BY_ON_UPDATE)  # said, not passed over
             found = _columns(connection, table)
             if not found:
                 try:
