@@ -384,9 +384,7 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "in `bench/results/*.json` (quick) and `bench/results/full/*.json` (not committed).",
         "",
         *_machine(results, total, missing, page),
-        "## Time per measure",
-        "",
-        *budget_lines(results, PROFILE, SCRIPTS),
+        *_time_per_measure(results, page),
         "## Targets",
         "",
         *(page.target(line) for line in _targets(results)),
@@ -398,6 +396,20 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
     for name, heading, text in SECTIONS:
         body.extend(_section(results.get(name), heading, text, page))
     DOC.write_text("\n".join(head + body), encoding="utf-8")
+
+
+def _time_per_measure(results: dict[str, Result], page: Page) -> list[str]:
+    """Each measure's time and the total; with no result of this profile here, the
+    page's own section (or a line saying there is none yet)."""
+    if not any(n in results for n in SCRIPTS):
+        make = "make bench" if PROFILE == "quick" else "make bench-full"
+        return page.section("Time per measure") or [
+            "## Time per measure",
+            "",
+            f"_No {PROFILE} run here yet: run `{make}`._",
+            "",
+        ]
+    return ["## Time per measure", "", *budget_lines(results, PROFILE, SCRIPTS)]
 
 
 def _profiles_note() -> list[str]:
@@ -429,6 +441,8 @@ def _machine(
     (which describes the run their figures come from) and a line for this rewrite."""
     kept = page.section("Machine") if missing else None
     spent = ", ".join(f"`{n}` {r.seconds:,.0f} s" for n, r in results.items())
+    if kept and not results:
+        return kept
     if kept:
         return [
             *kept[:-1],
