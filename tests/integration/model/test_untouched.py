@@ -143,3 +143,25 @@ def test_versions_are_read_in_one_query_and_drops_leave_nothing(db_engine: Engin
         assert support.trigger_versions(conn, None) == {"things": 1}
     run_ops(db_engine, lambda op: op.drop_updated_at_trigger("things", version=1))  # type: ignore[attr-defined]
     assert catalog(db_engine) == empty
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_sqlite_version_2_stays_correct_with_recursive_triggers(db_engine: Engine) -> None:
+    """With ``PRAGMA recursive_triggers = ON`` the trigger's own UPDATE fires it again;
+    its guard (``NEW.updated_at IS NOT <now>``) is false for that second call, so the
+    recursion stops after one level, and the mark still leaves updated_at alone."""
+    _setup(db_engine)
+    before = _updated(db_engine, 1)
+    with db_engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA recursive_triggers = ON")
+        conn.commit()
+        with untouched(conn), conn.begin():
+            conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
+        assert _updated(db_engine, 1) == before
+        with conn.begin():
+            conn.execute(text("UPDATE things SET name = 'c'"))
+            conn.execute(text("UPDATE things SET updated_at = '2000-01-01 00:00:00.000000'"))
+        assert conn.exec_driver_sql("PRAGMA recursive_triggers").scalar() == 1
+        conn.commit()
+    assert _updated(db_engine, 1) > before
+    assert _updated(db_engine, 2).year > 2000
