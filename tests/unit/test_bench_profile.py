@@ -178,3 +178,19 @@ def test_the_plot_is_written(tmp_path: Path) -> None:
     plot(_ratio_results(), path)
 
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_page_rewritten_without_this_profiles_results_keeps_its_times(tmp_path: Path) -> None:
+    from bench.page import Page
+    from bench.run_all import _time_per_measure
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# B\n\n## Time per measure\n\n| **total** | | **9 min 00 s** |\n\n", "utf-8")
+
+    kept = _time_per_measure({}, Page(doc))
+    none = _time_per_measure({}, Page(tmp_path / "missing.md"))
+    fresh = _time_per_measure({"apply": _result("apply", 60)}, Page(doc))
+
+    assert kept == ["## Time per measure", "", "| **total** | | **9 min 00 s** |", ""]
+    assert none[2] == "_No quick run here yet: run `make bench`._"
+    assert "| **total** | | **1 min 00 s** |" in fresh
