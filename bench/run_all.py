@@ -468,20 +468,9 @@ def _machine(
 
 
 MACHINE_NOTES = [
-    "- a virtual machine (Firecracker) with 2 vCPUs, nothing else running on it; its",
-    "  speed wanders: the same work took from 7 to 12 s from one run to the next (the",
-    "  `spread` column), with CPU time moving with the wall time, so the host, not",
-    "  waiting, made the difference. It runs these scripts about 2.1 times slower than",
-    "  the Intel Xeon machine of the previous figures (`autogen_scale` 774 s against",
-    "  364 s), so `make bench` took 49 minutes here against the 20 it should.",
-    "  `test_scale` is 24 of them, and 15 of those are pytest-alembic (about two",
-    "  minutes a run on MariaDB); without the peer on the servers it would be about 33",
-    "  minutes. `autogen_scale` (13 minutes) and the rest cannot be cut without",
-    "  dropping a size or the runs the issue asks for.",
-    "- run in two parts: `autogen_scale` to `retrofit` by `make bench` (09:40 to 10:10",
-    "  UTC), then `apply`, `startup` and `test_scale` by `python -m bench.run_all",
-    "  --only apply,startup,test_scale`, because an edit made during the first run broke",
-    "  the import of `apply` in it.",
+    "- a virtual machine (Firecracker) with 2 vCPUs; its speed wanders from run to run",
+    "  (the `spread` column). The quick profile must finish within 15 minutes here with",
+    "  the machine otherwise idle; say below if anything else ran during this run.",
 ]
 """What the machine was doing during the run these figures come from (edit per run)."""
 
