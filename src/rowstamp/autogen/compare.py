@@ -141,17 +141,18 @@ def compare_updated_at_trigger(
         modify_table_ops.ops.append(replace)
     if wanted == present:
         return PriorityDispatchResult.CONTINUE
+    from rowstamp.autogen.c_trigger import c_trigger_instead
+
     kind = CreateUpdatedAtTriggerOp if wanted else DropUpdatedAtTriggerOp
-    modify_table_ops.ops.append(
-        kind(
-            table_name,
-            schema=schema,
-            # a new trigger: the wanted version; a dropped one: the version it has
-            version=(wanted_version or NEW_TRIGGER_VERSION) if wanted else (version or 1),
-            now=now,
-            column=column,
-        )
+    operation = kind(
+        table_name,
+        schema=schema,
+        # a new trigger: the wanted version; a dropped one: the version it has
+        version=(wanted_version or NEW_TRIGGER_VERSION) if wanted else (version or 1),
+        now=now,
+        column=column,
     )
+    modify_table_ops.ops.append(c_trigger_instead(autogen_context, operation))
     return PriorityDispatchResult.CONTINUE
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.schema import AddConstraint
 
 # Imported for what they register: autogenerate can write what runs here, and
 # Alembic's own DDL implementations get the engines' reflection slips corrected.
+import rowstamp.autogen.c_trigger
 import rowstamp.autogen.online
 import rowstamp.autogen.render
 import rowstamp.autogen.safe_render

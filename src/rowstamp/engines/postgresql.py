@@ -40,6 +40,7 @@ from rowstamp.engines.postgresql_catalog import read_catalog
 from rowstamp.engines.postgresql_functions import (
     DEFAULT_NOW,
     FUNCTION_PATTERN,
+    TRIGGER_FUNCTIONS,
     UNTOUCHED_SETTING,
     body,
     edited,
@@ -47,9 +48,10 @@ from rowstamp.engines.postgresql_functions import (
     function_version,
     should_set,
 )
+from rowstamp.engines.postgresql_moddatetime import PostgreSQLCTrigger
 from rowstamp.engines.tools import run_tool
 
-__all__ = ["PostgreSQLSupport", "function_name"]
+__all__ = ["PostgreSQLSupport", "function_name", "trigger_table_and_name"]
 
 _DIALECT = "postgresql"
 # Dollar-quote tag for function and DO bodies; identifiers never appear inside it unquoted.
@@ -103,7 +105,7 @@ _LOCK_BLOCKERS = text(
 )
 
 
-class PostgreSQLSupport(EngineSupport):
+class PostgreSQLSupport(EngineSupport, PostgreSQLCTrigger):
     """PostgreSQL 11 or newer (``EXECUTE FUNCTION``)."""
 
     name: ClassVar[str] = "PostgreSQL"
@@ -128,7 +130,7 @@ class PostgreSQLSupport(EngineSupport):
     def trigger_versions(self, connection: Connection, schema: str | None) -> dict[str, int]:
         rows = connection.execute(
             _TABLES_WITH_TRIGGER,
-            {"schema": schema, "trigger": self.trigger_prefix, "function": FUNCTION_PATTERN},
+            {"schema": schema, "trigger": self.trigger_prefix, "function": TRIGGER_FUNCTIONS},
         )
         return {table: function_version(function) for table, function in rows}
 
@@ -259,6 +261,11 @@ def _table(compiler: DDLCompiler, spec: TriggerSpec) -> str:
     if spec.schema is not None:
         return f"{compiler.preparer.quote_schema(spec.schema)}.{table}"
     return table
+
+
+def trigger_table_and_name(compiler: DDLCompiler, spec: TriggerSpec) -> tuple[str, str]:
+    """The quoted table and trigger name of ``spec``, for other trigger forms."""
+    return _table(compiler, spec), compiler.preparer.quote(_SUPPORT.trigger_name(spec.table_name))
 
 
 @compiles(CreateUpdatedAtFunction, _DIALECT)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 __all__ = [
     "DEFAULT_NOW",
     "FUNCTION_PATTERN",
+    "TRIGGER_FUNCTIONS",
     "UNTOUCHED_SETTING",
     "body",
     "edited",
@@ -32,6 +33,10 @@ UNTOUCHED_SETTING = "rowstamp.untouched"
 FUNCTION_PATTERN = "^set_updated_at(_v2)?(_[0-9a-f]{8})?$"
 """rowstamp's trigger functions: the guide's, one per pinned "now" or renamed column,
 and the same for version 2."""
+
+TRIGGER_FUNCTIONS = "^(set_updated_at(_v2)?(_[0-9a-f]{8})?|moddatetime)$"
+"""The functions an ``update_timestamp`` trigger of rowstamp's calls: its own, or the
+contrib C function ``moddatetime`` (``[rowstamp] trigger_function``), read as version 1."""
 
 _COLUMN = "updated_at"
 _SET = r"NEW\.(?P<column>\"(?:[^\"]|\"\")*\"|\S+) := (?P<now>.*);"

@@ -1,0 +1,8 @@
+CREATE TRIGGER IF NOT EXISTS update_timestamp_users
+AFTER UPDATE ON users FOR EACH ROW
+WHEN NEW.updated_at IS NOT strftime('%Y-%m-%d %H:%M:%f000', 'now')
+BEGIN
+    UPDATE users SET updated_at = strftime('%Y-%m-%d %H:%M:%f000', 'now') WHERE rowid = NEW.rowid;
+END;
+
+DROP TRIGGER IF EXISTS update_timestamp_users;
