@@ -191,15 +191,15 @@ def _statements(source: str) -> list[tuple[int, int]]:
     while bodies:
         for node in bodies.pop():
             found.append((node.lineno, node.end_lineno or node.lineno))
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                inner = getattr(node, field, None)
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(node, name, None)
                 if not isinstance(inner, list):
                     continue
                 for child in inner:
                     if isinstance(child, ast.stmt):
                         bodies.append(inner)
                         break
-                    if isinstance(child, ast.excepthandler | ast.match_case):
+                    if isinstance(child, ast.ExceptHandler | ast.match_case):
                         bodies.append(child.body)
     return found
 
