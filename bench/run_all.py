@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bench import whole_command
 from bench.common import RESULTS, ROOT, RUNS, Result, Row, load, machine
 from bench.page import Page
 
 SCRIPTS = [
     "autogen_scale",
     "autogen_peer",
+    "whole_command",
     "write_cost",
     "retrofit",
     "apply",
@@ -149,6 +151,7 @@ def _targets(results: dict[str, Result]) -> list[str]:
         f"| {_verdict(all(r.ratio <= 1.03 for r in v2) if v2 else None)} |"  # type: ignore[operator]
     )
 
+    lines.extend(whole_command.targets(results.get("whole_command")))
     retro = results.get("retrofit")
     whole = next(
         (r for r in (retro.rows if retro else []) if r.contender == "whole rowstamp migration"),
@@ -454,6 +457,7 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "rowstamp stays at Alembic's own time.",
         ],
     ),
+    ("whole_command", "1c. Whole command", whole_command.SECTION),
     (
         "write_cost",
         "2. Write cost of the trigger",
