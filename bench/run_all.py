@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bench import apply as apply_bench
 from bench import whole_command
 from bench.common import RESULTS, ROOT, RUNS, Result, Row, load, machine
 from bench.page import Page
@@ -164,16 +165,7 @@ def _targets(results: dict[str, Result]) -> list[str]:
         f"| {_verdict(None if rewritten is None else not rewritten)} |"
     )
 
-    apply_ = results.get("apply")
-    ours = [r for r in (apply_.rows if apply_ else []) if r.contender == "rowstamp env.py"]
-    rows = apply_.rows if apply_ else []
-    measured = "; ".join(
-        f"{r.case.split(',')[0]} {_both(r, rows)}" + (f", {r.note}" if r.note else "") for r in ours
-    )
-    lines.append(
-        f"| 4. apply 200 revisions | rowstamp env.py <= 1.05x stock | {measured or '-'} "
-        f"| {_judge(ours, 1.05, rows)} against the stock env.py |"
-    )
+    lines.extend(apply_bench.targets(results.get("apply")))
 
     start = results.get("startup")
     cmds = [
