@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import trigger_floor
+from bench import apply as apply_bench
+from bench import trigger_floor, whole_command
 from bench.common import PROFILE, RESULTS, ROOT, RUNS, Result, Row, load, machine
 from bench.page import Page
 from bench.profile import budget_lines, doc_names, profile_line, ratio_bars
@@ -26,6 +27,7 @@ from bench.profile import budget_lines, doc_names, profile_line, ratio_bars
 SCRIPTS = [
     "autogen_scale",
     "autogen_peer",
+    "whole_command",
     "write_cost",
     "trigger_floor",
     "retrofit",
@@ -161,6 +163,7 @@ def _targets(results: dict[str, Result]) -> list[str]:
         )
     lines.extend(trigger_floor.targets(results.get("trigger_floor")))
 
+    lines.extend(whole_command.targets(results.get("whole_command")))
     retro = results.get("retrofit")
     whole = next(
         (r for r in (retro.rows if retro else []) if r.contender == "whole rowstamp migration"),
@@ -173,16 +176,7 @@ def _targets(results: dict[str, Result]) -> list[str]:
         f"| {_verdict(None if rewritten is None else not rewritten)} |"
     )
 
-    apply_ = results.get("apply")
-    ours = [r for r in (apply_.rows if apply_ else []) if r.contender == "rowstamp env.py"]
-    rows = apply_.rows if apply_ else []
-    measured = "; ".join(
-        f"{r.case.split(',')[0]} {_both(r, rows)}" + (f", {r.note}" if r.note else "") for r in ours
-    )
-    lines.append(
-        f"| 4. apply 200 revisions | rowstamp env.py <= 1.05x stock | {measured or '-'} "
-        f"| {_judge(ours, 1.05, rows)} against the stock env.py |"
-    )
+    lines.extend(apply_bench.targets(results.get("apply")))
 
     start = results.get("startup")
     cmds = [
@@ -517,6 +511,7 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "rowstamp stays at Alembic's own time.",
         ],
     ),
+    ("whole_command", "1c. Whole command", whole_command.SECTION),
     (
         "write_cost",
         "2. Write cost of the trigger",
