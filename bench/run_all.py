@@ -420,7 +420,7 @@ def _profiles_note() -> list[str]:
             "2-vCPU machine when idle): every measure at reduced sizes, 3 runs per",
             "contender; autogenerate at N = 100 and 1,000 (alembic_utils to 50), 1,000,000",
             "rows for write cost, 2,000,000 for retrofit, 50 revisions for `rowstamp test`",
-            "(pytest-alembic on SQLite and PostgreSQL only), the busy table at 300,000 rows",
+            "(SQLite and PostgreSQL; MariaDB in the full one), the busy table at 300,000 rows",
             "on PostgreSQL and 100,000 on MariaDB, the ledger at 300 revisions. Every size",
             f"and 5 runs: {other}.",
             "",

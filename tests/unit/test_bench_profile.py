@@ -28,6 +28,7 @@ print(json.dumps({
     "sizes": autogen_scale.SIZES,
     "retrofit": retrofit.ROWS,
     "peer_engines": test_scale.PEER_ENGINES,
+    "engines": test_scale.ENGINES,
     "chosen": sized(1, 2, env="PROBE_SIZE"),
     "recorded": Result("x", "x", {}).profile,
 }))
@@ -56,6 +57,7 @@ def test_the_quick_profile_is_the_default_and_has_the_issues_sizes() -> None:
         "sizes": [100, 1000],
         "retrofit": 2_000_000,
         "peer_engines": ["sqlite", "postgresql"],
+        "engines": ["sqlite", "postgresql"],
         "chosen": 1,
         "recorded": "quick",
     }
@@ -72,6 +74,7 @@ def test_the_full_profile_has_every_size_and_its_own_results() -> None:
         "sizes": [100, 500, 1000],
         "retrofit": 5_000_000,
         "peer_engines": ["sqlite", "postgresql", "mariadb"],
+        "engines": ["sqlite", "postgresql", "mariadb"],
         "chosen": 7,  # a set variable wins over the profile
         "recorded": "full",
     }
