@@ -254,6 +254,23 @@ def main() -> Result:
     return result
 
 
+VERDICT = [
+    "Issue 19 judges rowstamp against `stock env.py + models + settings` (like for",
+    "like: the same models, the same settings class), at most 1.05x; what the",
+    "application's models and settings cost over the bare stock env.py is shown apart,",
+    "on the targets row. rowstamp's own share, profiled (`cProfile` of the whole",
+    "`alembic upgrade head` on SQLite): about half is the ledger (a committed `running`",
+    "row before each revision and its `done` row with the file's checksum after; the",
+    "`no ledger` row isolates it), the rest rowstamp's imports (the op implementations",
+    "and engine modules env.py registers), one progress line per revision beside",
+    "Alembic's own, and the settings validation, which loads the URL's dialect (which",
+    "SQLAlchemy loads a moment later anyway). The cheap part was taken: the MySQL",
+    "dialect package (every MySQL driver module) is no longer imported on other engines",
+    "(about 7% of the import CPU); a run that writes the ledger still imports it",
+    "through the ledger's portable timestamp type.",
+]
+"""The page's verdict paragraph for this measure (``bench/run_all.py`` SECTIONS)."""
+
 GOAL = 1.05
 """Issue 19: rowstamp's run machinery at most 1.05x the like-for-like baseline."""
 

@@ -672,6 +672,8 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "revision). Dropping pydantic-settings from the migration path would go against",
             "the settings design (one `BaseSettings` class, the only source of the URL), and",
             "`target_metadata` is what every autogenerating env.py imports.",
+            "",
+            *apply_bench.VERDICT,
         ],
     ),
     (
