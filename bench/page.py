@@ -27,7 +27,7 @@ class Page:
             elif heading:
                 self.sections[heading].append(line)
         self.targets = {
-            line.split("|")[1].strip().split(" ")[0]: line
+            _measure(line): line
             for line in self.sections.get("Targets", [])
             if line.startswith("| ") and line[2:3].isdigit()
         }
@@ -44,6 +44,11 @@ class Page:
     def target(self, line: str) -> str:
         """``line``, or the page's row for the same measure when ``line`` has no figure."""
         cells = [cell.strip() for cell in line.split("|")]
-        number = cells[1].split(" ")[0]
         unmeasured = cells[3] == "-" or cells[4].startswith("not measured")
-        return self.targets.get(number, line) if unmeasured else line
+        return self.targets.get(_measure(line), line) if unmeasured else line
+
+
+def _measure(line: str) -> str:
+    """A targets row's measure up to its first comma ("2b. trigger floor"): several rows
+    share a number, and what follows the comma can carry a profile's size."""
+    return line.split("|")[1].strip().split(",")[0]

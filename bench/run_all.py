@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import trigger_floor
+from bench import apply as apply_bench
+from bench import trigger_floor, whole_command
 from bench.common import PROFILE, RESULTS, ROOT, RUNS, Result, Row, load, machine
 from bench.page import Page
 from bench.profile import budget_lines, doc_names, profile_line, ratio_bars
@@ -26,6 +27,7 @@ from bench.profile import budget_lines, doc_names, profile_line, ratio_bars
 SCRIPTS = [
     "autogen_scale",
     "autogen_peer",
+    "whole_command",
     "write_cost",
     "trigger_floor",
     "retrofit",
@@ -162,6 +164,7 @@ def _targets(results: dict[str, Result]) -> list[str]:
         )
     lines.extend(trigger_floor.targets(results.get("trigger_floor")))
 
+    lines.extend(whole_command.targets(results.get("whole_command")))
     retro = results.get("retrofit")
     whole = next(
         (r for r in (retro.rows if retro else []) if r.contender == "whole rowstamp migration"),
@@ -174,16 +177,7 @@ def _targets(results: dict[str, Result]) -> list[str]:
         f"| {_verdict(None if rewritten is None else not rewritten)} |"
     )
 
-    apply_ = results.get("apply")
-    ours = [r for r in (apply_.rows if apply_ else []) if r.contender == "rowstamp env.py"]
-    rows = apply_.rows if apply_ else []
-    measured = "; ".join(
-        f"{r.case.split(',')[0]} {_both(r, rows)}" + (f", {r.note}" if r.note else "") for r in ours
-    )
-    lines.append(
-        f"| 4. apply 200 revisions | rowstamp env.py <= 1.05x stock | {measured or '-'} "
-        f"| {_judge(ours, 1.05, rows)} against the stock env.py |"
-    )
+    lines.extend(apply_bench.targets(results.get("apply")))
 
     start = results.get("startup")
     cmds = [
@@ -406,9 +400,7 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "in `bench/results/*.json` (quick) and `bench/results/full/*.json` (not committed).",
         "",
         *_machine(results, total, missing, page),
-        "## Time per measure",
-        "",
-        *budget_lines(results, PROFILE, SCRIPTS),
+        *_time_per_measure(results, page),
         "## Targets",
         "",
         *(page.target(line) for line in _targets(results)),
@@ -422,6 +414,20 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
     DOC.write_text("\n".join(head + body), encoding="utf-8")
 
 
+def _time_per_measure(results: dict[str, Result], page: Page) -> list[str]:
+    """Each measure's time and the total; with no result of this profile here, the
+    page's own section (or a line saying there is none yet)."""
+    if not any(n in results for n in SCRIPTS):
+        make = "make bench" if PROFILE == "quick" else "make bench-full"
+        return page.section("Time per measure") or [
+            "## Time per measure",
+            "",
+            f"_No {PROFILE} run here yet: run `{make}`._",
+            "",
+        ]
+    return ["## Time per measure", "", *budget_lines(results, PROFILE, SCRIPTS)]
+
+
 def _profiles_note() -> list[str]:
     """Which profile this page shows, and where the other one is."""
     if PROFILE == "quick":
@@ -431,7 +437,7 @@ def _profiles_note() -> list[str]:
             "2-vCPU machine when idle): every measure at reduced sizes, 3 runs per",
             "contender; autogenerate at N = 100 and 1,000 (alembic_utils to 50), 1,000,000",
             "rows for write cost, 2,000,000 for retrofit, 50 revisions for `rowstamp test`",
-            "(pytest-alembic on SQLite and PostgreSQL only), the busy table at 300,000 rows",
+            "(SQLite and PostgreSQL; MariaDB in the full one), the busy table at 300,000 rows",
             "on PostgreSQL and 100,000 on MariaDB, the ledger at 300 revisions. Every size",
             f"and 5 runs: {other}.",
             "",
@@ -451,6 +457,8 @@ def _machine(
     (which describes the run their figures come from) and a line for this rewrite."""
     kept = page.section("Machine") if missing else None
     spent = ", ".join(f"`{n}` {r.seconds:,.0f} s" for n, r in results.items())
+    if kept and not results:
+        return kept
     if kept:
         return [
             *kept[:-1],
@@ -473,20 +481,9 @@ def _machine(
 
 
 MACHINE_NOTES = [
-    "- a virtual machine (Firecracker) with 2 vCPUs, nothing else running on it; its",
-    "  speed wanders: the same work took from 7 to 12 s from one run to the next (the",
-    "  `spread` column), with CPU time moving with the wall time, so the host, not",
-    "  waiting, made the difference. It runs these scripts about 2.1 times slower than",
-    "  the Intel Xeon machine of the previous figures (`autogen_scale` 774 s against",
-    "  364 s), so `make bench` took 49 minutes here against the 20 it should.",
-    "  `test_scale` is 24 of them, and 15 of those are pytest-alembic (about two",
-    "  minutes a run on MariaDB); without the peer on the servers it would be about 33",
-    "  minutes. `autogen_scale` (13 minutes) and the rest cannot be cut without",
-    "  dropping a size or the runs the issue asks for.",
-    "- run in two parts: `autogen_scale` to `retrofit` by `make bench` (09:40 to 10:10",
-    "  UTC), then `apply`, `startup` and `test_scale` by `python -m bench.run_all",
-    "  --only apply,startup,test_scale`, because an edit made during the first run broke",
-    "  the import of `apply` in it.",
+    "- a virtual machine (Firecracker) with 2 vCPUs; its speed wanders from run to run",
+    "  (the `spread` column). The quick profile must finish within 15 minutes here with",
+    "  the machine otherwise idle; say below if anything else ran during this run.",
 ]
 """What the machine was doing during the run these figures come from (edit per run)."""
 
@@ -531,6 +528,7 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "rowstamp stays at Alembic's own time.",
         ],
     ),
+    ("whole_command", "1c. Whole command", whole_command.SECTION),
     (
         "write_cost",
         "2. Write cost of the trigger",
@@ -691,6 +689,8 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
             "revision). Dropping pydantic-settings from the migration path would go against",
             "the settings design (one `BaseSettings` class, the only source of the URL), and",
             "`target_metadata` is what every autogenerating env.py imports.",
+            "",
+            *apply_bench.VERDICT,
         ],
     ),
     (

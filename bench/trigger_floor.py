@@ -16,15 +16,15 @@ Tables: ``narrow`` (id, value, updated_at; ``SET value = value + 1``) and ``user
 email; ``SET name = <name rotated by one character>``).
 
 Contenders: see ``_contenders``; each engine's floor is the cheapest trigger that
-keeps ``updated_at`` at the time of the write. ``BENCH_FLOOR_ROWS`` (default
-200,000) and ``BENCH_FLOOR_ORM_ROWS`` (SQLite's ORM path, default 20,000) size it.
+keeps ``updated_at`` at the time of the write. ``BENCH_FLOOR_ROWS`` (quick
+profile 50,000, full 200,000) and ``BENCH_FLOOR_ORM_ROWS`` (SQLite's ORM path, quick
+5,000, full 20,000) size it: 200,000 rows took 20 minutes on the loaded host.
 
 Run: ``python -m bench.trigger_floor``.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -65,6 +65,7 @@ from bench.common import (
     mariadb,
     postgresql,
     server_version,
+    sized,
     versions,
 )
 from rowstamp.engines import for_dialect
@@ -72,8 +73,8 @@ from rowstamp.engines.ddl import TriggerSpec
 from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
 
-ROWS = int(os.environ.get("BENCH_FLOOR_ROWS", "200000"))
-ORM_ROWS = int(os.environ.get("BENCH_FLOOR_ORM_ROWS", "20000"))
+ROWS = sized(50_000, 200_000, env="BENCH_FLOOR_ROWS")
+ORM_ROWS = sized(5_000, 20_000, env="BENCH_FLOOR_ORM_ROWS")
 EVEN_RUNS = max(2, RUNS + RUNS % 2)
 """Even, so each contender goes first as often as last."""
 MEASURE = "trigger floor"

@@ -28,6 +28,7 @@ print(json.dumps({
     "sizes": autogen_scale.SIZES,
     "retrofit": retrofit.ROWS,
     "peer_engines": test_scale.PEER_ENGINES,
+    "engines": test_scale.ENGINES,
     "chosen": sized(1, 2, env="PROBE_SIZE"),
     "recorded": Result("x", "x", {}).profile,
 }))
@@ -56,6 +57,7 @@ def test_the_quick_profile_is_the_default_and_has_the_issues_sizes() -> None:
         "sizes": [100, 1000],
         "retrofit": 2_000_000,
         "peer_engines": ["sqlite", "postgresql"],
+        "engines": ["sqlite", "postgresql"],
         "chosen": 1,
         "recorded": "quick",
     }
@@ -72,6 +74,7 @@ def test_the_full_profile_has_every_size_and_its_own_results() -> None:
         "sizes": [100, 500, 1000],
         "retrofit": 5_000_000,
         "peer_engines": ["sqlite", "postgresql", "mariadb"],
+        "engines": ["sqlite", "postgresql", "mariadb"],
         "chosen": 7,  # a set variable wins over the profile
         "recorded": "full",
     }
@@ -178,3 +181,19 @@ def test_the_plot_is_written(tmp_path: Path) -> None:
     plot(_ratio_results(), path)
 
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_page_rewritten_without_this_profiles_results_keeps_its_times(tmp_path: Path) -> None:
+    from bench.page import Page
+    from bench.run_all import _time_per_measure
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# B\n\n## Time per measure\n\n| **total** | | **9 min 00 s** |\n\n", "utf-8")
+
+    kept = _time_per_measure({}, Page(doc))
+    none = _time_per_measure({}, Page(tmp_path / "missing.md"))
+    fresh = _time_per_measure({"apply": _result("apply", 60)}, Page(doc))
+
+    assert kept == ["## Time per measure", "", "| **total** | | **9 min 00 s** |", ""]
+    assert none[2] == "_No quick run here yet: run `make bench`._"
+    assert "| **total** | | **1 min 00 s** |" in fresh

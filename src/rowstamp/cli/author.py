@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from rowstamp.cli.common import echo, project_config
+from rowstamp.cli.common import echo, echo_lines, project_config
 
 __all__ = ["MIGRATE_HELP", "heads", "history", "lint", "merge", "new", "review"]
 
@@ -73,8 +73,7 @@ def new(
             'add phase = "contract" to the file (see docs/zero-downtime.md for the template)',
         )
     [reviewed] = offer_backfills(config, [Review(migration, review_migration(migration))])
-    for line in review_lines(reviewed):
-        echo(line)
+    echo_lines(review_lines(reviewed))
     for note in result.blind_spots:
         echo(f"[yellow]warning[/] autogenerate-blind-spot: {escape(note)}")
     echo("Apply it with ./scripts/dev_migrate and commit it as:", markup=False)
@@ -102,8 +101,7 @@ def review(
 
     reviewed = commands.review(project_config(ctx), revision)
     for one in reviewed.reviews:
-        for line in review_lines(one):
-            echo(line)
+        echo_lines(review_lines(one))
     for problem in reviewed.problems:
         echo(f"[yellow]warning[/] {problem}", markup=True)
 

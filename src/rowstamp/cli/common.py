@@ -16,7 +16,15 @@ import typer
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["CliOptions", "EnvOption", "echo", "options_of", "project_config", "revisions"]
+__all__ = [
+    "CliOptions",
+    "EnvOption",
+    "echo",
+    "echo_lines",
+    "options_of",
+    "project_config",
+    "revisions",
+]
 
 EnvOption = Annotated[
     str | None,
@@ -55,6 +63,13 @@ def echo(line: str = "", *, markup: bool = True) -> None:
     from rich.console import Console
 
     Console(highlight=False, soft_wrap=True).print(line, markup=markup)
+
+
+def echo_lines(lines: list[str]) -> None:
+    """Print lines of markup as ``echo`` prints each, in one call: a console per line
+    cost more than the review of a thousand-table migration itself."""
+    if lines:
+        echo("\n".join(lines))
 
 
 def revisions(heads: tuple[str, ...]) -> str:

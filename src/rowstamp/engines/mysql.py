@@ -34,7 +34,6 @@ from sqlalchemy import (
     text,
     union,
 )
-from sqlalchemy.dialects.mysql import types as mysql_types
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -59,8 +58,6 @@ if TYPE_CHECKING:
     from alembic.operations import MigrateOperation, Operations
 
 __all__ = ["MariaDBSupport", "MySQLSupport", "binlog_blocks_triggers"]
-
-_FRACTIONAL = (mysql_types.DATETIME, mysql_types.TIMESTAMP, mysql_types.TIME)
 
 # One query: is the binary log on, are routine/trigger creators trusted, and does
 # the current user hold SUPER (USER_PRIVILEGES lists the current user's grants).
@@ -111,9 +108,15 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
     """``VARCHAR`` length for ``String()`` without one: MySQL refuses ``VARCHAR`` bare."""
 
     def timestamp_type(self) -> TypeEngine[datetime]:
+        # imported here: the package imports every MySQL driver module, which a run on
+        # another engine need not pay for (``bench/apply.py``)
+        from sqlalchemy.dialects.mysql import types as mysql_types
+
         return mysql_types.DATETIME(fsp=self.timestamp_precision)
 
     def unsized_string_type(self) -> TypeEngine[str]:
+        from sqlalchemy.dialects.mysql import types as mysql_types
+
         return mysql_types.VARCHAR(length=self.default_string_length)
 
     def add_columns(
@@ -301,9 +304,12 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
         trigger's microseconds are lost in the first. Everything else (``BOOL`` read
         back as ``TINYINT(1)``, ``String()`` as ``VARCHAR(255)``) Alembic decides.
         """
+        from sqlalchemy.dialects.mysql import types as mysql_types
+
         impl = model.dialect_impl(dialect)
         impl = getattr(impl, "impl_instance", impl)
-        if isinstance(impl, _FRACTIONAL) and type(reflected) is type(impl):
+        fractional = (mysql_types.DATETIME, mysql_types.TIMESTAMP, mysql_types.TIME)
+        if isinstance(impl, fractional) and type(reflected) is type(impl):
             return (getattr(impl, "fsp", None) or 0) != (getattr(reflected, "fsp", None) or 0)
         return None
 

@@ -1,0 +1,255 @@
+"""Whole command: autogenerating a migration as the user runs it, a process per run.
+
+The in-process bench (``autogen_scale``) times compare and render; a user waits for the
+whole command: starting Python, imports, settings, the lock, writing the file, the
+review. Here N new tables (each with rowstamp's five columns and their indexes, its
+own index and a foreign key to its neighbour) are generated against an empty database,
+the real commands run as subprocesses, and the written file is removed after each run:
+
+- ``stock alembic revision --autogenerate`` (the baseline): a project made by
+  ``alembic init -t generic`` whose ``env.py`` only sets ``target_metadata`` to the
+  same models (the same ``app/`` package, so the same columns and indexes, but no
+  trigger comparison), the URL in ``alembic.ini``;
+- ``rowstamp alembic revision --autogenerate``: this repository's ``alembic.ini``,
+  ``alembic/env.py`` and ``app/`` (settings, rowstamp's plugin: the triggers too);
+- ``rowstamp ./scripts/migrate``: the same project through the guide's command,
+  which also checks the message and reviews the written file.
+
+Wall time and CPU (the children's rusage) are medians of ``BENCH_RUNS`` (default 3)
+interleaved runs, the order reversed every other run. SQLite (on ``/dev/shm`` where
+there is one) and PostgreSQL. Sizes: ``BENCH_SIZES``, else the profile's
+(``BENCH_PROFILE=quick``: 100 and 300, to fit the quick budget; ``full``: 100, 300 and
+1,000).
+
+Run: ``python -m bench.whole_command``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+from bench.common import (
+    ROOT,
+    Result,
+    Sample,
+    banner,
+    compare,
+    copy_project,
+    cpu_now,
+    interleaved,
+    postgresql,
+    server_version,
+    versions,
+)
+
+MEASURE = "whole command"
+BASELINE = "stock alembic revision --autogenerate"
+OURS = "rowstamp alembic revision --autogenerate"
+MIGRATE = "rowstamp ./scripts/migrate"
+BIN = Path(sys.executable).parent
+PROFILE = os.environ.get("BENCH_PROFILE", "quick")
+_SIZES = {"quick": "100,300", "full": "100,300,1000"}
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", _SIZES.get(PROFILE, "100,1000")).split(",")]
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+MESSAGE = "Add bench tables"
+
+_MODEL = """
+
+class T{i:04d}(Base):
+    __tablename__ = "t{i:04d}"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("t{parent:04d}.id"))
+"""
+
+
+def write_models(app: Path, n: int) -> None:
+    """``app/models/bench_tables.py`` with N models on the project's ``Base``."""
+    head = (
+        '"""N tables for the whole-command benchmark."""\n\n'
+        "from __future__ import annotations\n\n"
+        "from sqlalchemy import ForeignKey, Integer, String\n"
+        "from sqlalchemy.orm import Mapped, mapped_column\n\n"
+        "from app.db.base import Base\n"
+    )
+    body = "".join(_MODEL.format(i=i, parent=max(i - 1, 0)) for i in range(n))
+    (app / "models" / "bench_tables.py").write_text(head + body, encoding="utf-8")
+
+
+def rowstamp_project(root: Path, n: int) -> Path:
+    copy_project(root)
+    (root / "alembic" / "versions").mkdir(parents=True, exist_ok=True)
+    (root / "scripts").mkdir()
+    shutil.copy2(ROOT / "scripts" / "migrate", root / "scripts" / "migrate")
+    write_models(root / "app", n)
+    return root
+
+
+def stock_project(root: Path, url: URL, n: int) -> Path:
+    root.mkdir(parents=True)
+    subprocess.run(
+        [str(BIN / "alembic"), "init", "-t", "generic", "alembic"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    ini = root / "alembic.ini"
+    value = url.render_as_string(hide_password=False).replace("%", "%%")
+    lines = [
+        f"sqlalchemy.url = {value}" if line.startswith("sqlalchemy.url") else line
+        for line in ini.read_text(encoding="utf-8").splitlines()
+    ]
+    ini.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copytree(ROOT / "app", root / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    write_models(root / "app", n)
+    env_py = root / "alembic" / "env.py"
+    source = env_py.read_text(encoding="utf-8").replace(
+        "target_metadata = None",
+        "import app.models  # noqa: F401\nfrom app.db.base import Base\n\n"
+        "target_metadata = Base.metadata",
+    )
+    env_py.write_text(source, encoding="utf-8")
+    return root
+
+
+def _env(url: URL | None) -> dict[str, str]:
+    skip = {"ENVIRONMENT", "DATABASE_URL", "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k not in skip}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    if url is not None:
+        env["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    return env
+
+
+def command(
+    root: Path, args: list[str], url: URL | None, reset: Callable[[], None]
+) -> Callable[[], Sample]:
+    """One run of ``args`` in ``root`` on a fresh database; the written file is removed."""
+    versions_dir = root / "alembic" / "versions"
+
+    def run() -> Sample:
+        reset()
+        for old in versions_dir.glob("*.py"):
+            old.unlink()
+        start, cpu = time.perf_counter(), cpu_now()
+        done = subprocess.run(args, cwd=root, env=_env(url), capture_output=True, text=True)
+        seconds, cpu = time.perf_counter() - start, cpu_now() - cpu
+        written = list(versions_dir.glob("*.py"))
+        if done.returncode or len(written) != 1:
+            output = (done.stdout + done.stderr)[-2000:]
+            raise RuntimeError(f"{args} failed in {root} ({len(written)} files):\n{output}")
+        return seconds, cpu
+
+    return run
+
+
+def main() -> Result:
+    started = time.perf_counter()
+    banner(f"Whole command: autogenerate N new tables as a process, sizes {SIZES}")
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(dir=shm) as tmp_name, postgresql() as server:
+        tmp = Path(tmp_name)
+        pg_url = server.create_database("whole")
+        sqlite_url = make_url(f"sqlite:///{tmp / 'whole.sqlite3'}")
+
+        def reset_sqlite() -> None:
+            (tmp / "whole.sqlite3").unlink(missing_ok=True)
+
+        def reset_pg() -> None:
+            server.drop_database(pg_url)
+            admin = create_engine(server.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{pg_url.database}"')
+            admin.dispose()
+
+        engines = {"SQLite": create_engine(sqlite_url), "PostgreSQL": create_engine(pg_url)}
+        result = Result(
+            "whole_command",
+            "Whole command: autogenerate as a process",
+            versions(**{name: server_version(e) for name, e in engines.items()}),
+        )
+        for engine in engines.values():
+            engine.dispose()
+        alembic = str(BIN / "alembic")
+        for n in SIZES:
+            ours = rowstamp_project(tmp / f"rowstamp-{n}", n)
+            for label, url, reset in (
+                ("SQLite", sqlite_url, reset_sqlite),
+                ("PostgreSQL", pg_url, reset_pg),
+            ):
+                stock = stock_project(tmp / f"stock-{label}-{n}", url, n)
+                autogenerate = [alembic, "revision", "--autogenerate", "-m", MESSAGE]
+                contenders = {
+                    BASELINE: command(stock, autogenerate, None, reset),
+                    OURS: command(ours, autogenerate, url, reset),
+                    MIGRATE: command(ours, ["sh", "scripts/migrate", MESSAGE], url, reset),
+                }
+                for run in contenders.values():  # warm-up (writes bytecode caches), untimed
+                    run()
+                times = interleaved(contenders, RUNS)
+                compare(result, MEASURE, f"{label}, {n} new tables", times, BASELINE)
+    result.notes.append(f"profile {PROFILE}, sizes {SIZES}, {RUNS} interleaved runs")
+    result.seconds = time.perf_counter() - started
+    result.save()
+    return result
+
+
+SECTION = [
+    "`bench/whole_command.py`: `alembic revision --autogenerate` and `./scripts/migrate`",
+    "as whole processes (start-up, imports, settings, compare, render, writing the file",
+    "and, for `./scripts/migrate`, the review it prints), N new tables with rowstamp's",
+    "columns and indexes against an empty database, next to a project made by",
+    "`alembic init -t generic` with the same models (the same `app/` package) and the",
+    "URL in `alembic.ini`, which compares no trigger. Medians of 3 interleaved runs,",
+    "the order reversed every other run, after an untimed run of each that writes the",
+    "bytecode caches. Quick profile: 100 and 300 tables; full: 100, 300 and 1,000.",
+]
+"""The page's text above the table (``bench/run_all.py`` SECTIONS)."""
+
+GOAL = 1.10
+"""Issue 19: both commands at most 1.10x stock Alembic at 300 and 1,000 tables."""
+
+
+def targets(result: Result | None) -> list[str]:
+    """The page's target row: each command's ratio at 300 tables and more, per engine."""
+    judged = [
+        r
+        for r in (result.rows if result else [])
+        if r.ratio is not None and int(r.case.split(", ")[1].split(" ")[0]) >= 300
+    ]
+    measured = "; ".join(
+        f"{r.case.replace(' new tables', '')} `{r.contender.removeprefix('rowstamp ')}` "
+        f"{r.ratio:.2f}x" + (f" (CPU {r.cpu_ratio:.2f}x)" if r.cpu_ratio is not None else "")
+        for r in judged
+    )
+    verdicts = []
+    for command_name in dict.fromkeys(r.contender for r in judged):
+        rows = [r for r in judged if r.contender == command_name]
+        shown = f"`{command_name.removeprefix('rowstamp ')}`"
+        if all((r.ratio or 0) <= GOAL for r in rows):
+            verdicts.append(f"met for {shown}")
+        elif all(r.cpu_ratio is not None and r.cpu_ratio <= GOAL for r in rows):
+            verdicts.append(f"met on CPU time, not on wall time, for {shown}")
+        else:
+            verdicts.append(f"**not met** for {shown}")
+    verdict = "; ".join(verdicts) or "not measured"
+    return [
+        "| 1c. whole command, 300+ new tables | `alembic revision --autogenerate` and "
+        f"`./scripts/migrate` <= {GOAL:.2f}x stock Alembic | {measured or '-'} | {verdict} |"
+    ]
+
+
+if __name__ == "__main__":
+    main()
