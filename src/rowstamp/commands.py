@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from rowstamp.project.scaffold import Scaffold
     from rowstamp.review.drift import Drift
     from rowstamp.review.lint import LintReport
+    from rowstamp.review.reader import MigrationFile
     from rowstamp.review.rules import Review
     from rowstamp.runtime.rehearse import Rehearsal
     from rowstamp.runtime.status import DatabaseStatus
@@ -71,13 +72,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class NewRevision:
-    """A migration file written by autogenerate."""
+    """A migration file written by autogenerate; ``migration``: what it does, if known."""
 
     revision: str
     message: str
     path: Path
     blind_spots: list[str] = field(default_factory=list)
     """Differences autogenerate does not write (server defaults, enum values)."""
+    migration: MigrationFile | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
     ``NoChangesError`` says so.
     """
     from rowstamp.errors import NoChangesError
+    from rowstamp.review.written import written_migration
 
     text = check_message(message, existing_messages(config))
     run = RunOptions.of(config).but(skip_empty=not allow_empty, state=RunState())
@@ -149,7 +152,8 @@ def new_revision(config: Config, message: str, *, allow_empty: bool = False) -> 
             "autogenerate found no difference between the models and the database",
             "nothing was written; change a model first, or pass --empty for a hand-written one",
         )
-    return NewRevision(script.revision, text, Path(script.path), notes)
+    reviewable = written_migration(script, run.state.directives)
+    return NewRevision(script.revision, text, Path(script.path), notes, reviewable)
 
 
 def review(config: Config, revision: str | None = None) -> Reviewed:
@@ -333,11 +337,7 @@ def _applied(config: Config, before: tuple[str, ...], after: tuple[str, ...]) ->
     scripts = ScriptDirectory.from_config(config)
     with _alembic_errors("check the history with: rowstamp history"):
         reached = [s for s in scripts.iterate_revisions(after, "base") if isinstance(s, Script)]
-        known = (
-            {s.revision for s in scripts.iterate_revisions(before, "base") if s}
-            if (before)
-            else set()
-        )
+        known = set(before) and {s.revision for s in scripts.iterate_revisions(before, "base") if s}
     return [s for s in reversed(reached) if s.revision not in known]
 
 

@@ -59,7 +59,7 @@ def new(
     result = commands.new_revision(config, message, allow_empty=empty)
     echo(f"Wrote {relative(result.path)}", markup=False)
     echo(f"  revision {result.revision}: {result.message}", markup=False)
-    migration = read_migration(result.path)
+    migration = result.migration or read_migration(result.path)  # the same review either way
     if migration.broken:  # it would fail on the first ./scripts/dev_migrate
         direction: Direction = "upgrade" if "upgrade" in migration.broken else "downgrade"
         raise RowstampError(

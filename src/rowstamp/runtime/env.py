@@ -77,6 +77,7 @@ def _common_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any
             d.upgrade_ops is None or d.upgrade_ops.is_empty() for d in directives
         ):
             directives[:] = []
+        run.state.directives = directives  # rowstamp's hook runs last (adopted.py)
 
     schemas = _schemas(target_metadata)
     own = _own_tables()

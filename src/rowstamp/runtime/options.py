@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from alembic.config import Config
+    from alembic.operations.ops import MigrationScript
     from alembic.runtime.environment import EnvironmentContext
 
     from rowstamp.runtime.backup import Backup
@@ -64,6 +65,8 @@ class RunState:
     """The models env.py migrated to: the status report reads rowstamp's columns there."""
     ledger: LedgerRun | None = None
     """This run's ledger writer (online upgrades, downgrades and stamps)."""
+    directives: list[MigrationScript] = field(default_factory=list)
+    """What autogenerate renders, after every hook: ``rowstamp new`` reviews these."""
 
 
 @dataclass(frozen=True)
