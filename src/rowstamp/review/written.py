@@ -29,14 +29,30 @@ from alembic.operations import ops
 from alembic.operations.ops import MigrateOperation, MigrationScript
 from alembic.script import Script
 
+from rowstamp.autogen.online import OnlineAlterOp
+from rowstamp.autogen.online_fk import OnlineForeignKeyOp
+from rowstamp.autogen.ops import ConcurrentIndexesOp, TopLevelOps
+from rowstamp.autogen.safe_ops import AutocommitOps, LockRetriesOps
 from rowstamp.review.reader import Direction, MigrationFile, RecordedOp
 
 __all__ = ["written_migration"]
 
-_CONTAINERS = (ops.UpgradeOps, ops.DowngradeOps, ops.ModifyTableOps)
-"""Containers rendered as nothing (the function body) or a ``batch_alter_table`` block
-around their operations; every other container renders statements of its own."""
+_CONTAINERS = (
+    ops.UpgradeOps,
+    ops.DowngradeOps,
+    ops.ModifyTableOps,
+    TopLevelOps,
+    ConcurrentIndexesOp,
+    AutocommitOps,
+    LockRetriesOps,
+    OnlineAlterOp,
+)
+"""Containers rendered as their operations alone, or inside a ``with`` block
+(``batch_alter_table``, ``autocommit_block``, ``lock_retries``, ``online_alter``); the others
+(``add_columns``, online alters, filling NULLs) write statements of their own."""
 
+_NAMES: dict[type[MigrateOperation], str] = {OnlineForeignKeyOp: "create_foreign_key_online"}
+"""Operations not written under their class's name."""
 _STATEMENT = re.compile(r"^\s+(?:batch_)?op\.(\w+)\(")
 _WORD = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -154,6 +170,8 @@ def _line_up(
 
 def _method(operation: MigrateOperation) -> str:
     """``op.create_index`` for ``CreateIndexOp``: Alembic's and rowstamp's naming."""
+    if type(operation) in _NAMES:
+        return _NAMES[type(operation)]
     return _WORD.sub("_", type(operation).__name__.removesuffix("Op")).lower()
 
 
