@@ -53,6 +53,8 @@ _CONTAINERS = (
 
 _NAMES: dict[type[MigrateOperation], str] = {OnlineForeignKeyOp: "create_foreign_key_online"}
 """Operations not written under their class's name."""
+_LOAD_GLOBAL = dis.opmap["LOAD_GLOBAL"]
+_EXTENDED_ARG = dis.opmap["EXTENDED_ARG"]
 _STATEMENT = re.compile(r"^\s+(?:batch_)?op\.(\w+)\(")
 _WORD = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -202,9 +204,19 @@ def _names(code: CodeType) -> set[str]:
 
 
 def _globals(code: CodeType) -> set[str]:
-    return {
-        str(instruction.argval)
-        for inner in _codes(code)
-        for instruction in dis.get_instructions(inner)
-        if instruction.opname in {"LOAD_GLOBAL", "LOAD_NAME"}
-    }
+    """The global names ``code`` loads, from its bytecode (``dis`` took a third of a
+    second at 300 tables): each ``LOAD_GLOBAL``'s argument, widened by the
+    ``EXTENDED_ARG`` before it, indexes ``co_names`` shifted by one (Python 3.11+)."""
+    found: set[str] = set()
+    for inner in _codes(code):
+        raw = inner.co_code
+        opcodes, args = raw[0::2], raw[1::2]
+        at = opcodes.find(_LOAD_GLOBAL)
+        while at >= 0:
+            arg, shift, back = args[at], 8, at - 1
+            while back >= 0 and opcodes[back] == _EXTENDED_ARG:
+                arg |= args[back] << shift
+                shift, back = shift + 8, back - 1
+            found.add(inner.co_names[arg >> 1])
+            at = opcodes.find(_LOAD_GLOBAL, at + 1)
+    return found
