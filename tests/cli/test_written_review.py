@@ -4,7 +4,11 @@ prints for the same file, on every engine, for every kind of operation."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
 
 from rowstamp import commands
 from rowstamp.cli.output import review_lines
@@ -102,19 +106,24 @@ def test_new_reviews_what_autogenerate_held_as_the_file_reads(db_project: Projec
     }
 
 
-def test_a_template_that_writes_more_is_read_from_the_file(db_project: Project) -> None:
-    project = db_project
+@pytest.mark.parametrize(
+    ("added", "shown"),
+    [('op.execute("SELECT 1")', "execute SQL: SELECT 1"), ('print("applying")', None)],
+)
+def test_a_template_that_writes_more_is_read_from_the_file(
+    tmp_path: Path, added: str, shown: str | None
+) -> None:
+    project = Project.copy(tmp_path / "sqlite", URL.create("sqlite", database=str(tmp_path / "db")))
     template = project.root / "alembic" / "script.py.mako"
     anchor = '    ${upgrades if upgrades else "pass"}'
     source = template.read_text(encoding="utf-8")
-    template.write_text(
-        source.replace(anchor, f'{anchor}\n    op.execute("SELECT 1")'), encoding="utf-8"
-    )
-    project.run("rowstamp", "upgrade", "--no-report")
+    template.write_text(source.replace(anchor, f"{anchor}\n    {added}"), encoding="utf-8")
     project.add_model("user", USERS)
     with project.process_state():
         config = commands.load_config(project.root / "alembic.ini")
         written = commands.new_revision(config, "Reshape users and add teams")
-    assert written.migration is None  # the statement no operation explains: read the file
+    assert written.migration is None  # a statement no operation explains: read the file
     out = project.run("rowstamp", "review").stdout
-    assert "execute SQL: SELECT 1" in out
+    assert "create table (7 columns)" in out
+    if shown:
+        assert shown in out

@@ -119,15 +119,24 @@ def _render_fill_nulls(autogen_context: AutogenContext, op: FillNullsOp) -> list
 def make_render_item(timestamp_utc: str | None) -> RenderItem:
     """A ``render_item`` hook; ``timestamp_utc`` is the ``DATABASE_TIMESTAMP_UTC`` override."""
 
+    rendered: dict[tuple[str, str], tuple[str, list[str]]] = {}
+
+    def with_variants(portable: str, kind: str, autogen_context: AutogenContext) -> str:
+        """Each type asked of every engine once per run, not once per column."""
+        key = (portable, _sa_prefix(autogen_context))
+        if key not in rendered:
+            rendered[key] = _with_variants(portable, methodcaller(kind), autogen_context)
+        source, imports = rendered[key]
+        autogen_context.imports.update(imports)
+        return source
+
     def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
         if kind == "type" and isinstance(obj, UTCDateTime):
-            return _with_variants(
-                "DateTime(timezone=True)", methodcaller("timestamp_type"), autogen_context
-            )
+            return with_variants("DateTime(timezone=True)", "timestamp_type", autogen_context)
         if kind == "type" and type(obj) is String and obj.length is None:
             # MySQL/MariaDB refuse VARCHAR without a length; the engine pins one there
             # (the guide's own User.name is String()), so models need no edit to switch.
-            return _with_variants("String()", methodcaller("unsized_string_type"), autogen_context)
+            return with_variants("String()", "unsized_string_type", autogen_context)
         if kind == "type" and _project_decorator(obj):
             # Alembic writes app.models.x.Encrypted(length=100): no import, and arguments
             # read off the impl that the decorator's own __init__ may not take.
@@ -158,20 +167,23 @@ def _with_variants(
     portable: str,
     kind: Callable[[EngineSupport], TypeEngine[Any] | None],
     autogen_context: AutogenContext,
-) -> str:
-    """``sa.<portable>`` with each engine's own form pinned by ``with_variant``."""
+) -> tuple[str, list[str]]:
+    """``sa.<portable>`` with each engine's own form pinned by ``with_variant``, and the
+    imports those forms need."""
     source = f"{_sa_prefix(autogen_context)}{portable}"
+    imports = []
     for variant, dialects in type_variants(kind):
         names = ", ".join(repr(name) for name in dialects)
-        source += f".with_variant({_type_source(variant, autogen_context)}, {names})"
-    return source
+        dialect, written = _type_source(variant)
+        imports.append(f"from sqlalchemy.dialects import {dialect}")
+        source += f".with_variant({written}, {names})"
+    return source, imports
 
 
-def _type_source(type_: TypeEngine[Any], autogen_context: AutogenContext) -> str:
-    """A dialect's type as Alembic writes one: ``mysql.DATETIME(fsp=6)``, its module imported."""
+def _type_source(type_: TypeEngine[Any]) -> tuple[str, str]:
+    """A dialect's type as Alembic writes one: ``mysql.DATETIME(fsp=6)``, and its module."""
     dialect = type(type_).__module__.split(".")[2]  # sqlalchemy.dialects.<dialect>.types
-    autogen_context.imports.add(f"from sqlalchemy.dialects import {dialect}")
-    return f"{dialect}.{type_!r}"
+    return dialect, f"{dialect}.{type_!r}"
 
 
 def _render_default(

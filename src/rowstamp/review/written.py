@@ -8,16 +8,15 @@ at 300 new tables that made ``./scripts/migrate`` cost a fifth more than
 operations, one statement each, so one pass over its lines finds where each landed.
 
 Only a file that lines up with the operations one for one is reviewed this way:
-nothing but Alembic's per-table containers around them, each statement named after
-its operation, every global name of ``upgrade()``/``downgrade()`` defined and no
-``op.get_bind()``. Anything else (a project's template or hook wrote more, an
-operation renders as several statements) gives None, and the caller reads the file
-as ``rowstamp review`` does, so the report is the same either way.
+nothing but containers rendered as blocks around them, each statement named after
+its operation, and ``upgrade()``/``downgrade()`` calling nothing autogenerate would
+not write (``_plain_functions``). Anything else (a project's template or hook wrote
+more, an operation renders as several statements) gives None, and the caller reads
+the file as ``rowstamp review`` does, so the report is the same either way.
 """
 
 from __future__ import annotations
 
-import builtins
 import dis
 import re
 from dataclasses import dataclass
@@ -55,6 +54,8 @@ _NAMES: dict[type[MigrateOperation], str] = {OnlineForeignKeyOp: "create_foreign
 """Operations not written under their class's name."""
 _LOAD_GLOBAL = dis.opmap["LOAD_GLOBAL"]
 _EXTENDED_ARG = dis.opmap["EXTENDED_ARG"]
+_IMPORT_NAME = dis.opmap["IMPORT_NAME"]
+_LIBRARIES = frozenset({"sqlalchemy", "alembic", "rowstamp"})
 _STATEMENT = re.compile(r"^\s+(?:batch_)?op\.(\w+)\(")
 _WORD = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -178,17 +179,27 @@ def _method(operation: MigrateOperation) -> str:
 
 
 def _plain_functions(module: ModuleType) -> bool:
-    """Both functions exist, use only defined global names (a NameError would make the
-    file review report the file broken) and never ask for a database."""
-    defined = set(vars(module)) | set(vars(builtins))
+    """Both functions exist and run nothing but what autogenerate writes: their global
+    names are all defined (a NameError makes the file review report the file broken)
+    and are modules (``op``, ``sa``), classes (a project's types) or SQLAlchemy's,
+    Alembic's and rowstamp's own functions (``utc_now``), never a builtin or a helper
+    of the file, which could raise or run operations of its own; no ``import``
+    inside them and no ``op.get_bind()``."""
     for name in ("upgrade", "downgrade"):
         function: Any = getattr(module, name, None)
         code = getattr(function, "__code__", None)
-        if not isinstance(code, CodeType):
+        if not isinstance(code, CodeType) or _imports(code) or "get_bind" in _names(code):
             return False
-        if not _globals(code) <= defined or "get_bind" in _names(code):
-            return False
+        for used in _globals(code):
+            if used not in vars(module) or not _written_by_autogenerate(vars(module)[used]):
+                return False
     return True
+
+
+def _written_by_autogenerate(value: object) -> bool:
+    if isinstance(value, ModuleType | type):
+        return True
+    return str(getattr(value, "__module__", "")).split(".")[0] in _LIBRARIES
 
 
 def _codes(code: CodeType) -> list[CodeType]:
@@ -201,6 +212,10 @@ def _codes(code: CodeType) -> list[CodeType]:
 
 def _names(code: CodeType) -> set[str]:
     return {name for inner in _codes(code) for name in inner.co_names}
+
+
+def _imports(code: CodeType) -> bool:
+    return any(_IMPORT_NAME in inner.co_code[0::2] for inner in _codes(code))
 
 
 def _globals(code: CodeType) -> set[str]:
