@@ -81,6 +81,8 @@ class LedgerRun:
     """The revision, file and sha of the file's bytes of the last step written."""
     _started: bool = False
     _static: dict[str, Any] = field(default_factory=dict)
+    _done: list[dict[str, Any]] = field(default_factory=list)
+    """``done`` rows a whole-run transaction writes at its end, in one statement."""
 
     @classmethod
     def of(cls, run: RunOptions) -> LedgerRun | None:
@@ -110,12 +112,18 @@ class LedgerRun:
                     self._since = row["started_at"]
                     self._ids.append(self._running)
                 yield step
+            if self._done:  # still inside the run's transaction: commits with it
+                assert context.connection is not None
+                self.ledger.done(context.connection, self._done)
+                self._done.clear()
 
         return steps
 
     def applied(self, **kw: Any) -> None:
         """Alembic's ``on_version_apply``: inside the step's transaction, with
-        ``alembic_version``, the row becomes ``done`` (a stamp gets its own row)."""
+        ``alembic_version``, the row becomes ``done`` (a stamp gets its own row); in a
+        whole-run transaction all rows at its end, as they would commit together anyway
+        (one round trip instead of one per step)."""
         step: MigrationInfo = kw["step"]
         ctx: MigrationContext = kw["ctx"]
         connection = ctx.connection
@@ -136,8 +144,12 @@ class LedgerRun:
             )
             return
         if self._running is not None and self._since is not None:
-            self.ledger.done(connection, self._running, self._since, self._checksum(step))
+            row = self.ledger.done_row(self._running, self._since, self._checksum(step))
             self._running = None
+            if self._side is None:  # the step's own transaction, or DDL that commits
+                self.ledger.done(connection, [row])
+            else:  # one transaction for the run: nothing commits before its end
+                self._done.append(row)
 
     def failed(self, error: BaseException) -> None:
         """After the run ended in ``error``: its unfinished rows are ``failed`` (or
@@ -179,7 +191,7 @@ class LedgerRun:
         if _whole_run(context) and not _external(context):
             self._side = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self._write(self.ledger.create)
-        entries = self._write(self.ledger.entries)
+        entries = self._write(self.ledger.entries, exists=True)
         self._known = {e.file_sha: e.checksum for e in entries if e.file_sha and e.checksum}
         self._static = run_facts(self.engine, self.script)
         heads = tuple(context.get_current_heads())

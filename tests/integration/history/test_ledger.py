@@ -62,6 +62,24 @@ def test_plain_alembic_writes_one_row_per_step(project: Project, db_url: URL) ->
     assert entries[3].note == "stamped to b2"
 
 
+def test_each_step_of_a_run_keeps_its_own_end_and_checksum(project: Project, db_url: URL) -> None:
+    """PostgreSQL's whole-run transaction writes every ``done`` row at the run's end, in
+    one statement: each row must still hold its own step's end, duration and checksum."""
+    write_revision(project, "b3", "b2", CREATE_T3 + "    time.sleep(0.3)\n", DROP_T3)
+    project.alembic("upgrade", "head")
+    entries = _entries(db_url)
+    assert _steps(entries) == [(f"b{i}", "upgrade", "done") for i in (1, 2, 3)]
+    for entry in entries:
+        path = next(project.root.glob(f"alembic/versions/{entry.revision}_*.py"))
+        assert entry.checksum == checksum(path)
+        assert entry.finished_at is not None and entry.seconds is not None
+        assert entry.started_at <= entry.finished_at
+    b1, b2, b3 = entries
+    assert b1.finished_at <= b2.started_at and b2.finished_at <= b3.started_at  # type: ignore[operator]
+    assert b3.seconds >= 0.3 > b2.seconds  # type: ignore[operator]
+    assert (b3.finished_at - b2.finished_at).total_seconds() >= 0.3  # type: ignore[operator]
+
+
 def test_the_ledger_is_not_a_model_change(project: Project, db_url: URL) -> None:
     project.alembic("upgrade", "head")
     check = project.alembic("check", check=False)  # simple_chain's tables are not the models
