@@ -5,7 +5,8 @@ becomes ``done`` inside the step's own transaction, together with
 ``alembic_version``: where DDL is transactional, the row and the revision cannot
 disagree. Where the whole run is one transaction (PostgreSQL's default), the
 ``running`` row is written on a second, autocommit connection, so it outlives a
-rollback or a killed process. After a failure the run's rows become ``failed``
+rollback or a killed process, and the ``done`` rows at the run's end, in one
+statement inside its transaction. After a failure the run's rows become ``failed``
 (``interrupted`` for Ctrl-C). A ``running`` row that a new run finds, under the
 migration lock, is a dead run's: the new run marks it ``interrupted`` and names
 the revision, and where DDL commits at once (MySQL, MariaDB) what it left, before
