@@ -194,7 +194,13 @@ class Ledger:
         (for ``done``, which may write them later, with other steps' rows)."""
         now = datetime.now(UTC)
         seconds = max(0.0, (now - started_at).total_seconds())
-        return {"row_id": id_, "finished_at": now, "seconds": seconds, "checksum": checksum}
+        return {
+            "row_id": id_,
+            "started_at": started_at,  # a row written ahead: when the step really began
+            "finished_at": now,
+            "seconds": seconds,
+            "checksum": checksum,
+        }
 
     def done(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
         """End running rows as ``done`` (``done_row``): one statement built once, one
@@ -209,7 +215,7 @@ class Ledger:
     @cached_property
     def _done(self) -> Update:
         c = self.table.c
-        # the other columns come from the parameters: SET finished_at, seconds, checksum
+        # the other columns come from the parameters: SET started_at, finished_at, ...
         return update(self.table).where(c.id == bindparam("row_id")).values(status="done")
 
     def finish(

@@ -16,16 +16,11 @@ in the way).
 
 from __future__ import annotations
 
-import getpass
 import logging
-import os
-import socket
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +38,7 @@ from rowstamp.history.ledger import (
 )
 from rowstamp.review.reader import quiet_alembic
 from rowstamp.runtime.failure_state import interruption_report
+from rowstamp.runtime.ledger_facts import run_facts
 from rowstamp.urls import mask_secrets
 
 if TYPE_CHECKING:
@@ -84,6 +80,10 @@ class LedgerRun:
     _static: dict[str, Any] = field(default_factory=dict)
     _done: list[dict[str, Any]] = field(default_factory=list)
     """``done`` rows a whole-run transaction writes at its end, in one statement."""
+    _next: Any = None
+    _ahead: tuple[str, int] | None = None
+    """With a transaction per step: the next step and the (revision, id) of its
+    ``running`` row, written in this step's transaction (no commit of its own)."""
 
     @classmethod
     def of(cls, run: RunOptions) -> LedgerRun | None:
@@ -100,19 +100,21 @@ class LedgerRun:
         return cls(Ledger(name), engine, environment.script, log.warning, run)
 
     def observe(self, fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
-        """Wrap the step generator: a committed ``running`` row before each step."""
+        """Wrap the command's own step function (Alembic's list of steps, looked at one
+        step ahead): a committed ``running`` row before each step."""
 
         def steps(heads: Any, context: MigrationContext) -> Iterator[Any]:
-            for step in fn(heads, context):
+            upcoming = iter(fn(heads, context))
+            step = next(upcoming, None)
+            while step is not None:
                 info = step.info
                 if not self._started:
                     self._start(context, stamping=info.is_stamp)
                 if not info.is_stamp:
-                    row = self._row(info)
-                    self._running = self._write(self.ledger.append, status="running", **row)
-                    self._since = row["started_at"]
-                    self._ids.append(self._running)
+                    self._begin(info)
+                self._next = following = next(upcoming, None)
                 yield step
+                step = following
             if self._done:  # still inside the run's transaction: commits with it
                 assert context.connection is not None
                 self.ledger.done(context.connection, self._done)
@@ -149,12 +151,37 @@ class LedgerRun:
             self._running = None
             if self._side is None:  # the step's own transaction, or DDL that commits
                 self.ledger.done(connection, [row])
+                self._write_ahead(ctx, connection)
             else:  # one transaction for the run: nothing commits before its end
                 self._done.append(row)
 
+    def _begin(self, info: MigrationInfo) -> None:
+        """The step starts: its ``running`` row, committed (or written ahead)."""
+        row = self._row(info)
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == row["revision"]:
+            self._running = ahead[1]
+        else:
+            self._running = self._write(self.ledger.append, status="running", **row)
+        self._since = row["started_at"]
+        self._ids.append(self._running)
+
+    def _write_ahead(self, context: MigrationContext, connection: Connection) -> None:
+        """With a transaction per step, the next step's ``running`` row is written in
+        this one's, so it commits with it: no commit of its own (a killed next step
+        finds it there; a failing step rolls it back with itself)."""
+        following = self._next
+        if following is None or following.info.is_stamp or not _per_step(context):
+            return
+        row = self._row(following.info)
+        self._ahead = (row["revision"], self.ledger.append(connection, status="running", **row))
+
     def failed(self, error: BaseException) -> None:
         """After the run ended in ``error``: its unfinished rows are ``failed`` (or
-        ``interrupted``); rows a whole-run rollback undid say so."""
+        ``interrupted``); rows a whole-run rollback undid say so, and a next step's row
+        written ahead that never started is ``interrupted``/``failed`` with that note."""
+        if self._ahead is not None:
+            self._ids.append(self._ahead[1])
         if not self._ids:
             return
         interrupted = isinstance(error, KeyboardInterrupt)
@@ -162,6 +189,10 @@ class LedgerRun:
         what = "interrupted (Ctrl-C)" if interrupted else mask_secrets(first_line(error))
         with suppress(SQLAlchemyError), self.engine.connect() as connection:
             unfinished = self._unfinished(connection)
+            if self._ahead is not None and self._ahead[1] in unfinished:
+                unfinished.remove(self._ahead[1])
+                note = f"the run stopped before it started: {what}"
+                self.ledger.finish(connection, [self._ahead[1]], status, note=note, timed=False)
             if self._running is not None and self._running in unfinished:
                 self.ledger.finish(connection, [self._running], status, note=what)
             undone = [i for i in unfinished if i != self._running]
@@ -326,6 +357,12 @@ def _path(info: MigrationInfo) -> Path | None:
     return Path(where) if where and Path(where).is_file() else None
 
 
+def _per_step(context: MigrationContext) -> bool:
+    return bool(context.impl.transactional_ddl) and bool(
+        context.opts.get("transaction_per_migration", False) and not _external(context)
+    )
+
+
 def _whole_run(context: MigrationContext) -> bool:
     return bool(context.impl.transactional_ddl) and not context.opts.get(
         "transaction_per_migration", False
@@ -336,47 +373,3 @@ def _external(context: MigrationContext) -> bool:
     from rowstamp.compat import in_external_transaction
 
     return in_external_transaction(context)
-
-
-def run_facts(engine: Engine, script: ScriptDirectory) -> dict[str, Any]:
-    """Who runs this, from where and with what, once per run (the versions as the
-    packages say them: ``importlib.metadata`` costs tens of ms per run)."""
-    import alembic
-    import rowstamp
-
-    return {
-        "os_user": _os_user(),
-        "client_host": socket.gethostname()[:255],
-        "db_user": engine.url.username,
-        "git_commit": _git_commit(Path(script.dir)),
-        "rowstamp_version": rowstamp.__version__,
-        "alembic_version": alembic.__version__,
-    }
-
-
-def _os_user() -> str | None:
-    try:
-        return getpass.getuser()[:255]
-    except (KeyError, OSError):
-        return None
-
-
-@cache
-def _git_commit(directory: Path) -> str | None:
-    """``$ROWSTAMP_GIT_COMMIT``, else the commit checked out where the migrations are."""
-    given = os.environ.get("ROWSTAMP_GIT_COMMIT")
-    if given:
-        return given[:64]
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.strip()[:64] or None

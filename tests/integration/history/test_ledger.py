@@ -139,20 +139,7 @@ def test_a_killed_run_is_named_by_the_next_one(project: Project, db_url: URL) ->
     project.alembic("upgrade", "head")
     mark = project.root / "ddl-done"
     write_revision(project, "b3", "b2", CREATE_T3 + SLEEP, DROP_T3)
-    process = subprocess.Popen(
-        ["alembic", "upgrade", "head"],
-        cwd=project.root,
-        env=project.env(MARK=str(mark)),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while not mark.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
-    assert mark.exists(), process.communicate()
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=60)
+    _upgrade_killed_at_mark(project, mark)
     assert _steps(_entries(db_url))[-1] == ("b3", "upgrade", "running")
 
     rerun = project.alembic("upgrade", "head", check=False, MARK=str(mark))
@@ -180,3 +167,48 @@ def test_a_killed_run_is_named_by_the_next_one(project: Project, db_url: URL) ->
 
 def _is_mariadb(db_url: URL) -> bool:
     return db_url.get_backend_name() == "mariadb"
+
+
+def test_a_run_killed_in_its_second_step_names_that_step(project: Project, db_url: URL) -> None:
+    """With a transaction per step (SQLite), a step's ``running`` row is written in the
+    previous step's transaction, so it commits with it: a kill in the second step of a
+    run finds it. In PostgreSQL's whole-run transaction both steps are undone."""
+    project.alembic("upgrade", "head")
+    mark = project.root / "sleeping"
+    create_t4 = "    op.create_table('t4', sa.Column('id', sa.Integer, primary_key=True))"
+    write_revision(project, "b3", "b2", create_t4, "    op.drop_table('t4')")
+    write_revision(project, "b4", "b3", SLEEP + CREATE_T3, DROP_T3)  # killed before its DDL
+    _upgrade_killed_at_mark(project, mark)
+    whole_run = db_url.get_backend_name() == "postgresql"
+    assert _steps(_entries(db_url))[2:] == [
+        ("b3", "upgrade", "running" if whole_run else "done"),
+        ("b4", "upgrade", "running"),
+    ]
+
+    rerun = project.alembic("upgrade", "head", check=False, MARK=str(mark))
+    assert rerun.returncode == 0, rerun.output
+    assert "upgrade of revision b4 started " in rerun.output
+    assert ("upgrade of revision b3 started " in rerun.output) is whole_run
+    entries = _entries(db_url)
+    again = ["b3", "b4"] if whole_run else ["b4"]
+    assert [e.revision for e in entries if e.status == "interrupted"] == again
+    assert _steps(entries)[-len(again) :] == [(r, "upgrade", "done") for r in again]
+    assert all(e.status in ("done", "interrupted") for e in entries)
+
+
+def _upgrade_killed_at_mark(project: Project, mark: Path) -> None:
+    """``alembic upgrade head``, SIGKILLed once a revision wrote ``mark`` (``SLEEP``)."""
+    process = subprocess.Popen(
+        ["alembic", "upgrade", "head"],
+        cwd=project.root,
+        env=project.env(MARK=str(mark)),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not mark.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert mark.exists(), process.communicate()
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
