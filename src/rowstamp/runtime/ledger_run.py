@@ -157,13 +157,14 @@ class LedgerRun:
 
     def _begin(self, info: MigrationInfo) -> None:
         """The step starts: its ``running`` row, committed (or written ahead)."""
-        row = self._row(info)
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] == row["revision"]:
-            self._running = ahead[1]
+        if ahead is not None and ahead[0] == str(info.up_revision_id):
+            # its file and sha were read when it was written (``_row``, the last one)
+            self._running, self._since = ahead[1], datetime.now(UTC)
         else:
+            row = self._row(info)
             self._running = self._write(self.ledger.append, status="running", **row)
-        self._since = row["started_at"]
+            self._since = row["started_at"]
         self._ids.append(self._running)
 
     def _write_ahead(self, context: MigrationContext, connection: Connection) -> None:
