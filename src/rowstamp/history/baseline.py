@@ -84,14 +84,20 @@ def baseline_naming_convention(config: Config, target_metadata: Any) -> Mapping[
 
 
 def own_history_steps(
-    environment: EnvironmentContext, target_metadata: MetaData | None, own: frozenset[str]
+    environment: EnvironmentContext,
+    target_metadata: MetaData | None,
+    own: frozenset[str],
+    observe: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None,
 ) -> Callable[..., Any] | None:
     """The command's step function (``fn``), running each revision of ``own`` (the
     baseline and its ancestors, ``own_history``) under the project's own naming
-    convention; None when the command has no steps."""
+    convention; None when the command has no steps. ``observe`` wraps the command's
+    own function, inside the convention (the ledger's, which looks a step ahead)."""
     fn: Callable[..., Any] | None = environment.context_opts.get("fn")
     if fn is None:
         return None
+    if observe is not None:
+        fn = observe(fn)
     convention = baseline_naming_convention(environment.config, target_metadata)
     if convention is None or not own:
         return fn

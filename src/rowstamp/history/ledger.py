@@ -170,9 +170,10 @@ class Ledger:
         """Create the table unless it exists (the first run does, with no separate step)."""
         self.table.create(connection, checkfirst=True)
 
-    def entries(self, connection: Connection) -> list[Entry]:
-        """Every row, oldest first; none when the table does not exist."""
-        if not self.exists(connection):
+    def entries(self, connection: Connection, *, exists: bool = False) -> list[Entry]:
+        """Every row, oldest first; none when the table does not exist (``exists``:
+        the caller just created it, so no catalog query to ask)."""
+        if not exists and not self.exists(connection):
             return []
         rows = connection.execute(select(self.table).order_by(self.table.c.id))
         return [Entry(**row._mapping) for row in rows]
@@ -187,17 +188,25 @@ class Ledger:
             raise RuntimeError("the ledger insert returned no id")
         return int(key[0])
 
-    def done(
-        self, connection: Connection, id_: int, started_at: datetime, checksum: str | None
-    ) -> None:
-        """End the running row ``id_`` as ``done`` now, with its checksum: one UPDATE,
-        inside the step's transaction, built once (a run writes one per step)."""
+    @staticmethod
+    def done_row(id_: int, started_at: datetime, checksum: str | None) -> dict[str, Any]:
+        """The values that end the running row ``id_`` as ``done`` now, with its checksum
+        (for ``done``, which may write them later, with other steps' rows)."""
         now = datetime.now(UTC)
         seconds = max(0.0, (now - started_at).total_seconds())
-        connection.execute(
-            self._done,
-            {"row_id": id_, "finished_at": now, "seconds": seconds, "checksum": checksum},
-        )
+        return {
+            "row_id": id_,
+            "started_at": started_at,  # a row written ahead: when the step really began
+            "finished_at": now,
+            "seconds": seconds,
+            "checksum": checksum,
+        }
+
+    def done(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """End running rows as ``done`` (``done_row``): one statement built once, one
+        executemany for many rows (a whole-run transaction writes them all at its end)."""
+        if rows:
+            connection.execute(self._done, list(rows))
 
     @cached_property
     def _insert(self) -> Insert:
@@ -206,7 +215,7 @@ class Ledger:
     @cached_property
     def _done(self) -> Update:
         c = self.table.c
-        # the other columns come from the parameters: SET finished_at, seconds, checksum
+        # the other columns come from the parameters: SET started_at, finished_at, ...
         return update(self.table).where(c.id == bindparam("row_id")).values(status="done")
 
     def finish(

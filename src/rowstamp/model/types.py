@@ -36,7 +36,9 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        return dialect.type_descriptor(portable_timestamp_type())
+        # this dialect's form only: every engine's variants (portable_timestamp_type)
+        # would import the MySQL dialect package on every run on any engine
+        return dialect.type_descriptor(_timestamp_type(dialect))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -48,6 +50,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _timestamp_type(dialect: Dialect) -> TypeEngine[datetime]:
+    """What ``portable_timestamp_type()`` resolves to on ``dialect``."""
+    from rowstamp.engines import for_dialect
+    from rowstamp.errors import UnsupportedEngineError
+
+    try:
+        own = for_dialect(dialect).timestamp_type()
+    except UnsupportedEngineError:  # compiled for an engine rowstamp does not run on
+        own = None
+    return own if own is not None else DateTime(timezone=True)
 
 
 def _naive(dialect: Dialect) -> bool:

@@ -162,15 +162,14 @@ def online_options(run: RunOptions, target_metadata: MetaData) -> dict[str, Any]
     engine = run.state.engine
     if engine is not None and for_dialect(engine.dialect).transaction_per_revision:
         options.update(transactional_ddl=True, transaction_per_migration=True)
-    own = _old_history()
-    fn = _steps(target_metadata, own)
+    own, ledger = _old_history(), LedgerRun.of(run)
+    fn = _steps(target_metadata, own, ledger.observe if ledger is not None else None)
     if fn is None:
         return options
     progress = run.state.progress = Progress(printer=run.printer, old_history=own)
-    steps, on_apply = progress.observe(fn), [progress.applied]
-    ledger = run.state.ledger = LedgerRun.of(run)
+    steps, on_apply, run.state.ledger = progress.observe(fn), [progress.applied], ledger
     if ledger is not None:
-        steps, on_apply = ledger.observe(steps), [ledger.applied, progress.applied]
+        on_apply = [ledger.applied, progress.applied]
     return {**options, "fn": steps, "on_version_apply": on_apply}
 
 
@@ -207,15 +206,16 @@ def _old_history() -> frozenset[str]:
     return own_history(environment.config, environment.script)
 
 
-def _steps(target_metadata: MetaData, own: frozenset[str]) -> Any:
+def _steps(target_metadata: MetaData, own: frozenset[str], ledger: Any = None) -> Any:
     """The command's step function, the project's own history (up to ``[rowstamp]
-    baseline``) run under its own naming convention; None without steps."""
+    baseline``) run under its own naming convention, Alembic's steps seen by the
+    ``ledger`` (``LedgerRun.observe``, which looks one step ahead); None without steps."""
     from rowstamp.history.baseline import own_history_steps
 
     environment = alembic_environment()
     if environment is None:
         return None
-    return own_history_steps(environment, target_metadata, own)
+    return own_history_steps(environment, target_metadata, own, ledger)
 
 
 @contextmanager

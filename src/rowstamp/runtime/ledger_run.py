@@ -5,7 +5,8 @@ becomes ``done`` inside the step's own transaction, together with
 ``alembic_version``: where DDL is transactional, the row and the revision cannot
 disagree. Where the whole run is one transaction (PostgreSQL's default), the
 ``running`` row is written on a second, autocommit connection, so it outlives a
-rollback or a killed process. After a failure the run's rows become ``failed``
+rollback or a killed process, and the ``done`` rows at the run's end, in one
+statement inside its transaction. After a failure the run's rows become ``failed``
 (``interrupted`` for Ctrl-C). A ``running`` row that a new run finds, under the
 migration lock, is a dead run's: the new run marks it ``interrupted`` and names
 the revision, and where DDL commits at once (MySQL, MariaDB) what it left, before
@@ -15,16 +16,11 @@ in the way).
 
 from __future__ import annotations
 
-import getpass
 import logging
-import os
-import socket
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +38,7 @@ from rowstamp.history.ledger import (
 )
 from rowstamp.review.reader import quiet_alembic
 from rowstamp.runtime.failure_state import interruption_report
+from rowstamp.runtime.ledger_facts import run_facts
 from rowstamp.urls import mask_secrets
 
 if TYPE_CHECKING:
@@ -81,6 +78,12 @@ class LedgerRun:
     """The revision, file and sha of the file's bytes of the last step written."""
     _started: bool = False
     _static: dict[str, Any] = field(default_factory=dict)
+    _done: list[dict[str, Any]] = field(default_factory=list)
+    """``done`` rows a whole-run transaction writes at its end, in one statement."""
+    _next: Any = None
+    _ahead: tuple[str, int] | None = None
+    """With a transaction per step: the next step and the (revision, id) of its
+    ``running`` row, written in this step's transaction (no commit of its own)."""
 
     @classmethod
     def of(cls, run: RunOptions) -> LedgerRun | None:
@@ -97,25 +100,33 @@ class LedgerRun:
         return cls(Ledger(name), engine, environment.script, log.warning, run)
 
     def observe(self, fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
-        """Wrap the step generator: a committed ``running`` row before each step."""
+        """Wrap the command's own step function (Alembic's list of steps, looked at one
+        step ahead): a committed ``running`` row before each step."""
 
         def steps(heads: Any, context: MigrationContext) -> Iterator[Any]:
-            for step in fn(heads, context):
+            upcoming = iter(fn(heads, context))
+            step = next(upcoming, None)
+            while step is not None:
                 info = step.info
                 if not self._started:
                     self._start(context, stamping=info.is_stamp)
                 if not info.is_stamp:
-                    row = self._row(info)
-                    self._running = self._write(self.ledger.append, status="running", **row)
-                    self._since = row["started_at"]
-                    self._ids.append(self._running)
+                    self._begin(info)
+                self._next = following = next(upcoming, None)
                 yield step
+                step = following
+            if self._done:  # still inside the run's transaction: commits with it
+                assert context.connection is not None
+                self.ledger.done(context.connection, self._done)
+                self._done.clear()
 
         return steps
 
     def applied(self, **kw: Any) -> None:
         """Alembic's ``on_version_apply``: inside the step's transaction, with
-        ``alembic_version``, the row becomes ``done`` (a stamp gets its own row)."""
+        ``alembic_version``, the row becomes ``done`` (a stamp gets its own row); in a
+        whole-run transaction all rows at its end, as they would commit together anyway
+        (one round trip instead of one per step)."""
         step: MigrationInfo = kw["step"]
         ctx: MigrationContext = kw["ctx"]
         connection = ctx.connection
@@ -136,12 +147,42 @@ class LedgerRun:
             )
             return
         if self._running is not None and self._since is not None:
-            self.ledger.done(connection, self._running, self._since, self._checksum(step))
+            row = self.ledger.done_row(self._running, self._since, self._checksum(step))
             self._running = None
+            if self._side is None:  # the step's own transaction, or DDL that commits
+                self.ledger.done(connection, [row])
+                self._write_ahead(ctx, connection)
+            else:  # one transaction for the run: nothing commits before its end
+                self._done.append(row)
+
+    def _begin(self, info: MigrationInfo) -> None:
+        """The step starts: its ``running`` row, committed (or written ahead)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == str(info.up_revision_id):
+            # its file and sha were read when it was written (``_row``, the last one)
+            self._running, self._since = ahead[1], datetime.now(UTC)
+        else:
+            row = self._row(info)
+            self._running = self._write(self.ledger.append, status="running", **row)
+            self._since = row["started_at"]
+        self._ids.append(self._running)
+
+    def _write_ahead(self, context: MigrationContext, connection: Connection) -> None:
+        """With a transaction per step, the next step's ``running`` row is written in
+        this one's, so it commits with it: no commit of its own (a killed next step
+        finds it there; a failing step rolls it back with itself)."""
+        following = self._next
+        if following is None or following.info.is_stamp or not _per_step(context):
+            return
+        row = self._row(following.info)
+        self._ahead = (row["revision"], self.ledger.append(connection, status="running", **row))
 
     def failed(self, error: BaseException) -> None:
         """After the run ended in ``error``: its unfinished rows are ``failed`` (or
-        ``interrupted``); rows a whole-run rollback undid say so."""
+        ``interrupted``); rows a whole-run rollback undid say so, and a next step's row
+        written ahead that never started is ``interrupted``/``failed`` with that note."""
+        if self._ahead is not None:
+            self._ids.append(self._ahead[1])
         if not self._ids:
             return
         interrupted = isinstance(error, KeyboardInterrupt)
@@ -149,6 +190,10 @@ class LedgerRun:
         what = "interrupted (Ctrl-C)" if interrupted else mask_secrets(first_line(error))
         with suppress(SQLAlchemyError), self.engine.connect() as connection:
             unfinished = self._unfinished(connection)
+            if self._ahead is not None and self._ahead[1] in unfinished:
+                unfinished.remove(self._ahead[1])
+                note = f"the run stopped before it started: {what}"
+                self.ledger.finish(connection, [self._ahead[1]], status, note=note, timed=False)
             if self._running is not None and self._running in unfinished:
                 self.ledger.finish(connection, [self._running], status, note=what)
             undone = [i for i in unfinished if i != self._running]
@@ -179,7 +224,7 @@ class LedgerRun:
         if _whole_run(context) and not _external(context):
             self._side = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self._write(self.ledger.create)
-        entries = self._write(self.ledger.entries)
+        entries = self._write(self.ledger.entries, exists=True)
         self._known = {e.file_sha: e.checksum for e in entries if e.file_sha and e.checksum}
         self._static = run_facts(self.engine, self.script)
         heads = tuple(context.get_current_heads())
@@ -313,6 +358,12 @@ def _path(info: MigrationInfo) -> Path | None:
     return Path(where) if where and Path(where).is_file() else None
 
 
+def _per_step(context: MigrationContext) -> bool:
+    return bool(context.impl.transactional_ddl) and bool(
+        context.opts.get("transaction_per_migration", False) and not _external(context)
+    )
+
+
 def _whole_run(context: MigrationContext) -> bool:
     return bool(context.impl.transactional_ddl) and not context.opts.get(
         "transaction_per_migration", False
@@ -323,45 +374,3 @@ def _external(context: MigrationContext) -> bool:
     from rowstamp.compat import in_external_transaction
 
     return in_external_transaction(context)
-
-
-def run_facts(engine: Engine, script: ScriptDirectory) -> dict[str, Any]:
-    """Who runs this, from where and with what, once per run."""
-    from importlib.metadata import version
-
-    return {
-        "os_user": _os_user(),
-        "client_host": socket.gethostname()[:255],
-        "db_user": engine.url.username,
-        "git_commit": _git_commit(Path(script.dir)),
-        "rowstamp_version": version("rowstamp"),
-        "alembic_version": version("alembic"),
-    }
-
-
-def _os_user() -> str | None:
-    try:
-        return getpass.getuser()[:255]
-    except (KeyError, OSError):
-        return None
-
-
-@cache
-def _git_commit(directory: Path) -> str | None:
-    """``$ROWSTAMP_GIT_COMMIT``, else the commit checked out where the migrations are."""
-    given = os.environ.get("ROWSTAMP_GIT_COMMIT")
-    if given:
-        return given[:64]
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.strip()[:64] or None

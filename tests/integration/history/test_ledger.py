@@ -62,6 +62,24 @@ def test_plain_alembic_writes_one_row_per_step(project: Project, db_url: URL) ->
     assert entries[3].note == "stamped to b2"
 
 
+def test_each_step_of_a_run_keeps_its_own_end_and_checksum(project: Project, db_url: URL) -> None:
+    """PostgreSQL's whole-run transaction writes every ``done`` row at the run's end, in
+    one statement: each row must still hold its own step's end, duration and checksum."""
+    write_revision(project, "b3", "b2", CREATE_T3 + "    time.sleep(0.3)\n", DROP_T3)
+    project.alembic("upgrade", "head")
+    entries = _entries(db_url)
+    assert _steps(entries) == [(f"b{i}", "upgrade", "done") for i in (1, 2, 3)]
+    for entry in entries:
+        path = next(project.root.glob(f"alembic/versions/{entry.revision}_*.py"))
+        assert entry.checksum == checksum(path)
+        assert entry.finished_at is not None and entry.seconds is not None
+        assert entry.started_at <= entry.finished_at
+    b1, b2, b3 = entries
+    assert b1.finished_at <= b2.started_at and b2.finished_at <= b3.started_at  # type: ignore[operator]
+    assert b3.seconds >= 0.3 > b2.seconds  # type: ignore[operator]
+    assert (b3.finished_at - b2.finished_at).total_seconds() >= 0.3  # type: ignore[operator]
+
+
 def test_the_ledger_is_not_a_model_change(project: Project, db_url: URL) -> None:
     project.alembic("upgrade", "head")
     check = project.alembic("check", check=False)  # simple_chain's tables are not the models
@@ -121,20 +139,7 @@ def test_a_killed_run_is_named_by_the_next_one(project: Project, db_url: URL) ->
     project.alembic("upgrade", "head")
     mark = project.root / "ddl-done"
     write_revision(project, "b3", "b2", CREATE_T3 + SLEEP, DROP_T3)
-    process = subprocess.Popen(
-        ["alembic", "upgrade", "head"],
-        cwd=project.root,
-        env=project.env(MARK=str(mark)),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while not mark.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
-    assert mark.exists(), process.communicate()
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=60)
+    _upgrade_killed_at_mark(project, mark)
     assert _steps(_entries(db_url))[-1] == ("b3", "upgrade", "running")
 
     rerun = project.alembic("upgrade", "head", check=False, MARK=str(mark))
@@ -162,3 +167,48 @@ def test_a_killed_run_is_named_by_the_next_one(project: Project, db_url: URL) ->
 
 def _is_mariadb(db_url: URL) -> bool:
     return db_url.get_backend_name() == "mariadb"
+
+
+def test_a_run_killed_in_its_second_step_names_that_step(project: Project, db_url: URL) -> None:
+    """With a transaction per step (SQLite), a step's ``running`` row is written in the
+    previous step's transaction, so it commits with it: a kill in the second step of a
+    run finds it. In PostgreSQL's whole-run transaction both steps are undone."""
+    project.alembic("upgrade", "head")
+    mark = project.root / "sleeping"
+    create_t4 = "    op.create_table('t4', sa.Column('id', sa.Integer, primary_key=True))"
+    write_revision(project, "b3", "b2", create_t4, "    op.drop_table('t4')")
+    write_revision(project, "b4", "b3", SLEEP + CREATE_T3, DROP_T3)  # killed before its DDL
+    _upgrade_killed_at_mark(project, mark)
+    whole_run = db_url.get_backend_name() == "postgresql"
+    assert _steps(_entries(db_url))[2:] == [
+        ("b3", "upgrade", "running" if whole_run else "done"),
+        ("b4", "upgrade", "running"),
+    ]
+
+    rerun = project.alembic("upgrade", "head", check=False, MARK=str(mark))
+    assert rerun.returncode == 0, rerun.output
+    assert "upgrade of revision b4 started " in rerun.output
+    assert ("upgrade of revision b3 started " in rerun.output) is whole_run
+    entries = _entries(db_url)
+    again = ["b3", "b4"] if whole_run else ["b4"]
+    assert [e.revision for e in entries if e.status == "interrupted"] == again
+    assert _steps(entries)[-len(again) :] == [(r, "upgrade", "done") for r in again]
+    assert all(e.status in ("done", "interrupted") for e in entries)
+
+
+def _upgrade_killed_at_mark(project: Project, mark: Path) -> None:
+    """``alembic upgrade head``, SIGKILLed once a revision wrote ``mark`` (``SLEEP``)."""
+    process = subprocess.Popen(
+        ["alembic", "upgrade", "head"],
+        cwd=project.root,
+        env=project.env(MARK=str(mark)),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not mark.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert mark.exists(), process.communicate()
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
