@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from rowstamp.fleet.shard import Shard
     from rowstamp.fleet.targets import Target
+    from rowstamp.fleet.upgrade import FleetUpgrade
     from rowstamp.fleet.workers import Outcome
 
 __all__ = ["fleet_app"]
@@ -146,7 +147,11 @@ def upgrade(
         bool, typer.Option("--continue-on-error", help="Keep starting targets after a failure.")
     ] = False,
     rehearse: Annotated[
-        bool, typer.Option("--rehearse", help="Rehearse the canaries on a restored copy first.")
+        bool,
+        typer.Option(
+            "--rehearse",
+            help="Rehearse every canary on a restored copy before any target is touched.",
+        ),
     ] = False,
     provider_snapshots: Annotated[
         bool,
@@ -167,6 +172,7 @@ def upgrade(
     Example: rowstamp fleet upgrade --env production --jobs 8 --canary-percent 5
     """
     from rowstamp.fleet.commands import NO_BACKUP_REASON, fleet_upgrade, worker_setup
+    from rowstamp.fleet.interrupt import Interruption
     from rowstamp.fleet.upgrade import UpgradePlan
     from rowstamp.fleet.workers import worker_count
 
@@ -184,31 +190,47 @@ def upgrade(
         canary_percent=canary_percent,
         continue_on_error=continue_on_error,
         rehearse=rehearse,
+        interruption=Interruption(),
     )
     progress = _Progress(sys.stdout.isatty())
-    result = fleet_upgrade(
-        config,
-        iter(listed),
-        plan,
-        planned=progress.planned,
-        report=progress.report,
-        running=progress.running,
-    )
-    progress.close()
-    at_head = result.counts["at head"] + result.counts["upgraded"]
-    echo(
-        f"{len(listed)} targets: {result.counts['upgraded']} upgraded, {at_head} at head, "
-        f"{result.counts['failed']} failed, {result.counts['not started']} not started, "
-        f"{result.counts['ahead']} ahead",
-        markup=False,
-    )
-    if result.problems:
-        _table([(o.name, o.state, o.revision or "-", o.error) for o in result.problems])
+    with plan.interruption.catching():  # Ctrl-C and SIGTERM: see rowstamp.fleet.interrupt
+        result = fleet_upgrade(
+            config,
+            iter(listed),
+            plan,
+            planned=progress.planned,
+            report=progress.report,
+            running=progress.running,
+            rehearsed=progress.rehearsed,
+        )
+        progress.close()
+        _summary(len(listed), result)
+    if result.interrupted:
+        echo(
+            f"Stopped by {result.interrupted}; run the same command again to continue: "
+            "it picks up what is not at head.",
+            markup=False,
+        )
+        raise typer.Exit(plan.interruption.exit_code)
     if not result.ok:
         echo(
             "Run the same command again to continue: it picks up what is not at head.", markup=False
         )
         raise typer.Exit(1)
+
+
+def _summary(total: int, result: FleetUpgrade) -> None:
+    """The counts, then one row per target not at head (revisions as the databases say)."""
+    at_head = result.counts["at head"] + result.counts["upgraded"]
+    interrupted = result.counts["interrupted"]
+    echo(
+        f"{total} targets: {result.counts['upgraded']} upgraded, {at_head} at head, "
+        f"{result.counts['failed']} failed, {result.counts['not started']} not started, "
+        f"{result.counts['ahead']} ahead" + (f", {interrupted} interrupted" if interrupted else ""),
+        markup=False,
+    )
+    if result.problems:
+        _table([(o.name, o.state, o.revision or "-", o.error) for o in result.problems])
 
 
 def _check(
@@ -301,6 +323,12 @@ class _Progress:
         self.total, self.start = total, time.monotonic()
         first = f"; canaries first: {', '.join(canaries)}" if canaries else ""
         typer.echo(f"{total} targets to upgrade{first}")
+
+    def rehearsed(self, outcome: Outcome) -> None:
+        typer.echo(
+            f"{outcome.name}: rehearsed on a restored copy ({outcome.revision}, "
+            f"{outcome.seconds:.1f} s)"
+        )
 
     def running(self, count: int) -> None:
         self.now = count

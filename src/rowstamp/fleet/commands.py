@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from rowstamp.errors import RowstampError, SettingsError, first_line
+from rowstamp.fleet.interrupt import read_back
 from rowstamp.fleet.shard import Shard
 from rowstamp.fleet.status import FleetHistory, TargetStatus, read_status
 from rowstamp.fleet.targets import Target, default_targets_file, read_targets_file
@@ -90,8 +91,12 @@ def fleet_upgrade(
     plan: UpgradePlan,
     **callbacks: Callable[..., None],
 ) -> FleetUpgrade:
-    """Upgrade every target not at head (``rowstamp.fleet.upgrade``)."""
-    return upgrade_fleet(fleet_status(config, targets), plan, **callbacks)
+    """Upgrade every target not at head (``rowstamp.fleet.upgrade``); after SIGINT or
+    SIGTERM the interrupted targets' revisions are read back from their databases."""
+    result = upgrade_fleet(fleet_status(config, targets), plan, **callbacks)
+    if result.interrupted:
+        read_back(result, result.targets, lambda chosen: fleet_status(config, chosen))
+    return result
 
 
 def fleet_check(

@@ -11,6 +11,7 @@ nothing per target: memory stays flat however large the fleet.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import multiprocessing
@@ -26,8 +27,12 @@ from rowstamp.errors import RowstampError, first_line
 from rowstamp.urls import mask_secrets
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from alembic.config import Config
 
+    from rowstamp.fleet.interrupt import Interruption
+    from rowstamp.runtime.backup import Backup
     from rowstamp.settings import RowstampSettings
 
 __all__ = ["Job", "Outcome", "WorkerSetup", "run_jobs"]
@@ -54,7 +59,8 @@ class Job:
     name: str
     url: str
     schema: str | None
-    rehearse: bool = False
+    backup: Backup | None = None
+    """The canary's verified backup its rehearsal took: the real run reuses it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +72,13 @@ class Outcome:
     revision: str
     error: str = ""
     seconds: float = 0.0
+    backup: Backup | None = None
 
 
 _setup: WorkerSetup | None = None
 _settings: RowstampSettings | None = None
+_busy = False
+_stopping = False
 
 
 def _start(setup: WorkerSetup) -> None:
@@ -78,8 +87,18 @@ def _start(setup: WorkerSetup) -> None:
     os.environ.clear()
     os.environ.update(dict(setup.environ))
     os.chdir(setup.cwd)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    for number in (signal.SIGINT, signal.SIGTERM):  # the parent decides what a signal stops
+        signal.signal(number, _interrupted)
     logging.getLogger("rowstamp").addFilter(_Once())
+
+
+def _interrupted(_signum: int, _frame: FrameType | None) -> None:
+    """Ctrl-C on the running target, as on one ``rowstamp upgrade``; between targets
+    no new one starts (``rowstamp.fleet.interrupt``)."""
+    global _stopping
+    _stopping = True
+    if _busy:
+        raise KeyboardInterrupt
 
 
 class _Once(logging.Filter):
@@ -115,7 +134,7 @@ def target_config(job: Job) -> Config:
     config = load_config(_setup.ini, options)
     if _settings is None:
         _settings = project_settings(config, _setup.environment)
-    options.but(settings=_settings.with_url(job.url)).install(config)
+    options.but(settings=_settings.with_url(job.url), backup=job.backup).install(config)
     return config
 
 
@@ -124,12 +143,23 @@ def run_one(job: Job) -> Outcome:
     import time
 
     from rowstamp.fleet.tasks import TASKS
+    from rowstamp.runtime.env import MigrationInterrupted
 
+    global _busy
     started = time.monotonic()
+    if _stopping:  # a signal came before this target started
+        return Outcome(job.name, "not started", "")
     try:
-        state, revision = TASKS[job.task](job, target_config(job))
-        return Outcome(job.name, state, revision, seconds=time.monotonic() - started)
+        _busy = True
+        state, revision, backup = TASKS[job.task](job, target_config(job))
+        _busy = False
+        return Outcome(job.name, state, revision, seconds=time.monotonic() - started, backup=backup)
+    except (KeyboardInterrupt, SystemExit, MigrationInterrupted) as exc:
+        _busy = False  # SystemExit: SIGTERM during a rehearsal (its scratch copy dropped)
+        error = mask_secrets(" ".join(str(exc).split()), job.url)
+        return Outcome(job.name, "interrupted", "", error, time.monotonic() - started)
     except Exception as exc:  # one target's failure is a row of the table, never a crash
+        _busy = False
         line = str(exc) if isinstance(exc, RowstampError) else first_line(exc)
         error = mask_secrets(" ".join(line.split()), job.url)
         return Outcome(job.name, "failed", "", error, time.monotonic() - started)
@@ -142,11 +172,15 @@ def run_jobs(
     *,
     stop: Callable[[Outcome], bool],
     started: Callable[[int], None] | None = None,
+    interruption: Interruption | None = None,
 ) -> Iterator[Outcome]:
     """Run ``jobs`` on ``workers`` processes, yielding each outcome as it ends; once
-    ``stop(outcome)`` is true no new job starts (those running finish). Jobs are
-    taken from the iterable only as a worker frees up, so the rest of an iterator
-    passed in is what never started."""
+    ``stop(outcome)`` is true no new job starts (those running finish), and once
+    ``interruption`` caught a signal none starts and the running ones are
+    interrupted. Jobs are taken from the iterable only as a worker frees up, so the
+    rest of an iterator passed in is what never started."""
+    if interruption is not None and interruption.signum is not None:
+        return
     pending = iter(jobs)
     first = next(pending, None)
     if first is None:
@@ -155,10 +189,16 @@ def run_jobs(
     context = _context()
     running: dict[Future[Outcome], Job] = {}
     stopped = False
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start, initargs=(setup,)
-    ) as pool:
+    with (
+        ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start, initargs=(setup,)
+        ) as pool,
+        interruption.forwarding(lambda: pool._processes or {})
+        if interruption is not None
+        else contextlib.nullcontext(),
+    ):
         while True:
+            stopped = stopped or (interruption is not None and interruption.signum is not None)
             while not stopped and len(running) < workers:
                 job = next(pending, None)
                 if job is None:

@@ -26,7 +26,19 @@ from rowstamp.runtime.env import connect, locked
 from rowstamp.runtime.options import RunOptions, RunState
 from rowstamp.runtime.progress import Step
 
-__all__ = ["Rehearsal", "rehearse"]
+__all__ = ["Rehearsal", "RehearsalError", "rehearse"]
+
+
+class RehearsalError(RowstampError):
+    """The rehearsal failed: ``cause`` is why (a revision's failure report), kept apart
+    so that ``rowstamp fleet upgrade`` can name the canary in its own one line."""
+
+    def __init__(self, environment: str, cause: str, backup: Path) -> None:
+        super().__init__(
+            f"the rehearsal on a restored copy failed, so {environment} was not touched: {cause}",
+            f"fix the migration; the backup is {backup}",
+        )
+        self.cause, self.backup = cause, backup
 
 
 @dataclass(frozen=True)
@@ -85,11 +97,7 @@ def _rehearse(config: Config, run: RunOptions, target: str, *, verify_restore: b
                 with on_copy.applied(config):
                     command.upgrade(config, target)
         except (CommandError, RowstampError) as exc:
-            raise RowstampError(
-                f"the rehearsal on a restored copy failed, so {settings.environment} was not "
-                f"touched: {exc}",
-                f"fix the migration; the backup is {backup.path}",
-            ) from None
+            raise RehearsalError(settings.environment, str(exc), backup.path) from None
         finally:
             engine.dispose()
     return Rehearsal(backup, steps)

@@ -29,9 +29,9 @@ class Fleet:
     def __init__(self, project: Project, url: URL, engine: Engine) -> None:
         self.project, self.url, self.engine = project, url, engine
 
-    def run(self, *args: str, check: bool = True, process: bool = False) -> Result:
+    def run(self, *args: str, check: bool = True, process: bool = False, **env: str) -> Result:
         return self.project.run(
-            "rowstamp", "fleet", *args, check=check, process=process, **self.env()
+            "rowstamp", "fleet", *args, check=check, process=process, **self.env(), **env
         )
 
     def env(self) -> dict[str, str]:
