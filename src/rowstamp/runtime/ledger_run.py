@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from rowstamp.errors import first_line
@@ -81,6 +81,8 @@ class LedgerRun:
     _done: list[dict[str, Any]] = field(default_factory=list)
     """``done`` rows a whole-run transaction writes at its end, in one statement."""
     _next: Any = None
+    _flushing: Connection | None = None
+    """The run's connection, while its commits write the batched ``done`` rows first."""
     _ahead: tuple[str, int] | None = None
     """With a transaction per step: the next step and the (revision, id) of its
     ``running`` row, written in this step's transaction (no commit of its own)."""
@@ -115,10 +117,8 @@ class LedgerRun:
                 self._next = following = next(upcoming, None)
                 yield step
                 step = following
-            if self._done:  # still inside the run's transaction: commits with it
-                assert context.connection is not None
-                self.ledger.done(context.connection, self._done)
-                self._done.clear()
+            if context.connection is not None:  # still inside the run's transaction
+                self._flush(context.connection)
 
         return steps
 
@@ -206,8 +206,20 @@ class LedgerRun:
             )
             connection.commit()
 
+    def _flush(self, connection: Connection) -> None:
+        """The batched ``done`` rows, written before the run's transaction commits: at
+        its end, or earlier where an autocommit block or a backfill commits the steps
+        before it (their rows must commit with them, or a killed run names them)."""
+        if self._done:
+            rows, self._done = self._done, []
+            self.ledger.done(connection, rows)
+
     def close(self) -> None:
         self._cache.save()
+        if self._flushing is not None:
+            with suppress(SQLAlchemyError):
+                event.remove(self._flushing, "commit", self._flush)
+            self._flushing = None
         if self._side is not None:
             with suppress(SQLAlchemyError):
                 self._side.close()
@@ -223,6 +235,9 @@ class LedgerRun:
         self.ledger = Ledger(self.ledger.name, context.version_table_schema)
         if _whole_run(context) and not _external(context):
             self._side = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            if context.connection is not None:
+                self._flushing = context.connection
+                event.listen(self._flushing, "commit", self._flush)
         self._write(self.ledger.create)
         entries = self._write(self.ledger.entries, exists=True)
         self._known = {e.file_sha: e.checksum for e in entries if e.file_sha and e.checksum}
