@@ -20,7 +20,17 @@ from typing import Any
 
 from bench import apply as apply_bench
 from bench import trigger_floor, whole_command
-from bench.common import PROFILE, RESULTS, ROOT, RUNS, Result, Row, load, machine
+from bench.common import (
+    PROFILE,
+    RESULTS,
+    ROOT,
+    RUNS,
+    Result,
+    Row,
+    load,
+    machine,
+    shared_servers,
+)
 from bench.page import Page
 from bench.profile import budget_lines, doc_names, profile_line, ratio_bars
 
@@ -872,14 +882,16 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
 def run(names: list[str]) -> dict[str, float]:
     """Each measure in turn, its time printed as soon as it ends (with the running total)."""
     spent: dict[str, float] = {}
-    for name in names:
-        start = time.perf_counter()
-        module = importlib.import_module(f"bench.{name}")
-        main: Callable[[], Result] = module.main
-        main()
-        spent[name] = time.perf_counter() - start
-        total = sum(spent.values())
-        print(f"\n[{PROFILE}] {name} took {spent[name]:,.0f} s; {total / 60:.1f} minutes so far")
+    with shared_servers():  # one PostgreSQL and one MariaDB for every script
+        for name in names:
+            start = time.perf_counter()
+            module = importlib.import_module(f"bench.{name}")
+            main: Callable[[], Result] = module.main
+            main()
+            spent[name] = time.perf_counter() - start
+            total = sum(spent.values())
+            took = f"{name} took {spent[name]:,.0f} s; {total / 60:.1f} minutes so far"
+            print(f"\n[{PROFILE}] {took}")
     return spent
 
 
