@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import sqlalchemy
-from sqlalchemy import ClauseElement, Engine, MetaData
+from sqlalchemy import ClauseElement, Engine, MetaData, create_engine
 from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 import alembic
@@ -354,6 +355,28 @@ def create_at_once(engine: Engine, metadata: MetaData, extra: Sequence[ClauseEle
             raw.executescript(f"BEGIN;\n{script}\nCOMMIT;")
         else:
             conn.exec_driver_sql(script)
+
+
+def every_engine(stack: ExitStack, sqlite_path: Path, prefix: str) -> dict[str, Engine]:
+    """SQLite at ``sqlite_path``, a PostgreSQL database and, where a server can start,
+    a MariaDB one (servers on ``stack``), by label, each engine without a pool."""
+    engines = {"SQLite": create_engine(f"sqlite:///{sqlite_path}", poolclass=NullPool)}
+    pg = stack.enter_context(postgresql())
+    engines["PostgreSQL"] = create_engine(pg.create_database(prefix), poolclass=NullPool)
+    maria = stack.enter_context(mariadb())
+    if maria is not None:
+        engines["MariaDB"] = create_engine(maria.create_database(prefix), poolclass=NullPool)
+    return engines
+
+
+def engines_result(name: str, title: str, engines: dict[str, Engine]) -> Result:
+    """The result of a script measuring ``engines``, their versions recorded and a note
+    where MariaDB could not be measured."""
+    found = {label: server_version(engine) for label, engine in engines.items()}
+    result = Result(name, title, versions(**found))
+    if "MariaDB" not in engines:
+        result.notes.append("MariaDB not measured: this machine cannot start a server.")
+    return result
 
 
 def banner(title: str) -> None:
