@@ -11,7 +11,7 @@ offline SQL in each schema (the fleet is not timed building itself).
 - **baseline**: the Alembic cookbook's loop, one ``alembic -x tenant=S upgrade head``
   process per schema with the cookbook's env.py ("Rudimental Schema-Level Multi Tenancy
   for PostgreSQL"), timed in the same run on a sample of ``BENCH_FLEET_SAMPLE``
-  schemas (10 quick, 100 full) and scaled to the fleet's size (the loop is linear:
+  schemas (5 quick, 100 full) and scaled to the fleet's size (the loop is linear:
   one process per schema). The ratio is the fleet's time over the scaled loop's.
 
 Between runs of the new revision its table and version are reset by SQL. Peak memory
@@ -57,7 +57,7 @@ from bench.common import (
 
 SCHEMAS = sized(1000, 10000, env="BENCH_FLEET_SCHEMAS")
 APPLY = sized(100, 1000, env="BENCH_FLEET_APPLY")
-SAMPLE = sized(10, 100, env="BENCH_FLEET_SAMPLE")
+SAMPLE = sized(5, 100, env="BENCH_FLEET_SAMPLE")
 APPLY_RUNS = sized(1, 3, env="BENCH_FLEET_APPLY_RUNS")
 JOBS = 4
 BIN = Path(sys.executable).parent
