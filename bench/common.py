@@ -14,14 +14,17 @@ import platform
 import resource
 import shutil
 import statistics
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import sqlalchemy
-from sqlalchemy import Engine
+from sqlalchemy import ClauseElement, Engine, MetaData, create_engine
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 import alembic
 
@@ -241,9 +244,68 @@ def copy_project(root: Path) -> Path:
     return root
 
 
+_SHARED: dict[str, Any] = {}
+"""Servers ``shared_servers`` started, by engine, for every script ``run_all`` runs."""
+
+
+class _Lease:
+    """A shared server as one script sees it: the databases the script creates are
+    dropped when it is done, so the next script meets a server without its tables (no
+    autovacuum of another script's million rows during its timed runs)."""
+
+    def __init__(self, server: Any) -> None:
+        self._server = server
+        self._made: list[URL] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._server, name)
+
+    def create_database(self, prefix: str = "t") -> URL:
+        url: URL = self._server.create_database(prefix)
+        self._made.append(url)
+        return url
+
+    def release(self) -> None:
+        for url in self._made:
+            with suppress(Exception):  # already dropped by the script itself
+                self._server.drop_database(url)
+
+
 @contextmanager
-def postgresql() -> Iterator[Any]:
-    """A PostgreSQL server started exactly as the test suite starts it."""
+def _shared_or(engine: str, start: Callable[[], Any]) -> Iterator[Any]:
+    """The run-wide server for ``engine`` if ``run_all`` shares them, else a server of
+    this script's own (a script run alone starts and stops its own)."""
+    stack: ExitStack | None = _SHARED.get("stack")
+    if stack is None:
+        with start() as server:
+            yield server
+        return
+    if engine not in _SHARED:
+        _SHARED[engine] = stack.enter_context(start())
+    if _SHARED[engine] is None:  # MariaDB cannot start here
+        yield None
+        return
+    lease = _Lease(_SHARED[engine])
+    try:
+        yield lease
+    finally:
+        lease.release()
+
+
+@contextmanager
+def shared_servers() -> Iterator[None]:
+    """One server per engine for every script in the block (``run_all``): started on a
+    script's first request, stopped at the end, instead of one start and stop per script."""
+    with ExitStack() as stack:
+        _SHARED["stack"] = stack
+        try:
+            yield
+        finally:
+            _SHARED.clear()
+
+
+@contextmanager
+def _own_postgresql() -> Iterator[Any]:
     from rowstamp.testing.servers import postgresql_server
 
     with postgresql_server() as server:
@@ -251,9 +313,7 @@ def postgresql() -> Iterator[Any]:
 
 
 @contextmanager
-def mariadb() -> Iterator[Any | None]:
-    """A MariaDB server started exactly as the test suite starts it, or None (the
-    reason printed) on a machine that cannot start one."""
+def _own_mariadb() -> Iterator[Any | None]:
     from rowstamp.testing.servers import ServerUnavailable, mariadb_server
 
     with ExitStack() as stack:
@@ -263,6 +323,60 @@ def mariadb() -> Iterator[Any | None]:
             print(f"MariaDB not measured: {str(exc).splitlines()[0]}", flush=True)
             server = None
         yield server
+
+
+def postgresql() -> AbstractContextManager[Any]:
+    """A PostgreSQL server started exactly as the test suite starts it (the run-wide
+    one under ``shared_servers``)."""
+    return _shared_or("postgresql", _own_postgresql)
+
+
+def mariadb() -> AbstractContextManager[Any | None]:
+    """A MariaDB server started exactly as the test suite starts it, or None (the
+    reason printed) on a machine that cannot start one (the run-wide one under
+    ``shared_servers``)."""
+    return _shared_or("mariadb", _own_mariadb)
+
+
+def create_at_once(engine: Engine, metadata: MetaData, extra: Sequence[ClauseElement] = ()) -> None:
+    """``metadata.create_all`` plus ``extra`` statements as ONE script in one transaction:
+    the same DDL, without a round trip, a ``has_table`` probe and (SQLite) a commit per
+    statement; for 1,000 tables that was the slowest untimed set-up of the bench."""
+    dialect = engine.dialect
+    ddl: list[ClauseElement] = []
+    for table in metadata.sorted_tables:
+        ddl += [CreateTable(table), *(CreateIndex(index) for index in table.indexes)]
+    statements = [str(item.compile(dialect=dialect)).strip() for item in [*ddl, *extra]]
+    script = ";\n".join(statements) + ";"
+    with engine.begin() as conn:
+        if dialect.name == "sqlite":  # pysqlite runs one statement per execute
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.executescript(f"BEGIN;\n{script}\nCOMMIT;")
+        else:
+            conn.exec_driver_sql(script)
+
+
+def every_engine(stack: ExitStack, sqlite_path: Path, prefix: str) -> dict[str, Engine]:
+    """SQLite at ``sqlite_path``, a PostgreSQL database and, where a server can start,
+    a MariaDB one (servers on ``stack``), by label, each engine without a pool."""
+    engines = {"SQLite": create_engine(f"sqlite:///{sqlite_path}", poolclass=NullPool)}
+    pg = stack.enter_context(postgresql())
+    engines["PostgreSQL"] = create_engine(pg.create_database(prefix), poolclass=NullPool)
+    maria = stack.enter_context(mariadb())
+    if maria is not None:
+        engines["MariaDB"] = create_engine(maria.create_database(prefix), poolclass=NullPool)
+    return engines
+
+
+def engines_result(name: str, title: str, engines: dict[str, Engine]) -> Result:
+    """The result of a script measuring ``engines``, their versions recorded and a note
+    where MariaDB could not be measured."""
+    found = {label: server_version(engine) for label, engine in engines.items()}
+    result = Result(name, title, versions(**found))
+    if "MariaDB" not in engines:
+        result.notes.append("MariaDB not measured: this machine cannot start a server.")
+    return result
 
 
 def banner(title: str) -> None:

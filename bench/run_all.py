@@ -20,7 +20,17 @@ from typing import Any
 
 from bench import apply as apply_bench
 from bench import trigger_floor, whole_command
-from bench.common import PROFILE, RESULTS, ROOT, RUNS, Result, Row, load, machine
+from bench.common import (
+    PROFILE,
+    RESULTS,
+    ROOT,
+    RUNS,
+    Result,
+    Row,
+    load,
+    machine,
+    shared_servers,
+)
 from bench.page import Page
 from bench.profile import budget_lines, doc_names, profile_line, ratio_bars
 
@@ -38,6 +48,8 @@ SCRIPTS = [
     "verify",
     "fleet",
 ]
+_STARTUP_RUNS = "three times" if PROFILE == "full" else "twice"
+"""bench/startup.py's runs per contender over ``RUNS``."""
 DOC, PLOT = (ROOT / "docs" / name for name in doc_names(PROFILE))
 """The quick profile writes the page people read; the full one its own page and plot."""
 
@@ -365,7 +377,7 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "What rowstamp costs on top of plain Alembic, and what a database-maintained",
         "`updated_at` costs on top of setting the column by hand. Every contender runs in",
         "the same run as its baseline, interleaved, and every figure is the median of",
-        f"at least {runs} runs (start-up: three times as many); ratios are to the baseline",
+        f"at least {runs} runs (start-up: {_STARTUP_RUNS} as many); ratios are to the baseline",
         "of the same run, so a busy machine slows both sides alike. No test asserts any",
         "timing. Two more columns, because a virtual machine's speed can wander from run",
         "to run: `best-run ratio` is the contender's fastest run over the baseline's",
@@ -435,11 +447,17 @@ def _profiles_note() -> list[str]:
         return [
             "Figures of the **quick profile** (`make bench`, at most 15 minutes on this",
             "2-vCPU machine when idle): every measure at reduced sizes, 3 runs per",
-            "contender; autogenerate at N = 100 and 1,000 (alembic_utils to 50), 1,000,000",
-            "rows for write cost, 2,000,000 for retrofit, 50 revisions for `rowstamp test`",
-            "(SQLite and PostgreSQL; MariaDB in the full one), the busy table at 300,000 rows",
-            "on PostgreSQL and 100,000 on MariaDB, the ledger at 300 revisions. Every size",
-            f"and 5 runs: {other}.",
+            "contender; autogenerate at N = 100 and 1,000 (alembic_utils to 50), the whole",
+            "command at 300 tables only (the goal's size; 100, 300 and 1,000 in the full",
+            "profile: all three next to autogenerate at 1,000 cannot fit 15 minutes),",
+            "1,000,000 rows for write cost (the shipped trigger against an explicit SET;",
+            "version 1, no trigger and SQLite's trigger + explicit SET in the full one, the",
+            "trigger floor has them on one table), 2,000,000 for retrofit, apply at 200",
+            "revisions (cold checksums in the full one), 20 revisions for `rowstamp test`",
+            "(SQLite and PostgreSQL; MariaDB in the full one), the busy table at 150,000 rows",
+            "on PostgreSQL and 50,000 on MariaDB, the fleet at 1,000 schemas (the loop timed",
+            "on 5 and scaled; the new revision over 100), the ledger at 300 revisions. Every",
+            f"size and 5 runs: {other}.",
             "",
         ]
     return [
@@ -752,8 +770,8 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         "busy_table",
         "7. A change on a big, busy table",
         [
-            "`bench/busy_table.py`: a table `busy` (quick profile: 300,000 rows on",
-            "PostgreSQL and 100,000 on MariaDB, so that `make bench` fits its 15 minutes;",
+            "`bench/busy_table.py`: a table `busy` (quick profile: 150,000 rows on",
+            "PostgreSQL and 50,000 on MariaDB, so that `make bench` fits its 15 minutes;",
             "full profile: 5,000,000) with rowstamp's columns and `updated_at` trigger, and a",
             "small `parent`",
             "table, filled once. The models then gain an index on `busy.amount`, a foreign",
@@ -860,9 +878,9 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         [
             "`bench/fleet.py`: one PostgreSQL database with 1,000 tenant schemas at head (10,000",
             "in the full profile): `rowstamp fleet status` and a no-op `rowstamp fleet upgrade",
-            "--jobs 4`; then one new revision applied to 200 schemas (1,000 full). The baseline",
+            "--jobs 4`; then one new revision applied to 100 schemas (1,000 full). The baseline",
             "is the Alembic cookbook's loop, one `alembic -x tenant=S upgrade head` process per",
-            "schema, timed on a 20-schema sample (100 full) and scaled to the fleet's size.",
+            "schema, timed on a 5-schema sample (100 full) and scaled to the fleet's size.",
             "docs/fleet.md says how the fleet runs.",
         ],
     ),
@@ -872,14 +890,16 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
 def run(names: list[str]) -> dict[str, float]:
     """Each measure in turn, its time printed as soon as it ends (with the running total)."""
     spent: dict[str, float] = {}
-    for name in names:
-        start = time.perf_counter()
-        module = importlib.import_module(f"bench.{name}")
-        main: Callable[[], Result] = module.main
-        main()
-        spent[name] = time.perf_counter() - start
-        total = sum(spent.values())
-        print(f"\n[{PROFILE}] {name} took {spent[name]:,.0f} s; {total / 60:.1f} minutes so far")
+    with shared_servers():  # one PostgreSQL and one MariaDB for every script
+        for name in names:
+            start = time.perf_counter()
+            module = importlib.import_module(f"bench.{name}")
+            main: Callable[[], Result] = module.main
+            main()
+            spent[name] = time.perf_counter() - start
+            total = sum(spent.values())
+            took = f"{name} took {spent[name]:,.0f} s; {total / 60:.1f} minutes so far"
+            print(f"\n[{PROFILE}] {took}")
     return spent
 
 

@@ -11,8 +11,9 @@
   engine modules at import), emulated, to show what the lazy import saves.
 
 Every command runs as a subprocess with bytecode caches written (an untimed first
-run writes them even where ``PYTHONDONTWRITEBYTECODE`` is set); three times ``BENCH_RUNS``
-runs each, since one run is short.
+run writes them even where ``PYTHONDONTWRITEBYTECODE`` is set); twice ``BENCH_RUNS``
+runs each in the quick profile (6), three times in the full one (15), since one run is
+short.
 
 Run: ``python -m bench.startup``.
 """
@@ -37,6 +38,7 @@ from bench.common import (
     compare,
     cpu_now,
     interleaved,
+    sized,
     versions,
 )
 
@@ -112,7 +114,7 @@ def main() -> Result:
     }
     for run in contenders.values():  # write bytecode caches, untimed
         run()
-    times = interleaved(contenders, runs=3 * RUNS)
+    times = interleaved(contenders, runs=sized(2, 3) * RUNS)
     rows = compare(result, MEASURE, "--help, wall time", times, BASELINE)
     added = rows[BASELINE].median_s - rows[PLAIN].median_s
     cpu_added = (rows[BASELINE].cpu_s or 0) - (rows[PLAIN].cpu_s or 0)

@@ -43,7 +43,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     false,
     func,
     select,
@@ -52,7 +51,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from bench.common import (
     RUNS,
@@ -61,12 +59,10 @@ from bench.common import (
     Sample,
     banner,
     compare,
+    engines_result,
+    every_engine,
     interleaved,
-    mariadb,
-    postgresql,
-    server_version,
     sized,
-    versions,
 )
 from rowstamp.engines import for_dialect
 from rowstamp.engines.ddl import TriggerSpec
@@ -443,21 +439,8 @@ def main() -> Result:
     started = time.perf_counter()
     banner(f"The trigger's floor: UPDATE of {ROWS:,} rows, {EVEN_RUNS} runs")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        engines: dict[str, Engine] = {
-            "SQLite": create_engine(f"sqlite:///{Path(tmp) / 'f.sqlite3'}", poolclass=NullPool)
-        }
-        pg = stack.enter_context(postgresql())
-        engines["PostgreSQL"] = create_engine(pg.create_database("floor"), poolclass=NullPool)
-        maria = stack.enter_context(mariadb())
-        if maria is not None:
-            engines["MariaDB"] = create_engine(maria.create_database("floor"), poolclass=NullPool)
-        result = Result(
-            "trigger_floor",
-            "The trigger's floor",
-            versions(**{label: server_version(engine) for label, engine in engines.items()}),
-        )
-        if "MariaDB" not in engines:
-            result.notes.append("MariaDB not measured: this machine cannot start a server.")
+        engines = every_engine(stack, Path(tmp) / "f.sqlite3", "floor")
+        result = engines_result("trigger_floor", "The trigger's floor", engines)
         for label, engine in engines.items():
             bench_engine(result, label, engine)
             engine.dispose()
