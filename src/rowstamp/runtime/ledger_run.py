@@ -214,11 +214,17 @@ class LedgerRun:
             rows, self._done = self._done, []
             self.ledger.done(connection, rows)
 
+    def _forget(self, connection: Connection) -> None:
+        """The run's transaction rolled back: its steps' ``done`` rows went with it (a
+        later commit on the connection, such as the lock's release, must not write them)."""
+        self._done.clear()
+
     def close(self) -> None:
         self._cache.save()
         if self._flushing is not None:
             with suppress(SQLAlchemyError):
                 event.remove(self._flushing, "commit", self._flush)
+                event.remove(self._flushing, "rollback", self._forget)
             self._flushing = None
         if self._side is not None:
             with suppress(SQLAlchemyError):
@@ -238,6 +244,7 @@ class LedgerRun:
             if context.connection is not None:
                 self._flushing = context.connection
                 event.listen(self._flushing, "commit", self._flush)
+                event.listen(self._flushing, "rollback", self._forget)
         self._write(self.ledger.create)
         entries = self._write(self.ledger.entries, exists=True)
         self._known = {e.file_sha: e.checksum for e in entries if e.file_sha and e.checksum}
