@@ -17,7 +17,7 @@ from sqlalchemy.pool import NullPool
 
 from bench.common import ROOT
 
-__all__ = ["BIN", "command_env", "recreate_database", "stock_project"]
+__all__ = ["BIN", "command_env", "compile_bytecode", "recreate_database", "stock_project"]
 
 BIN = Path(sys.executable).parent
 """Where this interpreter's ``alembic`` and ``rowstamp`` commands are."""
@@ -83,3 +83,13 @@ def recreate_database(server: Any, url: URL) -> None:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
     admin.dispose()
+
+
+def compile_bytecode(*roots: Path) -> None:
+    """Write the bytecode caches of every module under ``roots`` (a project's ``app/``,
+    ``env.py``, its revisions), as an untimed first run of a command would: a fraction
+    of a second instead of a whole run per project."""
+    for root in roots:
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(root)], check=True, capture_output=True
+        )

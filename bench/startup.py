@@ -7,8 +7,9 @@
   the same versions but not rowstamp: the difference is what installing rowstamp
   adds to every ``alembic`` command (Alembic scans every installed distribution for
   entry points, so a smaller environment alone would start faster);
-- the plugin as it was before it imported lazily (``rowstamp.model.columns`` and the
-  engine modules at import), emulated, to show what the lazy import saves.
+- full profile only: the plugin as it was before it imported lazily
+  (``rowstamp.model.columns`` and the engine modules at import), emulated, to show what
+  the lazy import saves (history; the quick profile drops it for its 15 minutes).
 
 Every command runs as a subprocess with bytecode caches written (an untimed first
 run writes them even where ``PYTHONDONTWRITEBYTECODE`` is set); twice ``BENCH_RUNS``
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import (
+    FULL,
     RESULTS_BASE,
     ROOT,
     RUNS,
@@ -110,8 +112,10 @@ def main() -> Result:
         "rowstamp --help": command([str(BIN / "rowstamp"), "--help"]),
         "./scripts/migrate --help": command([str(ROOT / "scripts" / "migrate"), "--help"]),
         PLAIN: command([str(plain / "bin" / "alembic"), "--help"]),
-        "alembic --help, eager plugin (before)": command([sys.executable, "-c", _EAGER_PLUGIN]),
     }
+    if FULL:
+        eager = command([sys.executable, "-c", _EAGER_PLUGIN])
+        contenders["alembic --help, eager plugin (before)"] = eager
     for run in contenders.values():  # write bytecode caches, untimed
         run()
     times = interleaved(contenders, runs=sized(2, 3) * RUNS)
