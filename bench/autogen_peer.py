@@ -7,8 +7,9 @@ alembic_utils can simulate a trigger at all, since it cannot create a trigger on
 table created in the same migration).
 
 alembic_utils registers a global comparator the moment it is imported, which would
-slow every later autogenerate in the process, so it runs in a child process; the
-child first runs one plain autogenerate untimed, so it is as warm as the parent.
+slow every later autogenerate in the process, so each of its runs is a forked child
+(``bench.common.in_child``) of the warm process holding the models: the child imports
+alembic_utils and registers the entities before its clock starts, and exits after it.
 
 Run: ``python -m bench.autogen_peer`` (``BENCH_PEER_SIZES=10,50`` to choose N;
 quick profile 10 and 50, full 10, 50 and 100).
@@ -17,14 +18,11 @@ quick profile 10 and 50, full 10, 50 and 100).
 from __future__ import annotations
 
 import gc
-import json
-import subprocess
-import sys
 import time
+from functools import partial
 from typing import Any
 
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, MetaData, create_engine
 
 from bench.autogen_scale import (
     autogenerate,
@@ -34,12 +32,12 @@ from bench.autogen_scale import (
     rowstamp_options,
 )
 from bench.common import (
-    ROOT,
     RUNS,
     Result,
     Sample,
     banner,
     compare,
+    in_child,
     postgresql,
     server_version,
     sized,
@@ -59,12 +57,9 @@ END;
 $$"""
 
 
-def _child(n: int, url: str) -> dict[str, Any]:
-    """One alembic_utils autogenerate, timed; prints JSON for the parent."""
-    engine = create_engine(make_url(url))
-    metadata = build_metadata(n)
-    autogenerate(engine, metadata, plain_options(metadata))  # warm-up, untimed
-
+def _peer_run(engine: Engine, metadata: MetaData) -> Sample:
+    """One alembic_utils autogenerate, in a forked child: entities registered, then timed;
+    its diff must be empty, as the other contenders' are."""
     from alembic_utils.pg_function import PGFunction
     from alembic_utils.pg_trigger import PGTrigger
     from alembic_utils.replaceable_entity import register_entities
@@ -85,22 +80,9 @@ def _child(n: int, url: str) -> dict[str, Any]:
     register_entities(entities)
     # EnvironmentContext.configure always sets include_schemas; alembic_utils reads it.
     opts = {**plain_options(metadata), "include_schemas": False}
-    (seconds, cpu), script = autogenerate(engine, metadata, opts)
-    engine.dispose()
-    return {"seconds": seconds, "cpu": cpu, "ops": len(script.upgrade_ops.ops)}
-
-
-def run_child(n: int, url: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.autogen_peer", "--child", str(n)],
-        input=url,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if out.returncode:
-        raise RuntimeError(f"alembic_utils child failed:\n{out.stderr[-3000:]}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    sample, script = autogenerate(engine, metadata, opts)
+    assert script.upgrade_ops.is_empty(), f"alembic_utils diff: {script.upgrade_ops.ops[:3]}"
+    return sample
 
 
 def main() -> Result:
@@ -126,16 +108,15 @@ def main() -> Result:
             for opts in (ours, plain):
                 assert autogenerate(engine, metadata, opts)[1].upgrade_ops.is_empty()
             times: dict[str, list[Sample]] = {"alembic": [], "rowstamp": [], "alembic_utils": []}
-            ops = set()
+            peer = in_child(partial(_peer_run, engine, metadata), [engine])
             for _ in range(RUNS):
                 gc.collect()
                 times["alembic"].append(autogenerate(engine, metadata, plain)[0])
                 gc.collect()
                 times["rowstamp"].append(autogenerate(engine, metadata, ours)[0])
-                child = run_child(n, url_text)
-                times["alembic_utils"].append((child["seconds"], child["cpu"]))
-                ops.add(child["ops"])
-            note = "empty diff" if ops == {0} else f"diff not empty: {sorted(ops)} ops"
+                gc.collect()
+                times["alembic_utils"].append(peer())
+            note = "empty diff (checked in every run)"
             compare(
                 result,
                 MEASURE,
@@ -154,7 +135,4 @@ def main() -> Result:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
-        print(json.dumps(_child(int(sys.argv[2]), sys.stdin.read().strip())))
-    else:
-        main()
+    main()

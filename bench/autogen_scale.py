@@ -115,6 +115,7 @@ def autogenerate(engine: Engine, metadata: MetaData, opts: dict[str, Any]) -> tu
         if hook is not None:
             hook(context, (), [script])
         for ops in (script.upgrade_ops, script.downgrade_ops):
+            assert ops is not None
             render_python_code(
                 ops,
                 render_item=opts.get("render_item"),
