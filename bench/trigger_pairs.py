@@ -178,9 +178,11 @@ def compare_paired(
     times: dict[str, list[Sample]],
     baseline: str,
     contenders: list[str] | None = None,
+    goals: dict[str, float] | None = None,
 ) -> dict[str, Paired]:
     """One row per contender (``contenders``, default all): median chunk times and
-    the paired ratios to ``baseline``; the CPU ratio's quartiles go in the note."""
+    the paired ratios to ``baseline``; the CPU ratio's quartiles go in the note, the
+    goal ratio from ``goals`` (by contender) to the page's plot."""
     base = times[baseline]
     out: dict[str, Paired] = {}
     for name in contenders or list(times):
@@ -206,6 +208,7 @@ def compare_paired(
                 ),
                 cpu_s=statistics.median(c for _, c in samples),
                 cpu_ratio=cpu if other else None,
+                goal=(goals or {}).get(name) if other else None,
             )
         )
     return out
