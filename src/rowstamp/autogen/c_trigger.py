@@ -147,7 +147,7 @@ def c_trigger_instead(autogen_context: AutogenContext, op: Any) -> Any:
     if op.version != 1 or op.now is not None:
         raise SettingsError(
             f"[rowstamp] {TRIGGER_FUNCTION_SETTING} = {C_FUNCTION} cannot read the untouched "
-            "mark (trigger_version = 2) nor a pinned DATABASE_TIMESTAMP_UTC",
-            f"remove trigger_version = 2 / DATABASE_TIMESTAMP_UTC, or {TRIGGER_FUNCTION_SETTING}",
+            "mark (trigger_version = 2 or 3) nor a pinned DATABASE_TIMESTAMP_UTC",
+            f"remove trigger_version / DATABASE_TIMESTAMP_UTC, or {TRIGGER_FUNCTION_SETTING}",
         )
     return CreateModdatetimeTriggerOp(op.table_name, schema=op.schema, column=op.column)

@@ -84,6 +84,16 @@ def _trigger_versions(autogen_context: AutogenContext, schema: str | None) -> di
     return per_schema[schema]
 
 
+def _trigger_form(autogen_context: AutogenContext, version: int | None) -> int | None:
+    """The version whose trigger ``version`` is on this engine (what reading it gives)."""
+    connection = autogen_context.connection
+    if version is None or connection is None:
+        return version
+    from rowstamp.engines import for_dialect
+
+    return for_dialect(connection.dialect).trigger_form(version)
+
+
 def _kept_by_on_update(autogen_context: AutogenContext, schema: str | None) -> dict[str, set[str]]:
     """Columns kept by ``ON UPDATE`` on a server without row triggers (none elsewhere)."""
     per_schema = _kept.setdefault(autogen_context, {})
@@ -145,13 +155,15 @@ def compare_updated_at_trigger(
     if version is None and conn_table is not None:
         kept = _kept_by_on_update(autogen_context, schema).get(table_name, set())
         if (column or "updated_at") in kept:  # no triggers here: ON UPDATE keeps it
-            version = _wanted_version(autogen_context) or NEW_TRIGGER_VERSION
+            version = _trigger_form(
+                autogen_context, _wanted_version(autogen_context) or NEW_TRIGGER_VERSION
+            )
     present = conn_table is not None and version is not None
     now = autogen_context.opts.get(TIMESTAMP_OPTION)
     if version is not None:
         _existing[modify_table_ops] = version
     wanted_version = _wanted_version(autogen_context)
-    if wanted and present and wanted_version not in (None, version):
+    if wanted and present and _trigger_form(autogen_context, wanted_version) not in (None, version):
         assert version is not None and wanted_version is not None
         replace = ReplaceUpdatedAtTriggerOp(
             table_name, schema=schema, from_version=version, version=wanted_version, now=now

@@ -31,11 +31,14 @@ __all__ = [
 
 DEFAULT_COLUMN = "updated_at"
 
-TRIGGER_VERSION = 2
-"""The newest trigger form; autogenerate renders it into new migrations. Version 2
-leaves ``updated_at`` alone in writes marked untouched (``rowstamp.untouched``)."""
+TRIGGER_VERSION = 3
+"""The newest trigger form ``[rowstamp] trigger_version`` may ask for. Version 2
+leaves ``updated_at`` alone in writes marked untouched (``rowstamp.untouched``);
+version 3 keeps that contract in a cheaper form where the engine has one
+(PostgreSQL: the check in the trigger's ``WHEN`` clause) and is version 2's trigger
+elsewhere (``UntouchedSupport.newest_trigger_form``)."""
 
-_KNOWN_VERSIONS = frozenset({1, 2})
+_KNOWN_VERSIONS = frozenset({1, 2, 3})
 
 
 class _UpdatedAtTriggerOp(MigrateOperation):

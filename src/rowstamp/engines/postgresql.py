@@ -44,6 +44,7 @@ from rowstamp.engines.postgresql_functions import (
     FUNCTION_PATTERN,
     TRIGGER_FUNCTIONS,
     UNTOUCHED_SETTING,
+    UNTOUCHED_WHEN,
     body,
     edited,
     function_name,
@@ -117,6 +118,7 @@ class PostgreSQLSupport(EngineSupport, PostgreSQLCTrigger):
     trigger_name_per_table: ClassVar[bool] = True
     naive_timestamps: ClassVar[bool] = False
     table_name_limit: ClassVar[int | None] = 63
+    newest_trigger_form: ClassVar[int] = 3
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # now() is an absolute instant for timestamptz columns, whatever the session
@@ -313,9 +315,10 @@ def _drop_function(element: DropUpdatedAtFunction, compiler: DDLCompiler, **kw: 
 def _create_trigger(element: CreateUpdatedAtTrigger, compiler: DDLCompiler, **kw: Any) -> str:
     spec = element.spec
     name = compiler.preparer.quote(_SUPPORT.trigger_name(spec.table_name))
+    when = f"WHEN ({UNTOUCHED_WHEN})\n" if spec.version == 3 else ""
     return (
         f"CREATE TRIGGER {name} BEFORE UPDATE ON {_table(compiler, spec)}\n"
-        f"FOR EACH ROW EXECUTE FUNCTION {_function(compiler, spec)}()"
+        f"FOR EACH ROW {when}EXECUTE FUNCTION {_function(compiler, spec)}()"
     )
 
 

@@ -24,6 +24,17 @@ variable ``@rowstamp_untouched``, SQLite's marker table ``rowstamp_untouched``."
 class UntouchedSupport:
     """What ``rowstamp.untouched`` and ``op.backfill(touch=False)`` need of an engine."""
 
+    newest_trigger_form: ClassVar[int] = 2
+    """The newest trigger version with a form of its own here; a newer one is written
+    as this one's trigger and reads as it. Version 3 exists for PostgreSQL, where the
+    check moves to the trigger's ``WHEN`` clause; MariaDB's and SQLite's version 2
+    had no cheaper form (bench/trigger_floor.py: on MariaDB even ``IF(TRUE, ...)``
+    costs 1.07x version 1's bare ``SET``), so there version 3 is version 2."""
+
+    def trigger_form(self, version: int) -> int:
+        """The version whose trigger ``version`` writes here, and reads back as."""
+        return min(version, self.newest_trigger_form)
+
     untouched_survives_transaction: ClassVar[bool] = False
     """True where the mark outlives its transaction (a MySQL session variable): it is
     taken away before every commit and after every rollback."""

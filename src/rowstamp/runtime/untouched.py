@@ -31,8 +31,8 @@ __all__ = ["untouched"]
 def untouched(target: Session | Connection) -> Iterator[None]:
     """Run the block's writes through ``target`` without bumping ``updated_at``.
 
-    Tables need the version 2 trigger (``op.replace_updated_at_trigger`` moves a
-    version 1 table to it); a version 1 trigger ignores the mark.
+    Tables need the version 2 or 3 trigger (``op.replace_updated_at_trigger`` moves
+    a version 1 table to it); a version 1 trigger ignores the mark.
     """
     if isinstance(target, Connection):
         began = not target.in_transaction()
@@ -114,8 +114,8 @@ class _Marker:
         except DBAPIError as exc:
             raise RowstampError(
                 f"cannot mark writes as leaving updated_at: {first_line(exc)}",
-                "give the tables the version 2 updated_at trigger first "
-                "(set [rowstamp] trigger_version = 2 in alembic.ini and autogenerate a "
+                "give the tables the version 2 or 3 updated_at trigger first "
+                "(set [rowstamp] trigger_version = 3 in alembic.ini and autogenerate a "
                 "migration: it writes op.replace_updated_at_trigger)",
             ) from None
 

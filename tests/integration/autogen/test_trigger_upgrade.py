@@ -1,15 +1,18 @@
 """A project whose tables have the version 1 trigger: ``alembic check`` stays clean
-until alembic.ini asks for ``[rowstamp] trigger_version = 2``; then autogenerate writes
-one reversible ``replace_updated_at_trigger`` per table, the upgrade gives version 2
-(``untouched`` then works), the downgrade puts back exactly version 1, and
-autogenerating again after the upgrade finds nothing, on every engine."""
+until alembic.ini asks for ``[rowstamp] trigger_version = 2`` (or 3); then autogenerate
+writes one reversible ``replace_updated_at_trigger`` per table, the upgrade gives that
+version (``untouched`` then works), the downgrade puts back exactly version 1, and
+autogenerating again after the upgrade finds nothing, on every engine. Version 3 is
+PostgreSQL's cheaper form of version 2 (the check in the trigger's ``WHEN`` clause);
+on MariaDB and SQLite it writes version 2's trigger and reads as version 2."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+import pytest
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
 from rowstamp import untouched
@@ -24,7 +27,29 @@ def _as_version_1(project: Project) -> None:
     first.write_text(first.read_text().replace("version=2)", "version=1)"))
 
 
-def test_version_1_triggers_are_replaced_reversibly(db_url: URL, tmp_path: Path) -> None:
+def _ask_for(project: Project, version: int) -> None:
+    ini = project.root / "alembic.ini"
+    ini.write_text(
+        ini.read_text().replace("[rowstamp]\n", f"[rowstamp]\ntrigger_version = {version}\n")
+    )
+
+
+def _untouched_keeps_and_plain_bumps(engine: Engine) -> None:
+    _, before = timestamps(engine, "users")
+    time.sleep(0.01)
+    with engine.connect() as conn, untouched(conn):
+        conn.execute(text("UPDATE users SET name = 'kept'"))
+        conn.commit()
+    assert timestamps(engine, "users")[1] == before
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET name = 'bumped'"))
+    assert timestamps(engine, "users")[1] > before
+
+
+@pytest.mark.parametrize("target", [2, 3])
+def test_version_1_triggers_are_replaced_reversibly(
+    db_url: URL, tmp_path: Path, target: int
+) -> None:
     project = Project.copy(tmp_path / "project", db_url, history=True)
     _as_version_1(project)
     project.alembic("upgrade", "head")
@@ -37,20 +62,23 @@ def test_version_1_triggers_are_replaced_reversibly(db_url: URL, tmp_path: Path)
         at_version_1 = catalog(engine)
 
         project.alembic("check")  # not asked for: version 1 does what the model asks
-        ini = project.root / "alembic.ini"
-        ini.write_text(ini.read_text().replace("[rowstamp]\n", "[rowstamp]\ntrigger_version = 2\n"))
+        _ask_for(project, target)
         refused = project.alembic("check", check=False)
         assert refused.returncode != 0 and "replace_updated_at_trigger" in refused.output
         [first] = project.versions()
         project.alembic("revision", "--autogenerate", "-m", "Upgrade updated_at triggers")
         [migration] = set(project.versions()) - {first}
         upgrade, downgrade = migration_body(migration).split("def downgrade")
-        assert "op.replace_updated_at_trigger('users', from_version=1, version=2)" in upgrade
-        assert "op.replace_updated_at_trigger('users', from_version=2, version=1)" in downgrade
+        assert f"op.replace_updated_at_trigger('users', from_version=1, version={target})" in (
+            upgrade
+        )
+        assert f"op.replace_updated_at_trigger('users', from_version={target}, version=1)" in (
+            downgrade
+        )
 
         project.alembic("upgrade", "head")
         with engine.connect() as conn:
-            assert support.trigger_versions(conn, None) == {"users": 2}
+            assert support.trigger_versions(conn, None) == {"users": support.trigger_form(target)}
         _, before = timestamps(engine, "users")
         time.sleep(0.01)
         with engine.connect() as conn, untouched(conn):
@@ -72,12 +100,55 @@ def test_version_1_triggers_are_replaced_reversibly(db_url: URL, tmp_path: Path)
         engine.dispose()
 
 
+def test_version_2_triggers_move_to_version_3_where_it_has_a_form(
+    db_url: URL, tmp_path: Path
+) -> None:
+    """PostgreSQL: autogenerate replaces version 2 by 3 and the downgrade puts back
+    version 2 exactly; MariaDB and SQLite: version 3 is version 2's trigger, so asking
+    for it leaves ``alembic check`` clean."""
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    [first] = project.versions()  # as if written with trigger_version = 2
+    first.write_text(
+        first.read_text().replace("_trigger('users', version=1)", "_trigger('users', version=2)")
+    )
+    project.alembic("upgrade", "head")
+    engine = create_engine(db_url)
+    support = for_dialect(engine.dialect)
+    try:
+        with engine.begin() as conn:
+            assert support.trigger_versions(conn, None) == {"users": 2}
+            conn.execute(text("INSERT INTO users (email, name) VALUES ('a@b.c', 'a')"))
+        at_version_2 = catalog(engine)
+        _ask_for(project, 3)
+        if support.trigger_form(3) == 2:
+            project.alembic("check")
+            return
+        project.alembic("revision", "--autogenerate", "-m", "Version 3 triggers")
+        [migration] = set(project.versions()) - {first}
+        upgrade, downgrade = migration_body(migration).split("def downgrade")
+        assert "op.replace_updated_at_trigger('users', from_version=2, version=3)" in upgrade
+        assert "op.replace_updated_at_trigger('users', from_version=3, version=2)" in downgrade
+
+        project.alembic("upgrade", "head")
+        with engine.connect() as conn:
+            assert support.trigger_versions(conn, None) == {"users": 3}
+        assert catalog(engine) != at_version_2
+        _untouched_keeps_and_plain_bumps(engine)
+        project.alembic("check")  # version 3 reads as version 3: nothing more to do
+
+        project.alembic("downgrade", "-1")
+        assert catalog(engine) == at_version_2  # version 2 exactly, nothing left behind
+        _untouched_keeps_and_plain_bumps(engine)
+    finally:
+        engine.dispose()
+
+
 def test_a_trigger_version_it_does_not_write_is_one_line(tmp_path: Path) -> None:
     project = Project.copy(tmp_path / "project", None, history=True)
     ini = project.root / "alembic.ini"
-    ini.write_text(ini.read_text().replace("[rowstamp]\n", "[rowstamp]\ntrigger_version = 3\n"))
+    ini.write_text(ini.read_text().replace("[rowstamp]\n", "[rowstamp]\ntrigger_version = 4\n"))
     project.alembic("upgrade", "head")
     result = project.alembic("check", check=False)
     assert result.returncode != 0
-    assert "[rowstamp] trigger_version = 3 is not a trigger version" in result.output
+    assert "[rowstamp] trigger_version = 4 is not a trigger version" in result.output
     assert "Traceback" not in result.output

@@ -1,6 +1,6 @@
-"""Trigger version 2 and ``rowstamp.untouched``: marked writes leave ``updated_at``
-alone, every other write (another connection's, or this one's after the block) bumps
-it, and the mark is visible to no other connection, on every engine."""
+"""Trigger versions 2 and 3 and ``rowstamp.untouched``: marked writes leave
+``updated_at`` alone, every other write (another connection's, or this one's after the
+block) bumps it, and the mark is visible to no other connection, on every engine."""
 
 from __future__ import annotations
 
@@ -49,8 +49,11 @@ def _mark_seen(engine: Engine) -> object:
         return conn.execute(text(sql)).scalar()
 
 
-def test_marked_writes_keep_updated_at_and_other_writes_bump_it(db_engine: Engine) -> None:
-    _setup(db_engine)
+@pytest.mark.parametrize("version", [2, 3])
+def test_marked_writes_keep_updated_at_and_other_writes_bump_it(
+    db_engine: Engine, version: int
+) -> None:
+    _setup(db_engine, version)
     before = _updated(db_engine, 1), _updated(db_engine, 2)
     with db_engine.connect() as conn:
         with untouched(conn):
@@ -73,16 +76,18 @@ def test_marked_writes_keep_updated_at_and_other_writes_bump_it(db_engine: Engin
     assert _mark_seen(db_engine) in (None, "", 0)
 
 
-def test_an_explicit_updated_at_is_kept_when_marked(db_engine: Engine) -> None:
-    _setup(db_engine)
+@pytest.mark.parametrize("version", [2, 3])
+def test_an_explicit_updated_at_is_kept_when_marked(db_engine: Engine, version: int) -> None:
+    _setup(db_engine, version)
     with db_engine.connect() as conn, untouched(conn):
         conn.execute(text("UPDATE things SET updated_at = '2001-02-03 04:05:06' WHERE id = 1"))
         conn.commit()
     assert _updated(db_engine, 1).replace(tzinfo=None) == datetime(2001, 2, 3, 4, 5, 6)
 
 
-def test_untouched_in_a_session_spans_its_commits(db_engine: Engine) -> None:
-    _setup(db_engine)
+@pytest.mark.parametrize("version", [2, 3])
+def test_untouched_in_a_session_spans_its_commits(db_engine: Engine, version: int) -> None:
+    _setup(db_engine, version)
     before = _updated(db_engine, 1)
     with Session(db_engine) as session:
         with untouched(session):
@@ -98,8 +103,9 @@ def test_untouched_in_a_session_spans_its_commits(db_engine: Engine) -> None:
     assert _updated(db_engine, 1) > before
 
 
-def test_a_rolled_back_block_leaves_no_mark(db_engine: Engine) -> None:
-    _setup(db_engine)
+@pytest.mark.parametrize("version", [2, 3])
+def test_a_rolled_back_block_leaves_no_mark(db_engine: Engine, version: int) -> None:
+    _setup(db_engine, version)
     before = _updated(db_engine, 1)
     with db_engine.connect() as conn:
         with pytest.raises(ZeroDivisionError), untouched(conn):
@@ -142,6 +148,32 @@ def test_versions_are_read_in_one_query_and_drops_leave_nothing(db_engine: Engin
     with db_engine.connect() as conn:
         assert support.trigger_versions(conn, None) == {"things": 1}
     run_ops(db_engine, lambda op: op.drop_updated_at_trigger("things", version=1))  # type: ignore[attr-defined]
+    assert catalog(db_engine) == empty
+
+
+def test_the_three_versions_are_read_in_one_query(db_engine: Engine) -> None:
+    """Version 3 reads as itself where it has a form of its own (PostgreSQL), else as
+    version 2, whose trigger it then is; replaced by version 1 and dropped, it leaves
+    nothing behind."""
+    Base.metadata.create_all(db_engine)
+    empty = catalog(db_engine)
+    support = for_dialect(db_engine.dialect)
+    for version, table in ((1, "one"), (2, "two"), (3, "three")):
+        with db_engine.begin() as conn:
+            conn.execute(text(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, updated_at INTEGER)"))
+        run_ops(db_engine, lambda op: op.create_updated_at_trigger(table, version=version))  # type: ignore[attr-defined]  # noqa: B023
+    with db_engine.connect() as conn:
+        found = support.trigger_versions(conn, None)
+    assert found == {"one": 1, "two": 2, "three": support.trigger_form(3)}
+    assert (support.trigger_form(3) == 3) is (db_engine.dialect.name == "postgresql")
+    run_ops(
+        db_engine,
+        lambda op: op.replace_updated_at_trigger("three", from_version=3, version=1),  # type: ignore[attr-defined]
+    )
+    for version, table in ((1, "one"), (2, "two"), (1, "three")):
+        run_ops(db_engine, lambda op: op.drop_updated_at_trigger(table, version=version))  # type: ignore[attr-defined]  # noqa: B023
+        with db_engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE {table}"))
     assert catalog(db_engine) == empty
 
 

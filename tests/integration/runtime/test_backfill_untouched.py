@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
@@ -63,10 +64,11 @@ def _project(db_url: URL, tmp_path: Path, version: int) -> Project:
     return project
 
 
+@pytest.mark.parametrize("version", [2, 3])
 def test_touch_false_keeps_updated_at_while_the_application_bumps_it(
-    db_url: URL, tmp_path: Path
+    db_url: URL, tmp_path: Path, version: int
 ) -> None:
-    project = _project(db_url, tmp_path, 2)
+    project = _project(db_url, tmp_path, version)
     project.alembic("upgrade", "b1")
     before = _rows(db_url)
     time.sleep(0.05)

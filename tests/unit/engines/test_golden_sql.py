@@ -52,7 +52,7 @@ def _check(path: Path, sql: str) -> None:
     assert sql == recorded
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 @pytest.mark.parametrize("dialect_name", sorted(DIALECTS))
 @pytest.mark.parametrize("case", sorted(SPECS))
 def test_trigger_sql_is_pinned(dialect_name: str, case: str, version: int) -> None:

@@ -33,8 +33,10 @@ def _written(spec: TriggerSpec) -> tuple[str, str]:
         TriggerSpec("t", None, version=1, now="CURRENT_TIMESTAMP", column='Modified "At"'),
         TriggerSpec("t", None, version=2, now=None),
         TriggerSpec("t", None, version=2, now="CURRENT_TIMESTAMP", column='Modified "At"'),
+        TriggerSpec("t", None, version=3, now=None),
+        TriggerSpec("t", None, version=3, now="CURRENT_TIMESTAMP", column='Modified "At"'),
     ],
-    ids=["default", "now", "renamed", "renamed-quoted", "v2", "v2-renamed-quoted"],
+    ids=["default", "now", "renamed", "renamed-quoted", "v2", "v2-renamed-quoted", "v3", "v3-rq"],
 )
 def test_rowstamps_own_bodies_are_not_edited(spec: TriggerSpec) -> None:
     name, body = _written(spec)
@@ -52,3 +54,5 @@ def test_each_version_has_functions_of_its_own() -> None:
     assert function_name(None, version=2) == "set_updated_at_v2"
     assert function_name("now()", version=2) != function_name("now()")
     assert re.fullmatch(r"set_updated_at_v2_[0-9a-f]{8}", function_name(None, "m", 2))
+    assert function_name(None, version=3) == "set_updated_at_v3"
+    assert len({function_name("now()", version=v) for v in (1, 2, 3)}) == 3

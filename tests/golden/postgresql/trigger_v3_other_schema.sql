@@ -1,0 +1,21 @@
+CREATE OR REPLACE FUNCTION audit.set_updated_at_v3() RETURNS trigger
+LANGUAGE plpgsql AS $rowstamp$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$rowstamp$;
+
+CREATE TRIGGER update_timestamp BEFORE UPDATE ON audit.users
+FOR EACH ROW WHEN (current_setting('rowstamp.untouched', true) IS DISTINCT FROM 'on')
+EXECUTE FUNCTION audit.set_updated_at_v3();
+
+DROP TRIGGER IF EXISTS update_timestamp ON audit.users;
+
+DO $rowstamp$
+BEGIN
+    DROP FUNCTION IF EXISTS audit.set_updated_at_v3();
+EXCEPTION WHEN dependent_objects_still_exist THEN
+    NULL;
+END;
+$rowstamp$;

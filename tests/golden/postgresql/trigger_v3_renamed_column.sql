@@ -1,0 +1,21 @@
+CREATE OR REPLACE FUNCTION set_updated_at_v3_9ed107eb() RETURNS trigger
+LANGUAGE plpgsql AS $rowstamp$
+BEGIN
+    NEW.modified_at := now();
+    RETURN NEW;
+END;
+$rowstamp$;
+
+CREATE TRIGGER update_timestamp BEFORE UPDATE ON runs
+FOR EACH ROW WHEN (current_setting('rowstamp.untouched', true) IS DISTINCT FROM 'on')
+EXECUTE FUNCTION set_updated_at_v3_9ed107eb();
+
+DROP TRIGGER IF EXISTS update_timestamp ON runs;
+
+DO $rowstamp$
+BEGIN
+    DROP FUNCTION IF EXISTS set_updated_at_v3_9ed107eb();
+EXCEPTION WHEN dependent_objects_still_exist THEN
+    NULL;
+END;
+$rowstamp$;
