@@ -29,7 +29,9 @@ class UntouchedSupport:
     as this one's trigger and reads as it. Version 3 exists for PostgreSQL, where the
     check moves to the trigger's ``WHEN`` clause; MariaDB's and SQLite's version 2
     had no cheaper form (bench/trigger_floor.py: on MariaDB even ``IF(TRUE, ...)``
-    costs 1.07x version 1's bare ``SET``), so there version 3 is version 2."""
+    costs 1.07x version 1's bare ``SET``), so there version 3 is version 2. Migrations
+    are history: a migration pinned to ``version=3`` writes version 2's SQL on those
+    engines for good, so a cheaper form found there later must take a new number."""
 
     def trigger_form(self, version: int) -> int:
         """The version whose trigger ``version`` writes here, and reads back as."""
