@@ -7,14 +7,14 @@ import subprocess
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL
 
 from rowstamp.runtime.lock import migration_lock
 from tests.helpers import write_revision
 from tests.project import Project
 
-__all__ = ["CREATE_RUNS", "RECORD", "chain", "race_upgrades"]
+__all__ = ["CREATE_RUNS", "RECORD", "applied", "chain", "race_upgrades"]
 
 CREATE_RUNS = (
     "    op.create_table('runs', sa.Column('id', sa.Integer, primary_key=True),\n"
@@ -38,9 +38,10 @@ def chain(project: Project, extra: str | None = None) -> None:
 
 def race_upgrades(
     project: Project, url: URL, logs_dir: Path, *, count: int = 8, wait: float = 180
-) -> list[tuple[int, str]]:
-    """(exit code, output) of ``count`` upgrades started while ``url``'s migration lock
-    is held, released only once all of them wait for it (at most ``wait`` seconds)."""
+) -> None:
+    """``count`` upgrades started while ``url``'s migration lock is held, released only
+    once all of them wait for it (at most ``wait`` seconds); each must succeed, having
+    waited for the lock."""
     logs = [logs_dir / f"upgrade-{n}.log" for n in range(count)]
     engine = create_engine(url)
     try:
@@ -65,7 +66,18 @@ def race_upgrades(
                 time.sleep(0.2)
     finally:
         engine.dispose()
-    return [(p.wait(timeout=300), log.read_text()) for p, log in zip(processes, logs, strict=True)]
+    outputs = [
+        (p.wait(timeout=300), log.read_text()) for p, log in zip(processes, logs, strict=True)
+    ]
+    assert [code for code, _ in outputs] == [0] * count, "\n".join(out for _, out in outputs)
+    assert all("Waiting for the migration lock held by" in out for _, out in outputs)
+
+
+def applied(connection: Connection) -> tuple[dict[str, int], str | None]:
+    """How many times each revision recorded itself in ``runs``, and the version row."""
+    rows = connection.execute(text("SELECT name, count(*) FROM runs GROUP BY name"))
+    runs = {str(name): int(n) for name, n in rows}
+    return runs, connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _waiting(log: Path) -> bool:
