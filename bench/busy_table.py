@@ -73,6 +73,7 @@ from bench.common import (
     sized,
     versions,
 )
+from bench.projects import stock_project
 
 ROWS = {"postgresql": sized(150_000, 5_000_000), "mariadb": sized(50_000, 5_000_000)}
 """Rows per engine by profile. 2,000,000 rows took 25 minutes on a loaded host (each
@@ -244,38 +245,6 @@ def _alembic(root: Path, url: URL, *args: str) -> str:
     return done.stdout + done.stderr
 
 
-def _set_stock_url(root: Path, url: URL) -> None:
-    """The stock project keeps its URL in ``alembic.ini``, as ``alembic init`` has it."""
-    ini = root / "alembic.ini"
-    value = url.render_as_string(hide_password=False).replace("%", "%%")
-    lines = [
-        f"sqlalchemy.url = {value}" if line.startswith("sqlalchemy.url") else line
-        for line in ini.read_text(encoding="utf-8").splitlines()
-    ]
-    ini.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def _stock_project(root: Path) -> Path:
-    root.mkdir(parents=True)
-    subprocess.run(
-        [str(BIN / "alembic"), "init", "-t", "generic", "alembic"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-    shutil.copytree(ROOT / "app", root / "app", ignore=shutil.ignore_patterns("__pycache__"))
-    env_py = root / "alembic" / "env.py"
-    env_py.write_text(
-        env_py.read_text(encoding="utf-8").replace(
-            "target_metadata = None",
-            "import app.models  # noqa: F401\nfrom app.db.base import Base\n\n"
-            "target_metadata = Base.metadata",
-        ),
-        encoding="utf-8",
-    )
-    return root
-
-
 def _add_by_hand(versions_dir: Path, message: str, lines: str) -> Path:
     """Append ``lines`` to the end of the upgrade of the revision named ``message``."""
     (path,) = [p for p in versions_dir.glob("*.py") if message in p.name]
@@ -334,14 +303,15 @@ class Bench:
         _alembic(self.ours, url, "revision", "--autogenerate", "-m", "busy change")
         files = {OURS: _add_by_hand(versions_dir, "busy_change", _by_hand(OURS))}
         if not self.stock.exists():
-            _stock_project(self.stock)
+            # the URL from the application's settings (DATABASE_URL), as each run's
+            # database differs: the one stock project serves every run
+            stock_project(self.stock, url, models=True, settings=True)
             _write_models(self.stock, _AFTER)
         stock_versions = self.stock / "alembic" / "versions"
         shutil.rmtree(stock_versions, ignore_errors=True)
         stock_versions.mkdir()
         (first,) = [p for p in versions_dir.glob("*.py") if "create_busy_tables" in p.name]
         shutil.copy2(first, stock_versions / first.name)
-        _set_stock_url(self.stock, url)
         _alembic(self.stock, url, "revision", "--autogenerate", "-m", "busy change")
         files[STOCK] = _add_by_hand(stock_versions, "busy_change", _by_hand(STOCK))
         _without_ledger(files[STOCK])
@@ -378,8 +348,6 @@ class Bench:
     def measure(self, url: URL, side: str) -> Outcome:
         """``alembic upgrade head`` of one side's project under the write load."""
         project = self.ours if side == OURS else self.stock
-        if side == STOCK:
-            _set_stock_url(self.stock, url)
         engine = create_engine(url, pool_size=WRITERS, max_overflow=0)
         load = Load(engine)
         load.start(self.rows)

@@ -40,7 +40,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.types import TypeEngine
 
-from rowstamp.engines import mysql_capabilities
+from rowstamp.engines import mysql_capabilities, mysql_lock
 from rowstamp.engines.base import EngineSupport, SchemaObject, bounded_name
 from rowstamp.engines.capabilities import Capabilities
 from rowstamp.engines.catalog import Catalog
@@ -158,13 +158,10 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
 
     def try_lock(self, connection: Connection, key: str) -> bool:
         # GET_LOCK names are server-wide: qualify with the database, within 64 characters.
-        query = text("SELECT GET_LOCK(:name, 0)")
-        return connection.execute(query, {"name": _lock_name(connection, key)}).scalar() == 1
+        return mysql_lock.take(connection, _lock_name(connection, key))
 
     def unlock(self, connection: Connection, key: str) -> None:
-        connection.execute(
-            text("SELECT RELEASE_LOCK(:name)"), {"name": _lock_name(connection, key)}
-        )
+        mysql_lock.release(connection)
 
     def lock_holder(self, connection: Connection, key: str) -> str | None:
         row = connection.execute(

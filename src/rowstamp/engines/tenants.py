@@ -61,12 +61,28 @@ def read_places(
 ) -> dict[str | None, Found]:
     """Every place's revision, ledger state and lock holder, read on ``connection``;
     ``lock_key`` names a place's migration lock (``rowstamp.runtime.lock.lock_key``)."""
+    ask = _Ask(lock_key, version_table, ledger_table)
     name = connection.dialect.name
     if name == "postgresql":
-        return _postgresql(connection, places, lock_key, version_table, ledger_table)
+        return _postgresql(connection, places, ask)
     if name in {"mysql", "mariadb"}:
-        return _mysql(connection, places, lock_key, version_table, ledger_table)
-    return {p: _sqlite(connection, lock_key, version_table, ledger_table) for p in places}
+        return _mysql(connection, places, ask)
+    return {p: _sqlite(connection, ask) for p in places}
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What every engine's query reads: one value, not the same three arguments
+    passed down to each reader."""
+
+    lock_key: Callable[[str | None], str]
+    version_table: str
+    ledger_table: str | None
+
+    @property
+    def tables(self) -> dict[str, str]:
+        """The tables' bind parameters; no ledger is a name no table has."""
+        return {"vt": self.version_table, "lt": self.ledger_table or ""}
 
 
 # One round trip: the catalog says which schemas have the tables, query_to_xml reads
@@ -109,22 +125,16 @@ _PG_PLACES = text(
 
 
 def _postgresql(
-    connection: Connection,
-    places: Sequence[str | None],
-    lock_key: Callable[[str | None], str],
-    version_table: str,
-    ledger_table: str | None,
+    connection: Connection, places: Sequence[str | None], ask: _Ask
 ) -> dict[str | None, Found]:
-    numbers = [_numeric_key(lock_key(p)) & 0xFFFFFFFFFFFFFFFF for p in places]
+    numbers = [_numeric_key(ask.lock_key(p)) & 0xFFFFFFFFFFFFFFFF for p in places]
     rows = connection.execute(
         _PG_PLACES,
         {
             "places": list(places),
             "classids": [n >> 32 for n in numbers],
             "objids": [n & 0xFFFFFFFF for n in numbers],
-            "vt": version_table,
-            # no ledger: a name no table has (the CASE then reads nothing)
-            "lt": ledger_table or "",
+            **ask.tables,  # no ledger: the CASE reads nothing
         },
     ).all()
     found: dict[str | None, Found] = {}
@@ -140,11 +150,7 @@ def _postgresql(
 
 
 def _mysql(
-    connection: Connection,
-    places: Sequence[str | None],
-    lock_key: Callable[[str | None], str],
-    version_table: str,
-    ledger_table: str | None,
+    connection: Connection, places: Sequence[str | None], ask: _Ask
 ) -> dict[str | None, Found]:
     """Two round trips: the catalog, then one UNION ALL over the databases that have
     the tables (MySQL has no dynamic SQL inside a SELECT)."""
@@ -156,24 +162,23 @@ def _mysql(
             " LEFT JOIN information_schema.tables t ON t.table_schema = s.schema_name"
             " AND t.table_name IN (:vt, :lt) WHERE s.schema_name IN :dbs"
         ).bindparams(dbs=list(set(names.values())) or [""]),
-        {"vt": version_table, "lt": ledger_table or ""},
+        ask.tables,
     ).all()
     present = {r.db for r in catalog}
     tables = {(r.db, r.tbl) for r in catalog if r.tbl is not None}
     parts, params = [], {}
-    for i, (place, db) in enumerate(names.items()):
+    for i, db in enumerate(names.values()):
         quoted = "`" + db.replace("`", "``") + "`"
-        key = bounded_name(f"{lock_key(None)}@{db}", 64)
+        key = bounded_name(f"{ask.lock_key(None)}@{db}", 64)
         params[f"k{i}"] = key
         parts.append(f"SELECT {i} AS i, 'lock' AS kind, CAST(IS_USED_LOCK(:k{i}) AS CHAR) AS v")
-        if (db, version_table) in tables:
-            parts.append(f"SELECT {i}, 'rev', version_num FROM {quoted}.`{version_table}`")
-        if ledger_table and (db, ledger_table) in tables:
+        if (db, ask.version_table) in tables:
+            parts.append(f"SELECT {i}, 'rev', version_num FROM {quoted}.`{ask.version_table}`")
+        if (db, ask.ledger_table) in tables:
             parts.append(
-                f"SELECT {i}, 'run', CAST(COUNT(*) AS CHAR) FROM {quoted}.`{ledger_table}`"
+                f"SELECT {i}, 'run', CAST(COUNT(*) AS CHAR) FROM {quoted}.`{ask.ledger_table}`"
                 " WHERE status = 'running'"
             )
-        del place
     revisions: dict[int, list[str]] = {}
     running: dict[int, int] = {}
     holders: dict[int, str] = {}
@@ -186,27 +191,23 @@ def _mysql(
             holders[row.i] = f"connection {row.v}"
     found: dict[str | None, Found] = {}
     for i, (place, db) in enumerate(names.items()):
-        has_versions = (db, version_table) in tables
+        has_versions = (db, ask.version_table) in tables
         found[place] = Found(
             present=db in present,
             revisions=tuple(sorted(revisions.get(i, []))) if has_versions else None,
-            running=running.get(i) if ledger_table and (db, ledger_table) in tables else None,
+            running=running.get(i) if (db, ask.ledger_table) in tables else None,
             holder=holders.get(i),
         )
     return found
 
 
-def _sqlite(
-    connection: Connection,
-    lock_key: Callable[[str | None], str],
-    version_table: str,
-    ledger_table: str | None,
-) -> Found:
+def _sqlite(connection: Connection, ask: _Ask) -> Found:
+    version_table, ledger_table = ask.version_table, ask.ledger_table
     tables = {
         r[0]
         for r in connection.execute(
             text("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (:vt, :lt)"),
-            {"vt": version_table, "lt": ledger_table or ""},
+            ask.tables,
         )
     }
     revisions = None
@@ -217,7 +218,7 @@ def _sqlite(
     if ledger_table and ledger_table in tables:
         query = text(f"SELECT COUNT(*) FROM \"{ledger_table}\" WHERE status = 'running'")
         running = int(connection.execute(query).scalar() or 0)
-    holder = for_dialect(connection.dialect).lock_holder(connection, lock_key(None))
+    holder = for_dialect(connection.dialect).lock_holder(connection, ask.lock_key(None))
     return Found(present=True, revisions=revisions, running=running, holder=holder)
 
 

@@ -2,21 +2,24 @@
 
 What a signal does, and why: no new target starts, and each running target is
 interrupted the way Ctrl-C interrupts one ``rowstamp upgrade`` (the parent sends its
-worker SIGINT): the revision being applied rolls back with its transaction (where the
-engine has transactional DDL; MariaDB/MySQL commit each DDL statement), revisions
-already committed stay, the ledger records the step as interrupted, and the
-migration lock is released. Waiting for running targets to finish instead could take
-as long as the slowest migration, longer than the grace period between SIGTERM and
-SIGKILL that Kubernetes and CI runners give. The final table's revisions of the
-interrupted targets are then read back from the databases (one status query per
-server), not taken from the workers, and the command exits 130 (SIGINT) or 143
-(SIGTERM), as a shell reports a process stopped by that signal.
+worker SIGINT): the revision being applied rolls back with its transaction (where
+the engine has transactional DDL; MariaDB/MySQL commit each DDL statement, so what
+ran of it stays and the table's row says what and how to finish or undo it),
+revisions already committed stay, the ledger records the step as interrupted, and
+the migration lock is released (on MariaDB/MySQL by ending the server thread of the
+dropped connection: ``rowstamp.engines.mysql_lock``). Waiting for running targets to
+finish instead could take as long as the slowest migration, longer than the grace
+period between SIGTERM and SIGKILL that Kubernetes and CI runners give. The final
+table's revisions of the interrupted targets are then read back from the databases
+(one status query per server), not taken from the workers, and the command exits 130
+(SIGINT) or 143 (SIGTERM), as a shell reports a process stopped by that signal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -108,5 +111,16 @@ def read_back(
             result.problems[row],
             revision=status.revision,
             error=f"interrupted by {result.interrupted}; the database is {status.state} "
-            f"at {status.revision}{detail}",
+            f"at {status.revision}{detail}{_left(result.problems[row].error)}",
         )
+
+
+_HALF = re.compile(r"(revision \S+ (?:is|may be) half-applied.*?); the database is at \S+(;.*)?$")
+
+
+def _left(report: str) -> str:
+    """What the worker found of the interrupted revision where the engine commits DDL
+    at once (MariaDB/MySQL): the version row says the old revision, so only this part
+    of its report says what the database holds, and how to finish or undo it."""
+    found = _HALF.search(report)
+    return f"; {found[1]}{found[2] or ''}" if found else ""

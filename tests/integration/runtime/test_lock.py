@@ -3,8 +3,6 @@ out in one line; a statement blocked by another session fails fast, naming it.""
 
 from __future__ import annotations
 
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -12,70 +10,25 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from rowstamp.runtime.lock import migration_lock
-from tests.helpers import write_revision
+from tests.integration.runtime.races import applied, chain, race_upgrades
 from tests.project import Project
-
-CREATE_RUNS = (
-    "    op.create_table('runs', sa.Column('id', sa.Integer, primary_key=True),\n"
-    "                    sa.Column('name', sa.String(20)))"
-)
-# Each revision records that it ran; the pause widens the window in which a second
-# process could interfere.
-RECORD = "    op.execute(\"INSERT INTO runs (name) VALUES ('{rev}')\")\n    time.sleep(0.3)"
-
-
-def _chain(project: Project, extra: str | None = None) -> None:
-    revisions = [("a1", None, CREATE_RUNS), ("a2", "a1", ""), ("a3", "a2", "")]
-    if extra:
-        revisions.append(("a4", "a3", extra))
-    for rev, down, body in revisions:
-        upgrade = "\n".join(part for part in (body, RECORD.format(rev=rev)) if part)
-        downgrade = f"    op.execute(\"DELETE FROM runs WHERE name = '{rev}'\")"
-        write_revision(project, rev, down, upgrade, downgrade)
 
 
 def test_parallel_upgrades_apply_each_revision_once(db_url: URL, tmp_path: Path) -> None:
     project = Project.copy(tmp_path / "project", db_url)
-    _chain(project)
-    logs = [tmp_path / f"upgrade-{n}.log" for n in range(8)]
+    chain(project)
+    race_upgrades(project, db_url, tmp_path)
     engine = create_engine(db_url)
-    # Hold the lock until all 8 processes are waiting for it, so they really race.
-    with engine.connect() as conn, migration_lock(conn, wait_seconds=0, statement_lock_timeout=5):
-        processes = []
-        for log in logs:
-            with log.open("w") as out:
-                processes.append(
-                    subprocess.Popen(
-                        ["alembic", "upgrade", "head"],
-                        cwd=project.root,
-                        env=project.env(),
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not all(_waiting(log) for log in logs):
-            time.sleep(0.2)
-    outputs = [
-        (p.wait(timeout=300), log.read_text()) for p, log in zip(processes, logs, strict=True)
-    ]
-    assert [code for code, _ in outputs] == [0] * 8, "\n".join(out for _, out in outputs)
-    assert all("Waiting for the migration lock held by" in out for _, out in outputs)
     with engine.connect() as conn:
-        runs = dict(conn.execute(text("SELECT name, count(*) FROM runs GROUP BY name")).all())
-        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        runs, version = applied(conn)
     engine.dispose()
     assert runs == {"a1": 1, "a2": 1, "a3": 1}
     assert version == "a3"
 
 
-def _waiting(log: Path) -> bool:
-    return log.exists() and "Waiting for the migration lock" in log.read_text()
-
-
 def test_a_held_lock_times_out_in_one_line(db_url: URL, tmp_path: Path) -> None:
     project = Project.copy(tmp_path / "project", db_url)
-    _chain(project)
+    chain(project)
     engine = create_engine(db_url)
     with engine.connect() as conn, migration_lock(conn, wait_seconds=0, statement_lock_timeout=5):
         result = project.alembic("upgrade", "head", check=False, MIGRATION_LOCK_TIMEOUT="1")
@@ -88,9 +41,9 @@ def test_a_held_lock_times_out_in_one_line(db_url: URL, tmp_path: Path) -> None:
 @pytest.mark.parametrize("engine_name", ["postgresql", "mariadb"], indirect=True)
 def test_a_blocked_statement_fails_fast_naming_the_blocker(db_url: URL, tmp_path: Path) -> None:
     project = Project.copy(tmp_path / "project", db_url)
-    _chain(project)
+    chain(project)
     project.alembic("upgrade", "head")
-    _chain(project, extra="    op.add_column('runs', sa.Column('extra', sa.Integer))")
+    chain(project, extra="    op.add_column('runs', sa.Column('extra', sa.Integer))")
     engine = create_engine(db_url)
     with engine.connect() as blocker:
         blocker.execute(text("SELECT count(*) FROM runs WHERE name = 'blocking-reader'"))
@@ -125,7 +78,7 @@ def test_every_spelling_of_a_sqlite_file_takes_the_same_lock(spelling: str, tmp_
     else:
         other = URL.create("sqlite", database=f"file:{real}?cache=private", query={"uri": "true"})
     project = Project.copy(tmp_path / "project", other)
-    _chain(project)
+    chain(project)
     engine = create_engine(URL.create("sqlite", database=str(real)))
     with engine.connect() as conn, migration_lock(conn, wait_seconds=0, statement_lock_timeout=5):
         result = project.alembic("upgrade", "head", check=False, MIGRATION_LOCK_TIMEOUT="1")

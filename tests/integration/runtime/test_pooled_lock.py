@@ -8,8 +8,6 @@ each revision once.
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,15 +22,10 @@ from rowstamp.testing.pgbouncer import pgbouncer
 from rowstamp.testing.servers import Server, ServerUnavailable
 from tests.conftest import _unavailable
 from tests.helpers import write_revision
+from tests.integration.runtime.races import applied, chain, race_upgrades
 from tests.project import Project, Result
 
 pytestmark = pytest.mark.postgresql
-
-CREATE_RUNS = (
-    "    op.create_table('runs', sa.Column('id', sa.Integer, primary_key=True),\n"
-    "                    sa.Column('name', sa.String(20)))"
-)
-RECORD = "    op.execute(\"INSERT INTO runs (name) VALUES ('{rev}')\")\n    time.sleep(0.3)"
 
 
 @pytest.fixture(scope="module")
@@ -100,49 +93,16 @@ def test_the_lock_excludes_through_the_pooler(urls: tuple[URL, URL]) -> None:
     assert "rowstamp" in str(raised.value) and "pid" in str(raised.value)  # names the holder
 
 
-def _chain(project: Project) -> None:
-    revisions = [("a1", None, CREATE_RUNS), ("a2", "a1", ""), ("a3", "a2", "")]
-    for rev, down, body in revisions:
-        upgrade = "\n".join(part for part in (body, RECORD.format(rev=rev)) if part)
-        downgrade = f"    op.execute(\"DELETE FROM runs WHERE name = '{rev}'\")"
-        write_revision(project, rev, down, upgrade, downgrade)
-
-
 def test_parallel_upgrades_through_the_pooler_apply_each_revision_once(
     urls: tuple[URL, URL], tmp_path: Path
 ) -> None:
     direct, pooled = urls
     project = Project.copy(tmp_path / "project", pooled)
-    _chain(project)
-    logs = [tmp_path / f"upgrade-{n}.log" for n in range(8)]
-    engine = create_engine(pooled)
-    # Hold the lock until all 8 processes wait for it, so they really race.
-    with engine.connect() as conn, migration_lock(conn, wait_seconds=0, statement_lock_timeout=5):
-        processes = []
-        for log in logs:
-            with log.open("w") as out:
-                processes.append(
-                    subprocess.Popen(
-                        ["alembic", "upgrade", "head"],
-                        cwd=project.root,
-                        env=project.env(),
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not all(_waiting(log) for log in logs):
-            time.sleep(0.2)
-    outputs = [
-        (p.wait(timeout=300), log.read_text()) for p, log in zip(processes, logs, strict=True)
-    ]
-    engine.dispose()
-    assert [code for code, _ in outputs] == [0] * 8, "\n".join(out for _, out in outputs)
-    assert all("Waiting for the migration lock held by" in out for _, out in outputs)
+    chain(project)
+    race_upgrades(project, pooled, tmp_path, wait=120)
     check = create_engine(direct)
     with check.connect() as conn:
-        runs = dict(conn.execute(text("SELECT name, count(*) FROM runs GROUP BY name")).all())
-        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        runs, version = applied(conn)
         ledger = conn.execute(
             text("SELECT revision, count(*) FROM rowstamp_history GROUP BY revision")
         ).all()
@@ -154,16 +114,12 @@ def test_parallel_upgrades_through_the_pooler_apply_each_revision_once(
     assert lock_table  # the lock was the lock table's: the probe found the pooler
 
 
-def _waiting(log: Path) -> bool:
-    return log.exists() and "Waiting for the migration lock" in log.read_text()
-
-
 def test_a_migration_url_bypasses_the_pooler(urls: tuple[URL, URL], tmp_path: Path) -> None:
     """MIGRATION_DATABASE_URL: the run goes to the server itself, under its advisory lock
     (no lock table), while the application keeps the pooled DATABASE_URL."""
     direct, pooled = urls
     project = Project.copy(tmp_path / "project", pooled)
-    _chain(project)
+    chain(project)
     project.alembic(
         "upgrade", "head", MIGRATION_DATABASE_URL=direct.render_as_string(hide_password=False)
     )
@@ -201,7 +157,7 @@ def test_lock_retries_hold_per_transaction_and_refuse_outside_one(
     pooler; in an autocommit block no setting survives a pooler, so it refuses."""
     _, pooled = urls
     project = Project.copy(tmp_path / "project", pooled)
-    _chain(project)
+    chain(project)
     retried = "    with op.lock_retries(timeout=1, attempts=2, pause=0.1):\n        {}"
     add = "op.add_column('runs', sa.Column('extra', sa.Integer))"
     write_revision(project, "a4", "a3", retried.format(add), "    op.drop_column('runs', 'extra')")
@@ -226,7 +182,7 @@ def test_doctor_sees_the_lock_table_holder_through_the_pooler(
     pooler an advisory-lock query would call a held lock free."""
     _, pooled = urls
     project = Project.copy(tmp_path / "project", pooled)
-    _chain(project)
+    chain(project)
     project.alembic("upgrade", "head")
     engine = create_engine(pooled)
     with engine.connect() as conn, migration_lock(conn, wait_seconds=0, statement_lock_timeout=5):
