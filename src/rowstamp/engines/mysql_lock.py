@@ -42,4 +42,8 @@ def release(connection: Connection) -> None:
         connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
         return
     with suppress(SQLAlchemyError), connection.engine.connect() as other:
-        other.exec_driver_sql(f"KILL {thread:d}")  # a thread id: an integer, not a parameter
+        # only while that thread still holds our lock: a thread that has ended
+        # meanwhile released it, and its id must not reach another session
+        holder = other.execute(text("SELECT IS_USED_LOCK(:name)"), {"name": name}).scalar()
+        if holder is not None and int(holder) == thread:
+            other.exec_driver_sql(f"KILL {thread:d}")  # a thread id: an integer
