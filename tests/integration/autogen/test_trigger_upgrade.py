@@ -8,6 +8,7 @@ on MariaDB and SQLite it writes version 2's trigger and reads as version 2."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -21,10 +22,22 @@ from tests.helpers import catalog, timestamps
 from tests.project import Project, migration_body
 
 
-def _as_version_1(project: Project) -> None:
-    """The first migration as rowstamp wrote it before version 2 existed."""
+def _applied_at(project: Project, db_url: URL, version: int) -> Engine:
+    """The first migration, its trigger pinned to ``version`` (as rowstamp wrote it
+    when that version was the one asked for), applied, with one row in ``users``."""
     [first] = project.versions()
-    first.write_text(first.read_text().replace("version=2)", "version=1)"))
+    text_ = re.sub(
+        r"_trigger\('users', version=\d\)",
+        f"_trigger('users', version={version})",
+        first.read_text(),
+    )
+    first.write_text(text_)
+    project.alembic("upgrade", "head")
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        assert for_dialect(engine.dialect).trigger_versions(conn, None) == {"users": version}
+        conn.execute(text("INSERT INTO users (email, name) VALUES ('a@b.c', 'a')"))
+    return engine
 
 
 def _ask_for(project: Project, version: int) -> None:
@@ -51,14 +64,9 @@ def test_version_1_triggers_are_replaced_reversibly(
     db_url: URL, tmp_path: Path, target: int
 ) -> None:
     project = Project.copy(tmp_path / "project", db_url, history=True)
-    _as_version_1(project)
-    project.alembic("upgrade", "head")
-    engine = create_engine(db_url)
+    engine = _applied_at(project, db_url, 1)
     support = for_dialect(engine.dialect)
     try:
-        with engine.begin() as conn:
-            assert support.trigger_versions(conn, None) == {"users": 1}
-            conn.execute(text("INSERT INTO users (email, name) VALUES ('a@b.c', 'a')"))
         at_version_1 = catalog(engine)
 
         project.alembic("check")  # not asked for: version 1 does what the model asks
@@ -107,17 +115,10 @@ def test_version_2_triggers_move_to_version_3_where_it_has_a_form(
     version 2 exactly; MariaDB and SQLite: version 3 is version 2's trigger, so asking
     for it leaves ``alembic check`` clean."""
     project = Project.copy(tmp_path / "project", db_url, history=True)
-    [first] = project.versions()  # as if written with trigger_version = 2
-    first.write_text(
-        first.read_text().replace("_trigger('users', version=1)", "_trigger('users', version=2)")
-    )
-    project.alembic("upgrade", "head")
-    engine = create_engine(db_url)
+    [first] = project.versions()
+    engine = _applied_at(project, db_url, 2)
     support = for_dialect(engine.dialect)
     try:
-        with engine.begin() as conn:
-            assert support.trigger_versions(conn, None) == {"users": 2}
-            conn.execute(text("INSERT INTO users (email, name) VALUES ('a@b.c', 'a')"))
         at_version_2 = catalog(engine)
         _ask_for(project, 3)
         if support.trigger_form(3) == 2:
