@@ -37,11 +37,15 @@ def test_help_has_an_example(command: list[str]) -> None:
     assert f"Example: rowstamp {' '.join(command)}" in result.output
 
 
-def test_help_imports_no_database_stack() -> None:
+@pytest.mark.parametrize("argv", [["--help"], ["migrate", "--help"], ["upgrade", "--help"]])
+def test_help_imports_no_database_stack(argv: list[str]) -> None:
+    """A command's help loads neither SQLAlchemy, Alembic, the engines nor rich's console
+    (``migrate --help`` loaded them all through the invoke wrapper's warning filter)."""
     code = (
         "import sys; from rowstamp.cli import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('alembic', 'sqlalchemy') if m in sys.modules))"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('alembic', 'sqlalchemy', 'rowstamp.engines', 'rich.console')"
+        " if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"

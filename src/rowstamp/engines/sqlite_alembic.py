@@ -28,11 +28,7 @@ from alembic.ddl import sqlite as alembic_sqlite
 from sqlalchemy import Column, Index
 from sqlalchemy.schema import CreateIndex
 
-__all__ = ["REFLECTION_WARNING", "expression_index"]
-
-REFLECTION_WARNING = r"Skipped unsupported reflection of expression-based index "
-"""SQLAlchemy's warning for each such index; rowstamp's run silences it (this module
-compares the index instead)."""
+__all__ = ["expression_index"]
 
 log = logging.getLogger("rowstamp")
 

@@ -20,14 +20,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, MetaData
-
 if TYPE_CHECKING:
     from types import ModuleType
 
     from alembic.config import Config
     from alembic.operations.ops import MigrationScript
     from alembic.runtime.environment import EnvironmentContext
+    from sqlalchemy import Connection, Engine, MetaData
 
     from rowstamp.runtime.backup import Backup
     from rowstamp.runtime.ledger_run import LedgerRun
@@ -153,6 +152,8 @@ class RunOptions:
         arguments of a plain ``alembic`` run are read here, once; ``-x phase=expand``
         limits the upgrade to the expand phase (``rowstamp.runtime.phase_option``).
         """
+        from sqlalchemy import Connection, Engine
+
         from rowstamp.runtime.phase_option import PHASE_ARGUMENT, limit_to_phase
 
         config: Config = context.config
