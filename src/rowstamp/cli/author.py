@@ -43,9 +43,8 @@ def new(
 
     Example: rowstamp new "Add posts table"
     """
-    from rich.markup import escape
-
     from rowstamp import commands
+    from rowstamp.cli.markup import escape
     from rowstamp.cli.output import relative, review_lines
     from rowstamp.errors import RowstampError
     from rowstamp.history.hooks import commit_command

@@ -7,6 +7,7 @@ invocation, so an in-process run (Typer's ``CliRunner``) leaks nothing to the ne
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -59,10 +60,13 @@ def project_config(ctx: typer.Context, env: str | None = None) -> Config:
 
 
 def echo(line: str = "", *, markup: bool = True) -> None:
-    """Print a line: styled (rich markup) on a terminal, plain elsewhere."""
-    from rich.console import Console
+    """Print a line: styled (``cli.markup``) on a terminal, plain elsewhere."""
+    if markup:
+        from rowstamp.cli.markup import render, styles_for
 
-    Console(highlight=False, soft_wrap=True).print(line, markup=markup)
+        attributes, colours = styles_for(sys.stdout)
+        line = render(line, attributes=attributes, colours=colours)
+    print(line, flush=True)
 
 
 def echo_lines(lines: list[str]) -> None:

@@ -48,7 +48,7 @@ def doctor(
 
 def doctor_lines(diagnosis: Diagnosis) -> list[str]:
     """The report: one line per finding (status, check, what), a fix under each fail."""
-    from rich.markup import escape
+    from rowstamp.cli.markup import escape
 
     width = max((len(f.check) for f in diagnosis.findings), default=0)
     lines = [escape(f"{diagnosis.environment}: {diagnosis.url}")]

@@ -1,6 +1,6 @@
-"""How the ``rowstamp`` command shows results: lines of rich markup.
+"""How the ``rowstamp`` command shows results: lines of console markup (``cli.markup``).
 
-Rich prints the styles on a terminal and plain text anywhere else (pipes, CI
+``echo`` prints the styles on a terminal and plain text anywhere else (pipes, CI
 logs), so these functions only decide the words and where emphasis goes.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
+from rowstamp.cli.markup import escape
 
 if TYPE_CHECKING:
     from rowstamp.commands import HistoryEntry
