@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -169,11 +170,26 @@ def main() -> Result:
                 }
                 compile_bytecode(stock, ours)  # what an untimed first run would write
                 times = interleaved(contenders, RUNS)
-                compare(result, MEASURE, f"{label}, {n} new tables", times, BASELINE)
+                compare(result, MEASURE, f"{label}, {n} new tables", times, BASELINE, paired(times))
     result.notes.append(f"profile {PROFILE}, sizes {SIZES}, {RUNS} interleaved runs")
     result.seconds = time.perf_counter() - started
     result.save()
     return result
+
+
+def paired(times: dict[str, list[Sample]]) -> dict[str, str]:
+    """Each contender's median of per-round ratios to the baseline's run of the same
+    round: this machine's speed wanders by up to 40% between runs of a contender, and
+    the two runs of a round are neighbours in time."""
+    base = [wall for wall, _ in times[BASELINE]]
+    notes = {}
+    for name, samples in times.items():
+        if name != BASELINE:
+            ratios = sorted(wall / b for (wall, _), b in zip(samples, base, strict=True))
+            notes[name] = (
+                f"paired {statistics.median(ratios):.2f}x (rounds {ratios[0]:.2f}-{ratios[-1]:.2f})"
+            )
+    return notes
 
 
 SECTION = [
@@ -185,7 +201,10 @@ SECTION = [
     "URL in `alembic.ini`, which compares no trigger. Medians of 3 (full: 5) interleaved",
     "runs, the order reversed every other run, with every project's bytecode caches",
     "written first (`compileall`). Quick profile: 300 tables only (the goal's size; the",
-    "lead's call, to fit 15 minutes); full: 100, 300 and 1,000.",
+    "lead's call, to fit 15 minutes); full: 100, 300 and 1,000. The note gives the",
+    "median of per-round ratios (each run over the baseline's run of the same round,",
+    "its neighbour in time) and their range: a contender's own runs can differ by 40%",
+    "on this machine, and the verdict, on the ratio of medians, is read beside it.",
 ]
 """The page's text above the table (``bench/run_all.py`` SECTIONS)."""
 
