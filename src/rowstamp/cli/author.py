@@ -51,11 +51,13 @@ def new(
     from rowstamp.review.backfill_offer import offer_backfills
     from rowstamp.review.reader import Direction, read_migration
     from rowstamp.review.rules import Review, review_migration
+    from rowstamp.runtime.heap import frozen_heap
     from rowstamp.runtime.options import RunOptions
 
     config = project_config(ctx)
     RunOptions.of(config).but(phase=phase).install(config)
-    result = commands.new_revision(config, message, allow_empty=empty)
+    with frozen_heap():  # compare and render allocate a lot: runtime/heap.py
+        result = commands.new_revision(config, message, allow_empty=empty)
     echo(f"Wrote {relative(result.path)}", markup=False)
     echo(f"  revision {result.revision}: {result.message}", markup=False)
     migration = result.migration or read_migration(result.path)  # the same review either way

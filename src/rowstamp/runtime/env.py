@@ -36,6 +36,7 @@ from rowstamp.errors import (
     first_line,
 )
 from rowstamp.runtime.diagnose import explain, revision_warnings_as_errors
+from rowstamp.runtime.heap import frozen_heap
 from rowstamp.runtime.ledger_run import LedgerRun, ledger_closed
 from rowstamp.runtime.options import RunOptions, alembic_environment
 from rowstamp.settings import RowstampSettings
@@ -268,7 +269,8 @@ def _session(connection: Connection, run: RunOptions) -> Iterator[None]:
 
 @contextmanager
 def locked(connection: Connection, run: RunOptions) -> Iterator[None]:
-    """Hold the migration lock for the whole Alembic run on ``connection``.
+    """Hold the migration lock for the whole Alembic run on ``connection`` (with the
+    import-time heap frozen: ``runtime.heap``).
 
     A statement that gives up waiting for a table lock becomes one line naming
     the sessions that held it.
@@ -276,11 +278,14 @@ def locked(connection: Connection, run: RunOptions) -> Iterator[None]:
     from rowstamp.runtime.lock import migration_lock
 
     settings = run.required_settings()
-    with migration_lock(
-        connection,
-        wait_seconds=settings.migration_lock_timeout,
-        statement_lock_timeout=settings.database_lock_timeout,
-        version_table_schema=run.schema,  # one lock per tenant schema
+    with (
+        migration_lock(
+            connection,
+            wait_seconds=settings.migration_lock_timeout,
+            statement_lock_timeout=settings.database_lock_timeout,
+            version_table_schema=run.schema,  # one lock per tenant schema
+        ),
+        frozen_heap(),
     ):
         try:
             yield
