@@ -17,7 +17,7 @@ from alembic.autogenerate.render import render_op
 from sqlalchemy import String
 from sqlalchemy.schema import DefaultClause
 from sqlalchemy.sql.elements import False_, True_
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from rowstamp.autogen.ops import (
     AddColumnsOp,
@@ -32,7 +32,6 @@ from rowstamp.autogen.ops import (
 )
 from rowstamp.compat import render_column, render_server_default, render_type, variant_mapping
 from rowstamp.engines import EngineSupport, type_variants
-from rowstamp.engines.type_forms import DialectType
 from rowstamp.model.types import UTCDateTime
 from rowstamp.sql import utc_now
 
@@ -166,18 +165,25 @@ def _render_decorator(type_: TypeDecorator[Any], autogen_context: AutogenContext
 
 def _with_variants(
     portable: str,
-    kind: Callable[[EngineSupport], DialectType | None],
+    kind: Callable[[EngineSupport], TypeEngine[Any] | None],
     autogen_context: AutogenContext,
 ) -> tuple[str, list[str]]:
     """``sa.<portable>`` with each engine's own form pinned by ``with_variant``, and the
-    imports those forms need (written from their names: no dialect package is imported)."""
+    imports those forms need."""
     source = f"{_sa_prefix(autogen_context)}{portable}"
     imports = []
     for variant, dialects in type_variants(kind):
         names = ", ".join(repr(name) for name in dialects)
-        imports.append(f"from sqlalchemy.dialects import {variant.dialect}")
-        source += f".with_variant({variant.source()}, {names})"
+        dialect, written = _type_source(variant)
+        imports.append(f"from sqlalchemy.dialects import {dialect}")
+        source += f".with_variant({written}, {names})"
     return source, imports
+
+
+def _type_source(type_: TypeEngine[Any]) -> tuple[str, str]:
+    """A dialect's type as Alembic writes one: ``mysql.DATETIME(fsp=6)``, and its module."""
+    dialect = type(type_).__module__.split(".")[2]  # sqlalchemy.dialects.<dialect>.types
+    return dialect, f"{dialect}.{type_!r}"
 
 
 def _render_default(

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.types import TypeEngine
 
 import rowstamp.engines.mysql_ddl  # registers MySQL's and MariaDB's @compiles
 import rowstamp.engines.mysql_dual_write
@@ -29,7 +31,6 @@ from rowstamp.engines.base import EngineSupport, bounded_name
 from rowstamp.engines.mysql import MariaDBSupport, MySQLSupport
 from rowstamp.engines.postgresql import PostgreSQLSupport
 from rowstamp.engines.sqlite import SQLiteSupport
-from rowstamp.engines.type_forms import DialectType
 from rowstamp.errors import UnsupportedEngineError
 
 __all__ = [
@@ -100,15 +101,15 @@ def dialects_without_partial_indexes() -> list[str]:
 
 
 def type_variants(
-    kind: Callable[[EngineSupport], DialectType | None],
-) -> list[tuple[DialectType, tuple[str, ...]]]:
+    kind: Callable[[EngineSupport], TypeEngine[Any] | None],
+) -> list[tuple[TypeEngine[Any], tuple[str, ...]]]:
     """The engines' own forms of a portable type (``kind``, e.g.
     ``methodcaller("timestamp_type")``), each with the dialect names it is for, in
     registry order; engines with the same form share one entry, as in
     ``with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")``."""
-    grouped: dict[DialectType, list[str]] = {}
+    grouped: dict[str, tuple[TypeEngine[Any], list[str]]] = {}
     for name, support in _REGISTRY.items():
         variant = kind(support)
         if variant is not None:
-            grouped.setdefault(variant, []).append(name)
-    return [(variant, tuple(names)) for variant, names in grouped.items()]
+            grouped.setdefault(repr(variant), (variant, []))[1].append(name)
+    return [(variant, tuple(names)) for variant, names in grouped.values()]

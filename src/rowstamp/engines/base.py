@@ -43,8 +43,6 @@ from rowstamp.errors import IdentifierError, SettingsError, first_line
 if TYPE_CHECKING:
     from alembic.operations import Operations
 
-    from rowstamp.engines.type_forms import DialectType
-
 __all__ = [
     "EDITED_FUNCTION",
     "EngineSupport",
@@ -197,12 +195,12 @@ class EngineSupport(UntouchedSupport, CapabilitySupport):
             return self.trigger_prefix
         return bounded_name(f"{self.trigger_prefix}_{table_name}", self.identifier_limit)
 
-    def timestamp_type(self) -> DialectType | None:
+    def timestamp_type(self) -> TypeEngine[datetime] | None:
         """The timestamp columns' type here where the portable ``DateTime(timezone=True)``
         is not it (MySQL's, for microseconds); None where it is. Migrations pin it."""
         return None
 
-    def unsized_string_type(self) -> DialectType | None:
+    def unsized_string_type(self) -> TypeEngine[str] | None:
         """What ``String()`` without a length is here where the engine refuses it bare
         (MySQL's ``VARCHAR``); None where it is fine. Migrations pin it."""
         return None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -51,7 +52,6 @@ from rowstamp.engines.mysql_copies import table_copy, table_sizes
 from rowstamp.engines.mysql_online import Online, online_form
 from rowstamp.engines.mysql_untouched import MySQLUntouched
 from rowstamp.engines.tools import run_tool
-from rowstamp.engines.type_forms import DialectType
 from rowstamp.errors import BackupError, TriggerPrivilegeError
 
 if TYPE_CHECKING:
@@ -107,12 +107,17 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
     default_string_length: ClassVar[int] = 255
     """``VARCHAR`` length for ``String()`` without one: MySQL refuses ``VARCHAR`` bare."""
 
-    def timestamp_type(self) -> DialectType:
-        # named, not built: building imports every MySQL driver module (``type_forms``)
-        return DialectType("mysql", "DATETIME", (("fsp", self.timestamp_precision),))
+    def timestamp_type(self) -> TypeEngine[datetime]:
+        # imported here: the package imports every MySQL driver module, which a run on
+        # another engine need not pay for (``bench/apply.py``)
+        from sqlalchemy.dialects.mysql import types as mysql_types
 
-    def unsized_string_type(self) -> DialectType:
-        return DialectType("mysql", "VARCHAR", (("length", self.default_string_length),))
+        return mysql_types.DATETIME(fsp=self.timestamp_precision)
+
+    def unsized_string_type(self) -> TypeEngine[str]:
+        from sqlalchemy.dialects.mysql import types as mysql_types
+
+        return mysql_types.VARCHAR(length=self.default_string_length)
 
     def add_columns(
         self,

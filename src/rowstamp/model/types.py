@@ -20,7 +20,7 @@ def portable_timestamp_type() -> TypeEngine[datetime]:
 
     portable = DateTime(timezone=True)
     for variant, dialects in type_variants(methodcaller("timestamp_type")):
-        portable = portable.with_variant(variant.build(), *dialects)
+        portable = portable.with_variant(variant, *dialects)
     return portable
 
 
@@ -61,7 +61,7 @@ def _timestamp_type(dialect: Dialect) -> TypeEngine[datetime]:
         own = for_dialect(dialect).timestamp_type()
     except UnsupportedEngineError:  # compiled for an engine rowstamp does not run on
         own = None
-    return own.build() if own is not None else DateTime(timezone=True)
+    return own if own is not None else DateTime(timezone=True)
 
 
 def _naive(dialect: Dialect) -> bool:
