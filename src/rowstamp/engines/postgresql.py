@@ -126,9 +126,11 @@ class PostgreSQLSupport(EngineSupport, PostgreSQLCTrigger):
         return DEFAULT_NOW
 
     def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        spec = self.written_spec(spec)
         return [CreateUpdatedAtFunction(spec), CreateUpdatedAtTrigger(spec)]
 
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        spec = self.written_spec(spec)
         return [DropUpdatedAtTrigger(spec), DropUpdatedAtFunction(spec)]
 
     def trigger_versions(self, connection: Connection, schema: str | None) -> dict[str, int]:

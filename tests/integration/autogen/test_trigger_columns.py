@@ -1,0 +1,166 @@
+"""Version 4 names the columns that fire it (SQLite), so a change of columns must
+change the trigger: autogenerate writes ``op.replace_updated_at_trigger`` with the old
+and the new list beside the columns it adds or drops, after them, reversibly; a list
+left stale by a hand-written migration is a difference ``alembic check`` reports; and
+``RENAME COLUMN`` rewrites the list itself. On PostgreSQL and MariaDB version 4 is
+version 3's trigger, which fires on any update: no replacement is written there, and
+the same migrations keep ``updated_at`` right."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
+
+from rowstamp.engines import for_dialect
+from tests.helpers import catalog, timestamps, write_revision
+from tests.integration.autogen.test_trigger_upgrade import applied_at
+from tests.project import FIRST_ID, Project, migration_body
+
+NAME = "    name: Mapped[str] = mapped_column(String, nullable=True)\n"
+ADDED = (
+    "    nickname: Mapped[str | None] = mapped_column(String(50), nullable=True)\n"
+    "    is_vip: Mapped[bool] = mapped_column(Boolean, server_default=true())\n"
+)
+"""A plain column (added in place) and one whose default is an expression (SQLite
+rebuilds the table for it: ``op.add_columns``, engines/sqlite_rebuild.py)."""
+
+
+def _model(project: Project, old: str, new: str) -> None:
+    path = project.root / "app" / "models" / "user.py"
+    source = path.read_text().replace(old, new)
+    source = source.replace(
+        "from sqlalchemy import Integer, String",
+        "from sqlalchemy import Boolean, Integer, String, true",
+    )
+    path.write_text(source)
+
+
+def _fired(engine: Engine) -> tuple[str, ...] | None:
+    with engine.connect() as conn:
+        state = for_dialect(engine.dialect).trigger_states(conn, None)["users"]
+    return state.columns
+
+
+def _bumps(engine: Engine, assignment: str) -> bool:
+    """True when ``UPDATE users SET <assignment>`` moves updated_at."""
+    _, before = timestamps(engine, "users")
+    time.sleep(0.01)
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE users SET {assignment}"))
+    return timestamps(engine, "users")[1] > before
+
+
+def _generate(project: Project, message: str) -> tuple[Path, str, str]:
+    known = set(project.versions())
+    project.alembic("revision", "--autogenerate", "-m", message)
+    [migration] = set(project.versions()) - known
+    upgrade, downgrade = migration_body(migration).split("def downgrade")
+    return migration, upgrade, downgrade
+
+
+def test_added_and_dropped_columns_replace_the_list(db_url: URL, tmp_path: Path) -> None:
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    engine = applied_at(project, db_url, 4)
+    sqlite = for_dialect(engine.dialect).trigger_form(4) == 4
+    try:
+        before = catalog(engine)
+        _model(project, NAME, NAME + ADDED)
+        migration, upgrade, downgrade = _generate(project, "Add nickname and is_vip")
+        if sqlite:
+            replace = "op.replace_updated_at_trigger('users', from_version=4, version=4"
+            assert replace in upgrade and replace in downgrade
+            # after the columns it names, in both directions
+            assert upgrade.index(replace) > upgrade.index("op.add_columns('users'")
+            assert downgrade.index(replace) > downgrade.index("'is_vip')")
+        else:
+            assert "replace_updated_at_trigger" not in migration.read_text()
+        project.alembic("upgrade", "head")
+        project.alembic("check")  # the list is the model's: nothing more to do
+        if sqlite:
+            assert {"nickname", "is_vip"} <= set(_fired(engine) or ())
+        assert _bumps(engine, "nickname = 'n'")
+        assert _bumps(engine, "is_vip = false")
+        project.alembic("downgrade", "-1")
+        assert catalog(engine) == before
+        migration.unlink()
+
+        _model(project, NAME + ADDED, "")
+        migration, upgrade, downgrade = _generate(project, "Drop name")
+        if sqlite:
+            assert "columns=['id', 'email', 'is_active'" in upgrade
+            # the drop comes first in the upgrade (SQLite does not check an UPDATE OF
+            # list), the replacement after the column is back in the downgrade
+            assert upgrade.index("drop_column(") < upgrade.index("replace_updated")
+            assert downgrade.index("add_column(sa.Column('name'") < downgrade.index(
+                "replace_updated"
+            )
+        project.alembic("upgrade", "head")
+        project.alembic("check")
+        if sqlite:
+            assert "name" not in (_fired(engine) or ())
+        assert _bumps(engine, "email = 'x@y.z'")
+        project.alembic("downgrade", "-1")
+        assert catalog(engine) == before
+        assert _bumps(engine, "name = 'back'")
+    finally:
+        engine.dispose()
+
+
+def test_a_stale_list_is_a_difference_autogenerate_fixes(db_url: URL, tmp_path: Path) -> None:
+    """A hand-written ``add_column`` leaves the list without the new column: on SQLite
+    an update of it would not fire the trigger, so ``alembic check`` reports it and
+    autogenerate writes the replacement (reversibly); elsewhere nothing is stale."""
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    engine = applied_at(project, db_url, 4)
+    sqlite = for_dialect(engine.dialect).trigger_form(4) == 4
+    try:
+        add = "    op.add_column('users', sa.Column('nickname', sa.String(50), nullable=True))"
+        write_revision(project, "c1", FIRST_ID, add, "    op.drop_column('users', 'nickname')")
+        project.alembic("upgrade", "head")
+        _model(project, NAME, NAME + ADDED.splitlines(keepends=True)[0])
+        stale = catalog(engine)
+        if not sqlite:
+            project.alembic("check")
+            assert _bumps(engine, "nickname = 'n'")
+            return
+        assert not _bumps(engine, "nickname = 'n'")  # what a stale list costs
+        refused = project.alembic("check", check=False)
+        assert refused.returncode != 0 and "replace_updated_at_trigger" in refused.output
+        _, upgrade, downgrade = _generate(project, "Trigger columns")
+        assert "from_version=4, version=4, from_columns=['id', 'name', 'email'," in upgrade
+        assert " columns=['id', 'name', 'nickname', 'email'," in upgrade
+        assert "from_columns=['id', 'name', 'nickname', 'email'," in downgrade
+        project.alembic("upgrade", "head")
+        project.alembic("check")
+        assert _bumps(engine, "nickname = 'm'")
+        project.alembic("downgrade", "-1")
+        assert catalog(engine) == stale
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_rename_column_rewrites_the_list(db_url: URL, tmp_path: Path) -> None:
+    """SQLite's ``RENAME COLUMN`` rewrites the trigger's ``UPDATE OF`` list itself: the
+    renamed column still fires it, and compare finds nothing stale, both ways."""
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    engine = applied_at(project, db_url, 4)
+    try:
+        before = catalog(engine)
+        rename = "    op.alter_column('users', 'name', new_column_name='full_name')"
+        back = "    op.alter_column('users', 'full_name', new_column_name='name')"
+        write_revision(project, "c1", FIRST_ID, rename, back)
+        project.alembic("upgrade", "head")
+        _model(project, NAME, NAME.replace("name:", "full_name:"))
+        project.alembic("check")
+        fired = _fired(engine) or ()
+        assert "full_name" in fired and "name" not in fired
+        assert _bumps(engine, "full_name = 'renamed'")
+        project.alembic("downgrade", "-1")
+        assert catalog(engine) == before
+    finally:
+        engine.dispose()
