@@ -164,3 +164,39 @@ def test_rename_column_rewrites_the_list(db_url: URL, tmp_path: Path) -> None:
         assert catalog(engine) == before
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_rename_column_safely_keeps_updated_at_and_compare_fixes_the_list(
+    db_url: URL, tmp_path: Path
+) -> None:
+    """``op.rename_column_safely`` is written by hand and names no trigger list. During
+    expand the dual-write trigger's copy updates ``name``, which the list names, so a
+    write of ``full_name`` still bumps updated_at; after contract the list is stale
+    (``name`` gone, ``full_name`` missing): ``alembic check`` reports it and
+    autogenerate writes the replacement, reversibly."""
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    engine = applied_at(project, db_url, 4)
+    call = "    op.{}rename_column_safely('users', 'name', 'full_name', type_=sa.String(), step={!r}, version=1)"  # noqa: E501
+    try:
+        for rev, down, step in (("c1", FIRST_ID, "expand"), ("c2", "c1", "contract")):
+            undo = call.format("undo_", step)
+            write_revision(project, rev, down, call.format("", step), undo)
+        project.alembic("upgrade", "c1")
+        assert _bumps(engine, "full_name = 'new code'")
+        assert _bumps(engine, "name = 'old code'")
+        project.alembic("upgrade", "c2")
+        _model(project, NAME, NAME.replace("name:", "full_name:"))
+        stale = catalog(engine)
+        refused = project.alembic("check", check=False)
+        assert refused.returncode != 0 and "replace_updated_at_trigger" in refused.output
+        _, upgrade, _ = _generate(project, "Trigger columns after the rename")
+        assert "from_columns=['id', 'name', 'email'," in upgrade
+        assert " columns=['id', 'full_name', 'email'," in upgrade
+        project.alembic("upgrade", "head")
+        project.alembic("check")
+        assert _bumps(engine, "full_name = 'renamed'")
+        project.alembic("downgrade", "-1")
+        assert catalog(engine) == stale
+    finally:
+        engine.dispose()
