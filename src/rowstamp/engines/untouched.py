@@ -58,9 +58,13 @@ class UntouchedSupport:
             return spec
         columns = spec.columns if form >= 4 else None
         return TriggerSpec(
-            spec.table_name, spec.schema, version=form, now=spec.now, column=spec.column,
+            spec.table_name,
+            spec.schema,
+            version=form,
+            now=spec.now,
+            column=spec.column,
             columns=columns,
-        )  # fmt: skip
+        )
 
     untouched_survives_transaction: ClassVar[bool] = False
     """True where the mark outlives its transaction (a MySQL session variable): it is

@@ -200,3 +200,28 @@ def test_rename_column_safely_keeps_updated_at_and_compare_fixes_the_list(
         assert catalog(engine) == stale
     finally:
         engine.dispose()
+
+
+def test_a_batch_rebuild_puts_back_version_4_with_its_list(db_url: URL, tmp_path: Path) -> None:
+    """Alembic's batch rebuild (SQLite) drops the table's trigger; the
+    ``ensure_updated_at_trigger`` after it puts back version 4 with the list it had,
+    in both directions. Engines that alter in place keep theirs."""
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    engine = applied_at(project, db_url, 4)
+    sqlite = for_dialect(engine.dialect).trigger_form(4) == 4
+    try:
+        before = catalog(engine)
+        _model(project, NAME, NAME.replace("nullable=True", "nullable=False"))
+        migration, upgrade, downgrade = _generate(project, "Name is required")
+        if sqlite:
+            ensure = "op.ensure_updated_at_trigger('users', version=4, columns=['id', 'name',"
+            assert ensure in upgrade and ensure in downgrade
+        assert "replace_updated_at_trigger" not in migration.read_text()
+        project.alembic("upgrade", "head")
+        project.alembic("check")
+        assert _bumps(engine, "name = 'required'")
+        project.alembic("downgrade", "-1")
+        assert catalog(engine) == before
+        assert _bumps(engine, "name = 'optional'")
+    finally:
+        engine.dispose()
