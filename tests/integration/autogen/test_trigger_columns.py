@@ -17,8 +17,8 @@ from sqlalchemy.engine import URL
 
 from rowstamp.engines import for_dialect
 from tests.helpers import catalog, timestamps, write_revision
-from tests.integration.autogen.test_trigger_upgrade import applied_at
-from tests.project import FIRST_ID, Project, migration_body
+from tests.integration.autogen.test_trigger_upgrade import applied_at, ask_for
+from tests.project import FIRST_ID, POSTS_WITHOUT_AUTHOR, Project, migration_body
 
 NAME = "    name: Mapped[str] = mapped_column(String, nullable=True)\n"
 ADDED = (
@@ -223,5 +223,40 @@ def test_a_batch_rebuild_puts_back_version_4_with_its_list(db_url: URL, tmp_path
         project.alembic("downgrade", "-1")
         assert catalog(engine) == before
         assert _bumps(engine, "name = 'optional'")
+    finally:
+        engine.dispose()
+
+
+def test_a_new_table_at_version_4_names_its_columns(db_url: URL, tmp_path: Path) -> None:
+    """With ``trigger_version = 4`` a new table's trigger names every column but
+    updated_at; dropping the model drops it with the list it has, so the downgrade puts
+    back exactly that."""
+    project = Project.copy(tmp_path / "project", db_url, history=True)
+    engine = applied_at(project, db_url, 4)
+    try:
+        ask_for(project, 4)
+        project.alembic("check")
+        before = catalog(engine)
+        project.add_model("post", POSTS_WITHOUT_AUTHOR)
+        fired = "['id', 'title', 'is_active', 'is_flagged', 'notes', 'created_at']"
+        migration, upgrade, downgrade = _generate(project, "Posts")
+        assert f"op.create_updated_at_trigger('posts', version=4, columns={fired})" in upgrade
+        assert f"op.drop_updated_at_trigger('posts', version=4, columns={fired})" in downgrade
+        project.alembic("upgrade", "head")
+        project.alembic("check")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO posts (title) VALUES ('t')"))
+        _, before_post = timestamps(engine, "posts")
+        time.sleep(0.01)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE posts SET title = 'u'"))
+        assert timestamps(engine, "posts")[1] > before_post
+        (project.root / "app" / "models" / "post.py").unlink()
+        dropped, upgrade, downgrade = _generate(project, "No posts")
+        assert f"op.create_updated_at_trigger('posts', version=4, columns={fired})" in downgrade
+        project.alembic("upgrade", "head")
+        project.alembic("downgrade", "-2")
+        assert catalog(engine) == before
+        assert migration.exists() and dropped.exists()
     finally:
         engine.dispose()
