@@ -35,7 +35,7 @@ leaves ``updated_at`` alone in writes marked untouched (``rowstamp.untouched``);
 version 3 keeps that contract in a cheaper form where the engine has one
 (PostgreSQL: the check in the trigger's ``WHEN`` clause) and is version 2's trigger
 elsewhere; version 4 keeps it cheaper still on SQLite (``AFTER UPDATE OF`` the
-columns) and is version 3's trigger elsewhere (``UntouchedSupport.newest_trigger_form``)."""
+columns) and is version 3's trigger elsewhere (``UntouchedSupport.trigger_forms``)."""
 
 COLUMNS_VERSION = 4
 """The version whose operations name the columns that fire the trigger."""

@@ -68,7 +68,7 @@ class SQLiteSupport(EngineSupport):
     dialects: ClassVar[tuple[str, ...]] = (_DIALECT,)
     identifier_limit: ClassVar[int] = 64
     rebuilds_tables_in_batch: ClassVar[bool] = True
-    newest_trigger_form: ClassVar[int] = 4
+    trigger_forms: ClassVar[tuple[int, ...]] = (1, 2, 4)
 
     def database_identity(self, url: URL) -> tuple[str, ...] | None:
         path = database_file(url)

@@ -34,21 +34,21 @@ class TriggerState(NamedTuple):
 class UntouchedSupport:
     """What ``rowstamp.untouched`` and ``op.backfill(touch=False)`` need of an engine."""
 
-    newest_trigger_form: ClassVar[int] = 2
-    """The newest trigger version with a form of its own here; a newer one is written
-    as this one's trigger and reads as it. Version 3 exists for PostgreSQL, where the
-    check moves to the trigger's ``WHEN`` clause; version 4 for SQLite, where the
-    trigger fires only on an update of the columns it names (``engines.sqlite``).
-    MariaDB's version 2 had no cheaper form (bench/trigger_floor.py: even
-    ``IF(TRUE, ...)`` costs 1.07x version 1's bare ``SET``), so there versions 3 and
-    4 are version 2, and on PostgreSQL version 4 is version 3. Migrations are
-    history: a migration pinned to ``version=4`` writes that older form's SQL on
-    those engines for good, so a cheaper form found there later must take a new
-    number."""
+    trigger_forms: ClassVar[tuple[int, ...]] = (1, 2)
+    """The trigger versions with a form of their own here; any other is written as the
+    newest of these below it, and reads back as that one. Version 3 has a form on
+    PostgreSQL, where the check moves to the trigger's ``WHEN`` clause; version 4 on
+    SQLite, where the trigger fires only on an update of the columns it names
+    (``engines.sqlite``), and SQLite's version 3 is version 2. MariaDB's version 2
+    had no cheaper form (bench/trigger_floor.py: even ``IF(TRUE, ...)`` costs 1.07x
+    version 1's bare ``SET``), so there versions 3 and 4 are version 2, and on
+    PostgreSQL version 4 is version 3. Migrations are history: a migration pinned to
+    ``version=4`` writes that older form's SQL on those engines for good, so a cheaper
+    form found there later must take a new number."""
 
     def trigger_form(self, version: int) -> int:
         """The version whose trigger ``version`` writes here, and reads back as."""
-        return min(version, self.newest_trigger_form)
+        return max(form for form in self.trigger_forms if form <= version)
 
     def written_spec(self, spec: TriggerSpec) -> TriggerSpec:
         """``spec`` as this engine writes it: at ``trigger_form`` of its version, with
