@@ -16,8 +16,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from rowstamp.engines import for_dialect
-from tests.helpers import catalog, timestamps, write_revision
-from tests.integration.autogen.test_trigger_upgrade import applied_at, ask_for
+from tests.helpers import timestamps, write_revision
+from tests.integration.autogen.test_trigger_upgrade import applied_at, ask_for, exact_catalog
 from tests.project import FIRST_ID, POSTS_WITHOUT_AUTHOR, Project, migration_body
 
 NAME = "    name: Mapped[str] = mapped_column(String, nullable=True)\n"
@@ -67,7 +67,7 @@ def test_added_and_dropped_columns_replace_the_list(db_url: URL, tmp_path: Path)
     engine = applied_at(project, db_url, 4)
     sqlite = for_dialect(engine.dialect).trigger_form(4) == 4
     try:
-        before = catalog(engine)
+        before = exact_catalog(engine)
         _model(project, NAME, NAME + ADDED)
         migration, upgrade, downgrade = _generate(project, "Add nickname and is_vip")
         if sqlite:
@@ -85,7 +85,7 @@ def test_added_and_dropped_columns_replace_the_list(db_url: URL, tmp_path: Path)
         assert _bumps(engine, "nickname = 'n'")
         assert _bumps(engine, "is_vip = false")
         project.alembic("downgrade", "-1")
-        assert catalog(engine) == before
+        assert exact_catalog(engine) == before
         migration.unlink()
 
         _model(project, NAME + ADDED, "")
@@ -104,7 +104,7 @@ def test_added_and_dropped_columns_replace_the_list(db_url: URL, tmp_path: Path)
             assert "name" not in (_fired(engine) or ())
         assert _bumps(engine, "email = 'x@y.z'")
         project.alembic("downgrade", "-1")
-        assert catalog(engine) == before
+        assert exact_catalog(engine) == before
         assert _bumps(engine, "name = 'back'")
     finally:
         engine.dispose()
@@ -122,7 +122,7 @@ def test_a_stale_list_is_a_difference_autogenerate_fixes(db_url: URL, tmp_path: 
         write_revision(project, "c1", FIRST_ID, add, "    op.drop_column('users', 'nickname')")
         project.alembic("upgrade", "head")
         _model(project, NAME, NAME + ADDED.splitlines(keepends=True)[0])
-        stale = catalog(engine)
+        stale = exact_catalog(engine)
         if not sqlite:
             project.alembic("check")
             assert _bumps(engine, "nickname = 'n'")
@@ -138,7 +138,7 @@ def test_a_stale_list_is_a_difference_autogenerate_fixes(db_url: URL, tmp_path: 
         project.alembic("check")
         assert _bumps(engine, "nickname = 'm'")
         project.alembic("downgrade", "-1")
-        assert catalog(engine) == stale
+        assert exact_catalog(engine) == stale
     finally:
         engine.dispose()
 
@@ -150,7 +150,7 @@ def test_rename_column_rewrites_the_list(db_url: URL, tmp_path: Path) -> None:
     project = Project.copy(tmp_path / "project", db_url, history=True)
     engine = applied_at(project, db_url, 4)
     try:
-        before = catalog(engine)
+        before = exact_catalog(engine)
         rename = "    op.alter_column('users', 'name', new_column_name='full_name')"
         back = "    op.alter_column('users', 'full_name', new_column_name='name')"
         write_revision(project, "c1", FIRST_ID, rename, back)
@@ -161,7 +161,7 @@ def test_rename_column_rewrites_the_list(db_url: URL, tmp_path: Path) -> None:
         assert "full_name" in fired and "name" not in fired
         assert _bumps(engine, "full_name = 'renamed'")
         project.alembic("downgrade", "-1")
-        assert catalog(engine) == before
+        assert exact_catalog(engine) == before
     finally:
         engine.dispose()
 
@@ -187,7 +187,7 @@ def test_rename_column_safely_keeps_updated_at_and_compare_fixes_the_list(
         assert _bumps(engine, "name = 'old code'")
         project.alembic("upgrade", "c2")
         _model(project, NAME, NAME.replace("name:", "full_name:"))
-        stale = catalog(engine)
+        stale = exact_catalog(engine)
         refused = project.alembic("check", check=False)
         assert refused.returncode != 0 and "replace_updated_at_trigger" in refused.output
         _, upgrade, _ = _generate(project, "Trigger columns after the rename")
@@ -197,7 +197,7 @@ def test_rename_column_safely_keeps_updated_at_and_compare_fixes_the_list(
         project.alembic("check")
         assert _bumps(engine, "full_name = 'renamed'")
         project.alembic("downgrade", "-1")
-        assert catalog(engine) == stale
+        assert exact_catalog(engine) == stale
     finally:
         engine.dispose()
 
@@ -210,7 +210,7 @@ def test_a_batch_rebuild_puts_back_version_4_with_its_list(db_url: URL, tmp_path
     engine = applied_at(project, db_url, 4)
     sqlite = for_dialect(engine.dialect).trigger_form(4) == 4
     try:
-        before = catalog(engine)
+        before = exact_catalog(engine)
         _model(project, NAME, NAME.replace("nullable=True", "nullable=False"))
         migration, upgrade, downgrade = _generate(project, "Name is required")
         if sqlite:
@@ -221,7 +221,7 @@ def test_a_batch_rebuild_puts_back_version_4_with_its_list(db_url: URL, tmp_path
         project.alembic("check")
         assert _bumps(engine, "name = 'required'")
         project.alembic("downgrade", "-1")
-        assert catalog(engine) == before
+        assert exact_catalog(engine) == before
         assert _bumps(engine, "name = 'optional'")
     finally:
         engine.dispose()
@@ -236,7 +236,7 @@ def test_a_new_table_at_version_4_names_its_columns(db_url: URL, tmp_path: Path)
     try:
         ask_for(project, 4)
         project.alembic("check")
-        before = catalog(engine)
+        before = exact_catalog(engine)
         project.add_model("post", POSTS_WITHOUT_AUTHOR)
         fired = "['id', 'title', 'is_active', 'is_flagged', 'notes', 'created_at']"
         migration, upgrade, downgrade = _generate(project, "Posts")
@@ -256,7 +256,7 @@ def test_a_new_table_at_version_4_names_its_columns(db_url: URL, tmp_path: Path)
         assert f"op.create_updated_at_trigger('posts', version=4, columns={fired})" in downgrade
         project.alembic("upgrade", "head")
         project.alembic("downgrade", "-2")
-        assert catalog(engine) == before
+        assert exact_catalog(engine) == before
         assert migration.exists() and dropped.exists()
     finally:
         engine.dispose()
