@@ -253,7 +253,10 @@ def test_a_new_table_at_version_4_names_its_columns(db_url: URL, tmp_path: Path)
         assert timestamps(engine, "posts")[1] > before_post
         (project.root / "app" / "models" / "post.py").unlink()
         dropped, upgrade, downgrade = _generate(project, "No posts")
-        assert f"op.create_updated_at_trigger('posts', version=4, columns={fired})" in downgrade
+        # the version the table has: elsewhere version 4 reads as the older form it is
+        form = for_dialect(engine.dialect).trigger_form(4)
+        has = f"version=4, columns={fired}" if form == 4 else f"version={form}"
+        assert f"op.create_updated_at_trigger('posts', {has})" in downgrade
         project.alembic("upgrade", "head")
         project.alembic("downgrade", "-2")
         assert exact_catalog(engine) == before
