@@ -22,10 +22,13 @@ if TYPE_CHECKING:
     from alembic.runtime.plugins import Plugin
     from sqlalchemy import Table
 
+    from rowstamp.engines.untouched import TriggerState
+
 __all__ = [
     "NEW_TRIGGER_VERSION",
     "TIMESTAMP_OPTION",
     "TRIGGER_VERSION_SETTING",
+    "existing_trigger_columns",
     "existing_trigger_version",
     "setup",
 ]
@@ -44,18 +47,27 @@ table's trigger at. Unset, new triggers get ``NEW_TRIGGER_VERSION`` and existing
 (each version does what the model asks), so a rowstamp upgrade changes no project's
 ``alembic check``; set, a table at another version is a change to generate."""
 
-_triggers: WeakKeyDictionary[AutogenContext, dict[str | None, dict[str, int]]] = WeakKeyDictionary()
+_triggers: WeakKeyDictionary[AutogenContext, dict[str | None, dict[str, TriggerState]]] = (
+    WeakKeyDictionary()
+)
 _kept: WeakKeyDictionary[AutogenContext, dict[str | None, dict[str, set[str]]]] = (
     WeakKeyDictionary()
 )
 _checked: WeakSet[AutogenContext] = WeakSet()
-_existing: WeakKeyDictionary[ModifyTableOps, int] = WeakKeyDictionary()
+_existing: WeakKeyDictionary[ModifyTableOps, TriggerState] = WeakKeyDictionary()
 
 
 def existing_trigger_version(table_ops: ModifyTableOps) -> int | None:
     """The version of the trigger the compared table has: a batch block that rebuilds
     it (SQLite) puts back that version, not the newest, so nothing changes unasked."""
-    return _existing.get(table_ops)
+    state = _existing.get(table_ops)
+    return None if state is None else state.version
+
+
+def existing_trigger_columns(table_ops: ModifyTableOps) -> tuple[str, ...] | None:
+    """The columns that fire the compared table's trigger, where it names them (version 4)."""
+    state = _existing.get(table_ops)
+    return None if state is None else state.columns
 
 
 def _check_now_sql(autogen_context: AutogenContext) -> None:
@@ -72,7 +84,7 @@ def _check_now_sql(autogen_context: AutogenContext) -> None:
     for_dialect(connection.dialect).check_now_sql(connection, now)
 
 
-def _trigger_versions(autogen_context: AutogenContext, schema: str | None) -> dict[str, int]:
+def _trigger_states(autogen_context: AutogenContext, schema: str | None) -> dict[str, TriggerState]:
     per_schema = _triggers.setdefault(autogen_context, {})
     if schema not in per_schema:
         connection = autogen_context.connection
@@ -80,8 +92,15 @@ def _trigger_versions(autogen_context: AutogenContext, schema: str | None) -> di
         from rowstamp.engines import for_dialect
 
         support = for_dialect(connection.dialect)
-        per_schema[schema] = support.trigger_versions(connection, schema)
+        per_schema[schema] = support.trigger_states(connection, schema)
     return per_schema[schema]
+
+
+def _fired_by(table: Table | None, column: str | None) -> tuple[str, ...] | None:
+    """The columns whose update fires the model's version 4 trigger: all but the one it sets."""
+    if table is None:
+        return None
+    return tuple(c.name for c in table.columns if c.name != (column or "updated_at"))
 
 
 def _trigger_form(autogen_context: AutogenContext, version: int | None) -> int | None:
@@ -138,6 +157,7 @@ def compare_updated_at_trigger(
     # which ops needs, may still be importing; and every `alembic` command loads it,
     # so rowstamp.model.columns (sqlalchemy.orm) and the engines wait until a comparison runs.
     from rowstamp.autogen.ops import (
+        COLUMNS_VERSION,
         CreateUpdatedAtTriggerOp,
         DropUpdatedAtTriggerOp,
         ReplaceUpdatedAtTriggerOp,
@@ -150,7 +170,8 @@ def compare_updated_at_trigger(
 
         check_table_name(table_name)
     wanted = metadata_table is not None and wants_updated_at_trigger(metadata_table)
-    version = _trigger_versions(autogen_context, schema).get(table_name)
+    state = _trigger_states(autogen_context, schema).get(table_name)
+    version = None if state is None else state.version
     column = updated_at_column(metadata_table) if metadata_table is not None else None
     if version is None and conn_table is not None:
         kept = _kept_by_on_update(autogen_context, schema).get(table_name, set())
@@ -161,30 +182,59 @@ def compare_updated_at_trigger(
     present = conn_table is not None and version is not None
     now = autogen_context.opts.get(TIMESTAMP_OPTION)
     if version is not None:
-        _existing[modify_table_ops] = version
+        _existing[modify_table_ops] = state or _state(version)
     wanted_version = _wanted_version(autogen_context)
-    if wanted and present and _trigger_form(autogen_context, wanted_version) not in (None, version):
-        assert version is not None and wanted_version is not None
-        replace = ReplaceUpdatedAtTriggerOp(
-            table_name, schema=schema, from_version=version, version=wanted_version, now=now
-        )
-        replace.column = None if column == "updated_at" else column
-        modify_table_ops.ops.append(replace)
+    fired = _fired_by(metadata_table, column)
+    had = None if state is None else state.columns
+    if wanted and present:
+        assert version is not None
+        target = _replacement_version(autogen_context, had, version, wanted_version, fired)
+        if target is not None:
+            replace = ReplaceUpdatedAtTriggerOp(
+                table_name,
+                schema=schema,
+                from_version=version,
+                version=target,
+                now=now,
+                column=column,
+                from_columns=had,
+                columns=fired if target == COLUMNS_VERSION else None,
+            )
+            modify_table_ops.ops.append(replace)
     if wanted == present:
         return PriorityDispatchResult.CONTINUE
     from rowstamp.autogen.c_trigger import c_trigger_instead
 
     kind = CreateUpdatedAtTriggerOp if wanted else DropUpdatedAtTriggerOp
-    operation = kind(
-        table_name,
-        schema=schema,
-        # a new trigger: the wanted version; a dropped one: the version it has
-        version=(wanted_version or NEW_TRIGGER_VERSION) if wanted else (version or 1),
-        now=now,
-        column=column,
-    )
+    # a new trigger: the wanted version; a dropped one: the version it has
+    new = (wanted_version or NEW_TRIGGER_VERSION) if wanted else (version or 1)
+    names = (fired if wanted else had) if new == COLUMNS_VERSION else None
+    operation = kind(table_name, schema=schema, version=new, now=now, column=column, columns=names)
     modify_table_ops.ops.append(c_trigger_instead(autogen_context, operation))
     return PriorityDispatchResult.CONTINUE
+
+
+def _state(version: int) -> TriggerState:
+    from rowstamp.engines.untouched import TriggerState
+
+    return TriggerState(version)
+
+
+def _replacement_version(
+    autogen_context: AutogenContext,
+    had: tuple[str, ...] | None,
+    version: int,
+    wanted_version: int | None,
+    fired: tuple[str, ...] | None,
+) -> int | None:
+    """The version a present, wanted trigger is to be replaced by, or None: a stale
+    column list first, at the version the trigger has (a version change then comes in
+    a revision of its own); else the version ``trigger_version`` asks for."""
+    if had is not None and set(had) != set(fired or ()):
+        return version
+    if _trigger_form(autogen_context, wanted_version) not in (None, version):
+        return wanted_version
+    return None
 
 
 def setup(plugin: Plugin) -> None:

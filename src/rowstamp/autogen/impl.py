@@ -25,6 +25,7 @@ import rowstamp.engines.mysql_alembic
 import rowstamp.engines.postgresql_alembic
 import rowstamp.engines.sqlite_alembic  # noqa: F401
 from rowstamp.autogen.ops import (
+    COLUMNS_VERSION,
     AddColumnsOp,
     BackfillOp,
     CreateUpdatedAtTriggerOp,
@@ -81,20 +82,16 @@ def _drop(operations: Operations, operation: DropUpdatedAtTriggerOp) -> None:
 @Operations.implementation_for(ReplaceUpdatedAtTriggerOp)
 def _replace(operations: Operations, operation: ReplaceUpdatedAtTriggerOp) -> None:
     """The old trigger's drop, then the new one's create: one transaction where DDL
-    is transactional; on MySQL a moment between the two where updates keep updated_at."""
-    spec = operation.spec()
-    old = TriggerSpec(
-        spec.table_name,
-        spec.schema,
-        version=operation.from_version,
-        now=spec.now,
-        column=spec.column,
-    )
+    is transactional; on MySQL a moment between the two where updates keep updated_at.
+    A replacement of version 4's columns alone is nothing where no form names them."""
+    spec, old = operation.spec(), operation.from_spec()
     context = operations.get_context()
     support = for_dialect(context.dialect)
     connection = None if context.as_sql else context.connection
     if connection is not None and on_update_fallback(connection):
         return  # no triggers here: the column's ON UPDATE clause has no version
+    if operation.columns_only and support.trigger_form(operation.version) < COLUMNS_VERSION:
+        return
     for statement in [*support.drop_statements(old), *support.create_statements(spec)]:
         operations.execute(statement)
     if not context.as_sql and context.connection is not None:

@@ -24,7 +24,11 @@ from alembic.operations import ops
 from sqlalchemy import ForeignKeyConstraint, MetaData, Table
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
-from rowstamp.autogen.compare import NEW_TRIGGER_VERSION, existing_trigger_version
+from rowstamp.autogen.compare import (
+    NEW_TRIGGER_VERSION,
+    existing_trigger_columns,
+    existing_trigger_version,
+)
 from rowstamp.autogen.ops import (
     CreateUpdatedAtTriggerOp,
     DropUpdatedAtTriggerOp,
@@ -87,21 +91,31 @@ def _lift(
                     version=existing_trigger_version(op) or NEW_TRIGGER_VERSION,
                     now=now,
                     column=wanting[key],
+                    columns=existing_trigger_columns(op),
                 )
             )
     return result
 
 
+def _after_batch(op: ops.MigrateOperation) -> bool:
+    """An ensure, or a replacement of version 4's columns: it must see the table's
+    columns as they will be, and a rebuild in the block would drop it."""
+    if isinstance(op, ReplaceUpdatedAtTriggerOp):
+        return op.columns_only
+    return isinstance(op, EnsureUpdatedAtTriggerOp)
+
+
 def _ensure_after_batches(operations: list[ops.MigrateOperation]) -> list[ops.MigrateOperation]:
-    """Move each ensure operation right after its table's batch block."""
+    """Move each ensure operation (and columns replacement) right after its table's
+    batch block."""
     ensures = {
         _key(o.schema, o.table_name): o
         for o in operations
-        if isinstance(o, EnsureUpdatedAtTriggerOp)
+        if isinstance(o, _UpdatedAtTriggerOp) and _after_batch(o)
     }
     result: list[ops.MigrateOperation] = []
     for op in operations:
-        if isinstance(op, EnsureUpdatedAtTriggerOp):
+        if _after_batch(op):
             continue
         result.append(op)
         if isinstance(op, ops.ModifyTableOps):
@@ -146,17 +160,20 @@ def order_trigger_operations(
 
 
 def _replacements_alone(operations: list[ops.MigrateOperation]) -> None:
-    """Trigger replacements go in a revision of their own (one change per migration):
-    beside other changes they are left out, in place, for a later revision with nothing
-    else to carry them. A table a batch block rebuilds gets back the version it has
-    (``existing_trigger_version``), replaced or not."""
+    """Trigger version replacements go in a revision of their own (one change per
+    migration): beside other changes they are left out, in place, for a later revision
+    with nothing else to carry them. A table a batch block rebuilds gets back the
+    version it has (``existing_trigger_version``), replaced or not. A replacement of
+    version 4's columns stays with the change of columns that needs it."""
     tables = [o for o in operations if isinstance(o, ops.ModifyTableOps)]
     if all(isinstance(c, ReplaceUpdatedAtTriggerOp) for t in tables for c in t.ops) and len(
         tables
     ) == len(operations):
         return
     for table in tables:
-        table.ops = [o for o in table.ops if not isinstance(o, ReplaceUpdatedAtTriggerOp)]
+        table.ops = [
+            o for o in table.ops if not isinstance(o, ReplaceUpdatedAtTriggerOp) or o.columns_only
+        ]
     operations[:] = [o for o in operations if not isinstance(o, ops.ModifyTableOps) or o.ops]
 
 

@@ -59,6 +59,10 @@ def _render_call(name: str, op: _UpdatedAtTriggerOp, autogen_context: AutogenCon
         args.append(f"now={op.now!r}")
     if op.column is not None:
         args.append(f"column={op.column!r}")
+    if isinstance(op, ReplaceUpdatedAtTriggerOp) and op.from_columns is not None:
+        args.append(f"from_columns={list(op.from_columns)!r}")
+    if op.columns is not None:  # version 4: its SQL names them
+        args.append(f"columns={list(op.columns)!r}")
     return f"{_op_prefix(autogen_context)}{name}({', '.join(args)})"
 
 

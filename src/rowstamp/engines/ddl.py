@@ -60,6 +60,7 @@ class TriggerSpec:
         version: int,
         now: str | None,
         column: str = "updated_at",
+        columns: tuple[str, ...] | None = None,
     ) -> None:
         self.table_name = table_name
         self.schema = schema
@@ -68,6 +69,9 @@ class TriggerSpec:
         """Explicit engine SQL for "now in UTC" (``DATABASE_TIMESTAMP_UTC``), or None."""
         self.column = column
         """The column the trigger sets: ``updated_at``, or the name a model gave it."""
+        self.columns = columns
+        """Version 4: the columns whose update fires the trigger (every one but
+        ``column``); None for the versions that fire on any update."""
 
 
 class _TriggerDDL(ExecutableDDLElement):

@@ -148,10 +148,10 @@ class MySQLSupport(MySQLUntouched, EngineSupport):
         return f"{self.utc_now_function}({self.timestamp_precision})"
 
     def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
-        return [CreateUpdatedAtTrigger(spec)]
+        return [CreateUpdatedAtTrigger(self.written_spec(spec))]
 
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
-        return [DropUpdatedAtTrigger(spec)]
+        return [DropUpdatedAtTrigger(self.written_spec(spec))]
 
     def probe_capabilities(self, connection: Connection) -> Capabilities:
         return mysql_capabilities.probe(connection, self.name)

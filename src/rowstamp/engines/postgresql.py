@@ -118,7 +118,7 @@ class PostgreSQLSupport(EngineSupport, PostgreSQLCTrigger):
     trigger_name_per_table: ClassVar[bool] = True
     naive_timestamps: ClassVar[bool] = False
     table_name_limit: ClassVar[int | None] = 63
-    newest_trigger_form: ClassVar[int] = 3
+    trigger_forms: ClassVar[tuple[int, ...]] = (1, 2, 3)
 
     def utc_now_sql(self, compiler: SQLCompiler, version: int, **kw: Any) -> str:
         # now() is an absolute instant for timestamptz columns, whatever the session
@@ -126,9 +126,11 @@ class PostgreSQLSupport(EngineSupport, PostgreSQLCTrigger):
         return DEFAULT_NOW
 
     def create_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        spec = self.written_spec(spec)
         return [CreateUpdatedAtFunction(spec), CreateUpdatedAtTrigger(spec)]
 
     def drop_statements(self, spec: TriggerSpec) -> Sequence[ExecutableDDLElement]:
+        spec = self.written_spec(spec)
         return [DropUpdatedAtTrigger(spec), DropUpdatedAtFunction(spec)]
 
     def trigger_versions(self, connection: Connection, schema: str | None) -> dict[str, int]:

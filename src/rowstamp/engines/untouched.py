@@ -9,33 +9,62 @@ inherits this mixin; each engine module says how it marks a connection.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from sqlalchemy import Connection
 from sqlalchemy.sql.elements import TextClause
 
-__all__ = ["UNTOUCHED_SETTING", "UntouchedSupport"]
+from rowstamp.engines.ddl import TriggerSpec
+
+__all__ = ["UNTOUCHED_SETTING", "TriggerState", "UntouchedSupport"]
 
 UNTOUCHED_SETTING = "rowstamp_untouched"
 """The name of the mark: PostgreSQL's setting ``rowstamp.untouched``, MySQL's user
 variable ``@rowstamp_untouched``, SQLite's marker table ``rowstamp_untouched``."""
 
 
+class TriggerState(NamedTuple):
+    """What the catalog says of one table's trigger."""
+
+    version: int
+    columns: tuple[str, ...] | None = None
+    """The columns whose update fires it, where its SQL names them (SQLite's version 4)."""
+
+
 class UntouchedSupport:
     """What ``rowstamp.untouched`` and ``op.backfill(touch=False)`` need of an engine."""
 
-    newest_trigger_form: ClassVar[int] = 2
-    """The newest trigger version with a form of its own here; a newer one is written
-    as this one's trigger and reads as it. Version 3 exists for PostgreSQL, where the
-    check moves to the trigger's ``WHEN`` clause; MariaDB's and SQLite's version 2
-    had no cheaper form (bench/trigger_floor.py: on MariaDB even ``IF(TRUE, ...)``
-    costs 1.07x version 1's bare ``SET``), so there version 3 is version 2. Migrations
-    are history: a migration pinned to ``version=3`` writes version 2's SQL on those
-    engines for good, so a cheaper form found there later must take a new number."""
+    trigger_forms: ClassVar[tuple[int, ...]] = (1, 2)
+    """The trigger versions with a form of their own here; any other is written as the
+    newest of these below it, and reads back as that one. Version 3 has a form on
+    PostgreSQL, where the check moves to the trigger's ``WHEN`` clause; version 4 on
+    SQLite, where the trigger fires only on an update of the columns it names
+    (``engines.sqlite``), and SQLite's version 3 is version 2. MariaDB's version 2
+    had no cheaper form (bench/trigger_floor.py: even ``IF(TRUE, ...)`` costs 1.07x
+    version 1's bare ``SET``), so there versions 3 and 4 are version 2, and on
+    PostgreSQL version 4 is version 3. Migrations are history: a migration pinned to
+    ``version=4`` writes that older form's SQL on those engines for good, so a cheaper
+    form found there later must take a new number."""
 
     def trigger_form(self, version: int) -> int:
         """The version whose trigger ``version`` writes here, and reads back as."""
-        return min(version, self.newest_trigger_form)
+        return max(form for form in self.trigger_forms if form <= version)
+
+    def written_spec(self, spec: TriggerSpec) -> TriggerSpec:
+        """``spec`` as this engine writes it: at ``trigger_form`` of its version, with
+        the columns only where that form names them (version 4)."""
+        form = self.trigger_form(spec.version)
+        if form == spec.version:
+            return spec
+        columns = spec.columns if form >= 4 else None
+        return TriggerSpec(
+            spec.table_name,
+            spec.schema,
+            version=form,
+            now=spec.now,
+            column=spec.column,
+            columns=columns,
+        )
 
     untouched_survives_transaction: ClassVar[bool] = False
     """True where the mark outlives its transaction (a MySQL session variable): it is
@@ -49,6 +78,11 @@ class UntouchedSupport:
         """The version of rowstamp's trigger on each table in ``schema`` that has one:
         one catalog query."""
         raise NotImplementedError
+
+    def trigger_states(self, connection: Connection, schema: str | None) -> dict[str, TriggerState]:
+        """``trigger_versions`` with the columns that fire each trigger where its SQL
+        names them: the same one catalog query."""
+        return {t: TriggerState(v) for t, v in self.trigger_versions(connection, schema).items()}
 
     def tables_with_trigger(self, connection: Connection, schema: str | None) -> set[str]:
         """Names of the tables in ``schema`` that have rowstamp's trigger: one catalog query."""

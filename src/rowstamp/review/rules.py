@@ -317,7 +317,7 @@ def _adopting_rowstamp_columns(tables: list[str], ctx: _Context) -> set[str]:
             continue
         if isinstance(op, ops.AddColumnOp) and op.column.name in METADATA_COLUMNS:
             continue
-        indexed = {getattr(c, "name", c) for c in getattr(op, "columns", ())}
+        indexed = {getattr(c, "name", c) for c in getattr(op, "columns", None) or ()}
         if isinstance(op, ops.CreateIndexOp) and indexed <= set(METADATA_COLUMNS):
             continue
         if isinstance(op, CreateUpdatedAtTriggerOp):

@@ -69,12 +69,13 @@ def table_findings(
     tables = list(models.sorted_tables)
     findings: list[Finding] = []
     sound: list[Table] = []
+    itself: dict[str, str] = {}  # a column each version 4 trigger names (SQLite)
     wrong = 0
     for schema, in_schema in _by_schema(tables).items():
         inspector = inspect(connection)
         columns = inspector.get_multi_columns(schema=schema)
         indexes = inspector.get_multi_indexes(schema=schema)
-        with_trigger = support.tables_with_trigger(connection, schema)
+        with_trigger = support.trigger_states(connection, schema)
         kept = kept_by_on_update(connection, schema)
         for table in in_schema:
             key = (schema, table.name)
@@ -99,6 +100,9 @@ def table_findings(
                 findings.append(Finding("trigger", "warn", detail))
             else:
                 sound.append(table)
+                named = with_trigger[table.name].columns
+                if named:
+                    itself[table.fullname] = named[0]
     if len(tables) > wrong:
         right = len(tables) - wrong
         verb = "has" if right == 1 else "have"
@@ -106,7 +110,7 @@ def table_findings(
         detail = f"{counted} {verb} the five columns as the models say"
         findings.insert(0, Finding("columns", "ok", detail))
     connection.rollback()
-    return findings + _exercise(connection, support, sound, lock_timeout)
+    return findings + _exercise(connection, support, sound, lock_timeout, itself)
 
 
 def _tables(count: int, other: str = "") -> str:
@@ -134,7 +138,11 @@ def _column_fix(table: Table, problem: str) -> Finding:
 
 
 def _exercise(
-    connection: Connection, support: EngineSupport, tables: list[Table], lock_timeout: float
+    connection: Connection,
+    support: EngineSupport,
+    tables: list[Table],
+    lock_timeout: float,
+    itself: dict[str, str],
 ) -> list[Finding]:
     """Fire each trigger in a transaction that is rolled back, the session at +05:00.
 
@@ -156,7 +164,12 @@ def _exercise(
                     now = _utc(connection.execute(select(utc_now())).scalar())
                     while remaining:
                         table = remaining.pop(0)
-                        why = _NO_ROLLBACK if table.name in skipped else _fire(connection, table)
+                        fire = itself.get(table.fullname)
+                        why = (
+                            _NO_ROLLBACK
+                            if table.name in skipped
+                            else _fire(connection, table, fire)
+                        )
                         if why:
                             written[table.name] = why
                         else:
@@ -184,15 +197,17 @@ def _picked(connection: Connection, table: Table) -> tuple[str, str]:
     return name, f"{key} = (SELECT m FROM (SELECT min({key}) AS m FROM {name}) AS rowstamp_pick)"
 
 
-def _fire(connection: Connection, table: Table) -> str | None:
-    """Set ``updated_at`` to ``PAST`` in one row (a made-up one in an empty table); None
+def _fire(connection: Connection, table: Table, itself: str | None = None) -> str | None:
+    """Set ``updated_at`` to ``PAST`` in one row (a made-up one in an empty table), and
+    ``itself`` to itself: a version 4 trigger fires only on a column it names; None
     when done, else why the table is not exercised."""
     if not table.primary_key.columns:
         return "no primary key"
     stamp = _stamp(table)
     name, where = _picked(connection, table)
-    column = connection.dialect.identifier_preparer.quote(stamp.name)
-    change = text(f"UPDATE {name} SET {column} = :past WHERE {where}")
+    quote = connection.dialect.identifier_preparer.quote
+    also = f", {quote(itself)} = {quote(itself)}" if itself else ""
+    change = text(f"UPDATE {name} SET {quote(stamp.name)} = :past{also} WHERE {where}")
     change = change.bindparams(bindparam("past", PAST, type_=stamp.type))
     if connection.execute(change).rowcount:
         return None

@@ -31,7 +31,7 @@ __all__ = ["untouched"]
 def untouched(target: Session | Connection) -> Iterator[None]:
     """Run the block's writes through ``target`` without bumping ``updated_at``.
 
-    Tables need the version 2 or 3 trigger (``op.replace_updated_at_trigger`` moves
+    Tables need the version 2 trigger or newer (``op.replace_updated_at_trigger`` moves
     a version 1 table to it); a version 1 trigger ignores the mark.
     """
     if isinstance(target, Connection):
@@ -114,7 +114,7 @@ class _Marker:
         except DBAPIError as exc:
             raise RowstampError(
                 f"cannot mark writes as leaving updated_at: {first_line(exc)}",
-                "give the tables the version 2 or 3 updated_at trigger first "
+                "give the tables the version 2 (or newer) updated_at trigger first "
                 "(set [rowstamp] trigger_version = 3 in alembic.ini and autogenerate a "
                 "migration: it writes op.replace_updated_at_trigger)",
             ) from None

@@ -104,11 +104,18 @@ def _trigger(connection: Connection, table: Table) -> list[str]:
     where = " AND ".join(f"{quote(c.name)} = :k{i}" for i, c in enumerate(pk))
     params = {f"k{i}": value for i, value in enumerate(key or ())}
     name = connection.dialect.identifier_preparer.format_table(table)
-    # Any change fires the trigger; without notes, updated_at itself is set to the past.
-    changed = roles.get("notes", stamp)
-    update = text(f"UPDATE {name} SET {quote(changed)} = :changed WHERE {where}")
-    update = update.bindparams(bindparam("changed", type_=table.c[changed].type))
-    connection.execute(update, {**params, "changed": "rowstamp" if changed != stamp else PAST})
+    # notes changes; else another column is set to itself, which fires SQLite's version
+    # 4 too (only an update of its columns does); else updated_at is set to the past.
+    notes = roles.get("notes")
+    other = None if notes else _other_column(table, {stamp, created})
+    if other is not None:
+        itself = f"{quote(other)} = {quote(other)}"
+        connection.execute(text(f"UPDATE {name} SET {itself} WHERE {where}"), params)
+    else:
+        changed = notes or stamp
+        update = text(f"UPDATE {name} SET {quote(changed)} = :changed WHERE {where}")
+        update = update.bindparams(bindparam("changed", type_=table.c[changed].type))
+        connection.execute(update, {**params, "changed": "rowstamp" if changed != stamp else PAST})
     read = ", ".join(quote(c) for c in (stamp, created) if c is not None)
     row = connection.execute(text(f"SELECT {read} FROM {name} WHERE {where}"), params).one()
     problems = []
@@ -120,6 +127,14 @@ def _trigger(connection: Connection, table: Table) -> list[str]:
     if created is not None and _utc(row[1]) != PAST:
         problems.append(f"{table.name}: a raw-SQL UPDATE changed {created} to {row[1]}")
     return problems
+
+
+def _other_column(table: Table, skipped: set[str | None]) -> str | None:
+    """A column an UPDATE may set to itself: not the key, not generated, not skipped."""
+    for column in table.columns:
+        if not column.primary_key and column.computed is None and column.name not in skipped:
+            return column.name
+    return None
 
 
 def _utc(value: Any) -> dt.datetime:

@@ -1,4 +1,4 @@
-"""Trigger versions 2 and 3 and ``rowstamp.untouched``: marked writes leave
+"""Trigger versions 2 to 4 and ``rowstamp.untouched``: marked writes leave
 ``updated_at`` alone, every other write (another connection's, or this one's after the
 block) bumps it, and the mark is visible to no other connection, on every engine."""
 
@@ -8,11 +8,12 @@ import time
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine, Integer, MetaData, String, select, text, update
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, text, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from rowstamp import RowstampError, untouched
 from rowstamp.engines import for_dialect
+from rowstamp.engines.untouched import TriggerState
 from rowstamp.model.columns import NAMING_CONVENTION, MetadataColumns
 from tests.helpers import catalog, run_ops, timestamps
 
@@ -27,9 +28,17 @@ class Thing(Base):
     name: Mapped[str | None] = mapped_column(String(50))
 
 
+FIRED = [c.name for c in Thing.__table__.columns if c.name != "updated_at"]
+"""What version 4 names: every column but updated_at."""
+
+
 def _setup(engine: Engine, version: int = 2) -> None:
     Base.metadata.create_all(engine)
-    run_ops(engine, lambda op: op.create_updated_at_trigger("things", version=version))  # type: ignore[attr-defined]
+    columns = FIRED if version == 4 else None
+    run_ops(
+        engine,
+        lambda op: op.create_updated_at_trigger("things", version=version, columns=columns),  # type: ignore[attr-defined]
+    )
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO things (id, name) VALUES (1, 'a'), (2, 'a')"))
     time.sleep(0.01)
@@ -49,7 +58,7 @@ def _mark_seen(engine: Engine) -> object:
         return conn.execute(text(sql)).scalar()
 
 
-@pytest.mark.parametrize("version", [2, 3])
+@pytest.mark.parametrize("version", [2, 3, 4])
 def test_marked_writes_keep_updated_at_and_other_writes_bump_it(
     db_engine: Engine, version: int
 ) -> None:
@@ -76,7 +85,7 @@ def test_marked_writes_keep_updated_at_and_other_writes_bump_it(
     assert _mark_seen(db_engine) in (None, "", 0)
 
 
-@pytest.mark.parametrize("version", [2, 3])
+@pytest.mark.parametrize("version", [2, 3, 4])
 def test_an_explicit_updated_at_is_kept_when_marked(db_engine: Engine, version: int) -> None:
     _setup(db_engine, version)
     with db_engine.connect() as conn, untouched(conn):
@@ -85,7 +94,7 @@ def test_an_explicit_updated_at_is_kept_when_marked(db_engine: Engine, version: 
     assert _updated(db_engine, 1).replace(tzinfo=None) == datetime(2001, 2, 3, 4, 5, 6)
 
 
-@pytest.mark.parametrize("version", [2, 3])
+@pytest.mark.parametrize("version", [2, 3, 4])
 def test_untouched_in_a_session_spans_its_commits(db_engine: Engine, version: int) -> None:
     _setup(db_engine, version)
     before = _updated(db_engine, 1)
@@ -103,7 +112,7 @@ def test_untouched_in_a_session_spans_its_commits(db_engine: Engine, version: in
     assert _updated(db_engine, 1) > before
 
 
-@pytest.mark.parametrize("version", [2, 3])
+@pytest.mark.parametrize("version", [2, 3, 4])
 def test_a_rolled_back_block_leaves_no_mark(db_engine: Engine, version: int) -> None:
     _setup(db_engine, version)
     before = _updated(db_engine, 1)
@@ -197,3 +206,55 @@ def test_sqlite_version_2_stays_correct_with_recursive_triggers(db_engine: Engin
         conn.commit()
     assert _updated(db_engine, 1) > before
     assert _updated(db_engine, 2).year > 2000
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_sqlite_version_4_never_fires_itself(db_engine: Engine) -> None:
+    """Version 4 fires only on an update of a column it names, and its own UPDATE sets
+    updated_at alone: with ``PRAGMA recursive_triggers = ON`` it still runs once (no
+    recursion, no guard needed), the mark leaves updated_at alone, and an UPDATE that
+    sets only updated_at keeps that value (version 1 overwrote it)."""
+    _setup(db_engine, 4)
+    before = _updated(db_engine, 1)
+    with db_engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA recursive_triggers = ON")
+        conn.commit()
+        with untouched(conn), conn.begin():
+            conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
+        assert _updated(db_engine, 1) == before
+        with conn.begin():
+            conn.execute(text("UPDATE things SET name = 'c' WHERE id = 1"))
+            conn.execute(text("UPDATE things SET updated_at = '2000-01-01 00:00:00' WHERE id = 2"))
+        assert conn.exec_driver_sql("PRAGMA recursive_triggers").scalar() == 1
+        conn.commit()
+    assert _updated(db_engine, 1) > before
+    assert _updated(db_engine, 2).year == 2000
+
+
+def test_version_4_reads_back_in_one_query_with_its_columns(db_engine: Engine) -> None:
+    """SQLite: version 4 and the columns that fire it, read back from the trigger's SQL
+    (quoted and reserved names too); PostgreSQL and MariaDB: version 4 is version 3's
+    trigger there and reads as it. Dropped, it leaves nothing behind."""
+    empty = catalog(db_engine)
+    support = for_dialect(db_engine.dialect)
+    four = Table(
+        "four",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column('Odd "Name"', Integer),
+        Column("user", Integer),
+        Column("updated_at", Integer),
+    )
+    four.create(db_engine)
+    fired = ["id", 'Odd "Name"', "user"]
+    run_ops(db_engine, lambda op: op.create_updated_at_trigger("four", version=4, columns=fired))  # type: ignore[attr-defined]
+    with db_engine.connect() as conn:
+        found = support.trigger_states(conn, None)
+        assert support.trigger_versions(conn, None) == {"four": support.trigger_form(4)}
+    if db_engine.dialect.name == "sqlite":
+        assert found == {"four": TriggerState(4, tuple(fired))}
+    else:
+        assert found == {"four": TriggerState(support.trigger_form(4))}
+    run_ops(db_engine, lambda op: op.drop_updated_at_trigger("four", version=4, columns=fired))  # type: ignore[attr-defined]
+    four.drop(db_engine)
+    assert catalog(db_engine) == empty

@@ -57,14 +57,15 @@ def _rows(db_url: URL) -> dict[int, tuple[object, ...]]:
 
 def _project(db_url: URL, tmp_path: Path, version: int) -> Project:
     project = Project.copy(tmp_path / "project", db_url)
+    pinned = f"{version}, columns=['id', 'n', 'label']" if version == 4 else str(version)
     write_revision(
-        project, "b1", None, ITEMS.replace("{version}", str(version)), "    op.drop_table('items')"
+        project, "b1", None, ITEMS.replace("{version}", pinned), "    op.drop_table('items')"
     )
     write_revision(project, "b2", "b1", BACKFILL, "    pass")
     return project
 
 
-@pytest.mark.parametrize("version", [2, 3])
+@pytest.mark.parametrize("version", [2, 3, 4])
 def test_touch_false_keeps_updated_at_while_the_application_bumps_it(
     db_url: URL, tmp_path: Path, version: int
 ) -> None:

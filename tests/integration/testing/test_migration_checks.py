@@ -236,3 +236,37 @@ def test_composite_integer_key_passes_the_contract(
     assert result.returncode == 0, result.output
     assert f"{engine_name}: passed" in result.stdout
     assert "FAILED" not in result.output
+
+
+# Version 4 names the columns that fire it (SQLite): users moved to it, widgets made with it.
+FIRED_USERS = "['id', 'name', 'email', 'is_active', 'is_flagged', 'notes', 'created_at']"
+FIRED_WIDGETS = "['id', 'name', 'is_active', 'is_flagged', 'notes', 'created_at']"
+VERSION_4 = (
+    (
+        "a1b2c3d4e5f6",
+        FIRST,
+        "Trigger version 4",
+        "def upgrade():\n"
+        f"    op.replace_updated_at_trigger('users', from_version=1, version=4, columns={FIRED_USERS})\n"  # noqa: E501
+        "    widgets_table()\n"
+        "    op.create_index(op.f('ix_widgets_name'), 'widgets', ['name'], unique=False)\n"
+        f"    op.create_updated_at_trigger('widgets', version=4, columns={FIRED_WIDGETS})\n\n\n"
+        "def downgrade():\n"
+        f"    op.drop_updated_at_trigger('widgets', version=4, columns={FIRED_WIDGETS})\n"
+        "    op.drop_index(op.f('ix_widgets_name'), table_name='widgets')\n"
+        "    op.drop_table('widgets')\n"
+        f"    op.replace_updated_at_trigger('users', from_version=4, version=1, from_columns={FIRED_USERS})\n",  # noqa: E501
+    ),
+)
+
+
+def test_a_version_4_history_passes_every_check(
+    tmp_path: Path, engine_name: str, servers: dict[str, URL]
+) -> None:
+    """The metadata contract fires version 4 through a column it names; the stairway
+    and the round trip undo the replacement and the new table's trigger exactly."""
+    project = scenario_project(tmp_path, *VERSION_4, widget=widget_model())
+    result = rowstamp_test(project, engine_name, servers)
+    assert result.returncode == 0, result.output
+    assert f"{engine_name}: passed" in result.stdout
+    assert "FAILED" not in result.output

@@ -67,6 +67,29 @@ def test_trigger_sql_is_pinned(dialect_name: str, case: str, version: int) -> No
     _check(GOLDEN / dialect_name / f"trigger_v{version}_{case}.sql", sql)
 
 
+FIRED = ("id", "email", "user", 'Full "Name"')
+"""The columns a version 4 trigger names in these cases: a reserved word and a quoted name."""
+
+
+@pytest.mark.parametrize("dialect_name", sorted(DIALECTS))
+@pytest.mark.parametrize("case", sorted(SPECS))
+def test_version_4_sql_is_pinned(dialect_name: str, case: str) -> None:
+    """SQLite: version 4's own form, ``AFTER UPDATE OF`` the columns (golden files);
+    PostgreSQL and MariaDB: version 3's SQL byte for byte, the columns unused."""
+    dialect = DIALECTS[dialect_name]
+    support = for_dialect(dialect)
+    given = SPECS[case]
+    spec = TriggerSpec(
+        given.table_name, given.schema, version=4, now=given.now, column=given.column, columns=FIRED
+    )
+    statements = [*support.create_statements(spec), *support.drop_statements(spec)]
+    sql = ";\n\n".join(str(s.compile(dialect=dialect)).strip() for s in statements) + ";\n"
+    if support.trigger_form(4) == 4:
+        _check(GOLDEN / dialect_name / f"trigger_v4_{case}.sql", sql)
+    else:
+        assert sql == (GOLDEN / dialect_name / f"trigger_v3_{case}.sql").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("dialect_name", sorted(DIALECTS))
 def test_metadata_column_defaults_are_pinned(dialect_name: str) -> None:
     table = Table(
@@ -84,6 +107,28 @@ def test_unknown_versions_are_refused() -> None:
         utc_now(version=99)
     with pytest.raises(RowstampError, match="newer than this rowstamp"):
         CreateUpdatedAtTriggerOp("users", version=99)
+
+
+def test_version_4_operations_pin_their_columns() -> None:
+    """Version 4's SQL depends on its columns, so its operations must name them (and
+    never the column the trigger sets, whose update would fire it again); other
+    versions take none. Reversing a replacement swaps the two lists."""
+    from rowstamp.autogen.ops import CreateUpdatedAtTriggerOp, ReplaceUpdatedAtTriggerOp
+    from rowstamp.errors import RowstampError
+
+    with pytest.raises(RowstampError, match="columns= is missing"):
+        CreateUpdatedAtTriggerOp("users", version=4)
+    with pytest.raises(RowstampError, match="columns= is given"):
+        CreateUpdatedAtTriggerOp("users", version=1, columns=["id"])
+    with pytest.raises(RowstampError, match="must list the columns"):
+        CreateUpdatedAtTriggerOp("users", version=4, columns=["id", "updated_at"])
+    with pytest.raises(RowstampError, match="from_columns= is missing"):
+        ReplaceUpdatedAtTriggerOp("users", from_version=4, version=1)
+    replace = ReplaceUpdatedAtTriggerOp(
+        "users", from_version=4, version=4, from_columns=["id"], columns=["id", "name"]
+    )
+    back = replace.reverse()
+    assert (back.from_columns, back.columns, back.columns_only) == (("id", "name"), ("id",), True)
 
 
 @pytest.mark.parametrize("case", sorted(SPECS))

@@ -1,0 +1,12 @@
+CREATE TABLE IF NOT EXISTS audit.rowstamp_untouched (
+	marked INTEGER NOT NULL
+);
+
+CREATE TRIGGER IF NOT EXISTS audit.update_timestamp_users
+AFTER UPDATE OF id, email, user, "Full ""Name""" ON users FOR EACH ROW
+WHEN (SELECT 1 FROM rowstamp_untouched) IS NULL
+BEGIN
+    UPDATE users SET updated_at = strftime('%Y-%m-%d %H:%M:%f000', 'now') WHERE rowid = NEW.rowid;
+END;
+
+DROP TRIGGER IF EXISTS audit.update_timestamp_users;
