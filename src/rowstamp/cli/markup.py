@@ -18,7 +18,6 @@ __all__ = ["escape", "render", "styles_for"]
 
 # A tag: optional backslashes, then "[" and a word starting with a letter, "#", "/" or "@".
 _TAG = re.compile(r"(\\*)\[([a-z#/@][^[]*?)]")
-_ESCAPABLE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
 
 _ATTRIBUTES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4"}
 _COLOURS = {
@@ -38,7 +37,7 @@ def escape(text: str) -> str:
     """``text`` with every tag-like ``[...]`` made literal, for user data inside markup.
     Trailing backslashes are doubled, so a tag right after the text stays a tag and the
     text prints as given (rich's own ``escape`` doubles only a single one)."""
-    escaped = _ESCAPABLE.sub(lambda m: f"{m[1]}{m[1]}\\{m[2]}", text)
+    escaped = _TAG.sub(lambda m: f"{m[1]}{m[1]}\\[{m[2]}]", text)
     trailing = len(escaped) - len(escaped.rstrip("\\"))
     return escaped + "\\" * trailing
 
