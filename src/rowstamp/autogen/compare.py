@@ -96,11 +96,11 @@ def _trigger_states(autogen_context: AutogenContext, schema: str | None) -> dict
     return per_schema[schema]
 
 
-def _fired_by(table: Table | None, column: str | None) -> tuple[str, ...] | None:
+def _fired_by(table: Table | None, column: str) -> tuple[str, ...] | None:
     """The columns whose update fires the model's version 4 trigger: all but the one it sets."""
     if table is None:
         return None
-    return tuple(c.name for c in table.columns if c.name != (column or "updated_at"))
+    return tuple(c.name for c in table.columns if c.name != column)
 
 
 def _trigger_form(autogen_context: AutogenContext, version: int | None) -> int | None:
@@ -158,6 +158,7 @@ def compare_updated_at_trigger(
     # so rowstamp.model.columns (sqlalchemy.orm) and the engines wait until a comparison runs.
     from rowstamp.autogen.ops import (
         COLUMNS_VERSION,
+        DEFAULT_COLUMN,
         CreateUpdatedAtTriggerOp,
         DropUpdatedAtTriggerOp,
         ReplaceUpdatedAtTriggerOp,
@@ -175,7 +176,7 @@ def compare_updated_at_trigger(
     column = updated_at_column(metadata_table) if metadata_table is not None else None
     if version is None and conn_table is not None:
         kept = _kept_by_on_update(autogen_context, schema).get(table_name, set())
-        if (column or "updated_at") in kept:  # no triggers here: ON UPDATE keeps it
+        if (column or DEFAULT_COLUMN) in kept:  # no triggers here: ON UPDATE keeps it
             version = _trigger_form(
                 autogen_context, _wanted_version(autogen_context) or NEW_TRIGGER_VERSION
             )
@@ -184,7 +185,7 @@ def compare_updated_at_trigger(
     if version is not None:
         _existing[modify_table_ops] = state or _state(version)
     wanted_version = _wanted_version(autogen_context)
-    fired = _fired_by(metadata_table, column)
+    fired = _fired_by(metadata_table, column or DEFAULT_COLUMN)
     had = None if state is None else state.columns
     if wanted and present:
         assert version is not None

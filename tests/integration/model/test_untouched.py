@@ -8,7 +8,18 @@ import time
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, text, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from rowstamp import RowstampError, untouched
@@ -186,19 +197,26 @@ def test_the_three_versions_are_read_in_one_query(db_engine: Engine) -> None:
     assert catalog(db_engine) == empty
 
 
+def _untouched_with_recursive_triggers(engine: Engine, conn: Connection) -> datetime:
+    """Turn SQLite's recursive triggers on for ``conn``, check that an untouched update of
+    row 1 still leaves its updated_at alone, and return that value."""
+    before = _updated(engine, 1)
+    conn.exec_driver_sql("PRAGMA recursive_triggers = ON")
+    conn.commit()
+    with untouched(conn), conn.begin():
+        conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
+    assert _updated(engine, 1) == before
+    return before
+
+
 @pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
 def test_sqlite_version_2_stays_correct_with_recursive_triggers(db_engine: Engine) -> None:
     """With ``PRAGMA recursive_triggers = ON`` the trigger's own UPDATE fires it again;
     its guard (``NEW.updated_at IS NOT <now>``) is false for that second call, so the
     recursion stops after one level, and the mark still leaves updated_at alone."""
     _setup(db_engine)
-    before = _updated(db_engine, 1)
     with db_engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA recursive_triggers = ON")
-        conn.commit()
-        with untouched(conn), conn.begin():
-            conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
-        assert _updated(db_engine, 1) == before
+        before = _untouched_with_recursive_triggers(db_engine, conn)
         with conn.begin():
             conn.execute(text("UPDATE things SET name = 'c'"))
             conn.execute(text("UPDATE things SET updated_at = '2000-01-01 00:00:00.000000'"))
@@ -215,13 +233,8 @@ def test_sqlite_version_4_never_fires_itself(db_engine: Engine) -> None:
     recursion, no guard needed), the mark leaves updated_at alone, and an UPDATE that
     sets only updated_at keeps that value (version 1 overwrote it)."""
     _setup(db_engine, 4)
-    before = _updated(db_engine, 1)
     with db_engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA recursive_triggers = ON")
-        conn.commit()
-        with untouched(conn), conn.begin():
-            conn.execute(text("UPDATE things SET name = 'b' WHERE id = 1"))
-        assert _updated(db_engine, 1) == before
+        before = _untouched_with_recursive_triggers(db_engine, conn)
         with conn.begin():
             conn.execute(text("UPDATE things SET name = 'c' WHERE id = 1"))
             conn.execute(text("UPDATE things SET updated_at = '2000-01-01 00:00:00' WHERE id = 2"))
