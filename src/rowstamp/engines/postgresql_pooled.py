@@ -39,6 +39,9 @@ _PROBE = text(
     "SELECT pg_catalog.pg_backend_pid(), pg_catalog.version(), "
     "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus')"
 )
+_NEEDED = frozenset({"search_path"})
+"""Settings without which a statement would be wrong, not only slower (``lock_timeout``):
+an autocommit block cannot carry them through a transaction pooler, so it is refused."""
 _SETTINGS: WeakKeyDictionary[Connection, dict[str, str]] = WeakKeyDictionary()
 """Per-transaction settings of each connection (the Connection, not the DBAPI one:
 the listener that applies them lives on the Connection)."""
@@ -139,7 +142,18 @@ def set_per_transaction(connection: Connection, name: str, value: str) -> None:
             finally:
                 cursor.close()
 
+        def refuse_autocommit(conn: Connection, options: dict[str, Any]) -> None:
+            kept = _SETTINGS.get(conn, {})
+            if options.get("isolation_level") == "AUTOCOMMIT" and _NEEDED.intersection(kept):
+                raise UnsafeUnderPoolerError(
+                    "a tenant schema's search_path cannot hold for statements outside a "
+                    "transaction (an autocommit block) through a transaction pooler: they "
+                    "would run in another schema",
+                    "set MIGRATION_DATABASE_URL to a direct connection to the server",
+                )
+
         event.listen(connection, "begin", apply)
+        event.listen(connection, "set_connection_execution_options", refuse_autocommit)
     settings[name] = value
     if connection.in_transaction():
         connection.execute(

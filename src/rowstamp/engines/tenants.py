@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL
 from rowstamp.engines import for_dialect
 from rowstamp.engines.base import bounded_name
 from rowstamp.engines.postgresql import _numeric_key
+from rowstamp.engines.postgresql_pooled import session_setting
 from rowstamp.errors import RowstampError
 
 __all__ = ["Found", "read_places", "server_and_place", "set_search_path"]
@@ -44,7 +45,9 @@ def set_search_path(connection: Connection, schema: str) -> None:
             f"a target with a schema ({schema}) needs PostgreSQL, not {connection.dialect.name}",
             "on MariaDB/MySQL and SQLite give each tenant its own database in the URL",
         )
-    connection.execute(text("SELECT set_config('search_path', :path, false)"), {"path": _q(schema)})
+    # per transaction behind a transaction pooler: a session SET would reach the server
+    # connection the next client gets, and this run's DDL another tenant's schema
+    session_setting(connection, "search_path", _q(schema))
 
 
 def _q(name: str) -> str:

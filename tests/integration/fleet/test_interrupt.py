@@ -1,6 +1,7 @@
 """Ctrl-C (SIGINT) and SIGTERM during ``rowstamp fleet upgrade``, for real, on each
-engine: PostgreSQL tenant schemas, separate MariaDB databases on one server and SQLite
-files. A subprocess whose revision sleeps (in the server with ``pg_sleep`` and
+engine: PostgreSQL tenant schemas (directly, and through PgBouncer in transaction
+mode, where the lock is the lock table's row lock), separate MariaDB databases on one
+server and SQLite files. A subprocess whose revision sleeps (in the server with ``pg_sleep`` and
 ``SLEEP()``, in Python on SQLite) is signalled once some targets are done; no new
 target starts, the running ones stop (rolled back; on MariaDB the DDL that ran before
 the signal stays, said so), every migration lock is released, the final table says
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +24,10 @@ from sqlalchemy.engine import URL
 
 from rowstamp.engines.base import bounded_name
 from rowstamp.runtime.lock import lock_key
-from rowstamp.testing.servers import Server
+from rowstamp.runtime.lock_table import holder_tag
+from rowstamp.testing.pgbouncer import pgbouncer
+from rowstamp.testing.servers import Server, ServerUnavailable
+from tests.conftest import _unavailable
 from tests.helpers import write_revision
 from tests.integration.fleet.conftest import TENANTS_TOML, make_schemas, tenant_names
 from tests.project import FIRST_ID, Project, Result
@@ -42,6 +47,7 @@ SLEEPY = (
 )
 SLEEPS = {
     "postgresql": "        op.execute('SELECT pg_sleep(300)')",
+    "pgbouncer": "        op.execute('SELECT pg_sleep(300)')",
     "mariadb": "        op.execute('SELECT SLEEP(300)')",
     "sqlite": "        time.sleep(300)",
 }
@@ -65,7 +71,7 @@ class Targets:
 
     def state(self, name: str) -> tuple[list[str], bool]:
         """The version table's rows and whether table ``slow`` exists."""
-        schema = name if self.engine == "postgresql" else None
+        schema = name if self.engine in ("postgresql", "pgbouncer") else None
         engine = create_engine(self.urls[name])
         try:
             with engine.connect() as connection:
@@ -105,6 +111,20 @@ def _pg_holders(connection: Connection) -> list[tuple[object, ...]]:
     return [tuple(row) for row in rows]
 
 
+def _pooled_holders(connection: Connection) -> list[tuple[object, ...]]:
+    """Through the pooler: the advisory locks and sleeping statements above, and any
+    transaction still holding a lock-table row (it names itself with the lock's tag)."""
+    tag = holder_tag(lock_key("alembic_version", None)).rsplit(" ", 1)[0]
+    rows = connection.execute(
+        text(
+            "SELECT pid, state, application_name FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name LIKE :tag"
+        ),
+        {"tag": f"{tag}%"},
+    )
+    return _pg_holders(connection) + [tuple(row) for row in rows]
+
+
 def _mariadb_holders(connection: Connection) -> list[tuple[object, ...]]:
     """Who holds this database's migration lock (GET_LOCK's name, as rowstamp makes
     it), and statements still sleeping on the server for it."""
@@ -141,16 +161,25 @@ def targets(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Targets]
     engine = str(request.param)
     project = Project.copy(tmp_path / "project", None, history=True)
     targets_file = project.root / "app" / "envs" / "development.targets.toml"
-    if engine == "postgresql":
+    if engine in ("postgresql", "pgbouncer"):
         server: Server = request.getfixturevalue("pg_server")
         url = server.create_database()
         admin = create_engine(url)
         make_schemas(admin, NAMES)
         admin.dispose()
         targets_file.write_text(TENANTS_TOML)
-        env = {"TENANTS_URL": url.render_as_string(hide_password=False)}
         try:
-            yield Targets(engine, project, env, dict.fromkeys(NAMES, url), _pg_holders)
+            with ExitStack() as stack:
+                seen, holders = url, _pg_holders
+                if engine == "pgbouncer":  # 2 jobs of up to 3 connections, and the status
+                    try:
+                        pooler = stack.enter_context(pgbouncer(server, pool_size=8))
+                    except ServerUnavailable as exc:  # CI=true: a failure, never a skip
+                        _unavailable("PgBouncer", exc)
+                    seen = url.set(host=pooler.url.host, port=pooler.url.port)
+                    holders = _pooled_holders
+                env = {"TENANTS_URL": seen.render_as_string(hide_password=False)}
+                yield Targets(engine, project, env, dict.fromkeys(NAMES, url), holders)
         finally:
             server.drop_database(url)
         return
@@ -186,6 +215,7 @@ def _wait_for(marks: Path, names: list[str], process: subprocess.Popen[str]) -> 
     "targets",
     [
         pytest.param("postgresql", marks=pytest.mark.postgresql),
+        pytest.param("pgbouncer", marks=pytest.mark.postgresql),
         pytest.param("mariadb", marks=pytest.mark.mariadb),
         pytest.param("sqlite", marks=pytest.mark.sqlite),
     ],
