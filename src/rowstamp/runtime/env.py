@@ -348,8 +348,8 @@ def user_errors(options: RunOptions, *urls: str) -> Iterator[None]:
     try:
         with revision_warnings_as_errors():
             yield
-    except RowstampError as exc:
-        raise OneLineError(mask_secrets(str(exc), *urls)) from None
+    except RowstampError as exc:  # inside a revision: with the state it left
+        raise OneLineError(mask_secrets(str(_failed_step(exc) or exc), *urls)) from None
     except KeyboardInterrupt as exc:
         failure = _failed_step(exc)
         if failure is None:
