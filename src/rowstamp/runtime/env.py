@@ -337,16 +337,15 @@ class MigrationInterrupted(OneLineError):
 
 @contextmanager
 def user_errors(options: RunOptions, *urls: str) -> Iterator[None]:
-    """Turn rowstamp's user errors into Alembic's ``FAILED: ...`` one-liners.
-
-    With ``options.debug`` (``--debug``, ``ROWSTAMP_DEBUG=1``) the original exception
-    and its traceback pass through.
-    """
+    """Turn rowstamp's user errors into Alembic's ``FAILED: ...`` one-liners, with the
+    heap frozen for ``env.py``'s whole run (``runtime.heap``). With ``options.debug``
+    (``--debug``, ``ROWSTAMP_DEBUG=1``) the original exception and traceback pass through."""
     if options.debug:
-        yield
+        with frozen_heap():
+            yield
         return
     try:
-        with revision_warnings_as_errors():
+        with frozen_heap(), revision_warnings_as_errors():
             yield
     except RowstampError as exc:  # inside a revision: with the state it left
         raise OneLineError(mask_secrets(str(_failed_step(exc) or exc), *urls)) from None

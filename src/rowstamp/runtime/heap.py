@@ -6,9 +6,13 @@ or comparing 1,000 tables allocates enough to trigger several full collections, 
 each one walked that whole import-time heap again: about a fifth of an ``alembic
 upgrade head`` of 200 small revisions (``bench/apply.py``). Frozen (``gc.freeze``),
 those objects are skipped; what the run allocates is collected as before, and the
-heap is unfrozen when the run ends, so an in-process caller (tests, pytest-alembic)
-gets its collector back as it was. A process that froze its own heap already (a
-pre-forking server) is left alone.
+heap is unfrozen when the outermost block ends, so an in-process caller (tests,
+pytest-alembic) gets its collector back as it was. A process that froze its own heap
+already (a pre-forking server) is left alone.
+
+Blocks nest: ``env.py``'s whole run freezes what Alembic and rowstamp imported before
+the models are imported (their import collected the libraries again otherwise), and
+the locked run inside it freezes the models too.
 """
 
 from __future__ import annotations
@@ -19,15 +23,22 @@ from contextlib import contextmanager
 
 __all__ = ["frozen_heap"]
 
+_depth = 0
+"""How many of our blocks are open: above 0 the freeze is ours to extend and undo."""
+
 
 @contextmanager
 def frozen_heap() -> Iterator[None]:
-    """Freeze the objects alive now for the ``with`` block, then unfreeze them."""
-    if gc.get_freeze_count():  # someone else's freeze: unfreezing would undo it
+    """Freeze the objects alive now for the ``with`` block; the outermost block unfreezes."""
+    global _depth
+    if gc.get_freeze_count() and not _depth:  # someone else's freeze: unfreezing would undo it
         yield
         return
-    gc.freeze()
+    gc.freeze()  # nested: adds what was allocated since the outer block froze
+    _depth += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        _depth -= 1
+        if not _depth:
+            gc.unfreeze()

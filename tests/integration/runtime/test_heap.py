@@ -1,5 +1,6 @@
 """A migration run freezes the heap it found (``runtime.heap``) and gives the garbage
-collector back as it was, also to an in-process caller."""
+collector back as it was, also to an in-process caller: from the start of ``env.py``
+(so importing the models skips the libraries), and again once the models are in."""
 
 from __future__ import annotations
 
@@ -54,3 +55,22 @@ def test_a_process_that_froze_its_own_heap_keeps_it_frozen(db_url: URL, tmp_path
     finally:
         gc.unfreeze()
     assert _frozen_during_the_run(db_url) == 1
+
+
+def test_the_models_are_imported_with_the_libraries_frozen(db_url: URL, tmp_path: Path) -> None:
+    """A model import that fills the heap collected SQLAlchemy, Alembic and rowstamp again
+    on every full collection; the whole of env.py's run is frozen now, the run's steps
+    with the models too."""
+    project = _project(tmp_path, db_url)
+    mark = tmp_path / "frozen-at-model-import"
+    models = project.root / "app" / "models" / "__init__.py"
+    models.write_text(
+        models.read_text(encoding="utf-8")
+        + "\nimport gc as _gc\nfrom pathlib import Path as _Path\n\n"
+        + f"_Path({str(mark)!r}).write_text(str(_gc.get_freeze_count()))\n",
+        encoding="utf-8",
+    )
+    project.alembic("upgrade", "head")
+    assert int(mark.read_text()) > 0  # frozen before the models were imported
+    assert _frozen_during_the_run(db_url) == 1
+    assert gc.get_freeze_count() == 0  # and all of it given back
