@@ -14,9 +14,11 @@ import platform
 import resource
 import shutil
 import statistics
+import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -102,6 +104,11 @@ class Result:
     seconds: float = 0.0
     profile: str = PROFILE
     """The profile that produced these figures (``quick`` or ``full``)."""
+    code: str = ""
+    """The commit measured (``+ changes``: with uncommitted ones), set by ``save``: the
+    result files are committed with the page, so a profile may be run in parts."""
+    finished: str = ""
+    """When the measure finished (UTC, minutes), set by ``save``."""
 
     def add(self, row: Row) -> Row:
         self.rows.append(row)
@@ -109,10 +116,34 @@ class Result:
         return row
 
     def save(self) -> Path:
+        self.code = self.code or measured_code()
+        self.finished = self.finished or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"{self.name}.json"
         path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         return path
+
+
+_MEASURED = ("src", "bench", "alembic", "app", "scripts", "alembic.ini", "uv.lock")
+"""What a measure's figures depend on: a change elsewhere (docs, tests) is not one."""
+
+
+def measured_code() -> str:
+    """This checkout's commit, and whether the measured code had uncommitted changes."""
+    git = ["git", "-C", str(ROOT)]
+    try:
+        head = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            [*git, "status", "--porcelain", "--", *_MEASURED, ":(exclude)bench/results"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} + changes" if changed else head
 
 
 def load(name: str, profile: str = PROFILE) -> Result:

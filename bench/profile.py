@@ -87,7 +87,10 @@ def doc_names(profile: str) -> tuple[str, str]:
 def profile_line(result: Result) -> str:
     """Which profile produced a section's table, and how long the script took."""
     described = DESCRIBED.get(result.profile, result.profile)
-    return f"Profile: {described}; took {result.seconds:,.0f} s."
+    line = f"Profile: {described}; took {result.seconds:,.0f} s"
+    if result.code:  # files written before results recorded it have none
+        line += f"; measured on {result.code}, finished {result.finished}"
+    return line + "."
 
 
 def _clock(seconds: float) -> str:
@@ -113,6 +116,17 @@ def budget_lines(results: dict[str, Result], profile: str, order: list[str]) -> 
         lines.append(
             f"Not in this total (no results of this profile here): "
             f"{', '.join(f'`{n}`' for n in missing)}."
+        )
+    runs = {(results[n].code, results[n].finished[:10]) for n in shown if results[n].code}
+    if len(runs) > 1:  # a profile run in parts (its result files are committed)
+        lines.append(
+            "Measured in parts: "
+            + "; ".join(
+                f"`{n}` on {results[n].code}, {results[n].finished}"
+                for n in shown
+                if results[n].code
+            )
+            + "."
         )
     mixed = sorted({results[n].profile for n in shown} - {profile})
     if mixed:

@@ -361,14 +361,10 @@ def _section(result: Result | None, heading: str, text: list[str], page: Page) -
 def write_doc(results: dict[str, Result], total: float | None) -> None:
     page = Page(DOC)
     missing = [n for n in SCRIPTS if n not in results]
-    counts = [
-        len(row.runs)
-        for name, r in results.items()
-        if name != "busy_table"  # one run per side: its section says so
-        for row in r.rows
-        if row.runs
+    fewer = [  # measures with a row of fewer runs (their sections say why)
+        name for name, r in results.items() if any(0 < len(row.runs) < RUNS for row in r.rows)
     ]
-    runs = min(counts) if counts else RUNS
+    except_in = f", except in {', '.join(f'`{n}`' for n in fewer)}" if fewer else ""
     title = "# Benchmarks" if PROFILE == "quick" else f"# Benchmarks: the {PROFILE} profile"
     head = [
         title,
@@ -377,8 +373,8 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "What rowstamp costs on top of plain Alembic, and what a database-maintained",
         "`updated_at` costs on top of setting the column by hand. Every contender runs in",
         "the same run as its baseline, interleaved, and every figure is the median of",
-        f"at least {runs} runs (start-up: {_STARTUP_RUNS} as many); ratios are to the baseline",
-        "of the same run, so a busy machine slows both sides alike. No test asserts any",
+        f"{RUNS} runs (start-up: {_STARTUP_RUNS} as many{except_in}); ratios are to the",
+        "baseline of the same run, so a busy machine slows both sides alike. No test asserts any",
         "timing. Two more columns, because a virtual machine's speed can wander from run",
         "to run: `best-run ratio` is the contender's fastest run over the baseline's",
         "fastest run (the runs least slowed by the host), and `spread` is the",
@@ -409,7 +405,9 @@ def write_doc(results: dict[str, Result], total: float | None) -> None:
         "`BENCH_PROFILE=quick|full` picks the profile of a single script too (default",
         "quick); `BENCH_RUNS` sets the runs per contender (quick 3, full 5); each script",
         "documents its own size variables and its quick and full sizes. Raw samples land",
-        "in `bench/results/*.json` (quick) and `bench/results/full/*.json` (not committed).",
+        "in `bench/results/*.json` (quick) and `bench/results/full/*.json`, committed with",
+        "this page: each records the commit it measured and when it finished, so a profile",
+        "can run in parts (`python -m bench.run_all --only NAME,...`, then `--docs-only`).",
         "",
         *_machine(results, total, missing, page),
         *_time_per_measure(results, page),
