@@ -18,6 +18,7 @@ the locked run inside it freezes the models too.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,20 +26,24 @@ __all__ = ["frozen_heap"]
 
 _depth = 0
 """How many of our blocks are open: above 0 the freeze is ours to extend and undo."""
+_lock = threading.Lock()
+"""In-process runs in threads (tests, a caller's own pool) share ``_depth``."""
 
 
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Freeze the objects alive now for the ``with`` block; the outermost block unfreezes."""
     global _depth
-    if gc.get_freeze_count() and not _depth:  # someone else's freeze: unfreezing would undo it
-        yield
-        return
-    gc.freeze()  # nested: adds what was allocated since the outer block froze
-    _depth += 1
+    with _lock:
+        ours = not gc.get_freeze_count() or _depth > 0  # else someone else's: leave it
+        if ours:
+            gc.freeze()  # nested: adds what was allocated since the outer block froze
+            _depth += 1
     try:
         yield
     finally:
-        _depth -= 1
-        if not _depth:
-            gc.unfreeze()
+        if ours:
+            with _lock:
+                _depth -= 1
+                if not _depth:
+                    gc.unfreeze()
