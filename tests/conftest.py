@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,6 +37,19 @@ def _unavailable(engine: str, exc: Exception) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{engine} server could not start in CI: {exc}")
     pytest.skip(f"{engine} server unavailable here: {exc}")
+
+
+@contextmanager
+def pgbouncer_before(server: Server, *, pool_size: int) -> Iterator[Server]:
+    """``server`` through a PgBouncer in transaction mode (``rowstamp.testing.pgbouncer``);
+    one that cannot start skips the test here and fails it under ``CI=true``."""
+    from rowstamp.testing.pgbouncer import pgbouncer
+
+    try:
+        with pgbouncer(server, pool_size=pool_size) as pooler:
+            yield pooler
+    except ServerUnavailable as exc:
+        _unavailable("PgBouncer", exc)
 
 
 def _run_server(

@@ -25,9 +25,8 @@ from sqlalchemy.engine import URL
 from rowstamp.engines.base import bounded_name
 from rowstamp.runtime.lock import lock_key
 from rowstamp.runtime.lock_table import holder_tag
-from rowstamp.testing.pgbouncer import pgbouncer
-from rowstamp.testing.servers import Server, ServerUnavailable
-from tests.conftest import _unavailable
+from rowstamp.testing.servers import Server
+from tests.conftest import pgbouncer_before
 from tests.helpers import write_revision
 from tests.integration.fleet.conftest import TENANTS_TOML, make_schemas, tenant_names
 from tests.project import FIRST_ID, Project, Result
@@ -172,10 +171,7 @@ def targets(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Targets]
             with ExitStack() as stack:
                 seen, holders = url, _pg_holders
                 if engine == "pgbouncer":  # 2 jobs of up to 3 connections, and the status
-                    try:
-                        pooler = stack.enter_context(pgbouncer(server, pool_size=8))
-                    except ServerUnavailable as exc:  # CI=true: a failure, never a skip
-                        _unavailable("PgBouncer", exc)
+                    pooler = stack.enter_context(pgbouncer_before(server, pool_size=8))
                     seen = url.set(host=pooler.url.host, port=pooler.url.port)
                     holders = _pooled_holders
                 env = {"TENANTS_URL": seen.render_as_string(hide_password=False)}

@@ -18,9 +18,8 @@ from sqlalchemy.engine import URL
 from rowstamp.engines import for_dialect
 from rowstamp.errors import MigrationLockError
 from rowstamp.runtime.lock import lock_key, migration_lock
-from rowstamp.testing.pgbouncer import pgbouncer
-from rowstamp.testing.servers import Server, ServerUnavailable
-from tests.conftest import _unavailable
+from rowstamp.testing.servers import Server
+from tests.conftest import pgbouncer_before
 from tests.helpers import write_revision
 from tests.integration.runtime.races import applied, chain, race_upgrades
 from tests.project import Project, Result
@@ -31,11 +30,8 @@ pytestmark = pytest.mark.postgresql
 @pytest.fixture(scope="module")
 def pooler(pg_server: Server) -> Iterator[Server]:
     # 4 server connections: a run holds up to 3 at once (lock, migration, ledger)
-    try:
-        with pgbouncer(pg_server, pool_size=4) as server:
-            yield server
-    except ServerUnavailable as exc:  # CI=true: a failure, never a skip
-        _unavailable("PgBouncer", exc)
+    with pgbouncer_before(pg_server, pool_size=4) as server:
+        yield server
 
 
 @pytest.fixture
