@@ -174,9 +174,10 @@ def compare_updated_at_trigger(
     state = _trigger_states(autogen_context, schema).get(table_name)
     version = None if state is None else state.version
     column = updated_at_column(metadata_table) if metadata_table is not None else None
+    sets = column or DEFAULT_COLUMN  # the column the trigger sets
     if version is None and conn_table is not None:
         kept = _kept_by_on_update(autogen_context, schema).get(table_name, set())
-        if (column or DEFAULT_COLUMN) in kept:  # no triggers here: ON UPDATE keeps it
+        if sets in kept:  # no triggers here: ON UPDATE keeps it
             version = _trigger_form(
                 autogen_context, _wanted_version(autogen_context) or NEW_TRIGGER_VERSION
             )
@@ -185,7 +186,7 @@ def compare_updated_at_trigger(
     if version is not None:
         _existing[modify_table_ops] = state or _state(version)
     wanted_version = _wanted_version(autogen_context)
-    fired = _fired_by(metadata_table, column or DEFAULT_COLUMN)
+    fired = _fired_by(metadata_table, sets)
     had = None if state is None else state.columns
     if wanted and present:
         assert version is not None
