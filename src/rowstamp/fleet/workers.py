@@ -6,7 +6,8 @@ settings), then given targets one by one. For each it builds the project's
 ``Config`` with the target's URL and schema in ``RunOptions`` and calls the same
 typed command ``rowstamp upgrade`` calls, so each target runs under its own
 migration lock, ledger and protection. A worker returns a small record and keeps
-nothing per target: memory stays flat however large the fleet.
+nothing per target, not even a run's garbage (``runtime.heap`` collects it before the
+next run's freeze): memory stays flat however large the fleet.
 """
 
 from __future__ import annotations

@@ -13,11 +13,20 @@ already (a pre-forking server) is left alone.
 Blocks nest: ``env.py``'s whole run freezes what Alembic and rowstamp imported before
 the models are imported (their import collected the libraries again otherwise), and
 the locked run inside it freezes the models too.
+
+A freeze takes whatever is there, garbage included: what one run left for the collector
+(cycles through its ``Config``, its script directory, its engine) would be frozen again
+by the next run before any full collection could free it, so a process that runs many
+targets (a fleet worker, a test session) grew by each run's leftovers (half a MiB a
+tenant schema). Before freezing, the outermost block collects once the heap has grown
+by a quarter since the last collection it did, the same rule the collector applies to
+its oldest generation; a one-shot command, whose first block this is, pays nothing.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,14 +37,26 @@ _depth = 0
 """How many of our blocks are open: above 0 the freeze is ours to extend and undo."""
 _lock = threading.Lock()
 """In-process runs in threads (tests, a caller's own pool) share ``_depth``."""
+_collected_at = 0
+"""Allocated blocks after our last full collection (or at the first block): the size
+the next outermost block compares the heap with."""
+_GROWTH = 1.25
+"""A quarter more than then: CPython's own threshold for a full collection."""
 
 
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Freeze the objects alive now for the ``with`` block; the outermost block unfreezes."""
-    global _depth
+    global _depth, _collected_at
     with _lock:
         ours = not gc.get_freeze_count() or _depth > 0  # else someone else's: leave it
+        if ours and not _depth:
+            blocks = sys.getallocatedblocks()
+            if not _collected_at:
+                _collected_at = blocks
+            elif blocks > _collected_at * _GROWTH:  # the last runs' garbage, before it is frozen
+                gc.collect()
+                _collected_at = sys.getallocatedblocks()
         if ours:
             gc.freeze()  # nested: adds what was allocated since the outer block froze
             _depth += 1
