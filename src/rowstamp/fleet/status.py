@@ -80,15 +80,23 @@ def read_status(
     """Each target with its status, one query per server; URLs normalised as
     ``DATABASE_URL`` is (``settings.with_url``)."""
     groups: dict[str, tuple[URL, list[tuple[Target, str | None]]]] = {}
+    parsed: dict[str, URL | str] = {}  # tenants share one URL: parsed once, not per schema
+    keys: dict[tuple[str, bool], str] = {}  # and its server's, rendered once
     for target in targets:
-        try:
-            url = settings.with_url(target.url).url
-        except ValueError as exc:
-            line = f"bad URL: {first_line(exc)}"
-            yield target, TargetStatus(target.name, "failed", (), line, reachable=False)
+        url = parsed.get(target.url)
+        if url is None:
+            try:
+                url = settings.with_url(target.url).url
+            except ValueError as exc:
+                url = f"bad URL: {first_line(exc)}"
+            parsed[target.url] = url
+        if isinstance(url, str):
+            yield target, TargetStatus(target.name, "failed", (), url, reachable=False)
             continue
         server, place = server_and_place(url, target.schema)
-        key = server.render_as_string(hide_password=False)
+        key = keys.get((target.url, server is url))
+        if key is None:
+            key = keys[target.url, server is url] = server.render_as_string(hide_password=False)
         groups.setdefault(key, (server, []))[1].append((target, place))
     with ThreadPoolExecutor(max_workers=min(_SERVERS_AT_ONCE, max(1, len(groups)))) as pool:
         futures = [
