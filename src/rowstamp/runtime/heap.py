@@ -49,7 +49,8 @@ def frozen_heap() -> Iterator[None]:
     """Freeze the objects alive now for the ``with`` block; the outermost block unfreezes."""
     global _depth, _collected_at
     with _lock:
-        ours = not gc.get_freeze_count() or _depth > 0  # else someone else's: leave it
+        # depth first: get_freeze_count walks the whole frozen list (ms on a big heap)
+        ours = _depth > 0 or not gc.get_freeze_count()  # else someone else's: leave it
         if ours and not _depth:
             blocks = sys.getallocatedblocks()
             if not _collected_at:
