@@ -42,6 +42,9 @@ _HIDDEN = {2: "GENERATED VIRTUAL", 3: "GENERATED STORED"}
 _QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
 _CHECK = re.compile(r"CHECK\s*\(", re.I)
 _WORD = re.compile(r"\w")
+_NEXT = re.compile(r"""['"`[]|CHECK\s*\(""", re.I)
+"""The next place the scan stops: a quote or a CHECK clause (one search, not a match
+at every character)."""
 _CONSTRAINT_NAME = re.compile(r"""CONSTRAINT\s+("[^"]+"|`[^`]+`|\[[^\]]+\]|\S+)\s*$""", re.I)
 
 
@@ -136,21 +139,21 @@ def check_constraints(sql: str) -> list[tuple[str | None, str]]:
     """(name or None, ``CHECK (...)``) of each CHECK clause in a ``CREATE TABLE`` text."""
     found: list[tuple[str | None, str]] = []
     index = 0
-    while index < len(sql):
-        char = sql[index]
-        if char in _QUOTES:
-            end = sql.find(_QUOTES[char], index + 1)
+    while (token := _NEXT.search(sql, index)) is not None:
+        start = token.start()
+        char = token.group()
+        if char in _QUOTES:  # skip the quoted name or string whole
+            end = sql.find(_QUOTES[char], start + 1)
             index = len(sql) if end < 0 else end + 1
             continue
-        match = _CHECK.match(sql, index)
-        if match is not None and (index == 0 or not _WORD.match(sql[index - 1])):
-            close = _closing(sql, match.end() - 1)
-            if close < 0:
-                break
-            named = _CONSTRAINT_NAME.search(sql[:index])
-            name = named.group(1).strip('"`[]') if named is not None else None
-            found.append((name, plain_sql(f"CHECK {sql[match.end() - 1 : close + 1]}")))
-            index = close + 1
+        if start and _WORD.match(sql[start - 1]):  # part of a longer word (RECHECK)
+            index = start + 1
             continue
-        index += 1
+        close = _closing(sql, token.end() - 1)
+        if close < 0:
+            break
+        named = _CONSTRAINT_NAME.search(sql[:start])
+        name = named.group(1).strip('"`[]') if named is not None else None
+        found.append((name, plain_sql(f"CHECK {sql[token.end() - 1 : close + 1]}")))
+        index = close + 1
     return found
