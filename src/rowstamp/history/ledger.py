@@ -176,7 +176,7 @@ class Ledger:
         if not exists and not self.exists(connection):
             return []
         rows = connection.execute(select(self.table).order_by(self.table.c.id))
-        return [Entry(**row._mapping) for row in rows]
+        return [Entry(*row) for row in rows]  # the table's columns are Entry's fields, in order
 
     def append(self, connection: Connection, **values: Any) -> int:
         """Insert one row (``revision``, ``direction``, ``status`` and any other column;

@@ -22,6 +22,7 @@ warning, pointing at ``rowstamp baseline``, not a failure.
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,10 +108,24 @@ class _File:
     parents: tuple[str, ...]
 
 
+_FILES: weakref.WeakKeyDictionary[ScriptDirectory, dict[str, _File]] = weakref.WeakKeyDictionary()
+"""Each ``ScriptDirectory``'s files, read once: it keeps its revision map for its life
+too, and a run verifies the ledger before every run (``rowstamp test`` runs hundreds
+on one ``ScriptDirectory``, which walked the whole history each time)."""
+
+
 def _revision_files(script: ScriptDirectory) -> dict[str, _File]:
     """Every revision file, by revision id, with what it follows (``down_revision`` and
-    ``depends_on``). A file missing in the middle breaks Alembic's revision map; the
-    files are then read one by one, so the missing one can be named."""
+    ``depends_on``), as of the first call for ``script``."""
+    found = _FILES.get(script)
+    if found is None:
+        found = _FILES[script] = _read_revision_files(script)
+    return found
+
+
+def _read_revision_files(script: ScriptDirectory) -> dict[str, _File]:
+    """A file missing in the middle breaks Alembic's revision map; the files are then
+    read one by one, so the missing one can be named."""
     from alembic.script import Script
 
     from rowstamp.compat import revision_scripts

@@ -22,3 +22,12 @@ def test_the_versions_recorded_are_the_installed_packages(tmp_path: Path) -> Non
         engine.dispose()
     assert facts["rowstamp_version"] == version("rowstamp")
     assert facts["alembic_version"] == version("alembic")
+
+
+def test_an_entry_is_built_from_a_row_in_the_tables_column_order() -> None:
+    """``Ledger.entries`` builds each ``Entry`` from the row's values by position."""
+    from dataclasses import fields
+
+    from rowstamp.history.ledger import Entry, Ledger
+
+    assert [c.name for c in Ledger().table.columns] == [f.name for f in fields(Entry)]
