@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from io import StringIO
 from typing import Any
 
@@ -149,19 +149,36 @@ class MigrationRun:
         version table, the ledger and backfill tables (with their id sequences) and the project's
         allowed leftovers (``test_allow_leftovers``), an allowed table's columns and
         constraints included."""
-        own = own_tables(self.config)
         with self.engine.connect() as connection:
             objects = self.support.catalog_objects(connection)
         allowed = self.settings.allowed
-        tables = [n for k, n in objects if kind_name(k) == "table" and allowed("table", n)]
+        tables = {n for k, n in objects if kind_name(k) == "table" and allowed("table", n)}
+        ours = self._ours
 
         def kept(kind: str, name: str) -> bool:
-            if any(t in name for t in own) or allowed(kind_name(kind), name):
+            if not ours(kind, name):
                 return False
-            # an allowed table's columns and constraints are allowed with it
-            return kind not in OWNED_KINDS or not any(name.startswith(f"{t}.") for t in tables)
+            # an allowed table's columns and constraints are allowed with it: the owner
+            # is a prefix of the name up to a dot (a table's name may hold dots itself)
+            return kind not in OWNED_KINDS or not any(
+                name[:dot] in tables for dot, char in enumerate(name) if char == "."
+            )
 
         return {key: definition for key, definition in objects.items() if kept(*key)}
+
+    @cached_property
+    def _ours(self) -> Callable[[str, str], bool]:
+        """Whether an object is neither rowstamp's or Alembic's own nor an allowed
+        leftover, remembered by kind and name: a stairway reads the catalog three times
+        a revision, and its objects are mostly the same each time."""
+        own = own_tables(self.config)
+        allowed = self.settings.allowed
+
+        @cache
+        def ours(kind: str, name: str) -> bool:
+            return not any(t in name for t in own) and not allowed(kind_name(kind), name)
+
+        return ours
 
     def quiet(self) -> StringIO:
         """Send Alembic's own printed lines (``check``) into a buffer."""
