@@ -1,11 +1,14 @@
-"""SQLite's catalog for the migration checks (``catalog``): four queries.
+"""SQLite's catalog for the migration checks (``catalog``): one query, and three
+more for the tables that are new or changed since the process last read them.
 
 ``sqlite_master`` gives every object and the SQL of indexes, triggers and views;
 the table-valued pragmas give the columns (``pragma_table_xinfo``: type,
 ``NOT NULL``, default, primary key), foreign keys and unique constraints of every
-table in one query each. CHECK constraints exist only in a table's ``CREATE TABLE``
-text, so they are read from there. A default is compared without the parentheses
-around it, which a batch table rebuild adds or drops.
+table in one query each. A table's parts are remembered by its ``CREATE TABLE``
+text, which decides them and which SQLite rewrites on every change. CHECK
+constraints exist only in that text, so they are read from there. A default is
+compared without the parentheses around it, which a batch table rebuild adds or
+drops.
 """
 
 from __future__ import annotations
@@ -48,41 +51,85 @@ at every character)."""
 _CONSTRAINT_NAME = re.compile(r"""CONSTRAINT\s+("[^"]+"|`[^`]+`|\[[^\]]+\]|\S+)\s*$""", re.I)
 
 
+_Part = tuple[str, str, str]
+_PARTS: dict[tuple[str, str], list[_Part]] = {}
+"""Each table's columns and constraints, by its name and ``CREATE TABLE`` text, which
+alone decides what the pragmas report (SQLite rewrites the text on every ALTER): a
+stairway reads the catalog three times a revision and most tables are the same each
+time, so only new or changed tables are read again."""
+_PARTS_KEPT = 20_000
+_CHUNK = 500
+
+
 def read_catalog(connection: Connection) -> Catalog:
     """Every object of the main database, with columns and constraints."""
     catalog = CatalogBuilder()
-    for kind, name, sql in connection.exec_driver_sql(_OBJECTS).all():
-        if kind == "table":
-            catalog.add(kind, name)
-            for constraint, clause in check_constraints(sql or ""):
-                catalog.add("check constraint", f"{name}.{constraint or clause}", clause)
-        else:
+    objects = connection.exec_driver_sql(_OBJECTS).all()
+    parts: dict[str, list[_Part]] = {}
+    fresh: dict[str, str] = {}
+    for kind, name, sql in objects:
+        if kind != "table":
             catalog.add(kind, name, sql)
-    keys: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
-    for table, _, name, type_, not_null, default, pk, hidden in connection.exec_driver_sql(
-        _COLUMNS
-    ).all():
-        definition = column_definition(type_, not_null, _bare(default), _HIDDEN.get(hidden, ""))
-        catalog.add("column", f"{table}.{name}", definition)
-        if pk:
-            keys[table].append((pk, name))
-    for table, columns in keys.items():
-        names = ", ".join(name for _, name in sorted(columns))
-        catalog.add("primary key", f"{table}.PRIMARY KEY", f"PRIMARY KEY ({names})")
-    for key, definition in _foreign_keys(connection).items():
-        catalog.add("foreign key", f"{key[0]}.{definition}", definition)
-    for table, uniques in unique_columns(connection).items():
-        for unique in uniques:
-            definition = f"UNIQUE ({', '.join(unique)})"
-            catalog.add("unique constraint", f"{table}.{definition}", definition)
+            continue
+        catalog.add(kind, name)
+        known = _PARTS.get((name, sql or ""))
+        if known is None:
+            fresh[name] = sql or ""
+        else:
+            parts[name] = known
+    if fresh:
+        if len(_PARTS) > _PARTS_KEPT:
+            _PARTS.clear()
+        names = list(fresh)
+        for first in range(0, len(names), _CHUNK):
+            read = _table_parts(connection, names[first : first + _CHUNK], fresh)
+            for name, found in read.items():
+                parts[name] = _PARTS[(name, fresh[name])] = found
+    for found in parts.values():
+        for kind, name, definition in found:
+            catalog.add(kind, name, definition)
     return catalog.build()
 
 
-def unique_columns(connection: Connection) -> dict[str, set[tuple[str, ...]]]:
+def _table_parts(
+    connection: Connection, names: list[str], sql: dict[str, str]
+) -> dict[str, list[_Part]]:
+    """The columns, primary key, foreign keys, UNIQUE and CHECK constraints of the
+    tables ``names`` (whose ``CREATE TABLE`` texts ``sql`` holds): one query each."""
+    parts: dict[str, list[_Part]] = {name: [] for name in names}
+    among = f" AND m.name IN ({', '.join('?' * len(names))})"
+    bound = tuple(names)
+    keys: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
+    for table, _, name, type_, not_null, default, pk, hidden in connection.exec_driver_sql(
+        _COLUMNS + among, bound
+    ).all():
+        definition = column_definition(type_, not_null, _bare(default), _HIDDEN.get(hidden, ""))
+        parts[table].append(("column", f"{table}.{name}", definition))
+        if pk:
+            keys[table].append((pk, name))
+    for table, columns in keys.items():
+        listed = ", ".join(name for _, name in sorted(columns))
+        parts[table].append(("primary key", f"{table}.PRIMARY KEY", f"PRIMARY KEY ({listed})"))
+    for key, definition in _foreign_keys(connection, among, bound).items():
+        parts[key[0]].append(("foreign key", f"{key[0]}.{definition}", definition))
+    for table, uniques in unique_columns(connection, among, bound).items():
+        for unique in uniques:
+            definition = f"UNIQUE ({', '.join(unique)})"
+            parts[table].append(("unique constraint", f"{table}.{definition}", definition))
+    for table in names:
+        for constraint, clause in check_constraints(sql[table]):
+            parts[table].append(("check constraint", f"{table}.{constraint or clause}", clause))
+    return parts
+
+
+def unique_columns(
+    connection: Connection, among: str = "", bound: tuple[str, ...] = ()
+) -> dict[str, set[tuple[str, ...]]]:
     """The columns of every table's UNIQUE constraints, column-level ones included
-    (SQLAlchemy's reflection reads only table-level ones): one query."""
+    (SQLAlchemy's reflection reads only table-level ones): one query; ``among`` (with
+    its ``bound`` names) limits it to some tables."""
     uniques: defaultdict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for table, index, position, column in connection.exec_driver_sql(_UNIQUES).all():
+    for table, index, position, column in connection.exec_driver_sql(_UNIQUES + among, bound).all():
         uniques[(table, index)].append((position, column))
     found: defaultdict[str, set[tuple[str, ...]]] = defaultdict(set)
     for (table, _), columns in uniques.items():
@@ -90,10 +137,12 @@ def unique_columns(connection: Connection) -> dict[str, set[tuple[str, ...]]]:
     return dict(found)
 
 
-def _foreign_keys(connection: Connection) -> dict[tuple[str, int], str]:
+def _foreign_keys(
+    connection: Connection, among: str, bound: tuple[str, ...]
+) -> dict[tuple[str, int], str]:
     parts: defaultdict[tuple[str, int], list[tuple[Any, ...]]] = defaultdict(list)
     for table, id_, seq, target, source, to, on_update, on_delete in connection.exec_driver_sql(
-        _FOREIGN_KEYS
+        _FOREIGN_KEYS + among, bound
     ).all():
         parts[(table, id_)].append((seq, target, source, str(to), on_update, on_delete))
     result = {}
