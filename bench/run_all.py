@@ -475,16 +475,10 @@ def _machine(
     (which describes the run their figures come from) and a line for this rewrite."""
     kept = page.section("Machine") if missing else None
     spent = ", ".join(f"`{n}` {r.seconds:,.0f} s" for n, r in results.items())
-    if kept and not results:
-        return kept
     if kept:
-        return [
-            *kept[:-1],
-            f"- {', '.join(f'`{n}`' for n in results)} measured again and its section",
-            f"  rewritten {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({spent}); the others'",
-            "  figures above are from their last run, kept as the page had them.",
-            "",
-        ]
+        # which measure ran on which code and when is the "Measured in parts" line,
+        # read from the results; the section's notes are edited by hand per run
+        return _without_rewrite_lines(kept)
     info = machine()
     return [
         "## Machine",
@@ -496,6 +490,22 @@ def _machine(
         *MACHINE_NOTES,
         "",
     ]
+
+
+def _without_rewrite_lines(lines: list[str]) -> list[str]:
+    """The Machine section without the "measured again" bullets older versions of
+    this script appended on each rewrite: they named every measure with a result as
+    just measured, which the results' own dates contradicted."""
+    kept: list[str] = []
+    skipping = False
+    for line in lines:
+        if line.startswith("- "):
+            skipping = "measured again and its section" in line
+        elif not line.startswith("  "):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return kept
 
 
 MACHINE_NOTES = [

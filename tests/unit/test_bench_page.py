@@ -65,3 +65,26 @@ def test_longest_gap_counts_the_edges_of_the_window() -> None:
 
     assert load.longest_gap(0.8, 4.0) == 1.9  # 1.1 -> 3.0
     assert load.longest_gap(3.5, 4.0) == 0.5  # no write inside: the whole window
+
+
+def test_a_partial_rewrite_keeps_the_machine_notes_and_claims_no_new_measure() -> None:
+    """A rewrite with some results missing keeps the Machine section's hand-written
+    notes, and drops the bullets older rewrites appended, which named every measure
+    with a result as measured again at the time of the rewrite."""
+    from bench.run_all import _without_rewrite_lines
+
+    section = [
+        "## Machine",
+        "",
+        "- CPU: two cores",
+        "- `fleet` ran afterwards as a measure of its own,",
+        "  beside a CI run.",
+        "- `apply`, `fleet` measured again and its section",
+        "  rewritten 2026-11-27 07:17 UTC (`apply` 126 s, `fleet` 1,960 s); the others'",
+        "  figures above are from their last run, kept as the page had them.",
+        "- `apply`, `fleet` measured again and its section",
+        "  rewritten 2026-11-27 08:04 UTC (`apply` 126 s, `fleet` 1,506 s); the others'",
+        "  figures above are from their last run, kept as the page had them.",
+        "",
+    ]
+    assert _without_rewrite_lines(section) == [*section[:5], ""]
