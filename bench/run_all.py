@@ -472,13 +472,13 @@ def _machine(
     results: dict[str, Result], total: float | None, missing: list[str], page: Page
 ) -> list[str]:
     """The Machine section; with some scripts' results missing, the page's own section
-    (which describes the run their figures come from) and a line for this rewrite."""
+    as it is: its notes, edited by hand per run, describe the runs the figures come
+    from, and which measure ran on which code and when is the "Measured in parts"
+    line, read from the results."""
     kept = page.section("Machine") if missing else None
-    spent = ", ".join(f"`{n}` {r.seconds:,.0f} s" for n, r in results.items())
     if kept:
-        # which measure ran on which code and when is the "Measured in parts" line,
-        # read from the results; the section's notes are edited by hand per run
-        return _without_rewrite_lines(kept)
+        return kept
+    spent = ", ".join(f"`{n}` {r.seconds:,.0f} s" for n, r in results.items())
     info = machine()
     return [
         "## Machine",
@@ -490,22 +490,6 @@ def _machine(
         *MACHINE_NOTES,
         "",
     ]
-
-
-def _without_rewrite_lines(lines: list[str]) -> list[str]:
-    """The Machine section without the "measured again" bullets older versions of
-    this script appended on each rewrite: they named every measure with a result as
-    just measured, which the results' own dates contradicted."""
-    kept: list[str] = []
-    skipping = False
-    for line in lines:
-        if line.startswith("- "):
-            skipping = "measured again and its section" in line
-        elif not line.startswith("  "):
-            skipping = False
-        if not skipping:
-            kept.append(line)
-    return kept
 
 
 MACHINE_NOTES = [

@@ -67,11 +67,14 @@ def test_longest_gap_counts_the_edges_of_the_window() -> None:
     assert load.longest_gap(3.5, 4.0) == 0.5  # no write inside: the whole window
 
 
-def test_a_partial_rewrite_keeps_the_machine_notes_and_claims_no_new_measure() -> None:
+def test_a_partial_rewrite_keeps_the_machine_notes_and_claims_no_new_measure(
+    tmp_path: Path,
+) -> None:
     """A rewrite with some results missing keeps the Machine section's hand-written
-    notes, and drops the bullets older rewrites appended, which named every measure
-    with a result as measured again at the time of the rewrite."""
-    from bench.run_all import _without_rewrite_lines
+    notes as they are: it used to append a bullet naming every measure with a result
+    as measured again at the time of the rewrite, false for all but those just run."""
+    from bench.common import Result
+    from bench.run_all import _machine
 
     section = [
         "## Machine",
@@ -79,12 +82,9 @@ def test_a_partial_rewrite_keeps_the_machine_notes_and_claims_no_new_measure() -
         "- CPU: two cores",
         "- `fleet` ran afterwards as a measure of its own,",
         "  beside a CI run.",
-        "- `apply`, `fleet` measured again and its section",
-        "  rewritten 2026-11-27 07:17 UTC (`apply` 126 s, `fleet` 1,960 s); the others'",
-        "  figures above are from their last run, kept as the page had them.",
-        "- `apply`, `fleet` measured again and its section",
-        "  rewritten 2026-11-27 08:04 UTC (`apply` 126 s, `fleet` 1,506 s); the others'",
-        "  figures above are from their last run, kept as the page had them.",
         "",
     ]
-    assert _without_rewrite_lines(section) == [*section[:5], ""]
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\n" + "\n".join(section) + "\n## Targets\n", encoding="utf-8")
+    results = {"apply": Result("apply", "Apply", {}, seconds=126.0)}
+    assert _machine(results, 126.0, ["fleet"], Page(path)) == section
