@@ -43,7 +43,6 @@ _UNIQUES = (
 )
 _HIDDEN = {2: "GENERATED VIRTUAL", 3: "GENERATED STORED"}
 _QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
-_CHECK = re.compile(r"CHECK\s*\(", re.I)
 _WORD = re.compile(r"\w")
 _NEXT = re.compile(r"""['"`[]|CHECK\s*\(""", re.I)
 """The next place the scan stops: a quote or a CHECK clause (one search, not a match

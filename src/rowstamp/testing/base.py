@@ -151,9 +151,8 @@ class MigrationRun:
         constraints included."""
         with self.engine.connect() as connection:
             objects = self.support.catalog_objects(connection)
-        allowed = self.settings.allowed
+        allowed, ours = self._allowed, self._ours
         tables = {n for k, n in objects if kind_name(k) == "table" and allowed("table", n)}
-        ours = self._ours
 
         def kept(kind: str, name: str) -> bool:
             if not ours(kind, name):
@@ -167,12 +166,17 @@ class MigrationRun:
         return {key: definition for key, definition in objects.items() if kept(*key)}
 
     @cached_property
+    def _allowed(self) -> Callable[[str, str], bool]:
+        """``test_allow_leftovers`` by kind and name, remembered: a stairway reads the
+        catalog three times a revision, and its objects are mostly the same each time."""
+        return cache(self.settings.allowed)
+
+    @cached_property
     def _ours(self) -> Callable[[str, str], bool]:
         """Whether an object is neither rowstamp's or Alembic's own nor an allowed
-        leftover, remembered by kind and name: a stairway reads the catalog three times
-        a revision, and its objects are mostly the same each time."""
+        leftover, remembered by kind and name."""
         own = own_tables(self.config)
-        allowed = self.settings.allowed
+        allowed = self._allowed
 
         @cache
         def ours(kind: str, name: str) -> bool:
