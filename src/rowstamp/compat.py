@@ -41,6 +41,7 @@ __all__ = [
     "render_server_default",
     "render_type",
     "revision_scripts",
+    "step_script",
     "unchecked_versions",
     "upgrade_steps",
     "variant_mapping",
@@ -220,3 +221,10 @@ def caller_line(filename: str) -> int:
             return frame.f_lineno or 0
         frame = frame.f_back
     return 0
+
+
+def step_script(step: Any) -> Script | None:
+    """The revision file a step of Alembic's step generator runs (``RevisionStep``'s
+    ``revision``), None for a stamp: ``step.info.up_revision`` finds the same one
+    through the revision map, a lookup per call (and ``info`` is a new object each)."""
+    return getattr(step, "revision", None)

@@ -83,3 +83,23 @@ def test_every_rowstamp_alembic_extension_is_an_entry_point() -> None:
     package = Path(rowstamp.__file__).parent
     by_hand = [p for p in package.rglob("*.py") if "setup_plugin_from_module" in p.read_text()]
     assert by_hand == []
+
+
+def test_step_script_is_the_file_alembic_runs_and_none_for_a_stamp(tmp_path) -> None:
+    from alembic.runtime.migration import StampStep
+
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for rev, down in (("a1", None), ("b2", "a1")):
+        (versions / f"{rev}.py").write_text(
+            f'"""step {rev}"""\nrevision = {rev!r}\ndown_revision = {down!r}\n'
+            "def upgrade():\n    pass\n\ndef downgrade():\n    pass\n",
+            encoding="utf-8",
+        )
+    scripts = ScriptDirectory(str(tmp_path), version_locations=[str(versions)])
+    steps = list(compat.upgrade_steps(scripts, "head", ()))
+    assert [compat.step_script(s).revision for s in steps] == ["a1", "b2"]  # type: ignore[union-attr]
+    for step in steps:  # the same Script the revision map finds for the step's info
+        assert compat.step_script(step) is step.info.up_revision
+    stamp = StampStep(None, "a1", True, False, scripts.revision_map)
+    assert compat.step_script(stamp) is None

@@ -17,6 +17,7 @@ in the way).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
+from rowstamp.compat import in_external_transaction, step_script
 from rowstamp.errors import first_line
 from rowstamp.history.checksum_cache import ChecksumCache
 from rowstamp.history.ledger import (
@@ -113,7 +115,7 @@ class LedgerRun:
                 if not self._started:
                     self._start(context, stamping=info.is_stamp)
                 if not info.is_stamp:
-                    self._begin(info)
+                    self._begin(info, step)
                 self._next = following = next(upcoming, None)
                 yield step
                 step = following
@@ -155,14 +157,14 @@ class LedgerRun:
             else:  # one transaction for the run: nothing commits before its end
                 self._done.append(row)
 
-    def _begin(self, info: MigrationInfo) -> None:
+    def _begin(self, info: MigrationInfo, step: Any = None) -> None:
         """The step starts: its ``running`` row, committed (or written ahead)."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == str(info.up_revision_id):
             # its file and sha were read when it was written (``_row``, the last one)
             self._running, self._since = ahead[1], datetime.now(UTC)
         else:
-            row = self._row(info)
+            row = self._row(info, step)
             self._running = self._write(self.ledger.append, status="running", **row)
             self._since = row["started_at"]
         self._ids.append(self._running)
@@ -172,9 +174,12 @@ class LedgerRun:
         this one's, so it commits with it: no commit of its own (a killed next step
         finds it there; a failing step rolls it back with itself)."""
         following = self._next
-        if following is None or following.info.is_stamp or not _per_step(context):
+        if following is None or not _per_step(context):
             return
-        row = self._row(following.info)
+        info = following.info
+        if info.is_stamp:
+            return
+        row = self._row(info, following)
         self._ahead = (row["revision"], self.ledger.append(connection, status="running", **row))
 
     def failed(self, error: BaseException) -> None:
@@ -239,7 +244,7 @@ class LedgerRun:
         self._context = context
         # the ledger lives beside alembic_version, in env.py's version_table_schema
         self.ledger = Ledger(self.ledger.name, context.version_table_schema)
-        if _whole_run(context) and not _external(context):
+        if _whole_run(context) and not in_external_transaction(context):
             self._side = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             if context.connection is not None:
                 self._flushing = context.connection
@@ -295,9 +300,10 @@ class LedgerRun:
             report=self.report,
         )
 
-    def _row(self, info: MigrationInfo) -> dict[str, Any]:
-        """The row of a step about to run: nothing of its file runs before it is written."""
-        path = self._file = _path(info)
+    def _row(self, info: MigrationInfo, step: Any = None) -> dict[str, Any]:
+        """The row of a step about to run (``step``: Alembic's, whose file it is at hand):
+        nothing of its file runs before it is written."""
+        path = self._file = _path(info, step)
         self._revision = info.up_revision_id
         self._sha = file_sha(path) if path is not None else None
         direction = _direction(info)
@@ -342,7 +348,7 @@ class LedgerRun:
         assert context is not None and context.connection is not None
         connection = context.connection
         result = work(connection, **values)
-        if not _external(context) and connection.in_transaction():
+        if not in_external_transaction(context) and connection.in_transaction():
             connection.commit()
         return result
 
@@ -374,25 +380,20 @@ def _direction(info: MigrationInfo) -> str:
     return "upgrade" if info.is_upgrade else "downgrade"
 
 
-def _path(info: MigrationInfo) -> Path | None:
-    """The file of the revision a step applies or reverts."""
-    where = getattr(info.up_revision, "path", None)  # a Script's file
-    return Path(where) if where and Path(where).is_file() else None
+def _path(info: MigrationInfo, step: Any = None) -> Path | None:
+    """The file of the revision a step applies or reverts (``step``'s own, else found
+    through the revision map)."""
+    script = step_script(step) if step is not None else None
+    where = getattr(script or info.up_revision, "path", None)  # a Script's file
+    return Path(where) if where and os.path.isfile(where) else None
 
 
 def _per_step(context: MigrationContext) -> bool:
-    return bool(context.impl.transactional_ddl) and bool(
-        context.opts.get("transaction_per_migration", False) and not _external(context)
-    )
+    each = context.opts.get("transaction_per_migration", False)
+    return bool(context.impl.transactional_ddl and each) and not in_external_transaction(context)
 
 
 def _whole_run(context: MigrationContext) -> bool:
     return bool(context.impl.transactional_ddl) and not context.opts.get(
         "transaction_per_migration", False
     )
-
-
-def _external(context: MigrationContext) -> bool:
-    from rowstamp.compat import in_external_transaction
-
-    return in_external_transaction(context)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from rowstamp.compat import step_script
 from rowstamp.errors import MigrationFailedError, TableLockTimeout, first_line
 from rowstamp.model.columns import METADATA_COLUMNS
 from rowstamp.runtime.failure_state import AfterFailure, object_name, undo_statements
@@ -70,7 +71,7 @@ class Progress:
                 info = step.info  # up_revision is the one applied, or the one reverted
                 self.running = Step(
                     str(info.up_revision_id),
-                    _doc(info),
+                    _doc(step_script(step) or info.up_revision),
                     bool(info.is_upgrade),
                     down_revisions=tuple(info.down_revision_ids),
                     stamped=bool(info.is_stamp),
@@ -179,6 +180,5 @@ class Progress:
         )
 
 
-def _doc(info: Any) -> str:
-    revision = info.up_revision
+def _doc(revision: Any) -> str:
     return str(getattr(revision, "doc", "") or "").strip()
