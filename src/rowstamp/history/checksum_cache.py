@@ -28,28 +28,29 @@ class ChecksumCache:
 
     def __init__(self, algorithm: str = CURRENT) -> None:
         self.algorithm = algorithm
-        self._folders: dict[Path, dict[str, str]] = {}
-        self._dirty: set[Path] = set()
+        self._folders: dict[str, dict[str, str]] = {}
+        """By folder name (a string: hashing a new ``Path`` per step costs more)."""
+        self._dirty: set[str] = set()
 
     def checksum(self, path: Path, sha: str | None = None) -> str:
         """``path``'s checksum; ``sha`` (of its bytes) when the caller has it already."""
         sha = sha or file_sha(path)
-        known = self._folder(path.parent)
+        known = self._folder(path)
         found = known.get(sha)
         if found is None:
             found = known[sha] = checksum(path, self.algorithm)
-            self._dirty.add(path.parent)
+            self._dirty.add(os.path.dirname(path))
         return found
 
     def cached(self, path: Path, sha: str) -> str | None:
         """The checksum of ``path`` (whose bytes have ``sha``) if known, else None."""
-        return self._folder(path.parent).get(sha)
+        return self._folder(path).get(sha)
 
     def save(self) -> None:
         """Write the folders that learned a checksum (atomically; silently not at all
         where the folder cannot be written)."""
         for folder in self._dirty:
-            target = folder / "__pycache__" / CACHE_NAME
+            target = Path(folder, "__pycache__", CACHE_NAME)
             try:
                 target.parent.mkdir(exist_ok=True)
                 stored = _read(target)
@@ -65,12 +66,15 @@ class ChecksumCache:
                 continue
         self._dirty.clear()
 
-    def _folder(self, folder: Path) -> dict[str, str]:
-        if folder not in self._folders:
-            self._folders[folder] = dict(
-                _read(folder / "__pycache__" / CACHE_NAME).get(self.algorithm, {})
+    def _folder(self, path: Path) -> dict[str, str]:
+        """What the cache file of ``path``'s folder holds (read once)."""
+        folder = os.path.dirname(path)
+        found = self._folders.get(folder)
+        if found is None:
+            found = self._folders[folder] = dict(
+                _read(Path(folder, "__pycache__", CACHE_NAME)).get(self.algorithm, {})
             )
-        return self._folders[folder]
+        return found
 
 
 def _read(path: Path) -> dict[str, dict[str, str]]:
