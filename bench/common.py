@@ -90,6 +90,9 @@ class Row:
     goal: float | None = None
     """The ratio this contender must not exceed, where the issue sets one (the plot
     draws it); None: no goal, or one that ``bench.profile.GOALS`` states."""
+    instructions: float | None = None
+    """Millions of instructions one run executes (``bench.projects.instructions``), for
+    measures that count them: repeatable where the times move with the machine's load."""
 
 
 @dataclass

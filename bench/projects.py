@@ -5,6 +5,7 @@ one place so each benchmark compares against the same stock project."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,14 @@ from sqlalchemy.pool import NullPool
 
 from bench.common import ROOT
 
-__all__ = ["BIN", "command_env", "compile_bytecode", "recreate_database", "stock_project"]
+__all__ = [
+    "BIN",
+    "command_env",
+    "compile_bytecode",
+    "instructions",
+    "recreate_database",
+    "stock_project",
+]
 
 BIN = Path(sys.executable).parent
 """Where this interpreter's ``alembic`` and ``rowstamp`` commands are."""
@@ -93,3 +101,25 @@ def compile_bytecode(*roots: Path) -> None:
         subprocess.run(
             [sys.executable, "-m", "compileall", "-q", str(root)], check=True, capture_output=True
         )
+
+
+def instructions(command: list[str], cwd: Path, env: dict[str, str]) -> float | None:
+    """Millions of instructions ``command`` (a Python script of ``BIN``) executes, as
+    valgrind counts them: the same from run to run whatever else the machine does, where
+    wall and CPU time on two shared cores move by a tenth. The client process only (a
+    server's work is not in it); None where valgrind is not installed."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    counter = [valgrind, "--tool=cachegrind", "--cache-sim=no", "--branch-sim=no"]
+    done = subprocess.run(
+        [*counter, "--cachegrind-out-file=/dev/null", sys.executable, *command],
+        cwd=cwd,
+        env={**env, "PYTHONHASHSEED": "0"},  # the same dict and set orders every run
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if done.returncode or found is None:
+        raise RuntimeError(f"{command} failed in {cwd}:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", "")) / 1e6
