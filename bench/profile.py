@@ -94,7 +94,8 @@ def profile_line(result: Result) -> str:
 
 
 def _clock(seconds: float) -> str:
-    return f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
+    whole = round(seconds)  # rounded first: 8,519.7 s is 142 min 00 s, not 141 min 60 s
+    return f"{whole // 60} min {whole % 60:02d} s"
 
 
 def budget_lines(results: dict[str, Result], profile: str, order: list[str]) -> list[str]:

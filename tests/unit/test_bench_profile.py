@@ -197,3 +197,11 @@ def test_a_page_rewritten_without_this_profiles_results_keeps_its_times(tmp_path
     assert kept == ["## Time per measure", "", "| **total** | | **9 min 00 s** |", ""]
     assert none[2] == "_No quick run here yet: run `make bench`._"
     assert "| **total** | | **1 min 00 s** |" in fresh
+
+
+def test_a_time_just_under_a_minute_rounds_up_to_it() -> None:
+    from bench.profile import _clock
+
+    assert _clock(8519.7) == "142 min 00 s"  # the full page once said "141 min 60 s"
+    assert _clock(59.6) == "1 min 00 s"
+    assert _clock(61.2) == "1 min 01 s"
