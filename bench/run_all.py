@@ -474,22 +474,38 @@ def _machine(
     """The Machine section; with some scripts' results missing, the page's own section
     as it is: its notes, edited by hand per run, describe the runs the figures come
     from, and which measure ran on which code and when is the "Measured in parts"
-    line, read from the results."""
-    kept = page.section("Machine") if missing else None
-    if kept:
+    line, read from the results. With every result, the generated bullets are written
+    afresh and the hand-written ones after them are kept."""
+    kept = page.section("Machine")
+    if kept and missing:
         return kept
     spent = ", ".join(f"`{n}` {r.seconds:,.0f} s" for n, r in results.items())
     info = machine()
-    return [
-        "## Machine",
-        "",
+    generated = [
         f"- CPU: {info['cpu']}, `nproc` = {info['nproc']}",
         f"- {info['platform']}",
         f"- page written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from each script's last run:",
         "  " + spent + (f"; {total / 60:.1f} minutes in all" if total else ""),
         *MACHINE_NOTES,
-        "",
     ]
+    return ["## Machine", "", *generated, *_hand_notes(kept or [], _bullets(generated)), ""]
+
+
+def _bullets(lines: list[str]) -> list[list[str]]:
+    """Markdown bullets: each ``- `` line with the indented lines that continue it."""
+    found: list[list[str]] = []
+    for line in lines:
+        if line.startswith("- "):
+            found.append([line])
+        elif line.startswith("  ") and found:
+            found[-1].append(line)
+    return found
+
+
+def _hand_notes(section: list[str], generated: list[list[str]]) -> list[str]:
+    """The bullets of an existing Machine section after its generated ones (as many as
+    ``generated`` has, in the same order): the notes written by hand about its runs."""
+    return [line for bullet in _bullets(section)[len(generated) :] for line in bullet]
 
 
 MACHINE_NOTES = [

@@ -88,3 +88,39 @@ def test_a_partial_rewrite_keeps_the_machine_notes_and_claims_no_new_measure(
     path.write_text("# Benchmarks\n\n" + "\n".join(section) + "\n## Targets\n", encoding="utf-8")
     results = {"apply": Result("apply", "Apply", {}, seconds=126.0)}
     assert _machine(results, 126.0, ["fleet"], Page(path)) == section
+
+
+def test_a_complete_rewrite_renews_the_machine_facts_and_keeps_the_notes(
+    tmp_path: Path,
+) -> None:
+    """With every result, the generated bullets are written again (when, how long) and
+    the hand-written notes after them survive: a rewrite once dropped them all."""
+    from bench.common import Result
+    from bench.run_all import MACHINE_NOTES, _machine
+
+    section = [
+        "## Machine",
+        "",
+        "- CPU: two cores, `nproc` = 2",
+        "- Linux-1.0-old-kernel",
+        "- page written 2026-01-01 00:00 UTC from each script's last run:",
+        "  `apply` 1 s; 0.0 minutes in all",
+        *MACHINE_NOTES,
+        "- round 31: `apply` again, idle,",
+        "  after its instruction counts.",
+        "",
+    ]
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\n" + "\n".join(section) + "\n## Targets\n", encoding="utf-8")
+    results = {"apply": Result("apply", "Apply", {}, seconds=126.0)}
+    fresh = _machine(results, 126.0, [], Page(path))
+    assert "- page written 2026-01-01 00:00 UTC from each script's last run:" not in fresh
+    assert "  `apply` 126 s; 2.1 minutes in all" in fresh
+    assert fresh[-3:] == ["- round 31: `apply` again, idle,", "  after its instruction counts.", ""]
+    assert fresh.count("- round 31: `apply` again, idle,") == 1
+    again = tmp_path / "again.md"  # rewriting the rewritten page keeps the note once
+    again.write_text("# B\n\n" + "\n".join(fresh) + "\n## Targets\n", encoding="utf-8")
+    assert _machine(results, 126.0, [], Page(again))[-3:] == fresh[-3:]
+    bare = tmp_path / "bare.md"  # a page without a Machine section: the facts alone
+    bare.write_text("# B\n\n## Targets\n", encoding="utf-8")
+    assert _machine(results, 126.0, [], Page(bare))[-2:] == [MACHINE_NOTES[-1], ""]
