@@ -104,7 +104,8 @@ def compile_bytecode(*roots: Path) -> None:
 
 
 def instructions(command: list[str], cwd: Path, env: dict[str, str]) -> float | None:
-    """Millions of instructions ``command`` (a Python script of ``BIN``) executes, as
+    """Millions of instructions this interpreter executes with the arguments ``command``
+    (a script of ``BIN`` and its arguments, or ``-c`` and code), as
     valgrind counts them: the same from run to run whatever else the machine does, where
     wall and CPU time on two shared cores move by a tenth. The client process only (a
     server's work is not in it); None where valgrind is not installed."""
