@@ -36,7 +36,6 @@ from rowstamp.history.applied import APPLYING, applied_rows
 from rowstamp.history.checksum import ChecksumError
 from rowstamp.history.checksum_cache import ChecksumCache
 from rowstamp.history.ledger import Entry, Ledger, file_sha, unresolved_interruptions
-from rowstamp.review.reader import quiet_alembic
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -267,6 +266,8 @@ class _Check:
         prefix = row.checksum.partition(":")[0]
         if prefix not in self.caches:
             self.caches[prefix] = ChecksumCache(prefix)
+        from rowstamp.review.reader import quiet_alembic  # only for a file whose bytes changed
+
         try:
             with quiet_alembic():
                 now = self.caches[prefix].checksum(path, sha)

@@ -38,8 +38,6 @@ from rowstamp.history.ledger import (
     ledger_table_name,
     unresolved_interruptions,
 )
-from rowstamp.review.reader import quiet_alembic
-from rowstamp.runtime.failure_state import interruption_report
 from rowstamp.runtime.ledger_facts import run_facts
 from rowstamp.urls import mask_secrets
 
@@ -69,11 +67,9 @@ class LedgerRun:
     _running: int | None = None
     _side: Connection | None = None
     _context: MigrationContext | None = None
-    _known: dict[str, str] = field(default_factory=dict)
-    """file sha -> checksum, from rows already in the ledger."""
+    _known: dict[str, str] = field(default_factory=dict)  # file sha -> checksum, from its rows
     _cache: ChecksumCache = field(default_factory=ChecksumCache)
-    _since: datetime | None = None
-    """When the running step started."""
+    _since: datetime | None = None  # when the running step started
     _revision: str | None = None
     _file: Path | None = None
     _sha: str | None = None
@@ -280,6 +276,8 @@ class LedgerRun:
             )
         if not report:
             return
+        from rowstamp.runtime.failure_state import interruption_report  # a dead run's: rare
+
         for entry in stopped:
             self.report(interruption_report(entry, context, self.engine, self.script, heads))
 
@@ -328,6 +326,8 @@ class LedgerRun:
             return None
         found = self._known.get(sha) or self._cache.cached(path, sha)
         if found is None:
+            from rowstamp.review.reader import quiet_alembic  # replaying a file: rare
+
             try:
                 with quiet_alembic():
                     found = self._cache.checksum(path, sha)

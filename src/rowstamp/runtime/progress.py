@@ -15,13 +15,15 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rowstamp.compat import step_script
 from rowstamp.errors import MigrationFailedError, TableLockTimeout, first_line
 from rowstamp.model.columns import METADATA_COLUMNS
-from rowstamp.runtime.failure_state import AfterFailure, object_name, undo_statements
 from rowstamp.urls import mask_secrets
+
+if TYPE_CHECKING:
+    from rowstamp.runtime.failure_state import AfterFailure
 
 __all__ = ["Progress", "Step"]
 
@@ -98,6 +100,8 @@ class Progress:
         """The one-line report for ``error`` raised by the running step (Ctrl-C too),
         with the state ``after`` finds in the database now, not the state hoped for.
         ``what`` words the event instead (a killed run the ledger found)."""
+        from rowstamp.runtime.failure_state import object_name, undo_statements  # failing: rare
+
         step = self.running
         first = mask_secrets(first_line(error))
         if step is None:

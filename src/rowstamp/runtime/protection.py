@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
@@ -23,11 +23,12 @@ from sqlalchemy import Connection
 
 from rowstamp.errors import ProtectedEnvironmentError, RowstampError
 from rowstamp.history.messages import invisible_character
-from rowstamp.review.reader import quiet_alembic, read_migration
-from rowstamp.runtime.backup import Backup, default_backup_dir, log_no_backup, take_backup
 from rowstamp.runtime.options import RunOptions
 from rowstamp.settings import DEFAULT_ENVIRONMENT, RowstampSettings
 from rowstamp.urls import mask_url
+
+if TYPE_CHECKING:  # the backup and the reader load when a protected run needs them
+    from rowstamp.runtime.backup import Backup
 
 __all__ = ["DowngradeDeclined", "confirm_downgrade", "protect"]
 
@@ -39,6 +40,8 @@ def protect(run: RunOptions, connection: Connection, env: EnvironmentContext) ->
     settings = run.required_settings()
     if not settings.is_protected or run.command not in {"upgrade", "downgrade"}:
         return None
+    from rowstamp.runtime.backup import default_backup_dir, take_backup
+
     current = _current_heads(connection)
     if run.command == "downgrade":
         confirm_downgrade(
@@ -83,6 +86,8 @@ def protect(run: RunOptions, connection: Connection, env: EnvironmentContext) ->
 
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:
+    from rowstamp.review.reader import quiet_alembic
+
     ours = not connection.in_transaction()
     with quiet_alembic():
         heads = tuple(MigrationContext.configure(connection).get_current_heads())
@@ -92,6 +97,8 @@ def _current_heads(connection: Connection) -> tuple[str, ...]:
 
 
 def _skip_backup(settings: RowstampSettings, reason: str) -> None:
+    from rowstamp.runtime.backup import default_backup_dir, log_no_backup
+
     if not reason.strip():
         raise ProtectedEnvironmentError(
             f"migrating protected environment {settings.environment!r} without a backup "
@@ -198,6 +205,7 @@ def _resolve(env: EnvironmentContext, current: tuple[str, ...], target: str) -> 
 def _downgrade_plan(env: EnvironmentContext, current: tuple[str, ...], target: str) -> str:
     """The revisions the downgrade reverts and the destructive operations it runs."""
     from rowstamp.review.describe import describe, flatten
+    from rowstamp.review.reader import quiet_alembic, read_migration
 
     try:
         lower = None if target == "base" else target
