@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -39,7 +39,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Dialect
 
+from rowstamp.history.prepared import Prepared
 from rowstamp.model.types import UTCDateTime
 
 if TYPE_CHECKING:
@@ -150,6 +152,7 @@ class Ledger:
     def __init__(self, name: str = DEFAULT_TABLE, schema: str | None = None) -> None:
         self.name = name
         self.schema = schema
+        self._compiled: dict[tuple[Dialect, Insert | Update, tuple[str, ...]], Prepared] = {}
         self.table = Table(
             name,
             MetaData(),
@@ -191,11 +194,11 @@ class Ledger:
         """Insert one row (``revision``, ``direction``, ``status`` and any other column;
         ``started_at`` defaults to now); returns its id."""
         values.setdefault("started_at", datetime.now(UTC))
-        result = connection.execute(self._insert, values)
-        key = result.inserted_primary_key
-        if key is None or key[0] is None:
+        insert = self._prepared(connection, self._insert, values)
+        key = insert.new_key(insert.run(connection, values))
+        if key is None:
             raise RuntimeError("the ledger insert returned no id")
-        return int(key[0])
+        return key
 
     @staticmethod
     def done_row(id_: int, started_at: datetime, checksum: str | None) -> dict[str, Any]:
@@ -215,7 +218,18 @@ class Ledger:
         """End running rows as ``done`` (``done_row``): one statement built once, one
         executemany for many rows (a whole-run transaction writes them all at its end)."""
         if rows:
-            connection.execute(self._done, list(rows))
+            self._prepared(connection, self._done, rows[0]).run_many(connection, rows)
+
+    def _prepared(
+        self, connection: Connection, statement: Insert | Update, values: Mapping[str, Any]
+    ) -> Prepared:
+        """``statement`` for ``values``' names, compiled once per dialect (``Prepared``)."""
+        dialect = connection.dialect
+        key = (dialect, statement, tuple(sorted(values)))
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = Prepared.compile(statement, dialect, values)
+        return found
 
     @cached_property
     def _insert(self) -> Insert:

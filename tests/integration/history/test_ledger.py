@@ -116,6 +116,27 @@ def test_a_project_may_rename_the_ledger_or_keep_none(project: Project, db_url: 
     engine.dispose()
 
 
+def test_a_ledger_name_that_needs_quoting_is_written_as_named(
+    project: Project, db_url: URL
+) -> None:
+    """The rows are sent as the driver's own SQL (``history/prepared.py``): upper case, a
+    space and a percent sign (the driver's placeholder character on PostgreSQL and
+    MariaDB) must reach the table as named."""
+    ini = project.root / "alembic.ini"
+    text_ = ini.read_text(encoding="utf-8")
+    ini.write_text(text_.replace("[rowstamp]\n", "[rowstamp]\nledger_table = Migration Log%%\n"))
+    project.alembic("upgrade", "head")
+    project.alembic("downgrade", "-1")
+    entries = _entries(db_url, "Migration Log%")
+    assert _steps(entries) == [
+        ("b1", "upgrade", "done"),
+        ("b2", "upgrade", "done"),
+        ("b2", "downgrade", "done"),
+    ]
+    assert all(e.finished_at is not None and e.checksum for e in entries)
+    assert entries[0].started_at.utcoffset() is not None
+
+
 def test_a_failed_run_says_so_in_the_ledger(project: Project, db_url: URL) -> None:
     project.alembic("upgrade", "b2")
     write_revision(project, "b3", "b2", CREATE_T3, DROP_T3)
