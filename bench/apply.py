@@ -226,7 +226,7 @@ def main() -> Result:
         )
         pg_engine.dispose()
         ours_root = rowstamp_project(tmp / "rowstamp")
-        no_ledger = rowstamp_project(tmp / "rowstamp-no-ledger", ledger=False) if FULL else None
+        no_ledger = rowstamp_project(tmp / "rowstamp-no-ledger", ledger=False)
         for label, url, reset in (
             ("SQLite", sqlite_url, reset_sqlite),
             ("PostgreSQL", pg_url, reset_pg),
@@ -239,20 +239,19 @@ def main() -> Result:
                 BASELINE: upgrade(stock, None, reset, url),
                 SETTINGS: upgrade(with_settings, url, reset, url),
                 "rowstamp env.py": upgrade(ours_root, url, reset, url),
+                NO_LEDGER: upgrade(no_ledger, url, reset, url),  # the ledger's share apart
             }
             stock_roots = [stock, with_settings]
-            if no_ledger is not None:  # the full profile's diagnostic rows
+            if FULL:  # the full profile's diagnostic rows
                 with_models = stock_project(tmp / f"models-{label}", url, models=True)
                 stock_roots.append(with_models)
                 contenders["stock env.py + models"] = upgrade(with_models, None, reset, url)
-                contenders[NO_LEDGER] = upgrade(no_ledger, url, reset, url)
                 # quick profile: the cold cache is a first run's cost, not the goal's
                 contenders[COLD] = upgrade(ours_root, url, reset, url, cold=True)
             compile_bytecode(*stock_roots)
             if label == "SQLite":  # rowstamp's project serves both engines: warm it once
                 contenders["rowstamp env.py"]()
-                if no_ledger is not None:
-                    contenders[NO_LEDGER]()
+                contenders[NO_LEDGER]()
             times = interleaved(contenders)
             # instructions: the head of the chain, and (full profile: each count takes
             # half a minute) its first step alone, loading the same 200 files, which
@@ -264,14 +263,16 @@ def main() -> Result:
                 {name: counted(root, url, reset, url, target) for name, target in counts.items()}
                 for root in (ours_root, with_settings)
             )
+            bare = counted(no_ledger, url, reset, url, counts["head"])
             notes = {"rowstamp env.py": _against(times, "rowstamp env.py", SETTINGS)}
             if ours["head"] is not None and like["head"] is not None:
                 notes["rowstamp env.py"] += (
                     f"; instructions {ours['head'] / like['head']:.2f}x: " + _split(ours, like)
                 )
-            if NO_LEDGER in times:
-                notes["rowstamp env.py"] += "; " + _against(times, "rowstamp env.py", NO_LEDGER)
-                notes[NO_LEDGER] = _against(times, NO_LEDGER, SETTINGS)
+            notes["rowstamp env.py"] += "; " + _against(times, "rowstamp env.py", NO_LEDGER)
+            notes[NO_LEDGER] = _against(times, NO_LEDGER, SETTINGS)
+            if bare is not None and like["head"] is not None:
+                notes[NO_LEDGER] += f"; instructions {bare / like['head']:.2f}x"
             if COLD in times:
                 notes[COLD] = _against(times, COLD, NO_LEDGER)
             rows = compare(
@@ -279,6 +280,7 @@ def main() -> Result:
             )
             rows["rowstamp env.py"].instructions = ours["head"]
             rows[SETTINGS].instructions = like["head"]
+            rows[NO_LEDGER].instructions = bare
     result.seconds = time.perf_counter() - started
     result.save()
     return result
@@ -325,6 +327,9 @@ def targets(result: Result | None) -> list[str]:
         )
         shown = [f"CPU {cpu:.2f}x"] if cpu is not None else []
         shown += [f"instructions {count:.2f}x"] if count is not None else []
+        without = by.get(NO_LEDGER)
+        if count is not None and without is not None and without.instructions:
+            shown += [f"without the ledger {without.instructions / like.instructions:.2f}x"]
         parts.append(
             f"{case.split(',')[0]} {ratio:.2f}x"
             + (f" ({', '.join(shown)})" if shown else "")

@@ -37,6 +37,16 @@ def test_the_targets_row_shows_instructions_and_judges_the_goal_on_them_too() ->
     assert "instructions 1.16x" in over and over.endswith("| **not met** |")
 
 
+def test_the_targets_row_shows_the_count_without_the_ledger_apart() -> None:
+    """What the ledger costs is shown apart, and the goal is still judged with it."""
+    result = _rows(1.8, 3300.0, 2850.0)
+    case = result.rows[0].case
+    result.rows.append(Row("apply", case, apply.NO_LEDGER, 1.6, cpu_s=1.6, instructions=3049.5))
+    line = apply.targets(result)[0]
+    assert "instructions 1.16x, without the ledger 1.07x" in line
+    assert line.endswith("| **not met** |")
+
+
 def test_a_result_saved_before_the_counts_still_reads(tmp_path: Path) -> None:
     saved = asdict(_rows(1.8, None, None))
     for row in saved["rows"]:
