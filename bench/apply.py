@@ -22,8 +22,9 @@ table), and each run is the real ``alembic upgrade head`` command on a fresh dat
   (``__pycache__/rowstamp-checksums.json``) removed before each run, as on the first
   run on a machine: every checksum is read from its file.
 
-The quick profile keeps the three rows the goal and the import cost need (bare stock,
-like for like, rowstamp) and drops the two diagnostic ones, to fit its 15 minutes.
+The quick profile keeps the four rows the goal, the import cost and the ledger's share
+need (bare stock, like for like, rowstamp, rowstamp without its ledger) and drops the
+two diagnostic ones, to fit its 15 minutes.
 
 The wall time includes starting Python and importing everything each side needs,
 which is what a user waits for, with bytecode caches written before the clock: the
@@ -34,10 +35,14 @@ where there is one, so disk flushes do not drown the difference) and PostgreSQL.
 
 Beside the times, valgrind counts the instructions of one run of ``rowstamp env.py``
 and of its like-for-like baseline (``bench.projects.instructions``; the client process
-alone, so a server's work is not in it): the same from run to run, where the medians of
-three runs on two shared cores move by a tenth between identical contenders. The full
-profile also counts the chain's first step alone, which splits rowstamp's share into
-what it costs once per command and what it costs per step.
+alone, so a server's work is not in it), and of rowstamp without its ledger: the same
+from run to run, where the medians of three runs on two shared cores move by a tenth
+between identical contenders. The full profile also counts the chain's first step
+alone, which splits rowstamp's share into what it costs once per command and what it
+costs per step. The goal is met only where the count and the CPU median both are
+within it: the count does not see the kernel's work and the cache misses a round trip
+to the server brings (the ledger's per-step row on PostgreSQL costs more CPU than its
+instructions say), and one median of three cannot resolve 5% here.
 
 Sizes: 200 revisions in both profiles (the goal names 200); 3 runs per contender quick,
 5 full.
@@ -336,7 +341,10 @@ def targets(result: Result | None) -> list[str]:
             + f"; the application's models + settings: {app * 1000:,.0f} ms over the bare"
             " stock env.py"
         )
-        met.append(any(r is not None and r <= GOAL for r in (ratio, cpu, count)))
+        # the count does not see the kernel's work and cache misses (PostgreSQL's round
+        # trips), and a median of three runs here cannot resolve 5%: both must hold
+        judged = [r for r in (count, cpu if cpu is not None else ratio) if r is not None]
+        met.append(all(r <= GOAL for r in judged))
     verdict = "not measured" if not met else ("met" if all(met) else "**not met**")
     return [
         f"| 4. apply 200 revisions | rowstamp env.py <= {GOAL:.2f}x stock env.py + same models "
